@@ -1,0 +1,238 @@
+package demoapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
+
+// The records each store keeps. Ids live in the store's slots, and the
+// derived orderNumber and paymentId are computed when encoding.
+type user struct {
+	name, email string
+}
+
+type order struct {
+	userID          int64
+	product, status string
+	amount          float64
+}
+
+type payment struct {
+	orderID int64
+	status  string
+	amount  float64
+}
+
+// Seed data, as the real services start with.
+func seedUsers() []user {
+	return []user{
+		{name: "John Doe", email: "john.doe@example.com"},
+		{name: "Jane Smith", email: "jane.smith@example.com"},
+		{name: "Bob Wilson", email: "bob.wilson@example.com"},
+	}
+}
+
+func seedOrders() []order {
+	return []order{
+		{userID: 1, product: "Laptop", status: "PENDING", amount: 99.99},
+		{userID: 2, product: "Headphones", status: "COMPLETED", amount: 149.99},
+	}
+}
+
+func seedPayments() []payment {
+	return []payment{
+		{orderID: 1, status: "SUCCESS", amount: 99.99},
+		{orderID: 2, status: "PENDING", amount: 149.99},
+	}
+}
+
+// Encoding. Responses are built by appending to a pooled buffer: no
+// reflection and no allocation per response.
+
+func appendUser(b []byte, id int64, u *user) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, `,"name":`...)
+	b = appendString(b, u.name)
+	b = append(b, `,"email":`...)
+	b = appendString(b, u.email)
+	return append(b, '}')
+}
+
+func appendOrder(b []byte, id int64, o *order) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, `,"orderNumber":"ORDER-`...)
+	b = appendPadded(b, id)
+	b = append(b, `","status":`...)
+	b = appendString(b, o.status)
+	b = append(b, `,"amount":`...)
+	b = strconv.AppendFloat(b, o.amount, 'f', -1, 64)
+	b = append(b, `,"userId":`...)
+	b = strconv.AppendInt(b, o.userID, 10)
+	b = append(b, `,"product":`...)
+	b = appendString(b, o.product)
+	return append(b, '}')
+}
+
+func appendPayment(b []byte, id int64, p *payment) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, `,"paymentId":"PAY-`...)
+	b = appendPadded(b, id)
+	b = append(b, `","status":`...)
+	b = appendString(b, p.status)
+	b = append(b, `,"amount":`...)
+	b = strconv.AppendFloat(b, p.amount, 'f', -1, 64)
+	b = append(b, `,"orderId":`...)
+	b = strconv.AppendInt(b, p.orderID, 10)
+	return append(b, '}')
+}
+
+// appendPadded appends id as fmt's %03d would.
+func appendPadded(b []byte, id int64) []byte {
+	switch {
+	case id >= 0 && id < 10:
+		b = append(b, '0', '0')
+	case id >= 10 && id < 100:
+		b = append(b, '0')
+	}
+	return strconv.AppendInt(b, id, 10)
+}
+
+func appendList[T any](b []byte, items []slot[T], one func([]byte, int64, *T) []byte) []byte {
+	b = append(b, '[')
+	for i := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = one(b, items[i].id, &items[i].v)
+	}
+	return append(b, ']')
+}
+
+// appendError appends {"error":msg}.
+func appendError(b []byte, msg string) []byte {
+	b = append(b, `{"error":`...)
+	b = appendString(b, msg)
+	return append(b, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as
+// encoding/json does; U+2028 and U+2029 are escaped for JavaScript readers.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// Decoding. Bodies are small and decoded with encoding/json; see the
+// benchmarks for what that costs.
+
+// number is a JSON number that may also arrive as a numeric string, as
+// Jackson accepts it. null leaves it zero.
+type number float64
+
+var errNotNumber = errors.New("not a number")
+
+func (n *number) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	if len(b) >= 2 && b[0] == '"' {
+		b = bytes.TrimSpace(b[1 : len(b)-1])
+	}
+	if len(b) == 0 || !(b[0] == '-' || (b[0] >= '0' && b[0] <= '9')) {
+		return errNotNumber // rejects "NaN", "Inf", "" and other words
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsInf(f, 0) {
+		return errNotNumber
+	}
+	*n = number(f)
+	return nil
+}
+
+// id converts an id-valued number, rejecting fractions and values out of
+// range.
+func (n number) id() (int64, bool) {
+	f := float64(n)
+	if f != math.Trunc(f) || f < -1<<53 || f > 1<<53 {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+type userBody struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+type orderBody struct {
+	UserID  number `json:"userId"`
+	Product string `json:"product"`
+	Amount  number `json:"amount"`
+	Status  string `json:"status"`
+}
+
+type paymentBody struct {
+	OrderID number `json:"orderId"`
+	Amount  number `json:"amount"`
+	Status  string `json:"status"`
+}
+
+// decodeBody decodes a JSON object, rejecting anything after it.
+func decodeBody(b []byte, v any) error {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return errors.New("empty body")
+	}
+	// Unmarshal checks validity of the whole input before decoding, so
+	// trailing data is an error.
+	return json.Unmarshal(b, v)
+}
