@@ -1,0 +1,75 @@
+package stats
+
+import (
+	"sync"
+	"sync/atomic"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// maxCode bounds the status codes counted one by one; others count as 0.
+const maxCode = 600
+
+// endpoint holds the live counters of one route. Its lock guards
+// everything but dropped.
+type endpoint struct {
+	rt *route
+
+	mu      sync.Mutex
+	total   int64
+	success int64
+	kinds   [numKinds]int64
+	codes   [maxCode]int64
+	hist    *hdr.PackedHistogram
+	slots   [slotCount]slot
+	dropped atomic.Int64
+}
+
+// slot holds one second of one route.
+type slot struct {
+	sec          int64
+	success, err int64
+	hist         *hdr.PackedHistogram
+}
+
+func newEndpoint(rt *route) *endpoint {
+	e := &endpoint{rt: rt, hist: newTotalHist()}
+	for i := range e.slots {
+		e.slots[i] = slot{sec: -1, hist: newSlotHist()}
+	}
+	return e
+}
+
+func (e *endpoint) record(res Result, sec int64) {
+	us := clampMicros(res.Latency)
+	code := res.Code
+	if code < 0 || code >= maxCode {
+		code = 0
+	}
+	e.mu.Lock()
+	e.total++
+	if res.Kind == KindNone {
+		e.success++
+	}
+	e.kinds[res.Kind%numKinds]++
+	e.codes[code]++
+	e.hist.RecordValue(us)
+	sl := &e.slots[sec%slotCount]
+	if sl.sec != sec {
+		if sl.sec > sec {
+			// A result from a second already overwritten: count it in the
+			// totals only.
+			e.mu.Unlock()
+			return
+		}
+		sl.sec, sl.success, sl.err = sec, 0, 0
+		sl.hist.Reset()
+	}
+	if res.Kind == KindNone {
+		sl.success++
+	} else {
+		sl.err++
+	}
+	sl.hist.RecordValue(us)
+	e.mu.Unlock()
+}

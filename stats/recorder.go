@@ -1,0 +1,361 @@
+// Package stats records the results of a load run and turns them into
+// immutable Snapshots (for the dashboard and the headless printer) and a
+// mergeable JSON Report.
+//
+// Recording is concurrent-safe and cheap: each route has its own lock, HDR
+// histogram and per-second slots, and nothing on the hot path allocates or
+// computes a percentile. Percentiles, merges and copies happen when a
+// Snapshot is taken, a few times a second.
+package stats
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histogram geometry. Latencies are recorded in microseconds from 1 µs to
+// MaxLatency; longer ones are clamped to MaxLatency. The run-long histograms
+// and the per-second ones alike keep 3 significant digits (0.1%). They are
+// HDR "packed" histograms: a few kilobytes each, and their percentiles and
+// merges walk only the populated buckets, which keeps snapshots cheap.
+const (
+	MaxLatency   = 120 * time.Second
+	sigFigsTotal = 3
+	sigFigsSlot  = 3
+
+	// slotCount per-second slots are kept per route: enough for the
+	// 10-second window plus the seconds a late snapshot may still finalise.
+	slotCount = 16
+	// RecentWindow is the span of the "recent" percentiles.
+	RecentWindow = 10 * time.Second
+	// SeriesLen is the number of per-second points a Snapshot carries.
+	SeriesLen = 600
+	// reportSeriesLen is the number of per-second points kept for reports.
+	reportSeriesLen = 3600
+	// maxEvents is the number of event-log entries kept.
+	maxEvents = 100
+)
+
+// Result is the outcome of one request, as a worker reports it.
+type Result struct {
+	// Route is the id Register returned for the request's route template.
+	Route int
+	// Code is the HTTP status, or 0 when none was received.
+	Code int
+	// Kind is KindNone for a success (status 200–399), else why it failed.
+	Kind ErrorKind
+	// Latency runs from the moment the request was due to the end of its
+	// response (or failure).
+	Latency time.Duration
+	// End is when the response (or failure) arrived.
+	End time.Time
+}
+
+// Recorder collects Results from many goroutines. Register every route
+// before recording results for it. The zero value is not usable; call New.
+type Recorder struct {
+	mu     sync.Mutex // guards registration, Reset and Snapshot
+	routes atomic.Pointer[[]*route]
+	st     atomic.Pointer[state]
+
+	inFlight atomic.Int64
+	seq      uint64
+
+	// journeys
+	jmu   sync.Mutex
+	steps []stepKey
+
+	// scratch histograms for snapshots (guarded by mu)
+	scratchTotal *hdr.PackedHistogram
+	scratchSlot  *hdr.PackedHistogram
+	scratchAll   *hdr.PackedHistogram
+}
+
+type stepKey struct{ journey, step string }
+
+// route is one route template's registration; its live counters sit in
+// the current state so that Reset can swap them all at once.
+type route struct {
+	id     int
+	name   string
+	method string
+}
+
+// state holds everything Reset clears.
+type state struct {
+	start time.Time
+	eps   atomic.Pointer[[]*endpoint]
+
+	dropped atomic.Int64
+
+	// per-second sent, dropped and target samples (ring, indexed by second)
+	secs [slotCount]secSlot
+
+	// finalised per-second points, a ring of reportSeriesLen
+	series    []Point
+	seriesN   int   // points written in total
+	finalised int64 // seconds [0, finalised) are in series
+
+	journeys journeyState
+	events   []Event
+}
+
+type secSlot struct {
+	mu          sync.Mutex
+	sec         int64
+	sent        int64
+	dropped     int64
+	targetSum   float64
+	targetCount int64
+}
+
+type journeyState struct {
+	started, completed, declined, failed atomic.Int64
+	mu                                   sync.Mutex
+	reached, failedAt                    []int64
+	lastErr                              []string
+	dur                                  *hdr.PackedHistogram
+}
+
+// New returns an empty Recorder whose clock starts now.
+func New() *Recorder {
+	r := &Recorder{
+		scratchTotal: newTotalHist(),
+		scratchSlot:  newSlotHist(),
+		scratchAll:   newSlotHist(),
+	}
+	empty := []*route{}
+	r.routes.Store(&empty)
+	r.st.Store(r.newState(time.Now()))
+	return r
+}
+
+func newTotalHist() *hdr.PackedHistogram {
+	return hdr.NewPacked(1, int64(MaxLatency/time.Microsecond), sigFigsTotal)
+}
+
+func newSlotHist() *hdr.PackedHistogram {
+	return hdr.NewPacked(1, int64(MaxLatency/time.Microsecond), sigFigsSlot)
+}
+
+func (r *Recorder) newState(start time.Time) *state {
+	s := &state{start: start, series: make([]Point, 0, 64)}
+	eps := make([]*endpoint, 0, len(*r.routes.Load()))
+	for _, rt := range *r.routes.Load() {
+		eps = append(eps, newEndpoint(rt))
+	}
+	s.eps.Store(&eps)
+	for i := range s.secs {
+		s.secs[i].sec = -1
+	}
+	r.jmu.Lock()
+	n := len(r.steps)
+	r.jmu.Unlock()
+	s.journeys.reached = make([]int64, n)
+	s.journeys.failedAt = make([]int64, n)
+	s.journeys.lastErr = make([]string, n)
+	s.journeys.dur = newTotalHist()
+	return s
+}
+
+// Register adds a route template (e.g. "GET /api/users/{id}") and returns
+// its id for Result.Route. Registering the same template again returns the
+// same id. It may be called while results are being recorded.
+func (r *Recorder) Register(method, template string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := *r.routes.Load()
+	for _, rt := range old {
+		if rt.name == template {
+			return rt.id
+		}
+	}
+	rt := &route{id: len(old), name: template, method: method}
+	routes := append(append([]*route(nil), old...), rt)
+	r.routes.Store(&routes)
+	st := r.st.Load()
+	eps := append(append([]*endpoint(nil), *st.eps.Load()...), newEndpoint(rt))
+	st.eps.Store(&eps)
+	return rt.id
+}
+
+// RegisterJourney declares a journey's steps, in order, and returns the
+// index of its first step; step i of the journey is index+i in JourneyStep
+// and JourneyFailed.
+func (r *Recorder) RegisterJourney(journey string, steps []string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.jmu.Lock()
+	base := len(r.steps)
+	for _, s := range steps {
+		r.steps = append(r.steps, stepKey{journey, s})
+	}
+	r.jmu.Unlock()
+	st := r.st.Load()
+	js := &st.journeys
+	js.mu.Lock()
+	for range steps {
+		js.reached = append(js.reached, 0)
+		js.failedAt = append(js.failedAt, 0)
+		js.lastErr = append(js.lastErr, "")
+	}
+	js.mu.Unlock()
+	return base
+}
+
+// Start returns the time the run (or the last Reset) started.
+func (r *Recorder) Start() time.Time { return r.st.Load().start }
+
+// second returns the index of the second t falls in, since start.
+func (s *state) second(t time.Time) int64 {
+	d := t.Sub(s.start)
+	if d < 0 {
+		return 0
+	}
+	return int64(d / time.Second)
+}
+
+// Sent notes that a request was sent at t: it is in flight until its
+// Result is recorded.
+func (r *Recorder) Sent(t time.Time) {
+	r.inFlight.Add(1)
+	s := r.st.Load()
+	sl := s.secSlot(s.second(t))
+	sl.sent++
+	sl.mu.Unlock()
+}
+
+// Record adds the result of a request sent with Sent.
+func (r *Recorder) Record(res Result) {
+	r.inFlight.Add(-1)
+	r.record(res)
+}
+
+// RecordUnsent adds the result of a request that never went through Sent
+// (for example one that failed before it could be sent).
+func (r *Recorder) RecordUnsent(res Result) { r.record(res) }
+
+func (r *Recorder) record(res Result) {
+	s := r.st.Load()
+	eps := *s.eps.Load()
+	if res.Route < 0 || res.Route >= len(eps) {
+		return
+	}
+	eps[res.Route].record(res, s.second(res.End))
+}
+
+// Dropped counts a request for route that was due at t but not sent
+// because the in-flight cap was full.
+func (r *Recorder) Dropped(routeID int, t time.Time) {
+	s := r.st.Load()
+	s.dropped.Add(1)
+	eps := *s.eps.Load()
+	if routeID >= 0 && routeID < len(eps) {
+		eps[routeID].dropped.Add(1)
+	}
+	sl := s.secSlot(s.second(t))
+	sl.dropped++
+	sl.mu.Unlock()
+}
+
+// Target samples the offered rate the plan asks for at t; a second's
+// Point.Target is the mean of its samples.
+func (r *Recorder) Target(t time.Time, rate float64) {
+	s := r.st.Load()
+	sl := s.secSlot(s.second(t))
+	sl.targetSum += rate
+	sl.targetCount++
+	sl.mu.Unlock()
+}
+
+// secSlot returns the locked slot for second sec, cleared if it held an
+// older second. The caller unlocks it.
+func (s *state) secSlot(sec int64) *secSlot {
+	sl := &s.secs[sec%slotCount]
+	sl.mu.Lock()
+	if sl.sec != sec {
+		sl.sec, sl.sent, sl.dropped, sl.targetSum, sl.targetCount = sec, 0, 0, 0, 0
+	}
+	return sl
+}
+
+// InFlight returns the number of requests sent and not yet recorded.
+func (r *Recorder) InFlight() int64 { return r.inFlight.Load() }
+
+// JourneyStarted counts a journey begun.
+func (r *Recorder) JourneyStarted() { r.st.Load().journeys.started.Add(1) }
+
+// JourneyStep counts a journey reaching step (an index from
+// RegisterJourney).
+func (r *Recorder) JourneyStep(step int) {
+	js := &r.st.Load().journeys
+	js.mu.Lock()
+	if step >= 0 && step < len(js.reached) {
+		js.reached[step]++
+	}
+	js.mu.Unlock()
+}
+
+// JourneyCompleted counts a journey whose every step succeeded, taking d
+// from its start; declined marks a business "declined" outcome.
+func (r *Recorder) JourneyCompleted(d time.Duration, declined bool) {
+	js := &r.st.Load().journeys
+	js.completed.Add(1)
+	if declined {
+		js.declined.Add(1)
+	}
+	js.mu.Lock()
+	js.dur.RecordValue(clampMicros(d))
+	js.mu.Unlock()
+}
+
+// JourneyFailed counts a journey that stopped at step, and why.
+func (r *Recorder) JourneyFailed(step int, reason string) {
+	js := &r.st.Load().journeys
+	js.failed.Add(1)
+	js.mu.Lock()
+	if step >= 0 && step < len(js.failedAt) {
+		js.failedAt[step]++
+		js.lastErr[step] = reason
+	}
+	js.mu.Unlock()
+}
+
+// Event appends an entry to the event log at time t.
+func (r *Recorder) Event(t time.Time, kind, text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.st.Load()
+	e := Event{Time: t, Elapsed: max(t.Sub(s.start), 0), Kind: kind, Text: text}
+	if len(s.events) >= maxEvents {
+		copy(s.events, s.events[1:])
+		s.events[len(s.events)-1] = e
+		return
+	}
+	s.events = append(s.events, e)
+}
+
+// Reset clears every count, histogram and series and restarts the
+// clock at now; the event log is kept. Requests in flight stay counted as in flight; their
+// results land in the new period.
+func (r *Recorder) Reset(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ns := r.newState(now)
+	ns.events = append(ns.events, r.st.Load().events...)
+	r.st.Store(ns)
+}
+
+func clampMicros(d time.Duration) int64 {
+	us := int64(d / time.Microsecond)
+	if us < 1 {
+		return 1
+	}
+	if us > int64(MaxLatency/time.Microsecond) {
+		return int64(MaxLatency / time.Microsecond)
+	}
+	return us
+}

@@ -1,0 +1,204 @@
+package stats
+
+import (
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+var quantiles = []float64{50, 90, 99, 99.9}
+
+// Snapshot returns an immutable copy of the statistics at now. It also
+// finalises the per-second points of every second completed since the last
+// call, so take one at least every few seconds (the engine does, 4–10 times a
+// second). Run is left for the caller to fill, except Run.AchievedRPS.
+func (r *Recorder) Snapshot(now time.Time) Snapshot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.st.Load()
+	eps := *s.eps.Load()
+	nowSec := s.second(now)
+	r.seq++
+	r.finalise(s, eps, nowSec)
+
+	snap := Snapshot{
+		Seq:      r.seq,
+		Taken:    now,
+		Elapsed:  max(now.Sub(s.start), 0),
+		Dropped:  s.dropped.Load(),
+		InFlight: max(r.inFlight.Load(), 0),
+	}
+	snap.Endpoints = make([]EndpointStats, len(eps))
+	r.scratchTotal.Reset()
+	r.scratchAll.Reset()
+	var codes [maxCode]int64
+	var kinds [numKinds]int64
+	for i, e := range eps {
+		row := &snap.Endpoints[i]
+		row.Route, row.Method = e.rt.name, e.rt.method
+		row.Dropped = e.dropped.Load()
+		r.scratchSlot.Reset()
+		e.mu.Lock()
+		row.Total, row.Success = e.total, e.success
+		row.Errors = e.total - e.success
+		for c, n := range e.codes {
+			codes[c] += n
+		}
+		for k, n := range e.kinds {
+			kinds[k] += n
+		}
+		row.Latency = percentiles(e.hist)
+		r.scratchTotal.Merge(e.hist)
+		for j := range e.slots {
+			sl := &e.slots[j]
+			if sl.sec < 0 || sl.sec >= nowSec || sl.sec < nowSec-int64(RecentWindow/time.Second) {
+				continue
+			}
+			if sl.sec == nowSec-1 {
+				row.CurrentRPS = float64(sl.success + sl.err)
+			}
+			r.scratchSlot.Merge(sl.hist)
+		}
+		e.mu.Unlock()
+		row.Recent = percentiles(r.scratchSlot)
+		r.scratchAll.Merge(r.scratchSlot)
+
+		snap.Total += row.Total
+		snap.Success += row.Success
+		snap.CurrentRPS += row.CurrentRPS
+	}
+	snap.Errors = snap.Total - snap.Success
+	snap.Latency = percentiles(r.scratchTotal)
+	snap.Recent = percentiles(r.scratchAll)
+	if secs := snap.Elapsed.Seconds(); secs > 0 {
+		snap.AverageRPS = float64(snap.Total) / secs
+	}
+	for c, n := range codes {
+		if n > 0 {
+			snap.StatusCodes = append(snap.StatusCodes, CodeCount{Code: c, Count: n})
+		}
+	}
+	for k, n := range kinds {
+		if n > 0 && ErrorKind(k) != KindNone {
+			snap.ErrorKinds = append(snap.ErrorKinds, KindCount{Kind: ErrorKind(k), Count: n})
+		}
+	}
+	if sl := &s.secs[(nowSec+slotCount-1)%slotCount]; nowSec > 0 {
+		sl.mu.Lock()
+		if sl.sec == nowSec-1 {
+			snap.Run.AchievedRPS = float64(sl.sent)
+		}
+		sl.mu.Unlock()
+	}
+	snap.Journeys = r.journeySnapshot(s)
+	snap.Series = s.lastPoints(SeriesLen)
+	snap.Run.Events = append([]Event(nil), s.events...)
+	return snap
+}
+
+// finalise turns every completed second not yet in the series into a
+// Point. Seconds older than the slot ring are skipped (their slots were
+// reused); with snapshots every few hundred milliseconds that never happens.
+func (r *Recorder) finalise(s *state, eps []*endpoint, nowSec int64) {
+	if s.finalised < nowSec-slotCount+1 {
+		for ; s.finalised < nowSec-slotCount+1; s.finalised++ {
+			s.appendPoint(Point{Second: s.finalised})
+		}
+	}
+	for ; s.finalised < nowSec; s.finalised++ {
+		sec := s.finalised
+		p := Point{Second: sec}
+		r.scratchSlot.Reset()
+		for _, e := range eps {
+			e.mu.Lock()
+			if sl := &e.slots[sec%slotCount]; sl.sec == sec {
+				p.Success += sl.success
+				p.Errors += sl.err
+				r.scratchSlot.Merge(sl.hist)
+			}
+			e.mu.Unlock()
+		}
+		if r.scratchSlot.TotalCount() > 0 {
+			v := r.scratchSlot.ValueAtPercentilesSlice([]float64{50, 99})
+			p.P50, p.P99 = micros(v[0]), micros(v[1])
+		}
+		sl := &s.secs[sec%slotCount]
+		sl.mu.Lock()
+		if sl.sec == sec {
+			p.Dropped = sl.dropped
+			if sl.targetCount > 0 {
+				p.Target = sl.targetSum / float64(sl.targetCount)
+			}
+		}
+		sl.mu.Unlock()
+		s.appendPoint(p)
+	}
+}
+
+func (s *state) appendPoint(p Point) {
+	if len(s.series) < reportSeriesLen {
+		s.series = append(s.series, p)
+	} else {
+		s.series[s.seriesN%reportSeriesLen] = p
+	}
+	s.seriesN++
+}
+
+// lastPoints copies the newest n points, oldest first.
+func (s *state) lastPoints(n int) []Point {
+	have := len(s.series)
+	n = min(n, have)
+	out := make([]Point, n)
+	if have < reportSeriesLen {
+		copy(out, s.series[have-n:])
+		return out
+	}
+	// full ring: the oldest point sits at seriesN % reportSeriesLen
+	for i := range n {
+		out[i] = s.series[(s.seriesN-n+i)%reportSeriesLen]
+	}
+	return out
+}
+
+func (r *Recorder) journeySnapshot(s *state) JourneyStats {
+	js := &s.journeys
+	out := JourneyStats{
+		Started:   js.started.Load(),
+		Completed: js.completed.Load(),
+		Declined:  js.declined.Load(),
+		Failed:    js.failed.Load(),
+	}
+	out.InProgress = max(out.Started-out.Completed-out.Failed, 0)
+	r.jmu.Lock()
+	keys := append([]stepKey(nil), r.steps...)
+	r.jmu.Unlock()
+	js.mu.Lock()
+	for i, k := range keys {
+		if i >= len(js.reached) {
+			break
+		}
+		out.Steps = append(out.Steps, StepStats{
+			Journey: k.journey, Step: k.step,
+			Reached: js.reached[i], Failed: js.failedAt[i], LastError: js.lastErr[i],
+		})
+	}
+	out.Duration = percentiles(js.dur)
+	js.mu.Unlock()
+	return out
+}
+
+func percentiles(h *hdr.PackedHistogram) Percentiles {
+	n := h.TotalCount()
+	if n == 0 {
+		return Percentiles{}
+	}
+	v := h.ValueAtPercentilesSlice(quantiles)
+	return Percentiles{
+		Count: n,
+		Mean:  time.Duration(h.Mean() * float64(time.Microsecond)),
+		P50:   micros(v[0]), P90: micros(v[1]), P99: micros(v[2]), P999: micros(v[3]),
+		Min: micros(h.Min()), Max: micros(h.Max()),
+	}
+}
+
+func micros(us int64) time.Duration { return time.Duration(us) * time.Microsecond }

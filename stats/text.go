@@ -1,0 +1,181 @@
+package stats
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// topEndpoints is how many rows a periodic block lists.
+const topEndpoints = 5
+
+// WriteBlock writes the periodic headless block: the original tool's
+// "Stats [..]" shape, with target vs achieved rate, dropped requests and
+// percentiles added. Current RPS is the last full second's rate.
+func WriteBlock(w io.Writer, s Snapshot) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Stats [%.1fs]", s.Elapsed.Seconds())
+	if s.Run.Mode != "" {
+		fmt.Fprintf(&b, " mode %s", s.Run.Mode)
+		if s.Run.PhaseCount > 1 {
+			fmt.Fprintf(&b, ", phase %d/%d %s", s.Run.PhaseIndex+1, s.Run.PhaseCount, s.Run.Phase)
+		}
+		if s.Run.Paused {
+			b.WriteString(" (paused)")
+		}
+	}
+	b.WriteByte('\n')
+	fmt.Fprintf(&b, "   Total Requests: %d | Success: %d | Errors: %d | Dropped: %d | In flight: %d\n",
+		s.Total, s.Success, s.Errors, s.Dropped, s.InFlight)
+	fmt.Fprintf(&b, "   Current RPS: %.1f | Target RPS: %s | Sent RPS: %.1f | Success Rate: %.1f%%\n",
+		s.CurrentRPS, targetText(s.Run), s.Run.AchievedRPS, s.SuccessRate())
+	if s.Recent.Count > 0 {
+		fmt.Fprintf(&b, "   Latency (last 10s): p50 %s | p90 %s | p99 %s | max %s\n",
+			Dur(s.Recent.P50), Dur(s.Recent.P90), Dur(s.Recent.P99), Dur(s.Recent.Max))
+	}
+	if s.Journeys.Started > 0 || s.Journeys.Users > 0 {
+		fmt.Fprintf(&b, "   User Journeys: %d | Completed: %d | Declined: %d | Failed: %d | In progress: %d\n",
+			s.Journeys.Started, s.Journeys.Completed, s.Journeys.Declined, s.Journeys.Failed, s.Journeys.InProgress)
+	}
+	rows := slices.Clone(s.Endpoints)
+	slices.SortStableFunc(rows, func(a, b EndpointStats) int { return cmp.Compare(b.Total, a.Total) })
+	if len(rows) > 0 && rows[0].Total > 0 {
+		b.WriteString("   Top Endpoints:\n")
+		for _, e := range rows[:min(topEndpoints, len(rows))] {
+			if e.Total == 0 {
+				break
+			}
+			fmt.Fprintf(&b, "     %s: %d req (%.1f%% success, %s avg, p99 %s)\n",
+				e.Route, e.Total, e.SuccessRate(), Dur(e.Latency.Mean), Dur(e.Latency.P99))
+		}
+	}
+	b.WriteByte('\n')
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func targetText(r RunInfo) string {
+	if r.Mode == "max" {
+		return fmt.Sprintf("max (%d workers)", r.Concurrency)
+	}
+	return fmt.Sprintf("%.1f", r.TargetRPS)
+}
+
+// WriteSummary writes the final summary: the original's "Final Statistics"
+// with the numbers it lacked, then By Method, By Endpoint, status codes,
+// error kinds and journeys.
+func WriteSummary(w io.Writer, s Snapshot) error {
+	var b strings.Builder
+	b.WriteString("Final Statistics\n================\n")
+	if s.Run.Target != "" {
+		fmt.Fprintf(&b, "   Target: %s (mode %s)\n", s.Run.Target, s.Run.Mode)
+	}
+	fmt.Fprintf(&b, "   Duration: %.1fs\n", s.Elapsed.Seconds())
+	fmt.Fprintf(&b, "   Total Requests: %d\n", s.Total)
+	fmt.Fprintf(&b, "   Successful: %d (%.1f%%)\n", s.Success, s.SuccessRate())
+	fmt.Fprintf(&b, "   Errors: %d\n", s.Errors)
+	fmt.Fprintf(&b, "   Dropped (due but not sent, in-flight cap full): %d\n", s.Dropped)
+	fmt.Fprintf(&b, "   Average RPS: %.1f\n", s.AverageRPS)
+	if s.Latency.Count > 0 {
+		fmt.Fprintf(&b, "   Latency: p50 %s | p90 %s | p99 %s | p99.9 %s | max %s\n",
+			Dur(s.Latency.P50), Dur(s.Latency.P90), Dur(s.Latency.P99), Dur(s.Latency.P999), Dur(s.Latency.Max))
+	}
+	j := s.Journeys
+	fmt.Fprintf(&b, "   User Journeys Started: %d\n", j.Started)
+	fmt.Fprintf(&b, "   User Journeys Completed: %d (declined %d)\n", j.Completed, j.Declined)
+	if j.Failed > 0 || j.InProgress > 0 {
+		fmt.Fprintf(&b, "   User Journeys Failed: %d | Unfinished: %d\n", j.Failed, j.InProgress)
+	}
+	if j.Duration.Count > 0 {
+		fmt.Fprintf(&b, "   Journey Duration: p50 %s | p99 %s\n", Dur(j.Duration.P50), Dur(j.Duration.P99))
+	}
+	for _, st := range j.Steps {
+		if st.Failed > 0 {
+			fmt.Fprintf(&b, "     failed at %s / %s: %d (last: %s)\n", st.Journey, st.Step, st.Failed, st.LastError)
+		}
+	}
+
+	b.WriteString("\nBy Method:\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "   method\trequests\tsuccess\terrors\t")
+	for _, m := range ByMethod(s.Endpoints) {
+		fmt.Fprintf(tw, "   %s\t%d\t%.1f%%\t%d\t\n", m.Method, m.Total, m.SuccessRate(), m.Errors)
+	}
+	tw.Flush()
+
+	b.WriteString("\nBy Endpoint:\n")
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "   route\trequests\tsuccess\tp50\tp90\tp99\tmax\tdropped")
+	for _, e := range s.Endpoints {
+		if e.Total == 0 && e.Dropped == 0 {
+			continue
+		}
+		fmt.Fprintf(tw, "   %s\t%d\t%.1f%%\t%s\t%s\t%s\t%s\t%d\n", e.Route, e.Total, e.SuccessRate(),
+			Dur(e.Latency.P50), Dur(e.Latency.P90), Dur(e.Latency.P99), Dur(e.Latency.Max), e.Dropped)
+	}
+	tw.Flush()
+
+	if len(s.StatusCodes) > 0 {
+		b.WriteString("\nStatus Codes:\n")
+		for _, c := range s.StatusCodes {
+			if c.Code == 0 {
+				fmt.Fprintf(&b, "   none (no response): %d\n", c.Count)
+				continue
+			}
+			fmt.Fprintf(&b, "   %d: %d\n", c.Code, c.Count)
+		}
+	}
+	if len(s.ErrorKinds) > 0 {
+		b.WriteString("\nError Kinds:\n")
+		for _, k := range s.ErrorKinds {
+			fmt.Fprintf(&b, "   %s: %d\n", k.Kind, k.Count)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// MethodStats is the total of every route of one HTTP method.
+type MethodStats struct {
+	Method                 string
+	Total, Success, Errors int64
+}
+
+// SuccessRate is Success/Total as a percentage, or 0 with no requests.
+func (m MethodStats) SuccessRate() float64 { return pct(m.Success, m.Total) }
+
+// ByMethod adds up endpoint rows by method, in order of first appearance.
+func ByMethod(rows []EndpointStats) []MethodStats {
+	var out []MethodStats
+	for _, e := range rows {
+		i := slices.IndexFunc(out, func(m MethodStats) bool { return m.Method == e.Method })
+		if i < 0 {
+			out = append(out, MethodStats{Method: e.Method})
+			i = len(out) - 1
+		}
+		out[i].Total += e.Total
+		out[i].Success += e.Success
+		out[i].Errors += e.Errors
+	}
+	return out
+}
+
+// Dur formats a latency for people: "850µs", "12.3ms", "1.24s".
+func Dur(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "-"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d/time.Microsecond)
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	default:
+		return fmt.Sprintf("%.2fs", d.Seconds())
+	}
+}
