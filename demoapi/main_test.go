@@ -63,3 +63,5 @@ func call(t testing.TB, h http.Handler, method, path, body, key string) resp {
 	h.ServeHTTP(rec, req)
 	return resp{code: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 }
+
+func stringsReader(s string) io.Reader { return bytes.NewBufferString(s) }
