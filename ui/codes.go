@@ -1,0 +1,102 @@
+package ui
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/trafficgen/trafficgen/stats"
+)
+
+// codesPane shows responses by HTTP status and failures by kind, side by
+// side, coloured by class.
+type codesPane struct {
+	st   *Styles
+	w, h int
+	out  string
+}
+
+func (p *codesPane) setSize(w, h int) { p.w, p.h = w, h }
+func (p *codesPane) view() string     { return p.out }
+
+func (p *codesPane) render(s *stats.Snapshot) {
+	st := p.st
+	if s == nil || p.h < 2 {
+		p.out = ""
+		return
+	}
+	half := (p.w - gap) / 2
+	rows := p.h - 1
+	left := p.codes(s.StatusCodes, half, rows)
+	right := p.kinds(s.ErrorKinds, p.w-half-gap, rows)
+	lines := make([]string, 0, p.h)
+	lines = append(lines, fit(st.Heading.Render("STATUS CODES"), half)+strings.Repeat(" ", gap)+st.Heading.Render("ERRORS BY KIND"))
+	for i := 0; i < rows; i++ {
+		var l, r string
+		if i < len(left) {
+			l = left[i]
+		}
+		if i < len(right) {
+			r = right[i]
+		}
+		lines = append(lines, fit(l, half)+strings.Repeat(" ", gap)+r)
+	}
+	p.out = strings.Join(lines, "\n")
+}
+
+func (p *codesPane) codes(cc []stats.CodeCount, w, rows int) []string {
+	st := p.st
+	if len(cc) == 0 {
+		return []string{st.Subtle.Render("none yet")}
+	}
+	show := cc
+	if len(cc) > rows {
+		// Keep the most frequent codes, still in code order.
+		byCount := append([]stats.CodeCount(nil), cc...)
+		sort.SliceStable(byCount, func(i, j int) bool { return byCount[i].Count > byCount[j].Count })
+		show = byCount[:max(rows, 0)]
+		sort.Slice(show, func(i, j int) bool { return show[i].Code < show[j].Code })
+	}
+	cw := 0
+	for _, c := range show {
+		cw = max(cw, width(fmtInt(c.Count)))
+	}
+	out := make([]string, 0, len(show))
+	for _, c := range show {
+		sty := &st.OK
+		switch {
+		case c.Code >= 500:
+			sty = &st.Err
+		case c.Code >= 400:
+			sty = &st.Warn
+		case c.Code >= 300:
+			sty = &st.Accent
+		}
+		out = append(out, sty.Render(strconv.Itoa(c.Code))+" "+st.Value.Render(fitRight(fmtInt(c.Count), min(cw, max(w-4, 1)))))
+	}
+	return out
+}
+
+func (p *codesPane) kinds(kc []stats.KindCount, w, rows int) []string {
+	st := p.st
+	if len(kc) == 0 {
+		return []string{st.OK.Render("no errors")}
+	}
+	show := kc
+	if len(kc) > rows {
+		show = append([]stats.KindCount(nil), kc...)
+		sort.SliceStable(show, func(i, j int) bool { return show[i].Count > show[j].Count })
+		show = show[:max(rows, 0)]
+	}
+	nw, cw := 0, 0
+	for _, k := range show {
+		nw = max(nw, width(k.Kind.String()))
+		cw = max(cw, width(fmtInt(k.Count)))
+	}
+	nw = min(nw, max(w-cw-1, 4))
+	out := make([]string, 0, len(show))
+	for _, k := range show {
+		out = append(out, st.Err.Render(fit(k.Kind.String(), nw))+" "+st.Value.Render(fitRight(fmtInt(k.Count), cw)))
+	}
+	return out
+}

@@ -1,0 +1,114 @@
+package ui
+
+import (
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+)
+
+// palette is the dashboard's one set of colours. Each is adaptive: the
+// Light value is used on light terminal backgrounds, Dark on dark ones. The
+// colours are chosen for contrast on a projector, not for subtlety.
+var palette = struct {
+	Text, Subtle, Faint, Accent, OK, Warn, Err, Spike, Target, P50, P99, Inverse lipgloss.AdaptiveColor
+}{
+	Text:    lipgloss.AdaptiveColor{Light: "#111111", Dark: "#F2F2F2"},
+	Subtle:  lipgloss.AdaptiveColor{Light: "#555555", Dark: "#A8A8A8"},
+	Faint:   lipgloss.AdaptiveColor{Light: "#9A9A9A", Dark: "#5C5C5C"},
+	Accent:  lipgloss.AdaptiveColor{Light: "#005F87", Dark: "#5FD7FF"},
+	OK:      lipgloss.AdaptiveColor{Light: "#00701A", Dark: "#5FEA6F"},
+	Warn:    lipgloss.AdaptiveColor{Light: "#8A5A00", Dark: "#FFD23F"},
+	Err:     lipgloss.AdaptiveColor{Light: "#C00000", Dark: "#FF5252"},
+	Spike:   lipgloss.AdaptiveColor{Light: "#A000A0", Dark: "#FF6BFF"},
+	Target:  lipgloss.AdaptiveColor{Light: "#000000", Dark: "#FFFFFF"},
+	P50:     lipgloss.AdaptiveColor{Light: "#005F87", Dark: "#5FD7FF"},
+	P99:     lipgloss.AdaptiveColor{Light: "#B85C00", Dark: "#FFA040"},
+	Inverse: lipgloss.AdaptiveColor{Light: "#FFFFFF", Dark: "#000000"},
+}
+
+// Styles holds every style the dashboard renders with. Panes receive a
+// *Styles and never build styles of their own while rendering.
+type Styles struct {
+	// Text is ordinary text; Subtle labels and secondary text; Faint
+	// decoration (axes, rules, the unfilled part of bars).
+	Text, Subtle, Faint lipgloss.Style
+	// Title is the application name; Heading a pane's title.
+	Title, Heading lipgloss.Style
+	// Value is a number worth reading; Big the large headline numbers.
+	Value, Big lipgloss.Style
+	// OK, Warn and Err colour good, doubtful and bad values.
+	OK, Warn, Err lipgloss.Style
+	// Accent marks the current thing (phase, mode); Spike marks spikes.
+	Accent, Spike lipgloss.Style
+	// Badges are the reversed labels in the header (PAUSED, HELD, SPIKE).
+	BadgePaused, BadgeHeld, BadgeSpike, BadgeDone lipgloss.Style
+	// Flash is the feedback line after a key press; FlashErr when the key
+	// could not do what it says.
+	Flash, FlashErr lipgloss.Style
+	// Chart series and markers.
+	BarOK, BarErr, Target, P50, P99 lipgloss.Style
+	// Table styles: the header row and rows that stand out.
+	TableHeader, RowWarn, RowErr lipgloss.Style
+	// Help styles the bubbles help bar.
+	Help help.Styles
+
+	// Color is false when colours are off (NO_COLOR, a dumb terminal, or
+	// tests with the Ascii profile); glyphs then carry the meaning alone.
+	Color bool
+	// ErrGlyph fills error cells in the RPS chart; with colour it is a
+	// solid block, without it a shade so errors differ from successes.
+	ErrGlyph string
+}
+
+// DefaultStyles builds the dashboard's styles from the palette, for the
+// colour profile lipgloss detected (NO_COLOR gives the Ascii profile).
+func DefaultStyles() *Styles {
+	color := lipgloss.ColorProfile() != termenv.Ascii
+	fg := func(c lipgloss.AdaptiveColor) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
+	badge := func(c lipgloss.AdaptiveColor) lipgloss.Style {
+		return lipgloss.NewStyle().Bold(true).Foreground(palette.Inverse).Background(c).Padding(0, 1)
+	}
+	s := &Styles{
+		Text:        fg(palette.Text),
+		Subtle:      fg(palette.Subtle),
+		Faint:       fg(palette.Faint),
+		Title:       badge(palette.Accent),
+		Heading:     fg(palette.Accent).Bold(true),
+		Value:       fg(palette.Text).Bold(true),
+		Big:         fg(palette.Text).Bold(true),
+		OK:          fg(palette.OK).Bold(true),
+		Warn:        fg(palette.Warn).Bold(true),
+		Err:         fg(palette.Err).Bold(true),
+		Accent:      fg(palette.Accent).Bold(true),
+		Spike:       fg(palette.Spike).Bold(true),
+		BadgePaused: badge(palette.Warn),
+		BadgeHeld:   badge(palette.Accent),
+		BadgeSpike:  badge(palette.Spike),
+		BadgeDone:   badge(palette.Subtle),
+		Flash:       fg(palette.Accent).Bold(true),
+		FlashErr:    fg(palette.Warn).Bold(true),
+		BarOK:       fg(palette.OK),
+		BarErr:      fg(palette.Err),
+		Target:      fg(palette.Target).Bold(true),
+		P50:         fg(palette.P50).Bold(true),
+		P99:         fg(palette.P99),
+		TableHeader: fg(palette.Subtle).Bold(true),
+		RowWarn:     fg(palette.Warn),
+		RowErr:      fg(palette.Err).Bold(true),
+		Color:       color,
+		ErrGlyph:    "█",
+	}
+	if !color {
+		s.ErrGlyph = "▒"
+	}
+	s.Help = help.Styles{
+		ShortKey:       fg(palette.Accent).Bold(true),
+		ShortDesc:      fg(palette.Subtle),
+		ShortSeparator: fg(palette.Faint),
+		Ellipsis:       fg(palette.Faint),
+		FullKey:        fg(palette.Accent).Bold(true),
+		FullDesc:       fg(palette.Subtle),
+		FullSeparator:  fg(palette.Faint),
+	}
+	return s
+}
