@@ -1,0 +1,5 @@
+//go:build !race
+
+package demoapi
+
+const raceEnabled = false
