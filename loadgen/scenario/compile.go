@@ -95,8 +95,8 @@ func (l *loader) action(p piece, what string, c *tctx, at func(int) pos) (segmen
 			return fail(f.off, "unknown filter %q: expected json or url", f.text)
 		}
 	}
-	arity := func(want string, okay bool) (segment, bool) {
-		return fail(p.off, "{{%s}} takes %s, got %d argument%s", p.fn.text, want, len(p.args), plural(len(p.args)))
+	arity := func(want, usage string) (segment, bool) {
+		return fail(p.off, "{{%s}} takes %s, got %d argument%s (usage: %s)", p.fn.text, want, len(p.args), plural(len(p.args)), usage)
 	}
 	if p.fn.quoted {
 		if len(p.args) > 0 {
@@ -108,7 +108,7 @@ func (l *loader) action(p piece, what string, c *tctx, at func(int) pos) (segmen
 	switch p.fn.text {
 	case "pick":
 		if len(args) != 1 {
-			return arity("one data list name: {{pick LIST}}", false)
+			return arity("one data list name", "{{pick LIST}}")
 		}
 		i, ok := l.data[args[0].text]
 		if !ok {
@@ -121,7 +121,7 @@ func (l *loader) action(p piece, what string, c *tctx, at func(int) pos) (segmen
 		seg.kind, seg.idx = segPick, i
 	case "num":
 		if len(args) < 2 || len(args) > 3 {
-			return arity("MIN MAX and optional DECIMALS: {{num 10 510 2}}", false)
+			return arity("MIN MAX and optional DECIMALS", "{{num 10 510 2}}")
 		}
 		dec := max(decimals(args[0].text), decimals(args[1].text))
 		if len(args) == 3 {
@@ -151,12 +151,12 @@ func (l *loader) action(p piece, what string, c *tctx, at func(int) pos) (segmen
 		seg.kind, seg.min, seg.span, seg.dec = segNum, lo, hi-lo, dec
 	case "seq":
 		if len(args) != 0 {
-			return arity("no arguments: {{seq}}", false)
+			return arity("no arguments", "{{seq}}")
 		}
 		seg.kind = segSeq
 	case "var":
 		if len(args) != 1 {
-			return arity("one variable name: {{var NAME}}", false)
+			return arity("one variable name", "{{var NAME}}")
 		}
 		name := args[0].text
 		switch {
@@ -174,7 +174,7 @@ func (l *loader) action(p piece, what string, c *tctx, at func(int) pos) (segmen
 		seg.kind, seg.lit = segVar, name
 	case "pool":
 		if len(args) < 1 || len(args) > 2 {
-			return arity("a pool name and an optional field: {{pool NAME [FIELD]}}", false)
+			return arity("a pool name and an optional field", "{{pool NAME [FIELD]}}")
 		}
 		if c.global {
 			return fail(p.off, "{{pool %s}} in scenario headers: pools are picked per request; put the header on the requests", args[0].text)
@@ -203,7 +203,7 @@ func (l *loader) action(p piece, what string, c *tctx, at func(int) pos) (segmen
 		c.seen[idx] = true
 	case "env":
 		if len(args) < 1 || len(args) > 2 {
-			return arity(`a variable name and an optional default: {{env NAME ["default"]}}`, false)
+			return arity("a variable name and an optional default", `{{env NAME ["default"]}}`)
 		}
 		v := l.getenv(args[0].text)
 		if v == "" && len(args) == 2 {

@@ -64,12 +64,9 @@ func (es Errors) sorted() Errors {
 // closest returns the candidate nearest to s by edit distance, or "" when none
 // is near enough to be a plausible typo.
 func closest(s string, candidates []string) string {
-	best, bestD := "", 1+len(s)/3
-	if bestD < 2 {
-		bestD = 2
-	}
+	best, bestD := "", max(2, len(s)/3)+1
 	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestD {
+		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestD && d < len(s) {
 			best, bestD = c, d
 		}
 	}

@@ -133,13 +133,16 @@ func (l *loader) at(n ast.Node, val string) func(off int) pos {
 		off = min(max(off, 0), len(val))
 		before := val[:off]
 		if isLit && lit.Start != nil && lit.Start.Type == token.LiteralType {
+			// The block's indentation is that of its first non-blank line.
+			indent := 0
+			for i := start.line; i < len(l.lines); i++ {
+				if s := l.lines[i]; strings.TrimSpace(s) != "" {
+					indent = len(s) - len(strings.TrimLeft(s, " "))
+					break
+				}
+			}
 			line := start.line + 1 + strings.Count(before, "\n")
 			lineStart := strings.LastIndexByte(before, '\n') + 1
-			indent := 0
-			if line-1 < len(l.lines) {
-				s := l.lines[line-1]
-				indent = len(s) - len(strings.TrimLeft(s, " "))
-			}
 			return pos{line, indent + 1 + utf8.RuneCountInString(before[lineStart:])}
 		}
 		if isLit || strings.Contains(before, "\n") {

@@ -207,7 +207,7 @@ func appendURLEscaped(dst []byte, s string) []byte {
 type piece struct {
 	lit     string
 	action  bool
-	off     int   // byte offset of the literal text or of "{{"
+	off     int // byte offset of the literal text or of "{{"
 	fn      tok // function name, or the quoted literal
 	args    []tok
 	filters []tok
