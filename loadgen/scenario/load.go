@@ -300,6 +300,15 @@ func (l *loader) count(n ast.Node, what string) (int, bool) {
 	return int(f), ok
 }
 
+func (l *loader) poolCapacity(n ast.Node, what string) (int, bool) {
+	c, ok := l.count(n, what)
+	if ok && c > MaxPoolCap {
+		l.errf(n, "%s: at most %d records, got %d", what, MaxPoolCap, c)
+		return 0, false
+	}
+	return c, ok
+}
+
 func (l *loader) duration(n ast.Node, what string) (time.Duration, bool) {
 	s, ok := l.str(n, what)
 	if !ok {
@@ -454,7 +463,7 @@ func (l *loader) load() {
 	}
 	l.poolCap = DefaultPoolCap
 	if e, ok := top["pool_cap"]; ok {
-		if c, ok := l.count(e.v, "pool_cap"); ok {
+		if c, ok := l.poolCapacity(e.v, "pool_cap"); ok {
 			l.poolCap = c
 		}
 	}
@@ -570,7 +579,7 @@ func (l *loader) poolDecls(n ast.Node) {
 				seedNode = se.v
 			}
 			if ce, ok := obj["cap"]; ok {
-				if c, ok := l.count(ce.v, what+" cap"); ok {
+				if c, ok := l.poolCapacity(ce.v, what+" cap"); ok {
 					p.cap = c
 				}
 			}

@@ -12,6 +12,9 @@ import (
 // below what the target itself retains, or picks will name evicted ids.
 const DefaultPoolCap = 1000
 
+// MaxPoolCap bounds pool_cap and a pool's cap.
+const MaxPoolCap = 1_000_000
+
 // pool is a bounded, concurrent-safe set of records (an id and optional
 // fields) that one run created. Records live in a ring, oldest at head; all
 // n records are contiguous from head. Removing a record moves the oldest one
@@ -53,7 +56,9 @@ func (p *pool) add(rec []string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.seeded {
-		clear(p.slots)
+		for k := 0; k < p.n; k++ {
+			clear(p.record((p.head + k) % p.spec.cap))
+		}
 		clear(p.index)
 		p.head, p.n, p.seeded = 0, 0, false
 	}
