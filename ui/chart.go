@@ -61,9 +61,9 @@ func yAxis(st *Styles, ri, rows, lw int, top float64, label func(float64) string
 		txt = label(top * float64(rows-mid) / float64(rows))
 	}
 	if txt != "" {
-		return st.Subtle.Render(fitRight(txt, lw)) + st.Faint.Render("┤")
+		return st.wrap(&st.Subtle, fitRight(txt, lw)) + st.wrap(&st.Faint, "┤")
 	}
-	return strings.Repeat(" ", lw) + st.Faint.Render("│")
+	return strings.Repeat(" ", lw) + st.wrap(&st.Faint, "│")
 }
 
 // labelWidth is the widest of the y labels.
@@ -116,7 +116,7 @@ func xAxis(st *Styles, pts []stats.Point, offset, plotW, lw int, spike []bool) s
 			free = x
 		}
 	}
-	var out runs
+	out := runs{st: st}
 	out.add(nil, strings.Repeat(" ", lw))
 	out.add(&st.Faint, "└")
 	for x := range cells {

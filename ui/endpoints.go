@@ -163,7 +163,10 @@ type routeSample struct {
 	total, success []int64
 }
 
-const historyWindow = 10 * time.Second
+const (
+	historyWindow = 10 * time.Second
+	maxSamples    = 200 // 10 s at 20 snapshots a second
+)
 
 func newRouteHistory() *routeHistory { return &routeHistory{} }
 
@@ -188,12 +191,17 @@ func (h *routeHistory) add(s *stats.Snapshot) {
 	for i := range s.Endpoints {
 		smp.total[i], smp.success[i] = s.Endpoints[i].Total, s.Endpoints[i].Success
 	}
-	h.samples = append(h.samples, smp)
+	if k := len(h.samples); k > 0 && h.samples[k-1].at == smp.at {
+		h.samples[k-1] = smp // the same moment again: keep the newest
+	} else {
+		h.samples = append(h.samples, smp)
+	}
 	// Keep one sample at or before the window's start as the baseline.
 	drop := 0
 	for drop+1 < len(h.samples) && h.samples[drop+1].at <= s.Elapsed-historyWindow {
 		drop++
 	}
+	drop = max(drop, len(h.samples)-maxSamples)
 	if drop > 0 {
 		h.samples = append(h.samples[:0], h.samples[drop:]...)
 	}

@@ -128,8 +128,8 @@ func fixtureSnapshot(seconds int) stats.Snapshot {
 	code := func(c int, n int64) stats.CodeCount { return stats.CodeCount{Code: c, Count: n} }
 	kind := func(k stats.ErrorKind, n int64) stats.KindCount { return stats.KindCount{Kind: k, Count: n} }
 	s.StatusCodes = []stats.CodeCount{code(200, s.Success*7/10), code(201, s.Success*3/10), code(404, 12),
-		code(500, s.Errors-40), code(503, 28)}
-	s.ErrorKinds = []stats.KindCount{kind(stats.KindTimeout, 9), kind(stats.KindStatus4xx, 12), kind(stats.KindStatus5xx, s.Errors-21)}
+		code(500, max(s.Errors-40, 0)), code(503, 28)}
+	s.ErrorKinds = []stats.KindCount{kind(stats.KindTimeout, 9), kind(stats.KindStatus4xx, 12), kind(stats.KindStatus5xx, max(s.Errors-21, 0))}
 	s.Journeys = stats.JourneyStats{
 		Users: 20, Started: 1480, Completed: 1310, Declined: 131, Failed: 150, InProgress: 20,
 		Steps: []stats.StepStats{

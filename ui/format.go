@@ -200,6 +200,7 @@ func heading(st *Styles, title, legend string, w int) string {
 // rendered together, so a chart row costs a few Render calls, not one per
 // cell.
 type runs struct {
+	st    *Styles
 	b     strings.Builder
 	cur   *lipgloss.Style
 	chunk strings.Builder
@@ -217,9 +218,12 @@ func (r *runs) flush() {
 	if r.chunk.Len() == 0 {
 		return
 	}
-	if r.cur == nil {
+	switch {
+	case r.cur == nil:
 		r.b.WriteString(r.chunk.String())
-	} else {
+	case r.st != nil:
+		r.b.WriteString(r.st.wrap(r.cur, r.chunk.String()))
+	default:
 		r.b.WriteString(r.cur.Render(r.chunk.String()))
 	}
 	r.chunk.Reset()

@@ -51,7 +51,7 @@ func (c *latencyChart) render(s *stats.Snapshot) {
 	legend := st.P99.Render("█") + st.Subtle.Render(" p99 ") + st.Value.Render(fmtLatency(s.Recent.P99)) +
 		"   " + st.P50.Render("━") + st.Subtle.Render(" p50 ") + st.Value.Render(fmtLatency(s.Recent.P50))
 	b.WriteString(heading(st, "LATENCY", legend, c.w))
-	var line runs
+	line := runs{st: st}
 	for ri := 0; ri < rows; ri++ {
 		rr := rows - 1 - ri
 		b.WriteByte('\n')

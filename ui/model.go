@@ -104,9 +104,10 @@ type Model struct {
 	flashUntil time.Time
 	done       bool
 
-	panes [numPanes]pane
-	lay   layout
-	frame string
+	panes  [numPanes]pane
+	blocks [numPanes][]string // each pane's view cut to its slot
+	lay    layout
+	frame  string
 }
 
 // New builds the dashboard for an engine and its snapshot channel.
@@ -193,9 +194,16 @@ func (m *Model) setSnapshot(s *stats.Snapshot) {
 		return
 	}
 	for _, sl := range m.lay.slots() {
-		m.panes[sl.id].render(s)
+		m.draw(sl, s)
 	}
 	m.compose()
+}
+
+// draw redraws one pane and cuts its view to its slot.
+func (m *Model) draw(sl slot, s *stats.Snapshot) {
+	p := m.panes[sl.id]
+	p.render(s)
+	m.blocks[sl.id] = block(p.view(), sl.w, sl.h)
 }
 
 // handleKey turns a key into an engine control and a feedback line.
@@ -244,7 +252,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.setFlash("stats reset", false)
 	case key.Matches(msg, k.NextPhase):
 		if !m.phased() {
-			m.setFlash("n: phases are a demo-mode thing (press 5 for demo)", true)
+			m.setFlash("n: next phase only works in demo mode (5 switches to demo)", true)
 			break
 		}
 		m.eng.NextPhase()
@@ -345,9 +353,8 @@ func (m *Model) relayout() {
 	hp.keys = m.keys
 	m.lay = plan(m.w, m.h, routes, hp.lines())
 	for _, sl := range m.lay.slots() {
-		p := m.panes[sl.id]
-		p.setSize(sl.w, sl.h)
-		p.render(m.snap)
+		m.panes[sl.id].setSize(sl.w, sl.h)
+		m.draw(sl, m.snap)
 	}
 	m.compose()
 }
@@ -362,29 +369,27 @@ func (m *Model) compose() {
 		m.frame = tooSmall(m.st, m.w, m.h)
 		return
 	}
-	fp := m.panes[paneFlash].(*flashPane)
-	fp.set(m.flash, m.flashErr, m.done)
-	if m.lay.has(paneFlash) {
-		fp.render(m.snap)
-	}
+	m.panes[paneFlash].(*flashPane).set(m.flash, m.flashErr, m.done)
 	var b strings.Builder
 	b.Grow(m.w * m.h * 4)
 	first := true
+	sep := strings.Repeat(" ", gap)
 	for _, row := range m.lay.rows {
-		blocks := make([][]string, len(row.slots))
-		for i, sl := range row.slots {
-			blocks[i] = block(m.panes[sl.id].view(), sl.w, row.h)
+		for _, sl := range row.slots {
+			if sl.id == paneFlash {
+				m.draw(sl, m.snap)
+			}
 		}
 		for y := 0; y < row.h; y++ {
 			if !first {
 				b.WriteByte('\n')
 			}
 			first = false
-			for i := range blocks {
+			for i, sl := range row.slots {
 				if i > 0 {
-					b.WriteString(strings.Repeat(" ", gap))
+					b.WriteString(sep)
 				}
-				b.WriteString(blocks[i][y])
+				b.WriteString(m.blocks[sl.id][y])
 			}
 		}
 	}

@@ -105,7 +105,7 @@ func (p *phasePane) timeline(r stats.RunInfo, w int) string {
 	}
 	pos := before + min(r.PhaseElapsed, max(r.PhaseLength, time.Second))
 	now := int(int64(w) * int64(pos) / int64(total))
-	var out runs
+	out := runs{st: st}
 	for i, ph := range r.Phases {
 		a, b := starts[i], starts[i+1]
 		seg := b - a

@@ -58,7 +58,7 @@ func (c *rpsChart) render(s *stats.Snapshot) {
 
 	var b strings.Builder
 	b.WriteString(heading(st, "REQUESTS / S", c.legend(s, maxMode, anySpike), c.w))
-	var line runs
+	line := runs{st: st}
 	for ri := 0; ri < rows; ri++ {
 		rr := rows - 1 - ri // row from the bottom
 		b.WriteByte('\n')

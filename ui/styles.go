@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -58,6 +60,34 @@ type Styles struct {
 	// ErrGlyph fills error cells in the RPS chart; with colour it is a
 	// solid block, without it a shade so errors differ from successes.
 	ErrGlyph string
+
+	// paints caches each style's escape codes for the charts, which
+	// colour thousands of cells per frame.
+	paints map[*lipgloss.Style]paint
+}
+
+// paint is a style reduced to the codes before and after its text. It is
+// valid for styles without padding, borders or widths, which is every
+// style the charts use.
+type paint struct{ pre, post string }
+
+const paintProbe = "\ue000"
+
+func paintOf(st lipgloss.Style) paint {
+	out := st.Render(paintProbe)
+	i := strings.Index(out, paintProbe)
+	if i < 0 {
+		return paint{}
+	}
+	return paint{pre: out[:i], post: out[i+len(paintProbe):]}
+}
+
+// wrap renders text in style st, by the cached codes when it has them.
+func (s *Styles) wrap(st *lipgloss.Style, text string) string {
+	if p, ok := s.paints[st]; ok {
+		return p.pre + text + p.post
+	}
+	return st.Render(text)
 }
 
 // DefaultStyles builds the dashboard's styles from the palette, for the
@@ -109,6 +139,11 @@ func DefaultStyles() *Styles {
 		FullKey:        fg(palette.Accent).Bold(true),
 		FullDesc:       fg(palette.Subtle),
 		FullSeparator:  fg(palette.Faint),
+	}
+	s.paints = make(map[*lipgloss.Style]paint)
+	for _, st := range []*lipgloss.Style{&s.Text, &s.Subtle, &s.Faint, &s.Accent, &s.Spike, &s.OK, &s.Warn,
+		&s.Err, &s.BarOK, &s.BarErr, &s.Target, &s.P50, &s.P99, &s.Value} {
+		s.paints[st] = paintOf(*st)
 	}
 	return s
 }

@@ -1,0 +1,44 @@
+package ui
+
+import (
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// BenchmarkView is the cost of View at 160×48 with a full snapshot (11
+// routes, 10 minutes of series): what Bubble Tea pays after every message.
+func BenchmarkView(b *testing.B) {
+	snap := fixtureSnapshot(600)
+	m, _ := newTestModel(b, &fakeEngine{}, Options{}, 160, 48, &snap)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = m.View()
+	}
+}
+
+// BenchmarkSnapshot is the cost of taking one snapshot at 160×48: every
+// pane redraws once. At 10 snapshots a second this is the dashboard's
+// whole steady-state work.
+func BenchmarkSnapshot(b *testing.B) {
+	snap := fixtureSnapshot(600)
+	m, _ := newTestModel(b, &fakeEngine{}, Options{}, 160, 48, &snap)
+	msg := snapshotMsg(snap)
+	var next tea.Model = m
+	b.ReportAllocs()
+	for b.Loop() {
+		next, _ = next.Update(msg)
+	}
+}
+
+// BenchmarkResize is the cost of a resize at 160×48 (layout and every
+// pane redrawn).
+func BenchmarkResize(b *testing.B) {
+	snap := fixtureSnapshot(600)
+	m, _ := newTestModel(b, &fakeEngine{}, Options{}, 160, 48, &snap)
+	var next tea.Model = m
+	b.ReportAllocs()
+	for b.Loop() {
+		next, _ = next.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	}
+}
