@@ -228,7 +228,7 @@ func escape(s string, f filter) string {
 
 func didYouMean(s string, candidates []string) string {
 	if c := closest(s, candidates); c != "" {
-		return fmt.Sprintf("; did you mean %q?", c)
+		return fmt.Sprintf(" (did you mean %q?)", c)
 	}
 	return ""
 }

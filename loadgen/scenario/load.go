@@ -394,9 +394,9 @@ func (l *loader) object(n ast.Node, what string, allowed []string, special map[s
 			}
 			hint := ""
 			if c := closest(e.key, allowed); c != "" {
-				hint = fmt.Sprintf("; did you mean %q?", c)
+				hint = fmt.Sprintf(" (did you mean %q?)", c)
 			}
-			l.errf(e.k, "unknown field %q in %s%s (expected one of: %s)", e.key, what, hint, strings.Join(allowed, ", "))
+			l.errf(e.k, "unknown field %q in %s%s; expected one of: %s", e.key, what, hint, strings.Join(allowed, ", "))
 			continue
 		}
 		out[e.key] = e
@@ -995,7 +995,7 @@ func (l *loader) finish() {
 			}
 			hint := ""
 			if c := closest(p.name, names); c != "" {
-				hint = fmt.Sprintf("; did you mean %q?", c)
+				hint = fmt.Sprintf(" (did you mean %q?)", c)
 			}
 			l.errAt(at, "unknown pool %q%s (declare it under pools: with seed ids, or fill it with save:)", p.name, hint)
 			continue
@@ -1044,7 +1044,7 @@ func (l *loader) suggestVar(name string) string {
 		names = append(names, v)
 	}
 	if c := closest(name, names); c != "" {
-		return fmt.Sprintf("; did you mean %q?", c)
+		return fmt.Sprintf(" (did you mean %q?)", c)
 	}
 	return ""
 }
