@@ -3,6 +3,7 @@ package demoapi
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -87,4 +88,80 @@ func TestEncodersMatchEncodingJSON(t *testing.T) {
 	if got := appendUser(nil, 5, &u); string(got) != string(std) {
 		t.Errorf("user:\n got %s\nwant %s", got, std)
 	}
+}
+
+// The body scanner must agree with encoding/json on objects it accepts.
+func TestDecodeMatchesEncodingJSON(t *testing.T) {
+	for _, in := range []string{
+		`{"userId":42,"product":"Laptop","amount":349.99,"status":"PENDING"}`,
+		` { "userId" : 1 , "product" : "a,b}c]" , "amount" : 0.5 } `,
+		"{\n\t\"status\":\"x\\\"y\\\\z\\u00e9\",\r\n\"amount\":-1e2}",
+		`{"extra":{"nested":[1,{"a":"}"}],"s":"]"},"userId":7,"more":[[],{}],"z":null,"t":true}`,
+		`{"product":"first","product":"second"}`,
+		`{"user\u0049d":5,"amount":"12.5"}`,
+		`{"userId":null,"product":null,"amount":null,"status":null}`,
+		`{}`,
+	} {
+		var got orderBody
+		if err := got.decode([]byte(in)); err != nil {
+			t.Errorf("%s: %v", in, err)
+			continue
+		}
+		var want orderBody
+		if err := json.Unmarshal([]byte(in), &want); err != nil {
+			t.Fatalf("%s: encoding/json: %v", in, err)
+		}
+		if got != want {
+			t.Errorf("%s:\n got %+v\nwant %+v", in, got, want)
+		}
+	}
+	for _, in := range []string{``, ` `, `null`, `[]`, `"s"`, `{`, `{"a":1}x`, `{"a":1,}`, `{'a':1}`,
+		`{"product":1}`, `{"product":{}}`, `{"amount":[1]}`, `{"userId":"x"}`, `{"amount":"1e999"}`} {
+		var got orderBody
+		if err := got.decode([]byte(in)); err == nil {
+			t.Errorf("%q accepted as %+v", in, got)
+		}
+	}
+}
+
+// FuzzDecode: the scanner never panics, whatever arrives, and agrees with
+// encoding/json whenever both accept an input.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{`{"userId":1,"product":"p","amount":"2","status":"s"}`, `{"a":[{"b":"}"}]}`, `{`, `[`, `"`, `{"\u0041":1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var got orderBody
+		err := got.decode(b)
+		var want orderBody
+		jerr := json.Unmarshal(b, &want)
+		if err == nil && jerr == nil && got != want && comparable(b) {
+			t.Errorf("%q: got %+v, encoding/json %+v", b, got, want)
+		}
+		var u userBody
+		u.decode(b)
+		var p paymentBody
+		p.decode(b)
+	})
+}
+
+// comparable reports whether encoding/json and the scanner should agree on
+// b: encoding/json also matches keys case-insensitively and replaces invalid
+// UTF-8, and the scanner does neither.
+func comparable(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(b, &raw) != nil {
+		return false
+	}
+	for k := range raw {
+		for _, f := range []string{"userId", "product", "amount", "status"} {
+			if k != f && strings.EqualFold(k, f) {
+				return false
+			}
+		}
+	}
+	return true
 }
