@@ -15,6 +15,7 @@ type Error struct {
 	Msg  string
 }
 
+// Error formats the problem as "file:line:col: msg".
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
 }
@@ -23,6 +24,7 @@ func (e *Error) Error() string {
 // error whenever the scenario does not compile; errors.As finds the first *Error.
 type Errors []*Error
 
+// Error lists the problems one per line.
 func (es Errors) Error() string {
 	var b strings.Builder
 	for i, e := range es {

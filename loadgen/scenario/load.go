@@ -797,11 +797,13 @@ func (l *loader) request(n ast.Node, jc *journeyCtx) *Request {
 	if r.Path != nil && !strings.HasPrefix(r.Path.src, "/") && !strings.HasPrefix(r.Path.src, "{{") {
 		l.errf(e.v, "path: expected an absolute path starting with \"/\", got %q", r.Path.src)
 	}
-	if e, ok := obj["headers"]; ok {
-		r.Headers = l.headers(e.v, "headers", c)
-	}
+	// Compiled in the order the engine renders them (Path, Body, Headers):
+	// the first {{pool P}} reference in that order picks the record.
 	if e, ok := obj["body"]; ok && !isNull(l.resolve(e.v)) {
 		r.Body = l.template(e.v, "body", c)
+	}
+	if e, ok := obj["headers"]; ok {
+		r.Headers = l.headers(e.v, "headers", c)
 	}
 	if r.Path == nil {
 		return nil

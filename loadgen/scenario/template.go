@@ -98,7 +98,7 @@ func (t *Template) String() string {
 // Within one request, the first {{pool P …}} action picks a record of pool P
 // and every later reference to P in the same request reuses that record, so a
 // body can name an order's id and its amount consistently. "Later" follows the
-// order Path, Headers, Body: render a request's templates in that order.
+// order Path, Body, Headers: render a request's templates in that order.
 func (t *Template) Append(dst []byte, env *Env) []byte {
 	if t == nil {
 		return dst

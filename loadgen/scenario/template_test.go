@@ -168,3 +168,38 @@ func TestTemplateZeroAllocs(t *testing.T) {
 		t.Errorf("Append allocates %v times per render; want 0", n)
 	}
 }
+
+// TestPoolPickPerRequest: all references to a pool within one request name
+// the same record, in the render order Path, Body, Headers; the next request
+// picks again.
+func TestPoolPickPerRequest(t *testing.T) {
+	src := `
+pools:
+  orders:
+    seed: [{id: 1, amount: 1.00}, {id: 2, amount: 2.00}, {id: 3, amount: 3.00}, {id: 4, amount: 4.00}]
+endpoints:
+  - path: '/orders/{{pool orders}}'
+    body: '{{pool orders}}={{pool orders amount}}'
+    headers: {X-Order: '{{pool orders amount}}'}
+`
+	s, err := Load("p.yaml", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.Endpoints[0]
+	env := s.NewRun().NewEnv(rand.New(rand.NewPCG(5, 6)), nil)
+	seen := map[string]bool{}
+	for range 100 {
+		path := r.Path.Render(env)
+		body := r.Body.Render(env)
+		hdr := r.Headers[0].Value.Render(env)
+		id := strings.TrimPrefix(path, "/orders/")
+		if body != id+"="+id+".00" || hdr != id+".00" {
+			t.Fatalf("one request named different orders: path %s, body %s, header %s", path, body, hdr)
+		}
+		seen[id] = true
+	}
+	if len(seen) < 3 {
+		t.Errorf("each request should pick anew; saw only %v", seen)
+	}
+}
