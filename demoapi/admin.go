@@ -53,16 +53,16 @@ func (a *API) appendFaults(buf []byte) []byte {
 	return append(buf, b...)
 }
 
-func (a *API) adminGet(_ *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) adminGet(_ *http.Request, _ rolls, buf []byte) (int, []byte) {
 	return http.StatusOK, a.appendFaults(buf)
 }
 
-func (a *API) adminClear(_ *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) adminClear(_ *http.Request, _ rolls, buf []byte) (int, []byte) {
 	a.SetFault(All, Fault{})
 	return http.StatusOK, a.appendFaults(buf)
 }
 
-func (a *API) adminSet(r *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) adminSet(r *http.Request, _ rolls, buf []byte) (int, []byte) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return http.StatusUnsupportedMediaType, appendError(buf, "Content-Type must be application/json")
 	}

@@ -54,7 +54,7 @@ type route struct {
 
 // handlerFunc answers a request that passed auth, faults and latency. It
 // appends the response body to buf and returns the status and the body.
-type handlerFunc func(r *http.Request, rl *rolls, buf []byte) (int, []byte)
+type handlerFunc func(r *http.Request, rl rolls, buf []byte) (int, []byte)
 
 // API is the demo API: an http.Handler serving the gateway's routes, with
 // live fault injection. Create one with New; it is safe for concurrent use.
@@ -174,7 +174,7 @@ func (a *API) handle(pattern string, svc int, au auth, h handlerFunc) {
 			}
 		}
 		bp := a.bufs.Get().(*[]byte)
-		code, body := h(r, &rl, (*bp)[:0])
+		code, body := h(r, rl, (*bp)[:0])
 		a.write(w, rt, code, body)
 		if cap(body) <= 64<<10 {
 			*bp = body[:0]

@@ -35,19 +35,19 @@ func listOf[T any](s *store[T], pool *sync.Pool, buf []byte, one func([]byte, in
 	return http.StatusOK, buf
 }
 
-func (a *API) listUsers(_ *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) listUsers(_ *http.Request, _ rolls, buf []byte) (int, []byte) {
 	return listOf(a.users, &userSlots, buf, appendUser)
 }
 
-func (a *API) listOrders(_ *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) listOrders(_ *http.Request, _ rolls, buf []byte) (int, []byte) {
 	return listOf(a.orders, &orderSlots, buf, appendOrder)
 }
 
-func (a *API) listPayments(_ *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) listPayments(_ *http.Request, _ rolls, buf []byte) (int, []byte) {
 	return listOf(a.payments, &paymentSlots, buf, appendPayment)
 }
 
-func (a *API) getUser(r *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) getUser(r *http.Request, _ rolls, buf []byte) (int, []byte) {
 	if id, ok := pathID(r); ok {
 		if u, ok := a.users.get(id); ok {
 			return http.StatusOK, appendUser(buf, id, &u)
@@ -56,7 +56,7 @@ func (a *API) getUser(r *http.Request, _ *rolls, buf []byte) (int, []byte) {
 	return notFoundID(buf, "user")
 }
 
-func (a *API) getOrder(r *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) getOrder(r *http.Request, _ rolls, buf []byte) (int, []byte) {
 	if id, ok := pathID(r); ok {
 		if o, ok := a.orders.get(id); ok {
 			return http.StatusOK, appendOrder(buf, id, &o)
@@ -65,7 +65,7 @@ func (a *API) getOrder(r *http.Request, _ *rolls, buf []byte) (int, []byte) {
 	return notFoundID(buf, "order")
 }
 
-func (a *API) getPayment(r *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) getPayment(r *http.Request, _ rolls, buf []byte) (int, []byte) {
 	if id, ok := pathID(r); ok {
 		if p, ok := a.payments.get(id); ok {
 			return http.StatusOK, appendPayment(buf, id, &p)
@@ -74,7 +74,7 @@ func (a *API) getPayment(r *http.Request, _ *rolls, buf []byte) (int, []byte) {
 	return notFoundID(buf, "payment")
 }
 
-func (a *API) createUser(r *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) createUser(r *http.Request, _ rolls, buf []byte) (int, []byte) {
 	var in userBody
 	body, err := readBody(r, buf)
 	if err == nil {
@@ -88,7 +88,7 @@ func (a *API) createUser(r *http.Request, _ *rolls, buf []byte) (int, []byte) {
 	return http.StatusOK, appendUser(buf, id, &u)
 }
 
-func (a *API) updateUser(r *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) updateUser(r *http.Request, _ rolls, buf []byte) (int, []byte) {
 	id, ok := pathID(r)
 	if !ok {
 		return notFoundID(buf, "user")
@@ -108,14 +108,14 @@ func (a *API) updateUser(r *http.Request, _ *rolls, buf []byte) (int, []byte) {
 	return http.StatusOK, appendUser(buf, id, &u)
 }
 
-func (a *API) deleteUser(r *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) deleteUser(r *http.Request, _ rolls, buf []byte) (int, []byte) {
 	if id, ok := pathID(r); ok && a.users.remove(id) {
 		return http.StatusNoContent, buf
 	}
 	return notFoundID(buf, "user")
 }
 
-func (a *API) createOrder(r *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) createOrder(r *http.Request, _ rolls, buf []byte) (int, []byte) {
 	var in orderBody
 	body, err := readBody(r, buf)
 	if err == nil {
@@ -136,7 +136,7 @@ func (a *API) createOrder(r *http.Request, _ *rolls, buf []byte) (int, []byte) {
 	return http.StatusOK, appendOrder(buf, id, &o)
 }
 
-func (a *API) createPayment(r *http.Request, rl *rolls, buf []byte) (int, []byte) {
+func (a *API) createPayment(r *http.Request, rl rolls, buf []byte) (int, []byte) {
 	var in paymentBody
 	body, err := readBody(r, buf)
 	if err == nil {
@@ -169,7 +169,7 @@ func readJSON(r *http.Request, buf []byte, v any) error {
 
 // Health checks: open to everyone, never delayed.
 
-func (a *API) health(_ *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) health(_ *http.Request, _ rolls, buf []byte) (int, []byte) {
 	var states [numServices]string
 	overall := "UP"
 	for i := range states {
@@ -198,10 +198,10 @@ func (a *API) health(_ *http.Request, _ *rolls, buf []byte) (int, []byte) {
 	return http.StatusOK, append(buf, "}}"...)
 }
 
-func (a *API) ready(_ *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) ready(_ *http.Request, _ rolls, buf []byte) (int, []byte) {
 	return http.StatusOK, append(buf, `{"status":"UP"}`...)
 }
 
-func (a *API) live(_ *http.Request, _ *rolls, buf []byte) (int, []byte) {
+func (a *API) live(_ *http.Request, _ rolls, buf []byte) (int, []byte) {
 	return http.StatusOK, append(buf, `{"status":"UP"}`...)
 }
