@@ -24,6 +24,10 @@ const failRate = 0.05
 // declineRate is the share of created payments that are declined (FAILED).
 const declineRate = 0.10
 
+// maxLatencyMS caps one request's simulated latency (5 minutes), whatever
+// the scale and slow factor.
+const maxLatencyMS = 5 * 60 * 1000
+
 // latencyRange is each service's uniform latency range, in milliseconds.
 var latencyRange = [numServices][2]float64{
 	svcUsers:    {10, 100},
@@ -197,7 +201,8 @@ func (a *API) latency(svc int, f *Fault, u float64) time.Duration {
 		return 0
 	}
 	lo, hi := latencyRange[svc][0], latencyRange[svc][1]
-	return time.Duration((lo + u*(hi-lo)) * scale * float64(time.Millisecond))
+	ms := min((lo+u*(hi-lo))*scale, maxLatencyMS) // no Duration overflow
+	return time.Duration(ms * float64(time.Millisecond))
 }
 
 // sleep waits d, or until ctx is done; it reports whether d passed.

@@ -23,6 +23,10 @@
 //   - List routes answer the newest 50 records in ascending id order, so a list
 //     response does not grow with the store.
 //   - An unknown id, or one that is not a number, is a 404.
+//   - Errors are {"error":"…"}. Health checks answer {"status":"UP"};
+//     /health adds each service's state ("UP", "DEGRADED" under a slow or
+//     errors fault, "DOWN" under an outage), and its overall status becomes
+//     "DEGRADED" while any fault is on. Health checks are never delayed.
 //
 // Every request that reaches a service waits for that service's latency first
 // (uniform; users 10–100 ms, orders 20–200 ms, payments 50–500 ms, times

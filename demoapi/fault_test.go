@@ -444,3 +444,25 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+func TestLatencyIsCapped(t *testing.T) {
+	api := New(Options{LatencyScale: 1e300})
+	f := &Fault{Kind: FaultSlow, Factor: 1e300}
+	if d := api.latency(svcPayments, f, 0.99); d != maxLatencyMS*time.Millisecond {
+		t.Errorf("latency %v", d)
+	}
+}
+
+func TestEmptyAPIKeyIgnored(t *testing.T) {
+	api := New(Options{APIKeys: []string{""}})
+	req := httptest.NewRequest("GET", "/api/users/1", nil)
+	req.Header["X-Api-Key"] = []string{""}
+	rec := httptest.NewRecorder()
+	api.ServeHTTP(rec, req)
+	if rec.Code != 401 {
+		t.Errorf("blank key: %d", rec.Code)
+	}
+	if r := call(t, api, "GET", "/api/users/1", "", DefaultAPIKey); r.code != 200 {
+		t.Errorf("default key: %d", r.code)
+	}
+}

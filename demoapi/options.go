@@ -23,7 +23,8 @@ type Options struct {
 	// Zero picks a random seed. With a fixed seed, requests served one after
 	// another draw the same sequence every run.
 	Seed int64
-	// APIKeys are the accepted X-API-Key values. Empty means DefaultAPIKey.
+	// APIKeys are the accepted X-API-Key values; empty strings are ignored.
+	// None means DefaultAPIKey.
 	APIKeys []string
 	// RateLimit is the number of requests each API key may make per second
 	// (a fixed one-second window). Zero means unlimited. Limited responses
@@ -48,9 +49,16 @@ func (o Options) withDefaults() Options {
 	if !(o.LatencyScale > 0) { // also catches NaN
 		o.LatencyScale = 0
 	}
-	if len(o.APIKeys) == 0 {
-		o.APIKeys = []string{DefaultAPIKey}
+	keys := make([]string, 0, len(o.APIKeys))
+	for _, k := range o.APIKeys {
+		if k != "" { // an empty key would let a blank header in
+			keys = append(keys, k)
+		}
 	}
+	if len(keys) == 0 {
+		keys = []string{DefaultAPIKey}
+	}
+	o.APIKeys = keys
 	if o.RateLimit < 0 {
 		o.RateLimit = 0
 	}
