@@ -44,7 +44,9 @@ type Options struct {
 	// CycleFault moves the embedded demo API's fault to its next state
 	// (none → slow → errors → outage → none) and returns a description of
 	// the new state, e.g. "payments: slow ×5". Nil when the target is not
-	// --embedded.
+	// --embedded. It runs in a command's goroutine, not in Update, so it
+	// may take a lock; the dashboard then logs the new state with
+	// Engine.Note("fault", …).
 	CycleFault func() string
 	// FaultUnavailable is the message shown when f is pressed and
 	// CycleFault is nil.

@@ -55,8 +55,8 @@ func TestResize(t *testing.T) {
 func TestResizeSweep(t *testing.T) {
 	snap := fixtureSnapshot(600)
 	m, _ := newTestModel(t, &fakeEngine{}, Options{}, 80, 24, &snap)
-	for w := 1; w <= 260; w += 7 {
-		for h := 1; h <= 80; h += 3 {
+	for w := 1; w <= 260; w += 9 {
+		for h := 1; h <= 80; h += 4 {
 			m = update(t, m, tea.WindowSizeMsg{Width: w, Height: h})
 			checkFits(t, m.View(), w, h)
 		}
