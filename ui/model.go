@@ -225,6 +225,10 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.eng.Spike()
 		m.setFlash(m.spikeText(), false)
 	case key.Matches(msg, k.Mode):
+		if run.Mode == loadgen.ModeMax.String() {
+			m.setFlash("max-throughput runs keep their mode (restart with a rate to switch)", true)
+			break
+		}
 		i := int(msg.Runes[0] - '1')
 		mode := loadgen.Modes[i]
 		m.eng.SetMode(mode)

@@ -288,6 +288,20 @@ func TestMaxModeShowsConcurrency(t *testing.T) {
 	}
 }
 
+func TestMaxModeKeepsMode(t *testing.T) {
+	snap := fixtureSnapshot(120)
+	snap.Run.Mode, snap.Run.Concurrency, snap.Run.Phases, snap.Run.PhaseCount = loadgen.ModeMax.String(), 64, nil, 1
+	eng := &fakeEngine{}
+	m, _ := newTestModel(t, eng, Options{}, 120, 36, &snap)
+	m = update(t, m, runes("1"))
+	if got := eng.Calls(); len(got) != 0 {
+		t.Errorf("engine calls = %q, want none", got)
+	}
+	if !strings.Contains(m.View(), "max-throughput runs keep their mode") {
+		t.Errorf("no explanation:\n%s", m.View())
+	}
+}
+
 func TestRecentSuccessPerRoute(t *testing.T) {
 	snap := fixtureSnapshot(100)
 	m, _ := newTestModel(t, &fakeEngine{}, Options{}, 120, 36, &snap)
