@@ -129,12 +129,14 @@ func (p *endpointsPane) render(s *stats.Snapshot) {
 			ok = fmtPct(okPct)
 		}
 		mark, style := " ", &st.Text
+		// Fewer than minMarked requests say little; such rows stay plain.
+		judged := okN >= minMarked
 		slow := lats[i].Count > 0 && (lats[i].P99 >= time.Second ||
 			(medP99 > 0 && lats[i].P99 >= 3*medP99 && lats[i].P99 >= 100*time.Millisecond))
 		switch {
-		case okN > 0 && okPct < 95:
+		case judged && okPct < 95:
 			mark, style = "✗", &st.RowErr
-		case okN > 0 && okPct < 99.5:
+		case judged && okPct < 99.5:
 			mark, style = "!", &st.RowWarn
 		case slow:
 			mark, style = "▲", &st.RowWarn
@@ -162,6 +164,9 @@ type routeSample struct {
 	at             time.Duration
 	total, success []int64
 }
+
+// minMarked is the fewest requests a row's success rate is judged on.
+const minMarked = 10
 
 const (
 	historyWindow = 10 * time.Second
