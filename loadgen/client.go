@@ -1,0 +1,189 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/stats"
+)
+
+// Client limits.
+const (
+	// BodyLimit is how much of a response body is kept (for captures);
+	// the rest is read and discarded so the connection is reused.
+	BodyLimit = 64 << 10
+	// MaxRedirects is how many redirects a request follows.
+	MaxRedirects = 5
+)
+
+// Doer sends HTTP requests; *http.Client is one. Tests inject their own.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// NewHTTPClient returns the client the engine uses by default: one shared
+// keep-alive transport sized for maxInFlight concurrent requests to one
+// host, with the given whole-request timeout, no compression (the bodies
+// are read for captures only) and at most MaxRedirects redirects.
+func NewHTTPClient(maxInFlight int, timeout time.Duration) *http.Client {
+	tr := &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   min(timeout, 10*time.Second),
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		MaxIdleConns:          maxInFlight + 16,
+		MaxIdleConnsPerHost:   maxInFlight + 16,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   min(timeout, 10*time.Second),
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+		ForceAttemptHTTP2:     true,
+		WriteBufferSize:       16 << 10,
+		ReadBufferSize:        16 << 10,
+	}
+	return &http.Client{
+		Transport: tr,
+		Timeout:   timeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= MaxRedirects {
+				return fmt.Errorf("stopped after %d redirects", MaxRedirects)
+			}
+			return nil
+		},
+	}
+}
+
+// client renders scenario requests and sends them to one target.
+type client struct {
+	doer    Doer
+	base    string // target URL without a trailing slash
+	headers []scenario.Header
+}
+
+// exchange is one request's outcome.
+type exchange struct {
+	code int
+	kind stats.ErrorKind
+	err  error
+	body []byte // at most BodyLimit bytes, valid until the next exchange on the same buffer
+}
+
+// scratch is a goroutine's reusable buffers.
+type scratch struct {
+	url  []byte
+	body []byte
+	resp []byte
+	hdr  []byte
+}
+
+// do sends req as rendered in env and reads the response.
+func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.Env, sc *scratch) exchange {
+	sc.url = append(sc.url[:0], c.base...)
+	sc.url = req.Path.Append(sc.url, env)
+	u := string(sc.url)
+	if rest := u[len(c.base):]; strings.HasPrefix(rest, "http://") || strings.HasPrefix(rest, "https://") {
+		u = rest // an absolute URL in the scenario wins over the target
+	}
+	var body io.Reader
+	if req.Body != nil {
+		sc.body = req.Body.Append(sc.body[:0], env)
+		body = bytes.NewReader(sc.body)
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.Method, u, body)
+	if err != nil {
+		return exchange{kind: stats.KindOther, err: fmt.Errorf("build request: %w", err)}
+	}
+	for _, h := range c.headers {
+		sc.hdr = h.Value.Append(sc.hdr[:0], env)
+		hr.Header.Set(h.Name, string(sc.hdr))
+	}
+	for _, h := range req.Headers {
+		sc.hdr = h.Value.Append(sc.hdr[:0], env)
+		hr.Header.Set(h.Name, string(sc.hdr))
+	}
+	resp, err := c.doer.Do(hr)
+	if err != nil {
+		return exchange{kind: classify(err), err: err}
+	}
+	sc.resp, err = readCapped(resp.Body, sc.resp[:0])
+	resp.Body.Close()
+	ex := exchange{code: resp.StatusCode, kind: stats.KindForStatus(resp.StatusCode), body: sc.resp}
+	if err != nil && ex.kind == stats.KindNone {
+		// The status arrived but the body broke off.
+		ex.kind, ex.err = classify(err), err
+	}
+	return ex
+}
+
+// readCapped reads r to the end, keeping at most BodyLimit bytes in dst.
+func readCapped(r io.Reader, dst []byte) ([]byte, error) {
+	if cap(dst) < 4096 {
+		dst = make([]byte, 0, 4096)
+	}
+	for {
+		if len(dst) == cap(dst) {
+			if len(dst) >= BodyLimit {
+				_, err := io.Copy(io.Discard, r)
+				return dst, err
+			}
+			dst = append(dst, 0)[:len(dst)]
+		}
+		n, err := r.Read(dst[len(dst):min(cap(dst), BodyLimit)])
+		dst = dst[:len(dst)+n]
+		if err == io.EOF {
+			return dst, nil
+		}
+		if err != nil {
+			return dst, err
+		}
+	}
+}
+
+// classify names the kind of a transport error.
+func classify(err error) stats.ErrorKind {
+	var (
+		dnsErr  *net.DNSError
+		certErr *tls.CertificateVerificationError
+		recErr  tls.RecordHeaderError
+		alert   tls.AlertError
+		unkAuth x509.UnknownAuthorityError
+		hostErr x509.HostnameError
+		invErr  x509.CertificateInvalidError
+		netErr  net.Error
+	)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return stats.KindTimeout
+	case errors.As(err, &dnsErr):
+		return stats.KindDNS
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return stats.KindRefused
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+		return stats.KindReset
+	case errors.As(err, &certErr), errors.As(err, &recErr), errors.As(err, &alert),
+		errors.As(err, &unkAuth), errors.As(err, &hostErr), errors.As(err, &invErr):
+		return stats.KindTLS
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return stats.KindTimeout
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) && strings.Contains(uerr.Err.Error(), "tls:") {
+		return stats.KindTLS
+	}
+	return stats.KindOther
+}

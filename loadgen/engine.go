@@ -1,0 +1,472 @@
+// Package loadgen is the load engine: rate plans, the open-model scheduler,
+// the HTTP client, journeys of virtual users, and live controls. It knows
+// nothing about terminals: it publishes stats.Snapshots on a channel, and
+// the same engine feeds the dashboard or the headless printer.
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/stats"
+)
+
+// Config describes a run. Zero values take the documented defaults.
+type Config struct {
+	// Target is the base URL; scenario paths are appended to it (so a path
+	// prefix such as http://host/v2 works as a base path).
+	Target string
+	// Mode is the rate plan.
+	Mode Mode
+	// RPS is the base rate (default 20).
+	RPS float64
+	// Duration is the run length; zero runs until the context ends.
+	// DurationSet says it was given explicitly (demo mode scales to it).
+	Duration    time.Duration
+	DurationSet bool
+	// Users is the number of journey virtual users (default 10); UsersSet
+	// says it was given explicitly (steady, ramp-up and spike run journeys
+	// only then).
+	Users    int
+	UsersSet bool
+	// SpikeMultiplier and SpikeDuration size a live spike (defaults 5 and
+	// 3 s): it adds SpikeMultiplier × the base rate for SpikeDuration.
+	SpikeMultiplier float64
+	SpikeDuration   time.Duration
+	// MaxInFlight caps outstanding open-model requests (default 1000); a
+	// request due while the cap is full is dropped and counted.
+	MaxInFlight int
+	// Timeout bounds each request (default 10 s) and the drain at the end.
+	Timeout time.Duration
+	// Think overrides the scenario's think time between journeys when
+	// Max > 0.
+	Think scenario.Range
+	// SnapshotInterval is how often a Snapshot is published (default
+	// 100 ms).
+	SnapshotInterval time.Duration
+	// Concurrency > 0 with ModeMax runs the closed-loop max-throughput
+	// mode: that many workers send back to back.
+	Concurrency int
+	// Scenario is what to send; nil means the built-in gateway scenario.
+	Scenario *scenario.Scenario
+	// Client sends the requests; nil means NewHTTPClient(MaxInFlight+Users,
+	// Timeout).
+	Client Doer
+	// Recorder receives the results; nil means a new one.
+	Recorder *stats.Recorder
+	// Seed fixes the engine's randomness (0 = random).
+	Seed uint64
+}
+
+func (c *Config) defaults() error {
+	if c.RPS == 0 && c.Mode != ModeMax {
+		c.RPS = 20
+	}
+	if c.Users == 0 && !c.UsersSet {
+		c.Users = 10
+	}
+	if c.SpikeMultiplier == 0 {
+		c.SpikeMultiplier = 5
+	}
+	if c.SpikeDuration == 0 {
+		c.SpikeDuration = 3 * time.Second
+	}
+	if c.MaxInFlight == 0 {
+		c.MaxInFlight = 1000
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 10 * time.Second
+	}
+	if c.SnapshotInterval == 0 {
+		c.SnapshotInterval = 100 * time.Millisecond
+	}
+	switch {
+	case c.RPS < 0:
+		return fmt.Errorf("rps must not be negative, got %g", c.RPS)
+	case c.Users < 0:
+		return fmt.Errorf("users must not be negative, got %d", c.Users)
+	case c.MaxInFlight < 1:
+		return fmt.Errorf("max in-flight must be at least 1, got %d", c.MaxInFlight)
+	case c.Mode == ModeMax && c.Concurrency < 1:
+		return errors.New("max-throughput mode needs a concurrency of at least 1")
+	case c.Duration < 0:
+		return fmt.Errorf("duration must not be negative, got %v", c.Duration)
+	}
+	if _, err := url.Parse(c.Target); err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	return nil
+}
+
+// Engine runs one load test. Build it with New, start it with Run; the
+// control methods (Spike, SetMode, ...) may be called from any goroutine
+// while it runs, and never block.
+type Engine struct {
+	cfg  Config
+	rec  *stats.Recorder
+	scn  *scenario.Scenario
+	run  *scenario.Run
+	cl   *client
+	ctl  *control
+	snap chan stats.Snapshot
+
+	// endpoint i of the scenario records under route id routes[i]
+	routes     []int
+	cumWeights []float64
+	// journey j's step s records under stepRoutes[j][s] and is step
+	// stepBase[j]+s of the recorder's journey steps
+	stepRoutes [][]int
+	stepBase   []int
+
+	think    scenario.Range
+	inFlight atomic.Int64 // open-model requests outstanding
+	users    *userPool
+
+	last        atomic.Pointer[stats.Snapshot]
+	ran         atomic.Bool
+	done        chan struct{}
+	workersDone chan struct{}
+}
+
+// New checks cfg and builds an engine. Nothing is sent until Run.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	scn := cfg.Scenario
+	if scn == nil {
+		var err error
+		if scn, err = scenario.Default(scenario.Options{}); err != nil {
+			return nil, fmt.Errorf("built-in scenario: %w", err)
+		}
+	}
+	if cfg.Mode != ModeMax && cfg.RPS > 0 && len(scn.Endpoints) == 0 && len(scn.Journeys) == 0 {
+		return nil, errors.New("scenario has no endpoints and no journeys")
+	}
+	rec := cfg.Recorder
+	if rec == nil {
+		rec = stats.New()
+	}
+	doer := cfg.Client
+	if doer == nil {
+		doer = NewHTTPClient(cfg.MaxInFlight+max(cfg.Users, cfg.Concurrency)+64, cfg.Timeout)
+	}
+	e := &Engine{
+		cfg: cfg, rec: rec, scn: scn, run: scn.NewRun(),
+		cl:   &client{doer: doer, base: strings.TrimRight(cfg.Target, "/"), headers: scn.Headers},
+		snap: make(chan stats.Snapshot, 1),
+		done: make(chan struct{}), workersDone: make(chan struct{}),
+	}
+	e.think = scn.Think
+	if cfg.Think.Max > 0 {
+		e.think = cfg.Think
+	}
+	var total float64
+	for _, ep := range scn.Endpoints {
+		e.routes = append(e.routes, rec.Register(ep.Method, ep.Route))
+		total += ep.Weight
+		e.cumWeights = append(e.cumWeights, total)
+	}
+	for _, j := range scn.Journeys {
+		ids := make([]int, len(j.Steps))
+		names := make([]string, len(j.Steps))
+		for i, st := range j.Steps {
+			ids[i] = rec.Register(st.Method, st.Route)
+			names[i] = st.Name
+		}
+		e.stepRoutes = append(e.stepRoutes, ids)
+		e.stepBase = append(e.stepBase, rec.RegisterJourney(j.Name, names))
+	}
+	pc := PlanConfig{RPS: cfg.RPS, Duration: cfg.Duration, DurationSet: cfg.DurationSet, Users: cfg.Users, UsersSet: cfg.UsersSet}
+	if len(scn.Journeys) == 0 {
+		pc.Users, pc.UsersSet = 0, true
+	}
+	e.ctl = newControl(cfg.Mode, pc, cfg.SpikeMultiplier, cfg.SpikeDuration, time.Now())
+	return e, nil
+}
+
+// Snapshots returns the channel on which the engine publishes a Snapshot
+// every SnapshotInterval. It holds at most one: an unread snapshot is
+// replaced by a newer one, so a slow reader never stalls the engine. The
+// channel is closed when Run returns, after the final snapshot.
+func (e *Engine) Snapshots() <-chan stats.Snapshot { return e.snap }
+
+// Recorder returns the engine's recorder.
+func (e *Engine) Recorder() *stats.Recorder { return e.rec }
+
+// Final returns the last snapshot published (after Run, the final one).
+func (e *Engine) Final() stats.Snapshot {
+	if s := e.last.Load(); s != nil {
+		return *s
+	}
+	return e.snapshot(time.Now(), false)
+}
+
+// Run sends load until the plan ends or ctx is cancelled, then stops
+// issuing, waits up to Timeout for requests in flight, publishes a final
+// snapshot and closes the Snapshots channel. It returns nil after a normal
+// stop (including cancellation). Run may be called once.
+func (e *Engine) Run(ctx context.Context) error {
+	if !e.ran.CompareAndSwap(false, true) {
+		return errors.New("engine: Run called twice")
+	}
+	defer close(e.snap)
+	defer close(e.done)
+	now := time.Now()
+	e.rec.Reset(now)
+	e.ctl.mu.Lock()
+	e.ctl.planStart = now
+	e.ctl.mu.Unlock()
+	e.rec.Event(now, "info", fmt.Sprintf("started: %s mode, target %s", e.ctl.plan.Mode, e.cfg.Target))
+
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	// Requests get their own context so that stopping the run lets them
+	// finish (up to the drain timeout) instead of cutting them off.
+	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelReqs()
+
+	var wg sync.WaitGroup
+	e.users = newUserPool(e, reqCtx)
+	if e.cfg.Mode == ModeMax {
+		wg.Go(func() { e.closedLoop(runCtx, reqCtx) })
+	} else {
+		wg.Go(func() { e.schedule(runCtx, reqCtx) })
+	}
+
+	tick := time.NewTicker(e.cfg.SnapshotInterval)
+	defer tick.Stop()
+loop:
+	for {
+		select {
+		case <-runCtx.Done():
+			break loop
+		case now := <-tick.C:
+			if e.ctl.finished(now) {
+				e.rec.Event(now, "info", "duration reached")
+				break loop
+			}
+			e.users.scale(e.ctl.users(now))
+			e.publish(e.snapshot(now, false))
+		}
+	}
+	stopRun()
+	e.users.end()
+	wg.Wait() // the scheduler has stopped issuing
+
+	// Drain: wait for in-flight requests up to the timeout, publishing
+	// snapshots meanwhile so a dashboard sees the drain.
+	deadline := time.NewTimer(e.cfg.Timeout)
+	defer deadline.Stop()
+	drained := make(chan struct{})
+	go func() { e.users.wait(); e.workersIdle(); close(drained) }()
+drain:
+	for {
+		select {
+		case <-drained:
+			break drain
+		case <-deadline.C:
+			cancelReqs()
+			<-drained
+			break drain
+		case now := <-tick.C:
+			e.publish(e.snapshot(now, false))
+		}
+	}
+	final := e.snapshot(time.Now(), true)
+	e.publish(final)
+	return nil
+}
+
+// publish offers s to the reader, replacing an unread older snapshot.
+func (e *Engine) publish(s stats.Snapshot) {
+	e.last.Store(&s)
+	for {
+		select {
+		case e.snap <- s:
+			return
+		default:
+		}
+		select {
+		case <-e.snap: // drop the stale one
+		default:
+		}
+	}
+}
+
+// snapshot takes a recorder snapshot and adds the engine's state.
+func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
+	cs := e.ctl.state(now)
+	e.rec.Target(now, cs.target)
+	s := e.rec.Snapshot(now)
+	r := &s.Run
+	r.Target = e.cfg.Target
+	r.Mode = cs.mode.String()
+	r.PhaseIndex, r.PhaseCount = cs.phase, len(cs.plan.Phases)
+	for _, ph := range cs.plan.Phases {
+		r.Phases = append(r.Phases, stats.PhaseInfo{Name: ph.Name, Length: ph.Length})
+	}
+	if cs.phase < len(cs.plan.Phases) {
+		r.Phase = cs.plan.Phases[cs.phase].Name
+		r.PhaseLength = cs.plan.Phases[cs.phase].Length
+	}
+	r.PhaseElapsed = cs.phaseElapsed
+	r.Duration = cs.plan.Length()
+	if r.Duration > 0 {
+		r.Remaining = max(r.Duration-cs.planTime, 0)
+	}
+	r.BaseRPS, r.TargetRPS = cs.baseRPS, cs.target
+	r.Spiking, r.SpikeLeft = cs.spikeLeft > 0, cs.spikeLeft
+	r.Paused, r.Held = cs.paused, cs.held
+	if cs.mode == ModeMax {
+		r.Concurrency = e.cfg.Concurrency
+	}
+	r.Done = done
+	if e.users != nil {
+		s.Journeys.Users = e.users.count()
+	}
+	return s
+}
+
+// Spike adds SpikeMultiplier × the base rate for SpikeDuration, from now.
+func (e *Engine) Spike() {
+	now := time.Now()
+	add, l := e.ctl.spike(now)
+	e.rec.Event(now, "spike", fmt.Sprintf("spike: +%.0f req/s for %s", add, l))
+}
+
+// SetMode switches the rate plan live; the new mode's timeline starts now
+// (with its full length) and stats carry on. ModeMax cannot be switched to.
+func (e *Engine) SetMode(m Mode) {
+	if m == ModeMax || e.cfg.Mode == ModeMax {
+		e.Note("error", "max-throughput runs cannot switch mode")
+		return
+	}
+	now := time.Now()
+	e.ctl.setMode(m, now)
+	e.rec.Event(now, "mode", "mode: "+m.String())
+}
+
+// ScaleRate multiplies the base rate by factor (the + and - keys use 1.1
+// and 1/1.1); the rate plan keeps its shape.
+func (e *Engine) ScaleRate(factor float64) {
+	if factor <= 0 {
+		return
+	}
+	r := e.ctl.scaleRate(factor)
+	e.rec.Event(time.Now(), "rate", fmt.Sprintf("base rate: %.1f req/s", r))
+}
+
+// AddUsers adds (or, negative, removes) journey virtual users.
+func (e *Engine) AddUsers(delta int) {
+	if len(e.scn.Journeys) == 0 {
+		e.Note("error", "this scenario has no journeys")
+		return
+	}
+	now := time.Now()
+	n := e.ctl.addUsers(delta, now)
+	e.rec.Event(now, "users", fmt.Sprintf("journey users: %d", n))
+}
+
+// TogglePause pauses or resumes all traffic; the plan clock stands still
+// while paused.
+func (e *Engine) TogglePause() {
+	now := time.Now()
+	if e.ctl.togglePause(now) {
+		e.rec.Event(now, "pause", "paused")
+	} else {
+		e.rec.Event(now, "resume", "resumed")
+	}
+}
+
+// ResetStats clears the statistics; the run, its plan and clock go on.
+func (e *Engine) ResetStats() {
+	now := time.Now()
+	e.rec.Reset(now)
+	e.rec.Event(now, "reset", "stats reset")
+}
+
+// NextPhase jumps to the start of the plan's next phase.
+func (e *Engine) NextPhase() {
+	now := time.Now()
+	name, err := e.ctl.nextPhase(now)
+	if err != nil {
+		e.rec.Event(now, "phase", "next phase: "+err.Error())
+		return
+	}
+	e.rec.Event(now, "phase", "phase: "+name)
+}
+
+// ToggleHold stops the plan clock (the current phase lasts until released)
+// or restarts it.
+func (e *Engine) ToggleHold() {
+	now := time.Now()
+	if e.ctl.toggleHold(now) {
+		e.rec.Event(now, "hold", "phase held")
+	} else {
+		e.rec.Event(now, "hold", "phase released")
+	}
+}
+
+// Note adds an entry to the event log.
+func (e *Engine) Note(kind, text string) { e.rec.Event(time.Now(), kind, text) }
+
+// Report builds the run's JSON report; config is recorded as given.
+func (e *Engine) Report(config map[string]any) (*stats.Report, error) {
+	return e.rec.Report(e.Final().Taken, config)
+}
+
+// pickEndpoint picks an endpoint index by weight.
+func (e *Engine) pickEndpoint(r *rand.Rand) int {
+	n := len(e.cumWeights)
+	if n == 1 {
+		return 0
+	}
+	x := r.Float64() * e.cumWeights[n-1]
+	lo, hi := 0, n-1
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if e.cumWeights[mid] > x {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
+}
+
+func (e *Engine) newRand(stream uint64) *rand.Rand {
+	seed := e.cfg.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	return rand.New(rand.NewPCG(seed, stream))
+}
+
+// pickJourney picks a journey by weight.
+func (e *Engine) pickJourney(r *rand.Rand) int {
+	js := e.scn.Journeys
+	if len(js) == 1 {
+		return 0
+	}
+	var total float64
+	for _, j := range js {
+		total += j.Weight
+	}
+	x := r.Float64() * total
+	for i, j := range js {
+		if x < j.Weight {
+			return i
+		}
+		x -= j.Weight
+	}
+	return len(js) - 1
+}

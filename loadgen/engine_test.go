@@ -1,0 +1,390 @@
+package loadgen
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/trafficgen/trafficgen/demoapi"
+	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/stats"
+)
+
+// checker wraps the demo API and checks what the generator sends: every
+// request carries the key; every order names a user the server has (seeded
+// or created in this run); every payment names an order the server has and
+// that order's amount. It counts requests and violations.
+type checker struct {
+	h   http.Handler
+	key string
+
+	mu         sync.Mutex
+	seen       int
+	byRoute    map[string]int
+	users      map[int64]bool
+	orders     map[int64]float64
+	violations []string
+}
+
+func newChecker(h http.Handler) *checker {
+	return &checker{
+		h: h, key: demoapi.DefaultAPIKey, byRoute: map[string]int{},
+		users:  map[int64]bool{1: true, 2: true, 3: true},
+		orders: map[int64]float64{1: 99.99, 2: 149.99},
+	}
+}
+
+func (c *checker) violate(format string, args ...any) {
+	c.violations = append(c.violations, fmt.Sprintf(format, args...))
+}
+
+func (c *checker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var req map[string]any
+	if r.Body != nil && r.Method == http.MethodPost {
+		json.NewDecoder(r.Body).Decode(&req)
+		b, _ := json.Marshal(req)
+		r.Body = http.NoBody
+		r.Body = readCloser{strings.NewReader(string(b))}
+	}
+	c.mu.Lock()
+	c.seen++
+	if r.Header.Get("X-API-Key") != c.key {
+		c.violate("%s %s without the key", r.Method, r.URL.Path)
+	}
+	if r.Method == http.MethodPost && r.URL.Path == "/api/orders" {
+		if uid, ok := req["userId"].(float64); !ok || !c.users[int64(uid)] {
+			c.violate("order for unknown user %v", req["userId"])
+		}
+	}
+	if r.Method == http.MethodPost && r.URL.Path == "/api/payments" {
+		oid, _ := req["orderId"].(float64)
+		amount, have := c.orders[int64(oid)]
+		if !have {
+			c.violate("payment for unknown order %v", req["orderId"])
+		} else if got, _ := req["amount"].(float64); got != amount {
+			c.violate("payment for order %v names amount %v, the order has %v", oid, got, amount)
+		}
+	}
+	c.mu.Unlock()
+	rec := httptest.NewRecorder()
+	c.h.ServeHTTP(rec, r)
+	if rec.Code == http.StatusCreated || rec.Code == http.StatusOK {
+		var resp map[string]any
+		if json.Unmarshal(rec.Body.Bytes(), &resp) == nil && r.Method == http.MethodPost {
+			id, _ := resp["id"].(float64)
+			c.mu.Lock()
+			switch r.URL.Path {
+			case "/api/users":
+				c.users[int64(id)] = true
+			case "/api/orders":
+				amount, _ := resp["amount"].(float64)
+				c.orders[int64(id)] = amount
+			}
+			c.mu.Unlock()
+		}
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes())
+}
+
+type readCloser struct{ *strings.Reader }
+
+func (readCloser) Close() error { return nil }
+
+func runEngine(t *testing.T, cfg Config) (*Engine, stats.Snapshot) {
+	t.Helper()
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var snaps int
+	go func() {
+		defer close(done)
+		for range e.Snapshots() {
+			snaps++
+		}
+	}()
+	if err := e.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if snaps == 0 {
+		t.Error("no snapshot was published")
+	}
+	return e, e.Final()
+}
+
+func TestCountsMatchWhatTheServerSaw(t *testing.T) {
+	for _, errorsPct := range []float64{0, 30} {
+		t.Run(fmt.Sprintf("errors %v%%", errorsPct), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				api := demoapi.New(demoapi.Options{Seed: 1})
+				if errorsPct > 0 {
+					api.SetFault(demoapi.All, demoapi.Fault{Kind: demoapi.FaultErrors, Percent: errorsPct})
+				}
+				chk := newChecker(api)
+				_, s := runEngine(t, Config{
+					Target: "http://gateway.test", Mode: ModeSteady, RPS: 200, Duration: 5 * time.Second,
+					Client: inProcessClient(chk), Seed: 7,
+				})
+				if s.Total != int64(chk.seen) || s.Total != s.Success+s.Errors {
+					t.Fatalf("server saw %d; reported total %d = %d ok + %d errors", chk.seen, s.Total, s.Success, s.Errors)
+				}
+				if s.Total < 990 || s.Total > 1010 {
+					t.Errorf("total %d, want about 1000", s.Total)
+				}
+				if errorsPct > 0 && (s.Errors < s.Total/5 || s.Errors > s.Total/2) {
+					t.Errorf("errors %d of %d with 30%% injected", s.Errors, s.Total)
+				}
+				if errorsPct == 0 && s.Errors > s.Total/10 {
+					t.Errorf("errors %d of %d without injection", s.Errors, s.Total)
+				}
+				var perRoute int64
+				for _, ep := range s.Endpoints {
+					perRoute += ep.Total
+				}
+				if perRoute != s.Total {
+					t.Errorf("endpoint rows add to %d, total %d", perRoute, s.Total)
+				}
+			})
+		})
+	}
+}
+
+func TestSteadyRateIsExact(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		api := demoapi.New(demoapi.Options{Seed: 1})
+		_, s := runEngine(t, Config{
+			Target: "http://gateway.test", Mode: ModeSteady, RPS: 1000, Duration: 5 * time.Second,
+			Client: inProcessClient(api), Seed: 3,
+		})
+		if s.Total < 4950 || s.Total > 5050 || s.Dropped != 0 {
+			t.Fatalf("sent %d (dropped %d), want 5000±1%% and none dropped", s.Total, s.Dropped)
+		}
+	})
+}
+
+func TestJourneysChainIdsAndAmounts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		api := demoapi.New(demoapi.Options{Seed: 5, LatencyScale: 0.2})
+		chk := newChecker(api)
+		_, s := runEngine(t, Config{
+			Target: "http://gateway.test", Mode: ModeRealistic, RPS: 20, Duration: 20 * time.Second,
+			Users: 10, Think: scenario.Range{Min: 100 * time.Millisecond, Max: 300 * time.Millisecond},
+			Client: inProcessClient(chk), Seed: 11,
+		})
+		if len(chk.violations) > 0 {
+			t.Fatalf("%d violations, first: %v", len(chk.violations), chk.violations[:min(5, len(chk.violations))])
+		}
+		j := s.Journeys
+		if j.Completed < 100 {
+			t.Fatalf("journeys %+v: too few completed", j)
+		}
+		for _, st := range j.Steps {
+			if st.Failed > 0 && !strings.Contains(st.LastError, "HTTP 500") {
+				t.Errorf("step %s failed %d times: %s", st.Step, st.Failed, st.LastError)
+			}
+		}
+		if j.Declined == 0 {
+			t.Errorf("no declined payments in %d journeys", j.Completed)
+		}
+		if int64(chk.seen) != s.Total {
+			t.Errorf("server saw %d, reported %d", chk.seen, s.Total)
+		}
+	})
+}
+
+func TestLiveSpikeAddsExactlyItsLoad(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		api := demoapi.New(demoapi.Options{Seed: 1})
+		e, err := New(Config{
+			Target: "http://gateway.test", Mode: ModeSteady, RPS: 100, Duration: 10 * time.Second,
+			Client: inProcessClient(api), Seed: 1,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for range e.Snapshots() {
+			}
+		}()
+		go func() {
+			time.Sleep(2 * time.Second)
+			e.Spike() // +500 req/s for 3 s
+			time.Sleep(4 * time.Second)
+			e.TogglePause() // 2 s without traffic
+			time.Sleep(2 * time.Second)
+			e.TogglePause() // the clock stood still: 4 s of plan remain
+		}()
+		e.Run(context.Background())
+		s := e.Final()
+		// 10 s × 100 + 3 s × 500 = 2500; the run lasts 12 s of wall time.
+		if s.Total < 2480 || s.Total > 2520 {
+			t.Fatalf("total %d, want 2500", s.Total)
+		}
+		if s.Elapsed < 12*time.Second || s.Elapsed > 12300*time.Millisecond {
+			t.Errorf("elapsed %v, want 12s (10 s of plan + 2 s paused)", s.Elapsed)
+		}
+		kinds := map[string]bool{}
+		for _, ev := range s.Run.Events {
+			kinds[ev.Kind] = true
+		}
+		for _, k := range []string{"spike", "pause", "resume"} {
+			if !kinds[k] {
+				t.Errorf("no %q event in %+v", k, s.Run.Events)
+			}
+		}
+	})
+}
+
+func TestModeSwitchRestartsTheTimeline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		api := demoapi.New(demoapi.Options{Seed: 1})
+		e, _ := New(Config{
+			Target: "http://gateway.test", Mode: ModeSteady, RPS: 20, Duration: 100 * time.Second,
+			Client: inProcessClient(api), Seed: 1, Users: 0, UsersSet: true,
+		})
+		go func() {
+			for range e.Snapshots() {
+			}
+		}()
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			time.Sleep(5 * time.Second)
+			e.SetMode(ModeDemo) // demo: ramp 5→20 over 30 s
+			time.Sleep(5 * time.Second)
+			e.NextPhase() // steady 20 + journeys
+			time.Sleep(time.Second)
+			e.NextPhase() // spike 100
+			e.ToggleHold()
+			time.Sleep(30 * time.Second) // held: still in the spike phase
+			cancel()
+		}()
+		e.Run(ctx)
+		s := e.Final()
+		if s.Run.Mode != "demo" || s.Run.Phase != "spike" || !s.Run.Held {
+			t.Fatalf("run = mode %s phase %q held %v, want demo/spike/held", s.Run.Mode, s.Run.Phase, s.Run.Held)
+		}
+		// Open-model traffic: 5 s × 20 + ramp 5 s from 5 to 7.5 (31.25) +
+		// 1 s × 20 + 30 s × 100. Journey users (15 from phase 2) add their
+		// own requests, one per step reached.
+		want := 100 + 31.25 + 20 + 3000.0
+		journeyReqs := int64(0)
+		for _, st := range s.Journeys.Steps {
+			journeyReqs += st.Reached
+		}
+		if journeyReqs == 0 {
+			t.Errorf("no journey requests in the demo phases")
+		}
+		if got := float64(s.Total - journeyReqs); got < want*0.98 || got > want*1.02 {
+			t.Errorf("open-model total %v, want about %.0f", got, want)
+		}
+	})
+}
+
+func TestScaleRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		api := demoapi.New(demoapi.Options{Seed: 1})
+		e, _ := New(Config{Target: "http://gateway.test", Mode: ModeSteady, RPS: 100, Duration: 4 * time.Second, Client: inProcessClient(api)})
+		go func() {
+			for range e.Snapshots() {
+			}
+		}()
+		go func() {
+			time.Sleep(2 * time.Second)
+			e.ScaleRate(2)
+		}()
+		e.Run(context.Background())
+		if s := e.Final(); s.Total < 590 || s.Total > 610 || s.Run.BaseRPS != 200 {
+			t.Fatalf("total %d base %v, want 600 and 200", s.Total, s.Run.BaseRPS)
+		}
+	})
+}
+
+func TestInFlightCapDropsAndCounts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-time.After(time.Second):
+			case <-r.Context().Done():
+			}
+		})
+		_, s := runEngine(t, Config{
+			Target: "http://slow.test", Mode: ModeSteady, RPS: 100, Duration: 3 * time.Second,
+			MaxInFlight: 10, Client: inProcessClient(slow),
+		})
+		// 10 in flight at a time, each taking 1 s: about 10 per second sent.
+		if s.Total < 25 || s.Total > 35 || s.Total+s.Dropped < 295 || s.Total+s.Dropped > 305 {
+			t.Fatalf("sent %d dropped %d; want about 30 sent and 270 dropped", s.Total, s.Dropped)
+		}
+		// Latency runs from the due time: at most the 1 s service time here,
+		// since nothing waits in a queue.
+		if s.Latency.Max > 1100*time.Millisecond || s.Latency.P50 < 990*time.Millisecond {
+			t.Errorf("latency %+v", s.Latency)
+		}
+	})
+}
+
+func TestClosedPortAndTimeouts(t *testing.T) {
+	ln := httptest.NewServer(http.NotFoundHandler())
+	closed := ln.URL
+	ln.Close()
+
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(2 * time.Second):
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+
+	_, s := runEngine(t, Config{Target: closed, Mode: ModeSteady, RPS: 50, Duration: time.Second, Timeout: time.Second})
+	if s.Total == 0 || s.Errors != s.Total || kindCount(s, stats.KindRefused) != s.Total {
+		t.Errorf("closed port: total %d errors %d kinds %+v", s.Total, s.Errors, s.ErrorKinds)
+	}
+	_, s = runEngine(t, Config{Target: slow.URL, Mode: ModeSteady, RPS: 20, Duration: time.Second, Timeout: 300 * time.Millisecond})
+	if s.Total < 15 || kindCount(s, stats.KindTimeout) != s.Total {
+		t.Errorf("slow server: total %d kinds %+v", s.Total, s.ErrorKinds)
+	}
+	var b strings.Builder
+	stats.WriteSummary(&b, s)
+	if !strings.Contains(b.String(), "timeout: ") {
+		t.Errorf("summary lacks the timeouts:\n%s", b.String())
+	}
+}
+
+func kindCount(s stats.Snapshot, k stats.ErrorKind) int64 {
+	for _, kc := range s.ErrorKinds {
+		if kc.Kind == k {
+			return kc.Count
+		}
+	}
+	return 0
+}
+
+func TestMaxThroughputMode(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// A closed loop needs the server to take some time, or the fake
+		// clock never moves.
+		api := demoapi.New(demoapi.Options{Seed: 1, LatencyScale: 0.05})
+		chk := newChecker(api)
+		_, s := runEngine(t, Config{
+			Target: "http://gateway.test", Mode: ModeMax, Concurrency: 4, Duration: 2 * time.Second,
+			Client: inProcessClient(chk), Users: 0, UsersSet: true,
+		})
+		if s.Run.Mode != "max" || s.Run.Concurrency != 4 || s.Total != int64(chk.seen) {
+			t.Fatalf("mode %s conc %d total %d seen %d", s.Run.Mode, s.Run.Concurrency, s.Total, chk.seen)
+		}
+	})
+}

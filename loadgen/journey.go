@@ -1,0 +1,157 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/stats"
+)
+
+// userPool runs the journey virtual users (the closed model): each runs
+// journeys in a loop with think time between them. scale grows or shrinks
+// the pool; a user asked to stop finishes its journey first, unless the run
+// itself ends.
+type userPool struct {
+	e   *Engine
+	ctx context.Context // requests' context
+
+	mu     sync.Mutex
+	stops  []chan struct{}
+	nextID uint64
+	wg     sync.WaitGroup
+	ended  chan struct{} // closed when the run stops: abandon journeys
+	once   sync.Once
+}
+
+func newUserPool(e *Engine, reqCtx context.Context) *userPool {
+	return &userPool{e: e, ctx: reqCtx, ended: make(chan struct{})}
+}
+
+// scale starts or stops users until n run. scale(0) at the end of the run
+// also tells running users to abandon their journeys.
+func (p *userPool) scale(n int) {
+	if len(p.e.scn.Journeys) == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.stops) < n {
+		stop := make(chan struct{})
+		p.stops = append(p.stops, stop)
+		p.nextID++
+		id := p.nextID
+		p.wg.Go(func() { p.user(id, stop) })
+	}
+	for len(p.stops) > n {
+		last := len(p.stops) - 1
+		close(p.stops[last])
+		p.stops = p.stops[:last]
+	}
+}
+
+// end stops every user at once, abandoning journeys in progress.
+func (p *userPool) end() {
+	p.once.Do(func() { close(p.ended) })
+	p.scale(0)
+}
+
+func (p *userPool) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.stops)
+}
+
+func (p *userPool) wait() { p.wg.Wait() }
+
+// user is one virtual user's loop.
+func (p *userPool) user(id uint64, stop <-chan struct{}) {
+	e := p.e
+	rnd := e.newRand(1_000_000 + id)
+	env := e.run.NewEnv(rnd, map[string]string{})
+	var sc scratch
+	for {
+		select {
+		case <-stop:
+			return
+		case <-p.ended:
+			return
+		default:
+		}
+		j := e.pickJourney(rnd)
+		if !p.journey(j, env, &sc) {
+			return
+		}
+		think := e.think.Pick(rnd)
+		t := time.NewTimer(think)
+		select {
+		case <-stop:
+			t.Stop()
+			return
+		case <-p.ended:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// journey runs journey j's steps in order. Each step is timed from when it
+// was sent; the journey from its start. It returns false when the run ended
+// during the journey (which is then left unfinished).
+func (p *userPool) journey(j int, env *scenario.Env, sc *scratch) bool {
+	e := p.e
+	jr := e.scn.Journeys[j]
+	e.rec.JourneyStarted()
+	start := time.Now()
+	declined := false
+	for i, step := range jr.Steps {
+		select {
+		case <-p.ended:
+			return false
+		default:
+		}
+		if !step.Runs(env) {
+			continue
+		}
+		e.rec.JourneyStep(e.stepBase[j] + i)
+		sent := time.Now()
+		e.rec.Sent(sent)
+		ex := e.cl.do(p.ctx, step, env, sc)
+		end := time.Now()
+		reason := ""
+		if ex.kind == stats.KindNone {
+			d, err := step.Apply(ex.body, env)
+			if err != nil {
+				ex.kind, reason = stats.KindCapture, err.Error()
+			}
+			declined = declined || d
+		} else {
+			reason = describe(ex)
+		}
+		e.rec.Record(stats.Result{
+			Route: e.stepRoutes[j][i], Code: ex.code, Kind: ex.kind,
+			Latency: end.Sub(sent), End: end,
+		})
+		if ex.kind != stats.KindNone {
+			step.Fail(env)
+			e.rec.JourneyFailed(e.stepBase[j]+i, reason)
+			return true
+		}
+	}
+	e.rec.JourneyCompleted(time.Since(start), declined)
+	return true
+}
+
+// describe says why an exchange failed, for the journey failure log.
+func describe(ex exchange) string {
+	if ex.code != 0 {
+		return fmt.Sprintf("HTTP %d", ex.code)
+	}
+	if ex.err != nil {
+		return ex.kind.String() + ": " + ex.err.Error()
+	}
+	return ex.kind.String()
+}
