@@ -213,7 +213,7 @@ func (c *control) state(now time.Time) controlState {
 		paused: c.paused, held: c.held,
 	}
 	if now.Before(c.spikeUntil) {
-		st.spikeLeft = c.spikeUntil.Sub(now)
+		st.spikeLeft, st.spikeRate = c.spikeUntil.Sub(now), c.spikeRate
 	}
 	return st
 }
@@ -227,6 +227,7 @@ type controlState struct {
 	baseRPS      float64
 	target       float64
 	spikeLeft    time.Duration
+	spikeRate    float64
 	paused, held bool
 }
 

@@ -324,7 +324,7 @@ func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
 		r.Remaining = max(r.Duration-cs.planTime, 0)
 	}
 	r.BaseRPS, r.TargetRPS = cs.baseRPS, cs.target
-	r.Spiking, r.SpikeLeft = cs.spikeLeft > 0, cs.spikeLeft
+	r.Spiking, r.SpikeLeft, r.SpikeRate = cs.spikeLeft > 0, cs.spikeLeft, cs.spikeRate
 	r.Paused, r.Held = cs.paused, cs.held
 	if cs.mode == ModeMax {
 		r.Concurrency = e.cfg.Concurrency

@@ -165,6 +165,8 @@ type RunInfo struct {
 	// long it lasts still.
 	Spiking   bool
 	SpikeLeft time.Duration
+	// SpikeRate is the rate a live spike adds (while Spiking).
+	SpikeRate float64
 	// Paused is true while traffic is paused; Held while the demo's phase
 	// clock is held.
 	Paused, Held bool
