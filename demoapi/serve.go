@@ -89,6 +89,12 @@ func (e *Embedded) Close() error {
 // shutdown once ctx is cancelled. It returns an error if it cannot listen or
 // the server fails.
 func Serve(ctx context.Context, addr string, opts Options, logw io.Writer) error {
+	return ServeAPI(ctx, addr, New(opts), logw)
+}
+
+// ServeAPI is Serve for an API built by the caller (with faults already
+// set, say).
+func ServeAPI(ctx context.Context, addr string, api *API, logw io.Writer) error {
 	if addr == "" {
 		addr = DefaultAddr
 	}
@@ -96,7 +102,7 @@ func Serve(ctx context.Context, addr string, opts Options, logw io.Writer) error
 	if err != nil {
 		return fmt.Errorf("serve demo API: %w", err)
 	}
-	return serve(ctx, ln, New(opts), logw)
+	return serve(ctx, ln, api, logw)
 }
 
 func serve(ctx context.Context, ln net.Listener, api *API, logw io.Writer) error {

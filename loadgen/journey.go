@@ -72,6 +72,10 @@ func (p *userPool) user(id uint64, stop <-chan struct{}) {
 	rnd := e.newRand(1_000_000 + id)
 	env := e.run.NewEnv(rnd, map[string]string{})
 	var sc scratch
+	// Users start spread over one think time, not all at once.
+	if !p.pause(time.Duration(rnd.Int64N(int64(e.think.Max)+1)), stop) {
+		return
+	}
 	for {
 		select {
 		case <-stop:
@@ -84,17 +88,26 @@ func (p *userPool) user(id uint64, stop <-chan struct{}) {
 		if !p.journey(j, env, &sc) {
 			return
 		}
-		think := e.think.Pick(rnd)
-		t := time.NewTimer(think)
-		select {
-		case <-stop:
-			t.Stop()
+		if !p.pause(e.think.Pick(rnd), stop) {
 			return
-		case <-p.ended:
-			t.Stop()
-			return
-		case <-t.C:
 		}
+	}
+}
+
+// pause waits for d and reports whether the user should go on.
+func (p *userPool) pause(d time.Duration, stop <-chan struct{}) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-stop:
+		return false
+	case <-p.ended:
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
