@@ -195,7 +195,10 @@ var serviceNames = [numServices]string{svcUsers: "users", svcOrders: "orders", s
 func (a *API) latency(svc int, f *Fault, u float64) time.Duration {
 	scale := a.opts.LatencyScale
 	if f.Kind == FaultSlow {
-		scale = max(scale, 1) * f.Factor
+		if scale == 0 {
+			scale = 1
+		}
+		scale *= f.Factor
 	}
 	if scale == 0 {
 		return 0
