@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/trafficgen/trafficgen/stats"
 )
 
 // BenchmarkView is the cost of View at 160×48 with a full snapshot (11
@@ -40,5 +42,21 @@ func BenchmarkResize(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		next, _ = next.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	}
+}
+
+// BenchmarkSnapshotNewSecond is BenchmarkSnapshot when every snapshot
+// brings a newly completed second, so both charts redraw each time: the
+// worst case. In a run only one snapshot in 4–10 does.
+func BenchmarkSnapshotNewSecond(b *testing.B) {
+	snaps := [2]stats.Snapshot{fixtureSnapshot(600), fixtureSnapshot(601)}
+	m, _ := newTestModel(b, &fakeEngine{}, Options{}, 160, 48, &snaps[0])
+	msgs := [2]tea.Msg{snapshotMsg(snaps[0]), snapshotMsg(snaps[1])}
+	var next tea.Model = m
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		next, _ = next.Update(msgs[i%2])
 	}
 }

@@ -3,40 +3,299 @@ package ui
 import (
 	"math"
 	"strings"
+	"time"
+
+	"github.com/NimbleMarkets/ntcharts/canvas"
+	ntrunes "github.com/NimbleMarkets/ntcharts/canvas/runes"
+	"github.com/NimbleMarkets/ntcharts/linechart/timeserieslinechart"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/trafficgen/trafficgen/stats"
 )
 
-// The charts are column charts drawn straight from the snapshot's
-// per-second series: one terminal column per second, newest on the right,
-// heights in eighths of a cell. They are redrawn only when a snapshot
-// arrives or the pane is resized; View just reuses the text.
+// The charts are ntcharts time-series line charts over the snapshot's
+// per-second series: one column per second, newest on the right, so the
+// window is as many seconds as the plot is wide (75 s at 80 columns,
+// 90 s and more on larger screens).
+//
+// A chart is drawn only when its picture changes: on resize (Resize, then
+// Draw) and when a snapshot brings a newly completed second or changes the
+// scale. The series' points are completed seconds, so the 4–10 snapshots
+// a second in between leave the drawn canvas as it is and View reuses its
+// text.
+//
+// Each draw rebuilds the chart's data sets from the visible part of the
+// series rather than pushing only the new second: ntcharts' time-series
+// buffer can only grow or be cleared, and it rescales every stored point
+// whenever the view slides (once a second), so pushing one point a second
+// would make each draw cost more the longer the run, for the same picture.
+// Rebuilding costs about as many points as the plot has columns.
 
-// lowerEighths are blocks filled from the bottom, by eighths.
-var lowerEighths = []string{" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"}
+// tsChart is the part the RPS and latency charts share: the ntcharts model,
+// its size and the text of its last draw.
+type tsChart struct {
+	lc     timeserieslinechart.Model
+	w, h   int // canvas size: the pane less its heading
+	newest int64
+	step   int64 // seconds between x labels
+	out    string
+	key    chartKey
+}
 
-// niceCeil rounds v up to 1, 2, 2.5 or 5 times a power of ten, so axis
-// labels are round numbers.
+// chartKey is what a drawn canvas depends on; the chart redraws only when
+// it changes.
+type chartKey struct {
+	w, h          int
+	n             int
+	first, last   int64
+	base          float64
+	maxMode, none bool
+}
+
+func newTSChart(st *Styles, yLabel func(float64) string) *tsChart {
+	c := &tsChart{}
+	c.lc = timeserieslinechart.New(1, 1,
+		timeserieslinechart.WithAxesStyles(st.Faint, st.Subtle),
+		timeserieslinechart.WithXLabelFormatter(c.xLabel),
+		timeserieslinechart.WithYLabelFormatter(func(_ int, v float64) string { return yLabel(v) }),
+	)
+	// The ranges are set from each snapshot's window; ntcharts must not
+	// widen them on its own as points are pushed.
+	c.lc.AutoMinX, c.lc.AutoMaxX, c.lc.AutoMinY, c.lc.AutoMaxY = false, false, false, false
+	return c
+}
+
+// xLabel labels the time axis in seconds back from the newest point, at
+// round ages only: ntcharts asks for a label at every column (x step 1)
+// and draws the ones that are not empty and fit.
+func (c *tsChart) xLabel(_ int, v float64) string {
+	age := c.newest - int64(math.Round(v))
+	if age <= 0 || c.step <= 0 || age%c.step != 0 {
+		return ""
+	}
+	return "-" + fmtSpan(secs(age))
+}
+
+// resize gives the chart its canvas size; the next draw redraws it.
+func (c *tsChart) resize(w, h int) {
+	c.w, c.h = w, h
+	c.key = chartKey{}
+	if w > 0 && h > 0 {
+		c.lc.Resize(w, h)
+	}
+}
+
+// frame sets the chart's scales for the points it shows: y from 0 to a
+// round value at or above top, x as one column per second ending at the
+// newest point. It returns the points that fall in view (with one before,
+// so lines enter from the left edge).
+func (c *tsChart) frame(pts []stats.Point, top float64) []stats.Point {
+	gh := max(c.h-2, 1) // rows above the x axis
+	yTop, yStep := yScale(top, gh)
+	c.lc.SetYStep(yStep)
+	c.lc.SetYRange(0, yTop)
+	c.lc.SetViewYRange(0, yTop)
+	gw := max(c.lc.GraphWidth(), 1)
+	c.step = 30
+	if gw > 150 {
+		c.step = 60
+	}
+	c.lc.SetXStep(1)
+	c.newest = 0
+	if n := len(pts); n > 0 {
+		c.newest = pts[n-1].Second
+	}
+	oldest := c.newest - int64(gw)
+	c.lc.SetTimeRange(at(oldest), at(c.newest))
+	c.lc.SetViewTimeRange(at(oldest), at(c.newest))
+	i := len(pts)
+	for i > 0 && pts[i-1].Second >= oldest {
+		i--
+	}
+	return pts[max(i-1, 0):]
+}
+
+// push rebuilds the named data set from the points' values.
+func (c *tsChart) push(name string, pts []stats.Point, value func(stats.Point) float64) {
+	for _, p := range pts {
+		c.lc.PushDataSet(name, tsPoint(p.Second, value(p)))
+	}
+}
+
+func tsPoint(sec int64, v float64) timeserieslinechart.TimePoint {
+	return timeserieslinechart.TimePoint{Time: at(sec), Value: v}
+}
+
+// draw draws the named data sets (all non-empty), or the bare axes.
+func (c *tsChart) draw(names ...string) {
+	if len(names) == 0 {
+		// DrawDataSets does nothing for no names, not even clear.
+		c.lc.Clear()
+		c.lc.DrawXYAxisAndLabel()
+		return
+	}
+	c.lc.DrawDataSets(names)
+}
+
+// mark puts a rune at a point's value, one row above the axis at least,
+// for the series drawn as marks rather than lines.
+func (c *tsChart) mark(sec int64, v float64, r rune, st lipglossStyle) {
+	c.lc.DrawRuneWithStyle(canvas.Float64Point{X: float64(at(sec).Unix()), Y: v}, r, st)
+}
+
+// column is the canvas column where the line data sets draw second sec,
+// or -1 when it is out of view.
+//
+// ntcharts' own SetColumnBackgroundStyle is not used for this: it places a
+// time one column to the right of where DrawDataSets draws it (it adds the
+// y-axis column on top of an x already counted from the axis), which puts
+// the newest second off the canvas.
+func (c *tsChart) column(sec int64) int {
+	o := c.lc.Origin()
+	x := o.X + int(sec-(c.newest-int64(c.lc.GraphWidth())))
+	if x < o.X || x >= c.lc.Width() {
+		return -1
+	}
+	return x
+}
+
+// under puts a rune at a second's value on the line data sets' grid, but
+// only in an empty cell, so the series goes beneath the lines drawn
+// already.
+//
+// ntcharts cannot layer a series under another: DrawDataSets merges lines
+// that touch into junction runes (┬ ┴ ┼), which turns a target line that
+// successes run along into clutter, and DrawRune overwrites whatever is
+// there.
+func (c *tsChart) under(sec int64, v float64, r rune, st lipglossStyle) {
+	x := c.column(sec)
+	top := c.lc.ViewMaxY()
+	if x < 0 || top <= 0 || v < 0 {
+		return
+	}
+	o := c.lc.Origin()
+	row := int(math.Round(v / top * float64(c.lc.GraphHeight())))
+	p := canvas.Point{X: x, Y: o.Y - min(row, o.Y)}
+	if row == 0 || c.lc.Canvas.Cell(p).Rune != ntrunes.Null {
+		return
+	}
+	c.lc.Canvas.SetCell(p, canvas.NewCellWithStyle(r, st))
+}
+
+// highlight styles a column of the plot (for spikes): the background of
+// every row above the axis, and a heavy mark on the axis itself so the
+// column stands out without colour too.
+func (c *tsChart) highlight(sec int64, bg, axis lipglossStyle) {
+	x := c.column(sec)
+	if x < 0 {
+		return
+	}
+	o := c.lc.Origin()
+	for y := 0; y < o.Y; y++ {
+		p := canvas.Point{X: x, Y: y}
+		cs := c.lc.Canvas.Cell(p).Style.Background(bg.GetBackground())
+		c.lc.Canvas.SetCellStyle(p, cs)
+	}
+	p := canvas.Point{X: x, Y: o.Y}
+	if r := c.lc.Canvas.Cell(p).Rune; r == ntrunes.LineHorizontal || r == ntrunes.Null {
+		c.lc.Canvas.SetCell(p, canvas.NewCellWithStyle('━', axis))
+	}
+}
+
+// render caches the canvas text.
+func (c *tsChart) render() { c.out = canvasText(&c.lc.Canvas) }
+
+// canvasText is the canvas as text, rendered a run of like-styled cells at
+// a time.
+//
+// It stands in for ntcharts' Canvas.View, which renders every cell through
+// lipgloss on its own: some 3,000 Render calls for the two charts at
+// 160×48, most of the cost of a redraw, and a colour sequence around every
+// single cell for the terminal to parse. Runs of one look cost a few calls
+// a row. Cells are compared by what the charts set on them: foreground,
+// background and bold.
+func canvasText(cv *canvas.Model) string {
+	type look struct {
+		fg, bg lipgloss.TerminalColor
+		bold   bool
+	}
+	w, h := cv.Width(), cv.Height()
+	var b, run strings.Builder
+	b.Grow(w * h * 3)
+	var cur look
+	var curStyle lipgloss.Style
+	flush := func() {
+		if run.Len() == 0 {
+			return
+		}
+		if cur == (look{fg: lipgloss.NoColor{}, bg: lipgloss.NoColor{}}) {
+			b.WriteString(run.String())
+		} else {
+			b.WriteString(curStyle.Render(run.String()))
+		}
+		run.Reset()
+	}
+	for y := range h {
+		if y > 0 {
+			b.WriteByte('\n')
+		}
+		for x := range w {
+			cell := cv.Cell(canvas.Point{X: x, Y: y})
+			lk := look{cell.Style.GetForeground(), cell.Style.GetBackground(), cell.Style.GetBold()}
+			if x == 0 || lk != cur {
+				flush()
+				cur, curStyle = lk, cell.Style
+			}
+			r := cell.Rune
+			if r == ntrunes.Null {
+				r = ' '
+			}
+			run.WriteRune(r)
+		}
+		flush()
+	}
+	return b.String()
+}
+
+// at maps a run second to the time the chart plots it at. Only
+// differences matter, so the epoch serves as the run's start.
+func at(sec int64) time.Time { return time.Unix(sec, 0) }
+
+// yScale picks the top of a y axis of gh rows and the rows between labels,
+// so that labels fall on round numbers (0, u, 2u, …) and the plot uses as
+// much of its height as it can. Spacings that divide gh label the top row
+// too; they win ties.
+func yScale(top float64, gh int) (yTop float64, step int) {
+	need := max(top*1.05, 1e-9)
+	for _, n := range []int{3, 4, 2, 5, 6, 1} {
+		s := max(gh/n, 1)
+		if (n > 1 && s < 2) || (n == 1 && gh >= 8) {
+			continue
+		}
+		u := niceCeil(need * float64(s) / float64(gh))
+		t := u * float64(gh) / float64(s)
+		better := step == 0 || t < yTop*0.999 ||
+			(t <= yTop*1.001 && gh%s == 0 && gh%step != 0)
+		if better {
+			yTop, step = t, s
+		}
+	}
+	return yTop, step
+}
+
+// niceCeil rounds v up to 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of
+// ten, so axis labels are round numbers.
 func niceCeil(v float64) float64 {
 	if v <= 0 {
 		return 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+	for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
 		if v <= m*p*1.0000001 {
 			return m * p
 		}
 	}
 	return 10 * p
-}
-
-// eighths converts v on a 0..top scale into eighths of rows cells.
-func eighths(v, top float64, rows int) int {
-	if v <= 0 || top <= 0 {
-		return 0
-	}
-	e := int(math.Round(v / top * float64(rows*8)))
-	return min(e, rows*8)
 }
 
 // window is the part of the series that fits w columns, newest last.
@@ -45,84 +304,6 @@ func window(pts []stats.Point, w int) []stats.Point {
 		return pts[len(pts)-w:]
 	}
 	return pts
-}
-
-// yAxis writes the label column and axis for plot row ri (0 = top) of
-// rows: labels on the top, middle and bottom rows.
-func yAxis(st *Styles, ri, rows, lw int, top float64, label func(float64) string) string {
-	var txt string
-	mid := rows / 2
-	switch {
-	case ri == 0:
-		txt = label(top)
-	case ri == rows-1:
-		txt = label(0)
-	case ri == mid && rows >= 5:
-		txt = label(top * float64(rows-mid) / float64(rows))
-	}
-	if txt != "" {
-		return st.wrap(&st.Subtle, fitRight(txt, lw)) + st.wrap(&st.Faint, "┤")
-	}
-	return strings.Repeat(" ", lw) + st.wrap(&st.Faint, "│")
-}
-
-// labelWidth is the widest of the y labels.
-func labelWidth(top float64, rows int, label func(float64) string) int {
-	w := max(width(label(top)), width(label(0)))
-	if rows >= 5 {
-		w = max(w, width(label(top*float64(rows-rows/2)/float64(rows))))
-	}
-	return w
-}
-
-// xAxis is the bottom line: ticks back in time from the newest second,
-// and spike seconds marked heavy.
-func xAxis(st *Styles, pts []stats.Point, offset, plotW, lw int, spike []bool) string {
-	cells := make([]string, plotW)
-	styles := make([]*lipglossStyle, plotW)
-	for x := range cells {
-		cells[x], styles[x] = "─", &st.Faint
-		if i := x - offset; i >= 0 && i < len(spike) && spike[i] {
-			cells[x], styles[x] = "━", &st.Spike
-		}
-	}
-	if len(pts) > 0 {
-		last := pts[len(pts)-1].Second
-		step := int64(30)
-		if plotW > 150 {
-			step = 60
-		}
-		// Labels are placed right to left so the newest win collisions.
-		free := plotW
-		for x := plotW - 1; x >= 0; x-- {
-			i := x - offset
-			var age int64
-			if i >= 0 {
-				age = last - pts[i].Second
-			} else {
-				age = last - pts[0].Second - int64(i)
-			}
-			if age <= 0 || age%step != 0 {
-				continue
-			}
-			lbl := "-" + fmtSpan(secs(age))
-			end := x + width(lbl)
-			if end >= free || end > plotW {
-				continue
-			}
-			for j, r := range []rune(lbl) {
-				cells[x+j], styles[x+j] = string(r), &st.Subtle
-			}
-			free = x
-		}
-	}
-	out := runs{st: st}
-	out.add(nil, strings.Repeat(" ", lw))
-	out.add(&st.Faint, "└")
-	for x := range cells {
-		out.add(styles[x], cells[x])
-	}
-	return out.String()
 }
 
 // spikeSeconds marks the seconds whose target rate stands well above the
@@ -152,7 +333,6 @@ func median(v []float64) float64 {
 		return 0
 	}
 	c := append([]float64(nil), v...)
-	// Insertion sort would do for short series; sort.Float64s is clearer.
 	sortFloats(c)
 	return c[len(c)/2]
 }

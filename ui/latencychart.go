@@ -1,22 +1,40 @@
 package ui
 
 import (
-	"strings"
 	"time"
+
+	ntrunes "github.com/NimbleMarkets/ntcharts/canvas/runes"
 
 	"github.com/trafficgen/trafficgen/stats"
 )
 
-// latencyChart shows p99 per second as an orange area and p50 as a heavy
-// line across it, on a linear millisecond scale.
+// latencyChart shows p50 and p99 per second on an ntcharts time-series
+// chart, on a linear scale: p50 as a line, p99 as a • mark per second. The
+// tail is the jumpy series; as marks it reads as a band of dots above the
+// median instead of a tangle of vertical strokes, and it differs from the
+// p50 line without colour.
 type latencyChart struct {
 	st   *Styles
 	w, h int
+	c    *tsChart
 	out  string
 }
 
-func (c *latencyChart) setSize(w, h int) { c.w, c.h = w, h }
-func (c *latencyChart) view() string     { return c.out }
+const setP50 = "p50"
+
+func newLatencyChart(st *Styles) *latencyChart {
+	c := &latencyChart{st: st, c: newTSChart(st, msLabel)}
+	c.c.lc.SetDataSetLineStyle(setP50, ntrunes.ArcLineStyle)
+	c.c.lc.SetDataSetStyle(setP50, st.P50)
+	return c
+}
+
+func (c *latencyChart) setSize(w, h int) {
+	c.w, c.h = w, h
+	c.c.resize(w, h-1)
+}
+
+func (c *latencyChart) view() string { return c.out }
 
 func msLabel(v float64) string {
 	if v == 0 {
@@ -27,7 +45,7 @@ func msLabel(v float64) string {
 
 func (c *latencyChart) render(s *stats.Snapshot) {
 	st := c.st
-	if c.h < 3 || c.w < 12 {
+	if c.h < 4 || c.w < 16 {
 		c.out = ""
 		return
 	}
@@ -35,49 +53,44 @@ func (c *latencyChart) render(s *stats.Snapshot) {
 		c.out = heading(st, "LATENCY", "", c.w)
 		return
 	}
-	rows := c.h - 2
-	pts := window(s.Series, c.w)
+	key := seriesKey(s.Series, c.w, c.h, 0, false)
+	if key != c.c.key {
+		c.c.key = key
+		c.plot(s)
+	}
+	legend := st.P99.Render("•") + st.Subtle.Render(" p99 ") + st.Value.Render(fmtLatency(s.Recent.P99)) +
+		"   " + st.P50.Render("╭╯") + st.Subtle.Render(" p50 ") + st.Value.Render(fmtLatency(s.Recent.P50))
+	c.out = heading(st, "LATENCY", legend, c.w) + "\n" + c.c.out
+}
+
+func (c *latencyChart) plot(s *stats.Snapshot) {
 	var top float64
-	for _, p := range pts {
+	for _, p := range window(s.Series, c.w) {
 		top = max(top, ms(p.P99), ms(p.P50))
 	}
-	top = niceCeil(top * 1.05)
-	lw := labelWidth(top, rows, msLabel)
-	plotW := c.w - lw - 1
-	pts = window(pts, plotW)
-	offset := plotW - len(pts)
-
-	var b strings.Builder
-	legend := st.P99.Render("█") + st.Subtle.Render(" p99 ") + st.Value.Render(fmtLatency(s.Recent.P99)) +
-		"   " + st.P50.Render("━") + st.Subtle.Render(" p50 ") + st.Value.Render(fmtLatency(s.Recent.P50))
-	b.WriteString(heading(st, "LATENCY", legend, c.w))
-	line := runs{st: st}
-	for ri := 0; ri < rows; ri++ {
-		rr := rows - 1 - ri
-		b.WriteByte('\n')
-		line.add(nil, yAxis(st, ri, rows, lw, top, msLabel))
-		for x := 0; x < offset; x++ {
-			line.add(nil, " ")
+	ch := c.c
+	pts := ch.frame(s.Series, top)
+	ch.lc.ClearAllData()
+	// Seconds without requests have no latency: they are left out rather
+	// than drawn as zero.
+	any := false
+	for _, p := range pts {
+		if p.P50 > 0 {
+			ch.lc.PushDataSet(setP50, tsPoint(p.Second, ms(p.P50)))
+			any = true
 		}
-		for _, p := range pts {
-			e99 := eighths(ms(p.P99), top, rows)
-			e50 := eighths(ms(p.P50), top, rows)
-			switch {
-			case p.P50 > 0 && rr == max((e50-1)/8, 0):
-				line.add(&st.P50, "━")
-			case rr < e99/8:
-				line.add(&st.P99, "█")
-			case rr == e99/8 && e99%8 > 0:
-				line.add(&st.P99, lowerEighths[e99%8])
-			default:
-				line.add(nil, " ")
-			}
-		}
-		b.WriteString(line.String())
 	}
-	b.WriteByte('\n')
-	b.WriteString(xAxis(st, pts, offset, plotW, lw, nil))
-	c.out = b.String()
+	if any {
+		ch.draw(setP50)
+	} else {
+		ch.draw()
+	}
+	for _, p := range pts {
+		if p.P99 > 0 {
+			ch.mark(p.Second, ms(p.P99), '•', c.st.P99)
+		}
+	}
+	ch.render()
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -130,9 +130,9 @@ func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 	m.panes = [numPanes]pane{
 		paneHeader:    &headerPane{st: st},
 		paneTiles:     &tilesPane{st: st},
-		panePhase:     &phasePane{st: st},
-		paneRPS:       &rpsChart{st: st},
-		paneLatency:   &latencyChart{st: st},
+		panePhase:     newPhasePane(st),
+		paneRPS:       newRPSChart(st),
+		paneLatency:   newLatencyChart(st),
 		paneEndpoints: &endpointsPane{st: st, hist: m.hist},
 		paneJourneys:  &journeysPane{st: st},
 		paneCodes:     &codesPane{st: st},

@@ -359,10 +359,25 @@ func TestFormat(t *testing.T) {
 			t.Errorf("got %q, want %q", c.got, c.want)
 		}
 	}
-	if got := niceCeil(130); got != 200 {
+	if got := niceCeil(130); got != 150 {
 		t.Errorf("niceCeil(130) = %v", got)
 	}
 	if got := niceCeil(21); got != 25 {
 		t.Errorf("niceCeil(21) = %v", got)
+	}
+	// Labels every step rows fall on round values and the top covers
+	// the data with its 5% headroom.
+	for _, c := range []struct {
+		top float64
+		gh  int
+	}{{143, 17}, {143, 9}, {130, 4}, {1700, 18}, {0, 10}, {31, 1}} {
+		yTop, step := yScale(c.top, c.gh)
+		if step < 1 || yTop < c.top*1.05 {
+			t.Errorf("yScale(%v, %d) = %v, %d", c.top, c.gh, yTop, step)
+		}
+		u := yTop * float64(step) / float64(c.gh)
+		if u != niceCeil(u) {
+			t.Errorf("yScale(%v, %d): label unit %v is not round", c.top, c.gh, u)
+		}
 	}
 }

@@ -2,8 +2,9 @@ package ui
 
 import (
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/charmbracelet/bubbles/progress"
 
 	"github.com/trafficgen/trafficgen/loadgen"
 	"github.com/trafficgen/trafficgen/stats"
@@ -16,7 +17,21 @@ import (
 type phasePane struct {
 	st   *Styles
 	w, h int
+	bar  progress.Model
 	out  string
+}
+
+// newPhasePane builds the pane with its bubbles progress bar: a solid
+// fill, no percentage (the clock says more), drawn with ViewAs from each
+// snapshot, so there is no spring animation and no frame messages.
+func newPhasePane(st *Styles) *phasePane {
+	b := progress.New(
+		progress.WithSolidFill(st.BarFill),
+		progress.WithoutPercentage(),
+		progress.WithColorProfile(st.Profile),
+	)
+	b.EmptyColor = st.BarEmpty
+	return &phasePane{st: st, bar: b}
 }
 
 func (p *phasePane) setSize(w, h int) { p.w, p.h = w, h }
@@ -45,7 +60,7 @@ func (p *phasePane) render(s *stats.Snapshot) {
 	p.out = p.progress(s) + "\n" + line2
 }
 
-// progress is "PHASE 2/4 steady ▕████░░░░▏ 0:41 / 1:00", or the run's bar.
+// progress is "PHASE 2/4 steady ████░░░░ 0:41/1:00", or the run's bar.
 func (p *phasePane) progress(s *stats.Snapshot) string {
 	st := p.st
 	r := s.Run
@@ -76,7 +91,8 @@ func (p *phasePane) progress(s *stats.Snapshot) string {
 	if !known || barW < 6 {
 		return spread(label, st.Value.Render(clock), p.w)
 	}
-	return label + "  " + bar(st, frac, barW) + "  " + st.Value.Render(clock)
+	p.bar.Width = barW
+	return label + "  " + p.bar.ViewAs(min(max(frac, 0), 1)) + "  " + st.Value.Render(clock)
 }
 
 // timeline draws every phase in proportion to its length, labelled, with
@@ -145,26 +161,6 @@ func (p *phasePane) timeline(r stats.RunInfo, w int) string {
 	}
 	return out.String()
 }
-
-// bar is a w-cell progress bar; the filled part uses eighth blocks so it
-// moves smoothly.
-func bar(st *Styles, frac float64, w int) string {
-	frac = min(max(frac, 0), 1)
-	eighths := int(frac * float64(w*8))
-	full := eighths / 8
-	part := eighths % 8
-	var b strings.Builder
-	b.WriteString(strings.Repeat("█", full))
-	rest := w - full
-	if part > 0 && rest > 0 {
-		b.WriteString(string(leftEighths[part]))
-		rest--
-	}
-	return st.Accent.Render(b.String()) + st.Faint.Render(strings.Repeat("░", rest))
-}
-
-// leftEighths are blocks filled from the left, by eighths.
-var leftEighths = []rune{' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'}
 
 func phaseClock(r stats.RunInfo) string {
 	if r.PhaseLength <= 0 {

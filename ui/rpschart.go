@@ -1,31 +1,46 @@
 package ui
 
 import (
-	"strings"
+	ntrunes "github.com/NimbleMarkets/ntcharts/canvas/runes"
 
 	"github.com/trafficgen/trafficgen/loadgen"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
-// rpsChart shows requests per second over time: successes as green
-// columns, errors stacked on top in red (a shade without colour), the
-// plan's target rate as a line where the columns fall short of it, and
-// spike seconds marked on the time axis and drawn in the spike colour.
+// rpsChart shows requests per second over time on an ntcharts time-series
+// chart: successes as a line, the plan's target rate as a dashed line
+// under it (it shows where the successes fall short), errors as ×
+// marks wherever they are a visible share of a second, and spike seconds
+// as a coloured band with a heavy time axis beneath. Each series has its
+// own glyph, so they read apart without colour.
 type rpsChart struct {
 	st    *Styles
 	w, h  int
+	c     *tsChart
 	out   string
 	spike []bool
 }
 
-func (c *rpsChart) setSize(w, h int) { c.w, c.h = w, h }
-func (c *rpsChart) view() string     { return c.out }
+// setOK names the successes' data set.
+const setOK = "ok"
 
-func rateLabel(v float64) string { return fmtRate(v) }
+func newRPSChart(st *Styles) *rpsChart {
+	c := &rpsChart{st: st, c: newTSChart(st, fmtRate)}
+	c.c.lc.SetDataSetLineStyle(setOK, ntrunes.ArcLineStyle)
+	c.c.lc.SetDataSetStyle(setOK, st.BarOK)
+	return c
+}
+
+func (c *rpsChart) setSize(w, h int) {
+	c.w, c.h = w, h
+	c.c.resize(w, h-1)
+}
+
+func (c *rpsChart) view() string { return c.out }
 
 func (c *rpsChart) render(s *stats.Snapshot) {
 	st := c.st
-	if c.h < 3 || c.w < 12 {
+	if c.h < 4 || c.w < 16 {
 		c.out = ""
 		return
 	}
@@ -33,87 +48,73 @@ func (c *rpsChart) render(s *stats.Snapshot) {
 		c.out = heading(st, "REQUESTS / S", "", c.w)
 		return
 	}
-	r := s.Run
-	maxMode := r.Mode == loadgen.ModeMax.String()
-	rows := c.h - 2
-	// Scale: the largest column or target in view, rounded up.
-	pts := window(s.Series, c.w)
+	maxMode := s.Run.Mode == loadgen.ModeMax.String()
+	key := seriesKey(s.Series, c.w, c.h, s.Run.BaseRPS, maxMode)
+	if key != c.c.key {
+		c.c.key = key
+		c.plot(s, maxMode)
+	}
+	anySpike := false
+	for _, b := range c.spike {
+		anySpike = anySpike || b
+	}
+	c.out = heading(st, "REQUESTS / S", c.legend(s, maxMode, anySpike), c.w) + "\n" + c.c.out
+}
+
+// plot redraws the chart from the snapshot's series.
+func (c *rpsChart) plot(s *stats.Snapshot, maxMode bool) {
+	st := c.st
 	var top float64
-	for _, p := range pts {
+	for _, p := range window(s.Series, c.w) {
 		top = max(top, float64(p.Success+p.Errors))
 		if !maxMode {
 			top = max(top, p.Target)
 		}
 	}
-	top = niceCeil(top * 1.05)
-	lw := labelWidth(top, rows, rateLabel)
-	plotW := c.w - lw - 1
-	pts = window(pts, plotW)
-	offset := plotW - len(pts)
-	c.spike = spikeSeconds(pts, r.BaseRPS, c.spike)
-	anySpike := false
-	for _, b := range c.spike {
-		anySpike = anySpike || b
+	ch := c.c
+	pts := ch.frame(s.Series, top)
+	ch.lc.ClearAllData()
+	if len(pts) > 0 {
+		ch.push(setOK, pts, func(p stats.Point) float64 { return float64(p.Success) })
+		ch.draw(setOK)
+	} else {
+		ch.draw()
 	}
-
-	var b strings.Builder
-	b.WriteString(heading(st, "REQUESTS / S", c.legend(s, maxMode, anySpike), c.w))
-	line := runs{st: st}
-	for ri := 0; ri < rows; ri++ {
-		rr := rows - 1 - ri // row from the bottom
-		b.WriteByte('\n')
-		line.add(nil, yAxis(st, ri, rows, lw, top, rateLabel))
-		for x := 0; x < offset; x++ {
-			line.add(nil, " ")
-		}
-		for i, p := range pts {
-			okE := eighths(float64(p.Success), top, rows)
-			totE := eighths(float64(p.Success+p.Errors), top, rows)
-			errLo, errHi := errorCells(p, okE, totE, rows)
-			okStyle := &st.BarOK
-			if c.spike[i] {
-				okStyle = &st.Spike
-			}
-			switch {
-			case rr < okE/8:
-				line.add(okStyle, "█")
-			case rr == okE/8 && okE%8 > 0:
-				line.add(okStyle, lowerEighths[okE%8])
-			case rr >= errLo && rr < errHi:
-				line.add(&st.BarErr, st.ErrGlyph)
-			case !maxMode && p.Target > 0 && rr == targetRow(p.Target, top, rows):
-				line.add(&st.Target, "─")
-			default:
-				line.add(nil, " ")
+	if !maxMode {
+		for _, p := range pts {
+			if p.Target > 0 {
+				ch.under(p.Second, p.Target, '┄', st.Target)
 			}
 		}
-		b.WriteString(line.String())
 	}
-	b.WriteByte('\n')
-	b.WriteString(xAxis(st, pts, offset, plotW, lw, c.spike))
-	c.out = b.String()
+
+	c.spike = spikeSeconds(pts, s.Run.BaseRPS, c.spike)
+	for i, p := range pts {
+		if c.spike[i] {
+			ch.highlight(p.Second, st.SpikeBand, st.Spike)
+		}
+	}
+	// Errors are marks, not a third line: a line at zero would lie on the
+	// axis, and one more line of box-drawing runes could not be told from
+	// the others without colour. A mark shows when the errors are at
+	// least half a row high or 5% of the second, so a failing target is
+	// visible even at a high success rate.
+	rowValue := ch.lc.ViewMaxY() / float64(max(ch.lc.GraphHeight(), 1))
+	for _, p := range pts {
+		if p.Errors > 0 && (float64(p.Errors) >= rowValue/2 || p.Errors*20 >= p.Success+p.Errors) {
+			ch.mark(p.Second, float64(p.Errors), '×', st.BarErr)
+		}
+	}
+	ch.render()
 }
 
-// errorCells is the band of rows (from the bottom, [lo, hi)) where a
-// column's errors are drawn: just above its successes, as tall as they
-// are in whole cells, and at least one cell when errors are 5% or more of
-// the second so a failing target always shows.
-func errorCells(p stats.Point, okE, totE, rows int) (lo, hi int) {
-	lo = (okE + 7) / 8
-	cells := (totE - okE + 4) / 8
-	if cells == 0 && p.Errors > 0 && p.Errors*20 >= p.Success+p.Errors {
-		cells = 1
+// seriesKey identifies what a chart of the series would show.
+func seriesKey(pts []stats.Point, w, h int, base float64, maxMode bool) chartKey {
+	k := chartKey{w: w, h: h, n: len(pts), base: base, maxMode: maxMode, none: len(pts) == 0}
+	if len(pts) > 0 {
+		k.first, k.last = pts[0].Second, pts[len(pts)-1].Second
 	}
-	return lo, min(lo+cells, rows)
-}
-
-// targetRow is the row (from the bottom) the target line is drawn in.
-func targetRow(v, top float64, rows int) int {
-	e := eighths(v, top, rows)
-	if e <= 0 {
-		return -1
-	}
-	return min((e-1)/8, rows-1)
+	return k
 }
 
 func (c *rpsChart) legend(s *stats.Snapshot, maxMode, spike bool) string {
@@ -123,13 +124,13 @@ func (c *rpsChart) legend(s *stats.Snapshot, maxMode, spike bool) string {
 		ok, errs = s.Series[n-1].Success, s.Series[n-1].Errors
 	}
 	parts := []string{
-		st.BarOK.Render("█") + st.Subtle.Render(" ok ") + st.Value.Render(fmtInt(ok)),
-		st.BarErr.Render(st.ErrGlyph) + st.Subtle.Render(" errors ") + countStyle(st, errs, st.Err).Render(fmtInt(errs)),
+		st.BarOK.Render("╭╯") + st.Subtle.Render(" ok ") + st.Value.Render(fmtInt(ok)),
+		st.BarErr.Render("×") + st.Subtle.Render(" errors ") + countStyle(st, errs, st.Err).Render(fmtInt(errs)),
 	}
 	if maxMode {
 		parts = append(parts, st.Subtle.Render("concurrency ")+st.Value.Render(fmtInt(int64(s.Run.Concurrency))))
 	} else {
-		parts = append(parts, st.Target.Render("─")+st.Subtle.Render(" target ")+st.Value.Render(fmtRate(s.Run.TargetRPS)))
+		parts = append(parts, st.Target.Render("┄")+st.Subtle.Render(" target ")+st.Value.Render(fmtRate(s.Run.TargetRPS)))
 	}
 	if spike {
 		parts = append(parts, st.Spike.Render("━ spike"))

@@ -12,20 +12,22 @@ import (
 // Light value is used on light terminal backgrounds, Dark on dark ones. The
 // colours are chosen for contrast on a projector, not for subtlety.
 var palette = struct {
-	Text, Subtle, Faint, Accent, OK, Warn, Err, Spike, Target, P50, P99, Inverse lipgloss.AdaptiveColor
+	Text, Subtle, Faint, Accent, OK, Warn, Err, Spike, SpikeBand, Target, P50, P99, Inverse lipgloss.AdaptiveColor
 }{
-	Text:    lipgloss.AdaptiveColor{Light: "#111111", Dark: "#F2F2F2"},
-	Subtle:  lipgloss.AdaptiveColor{Light: "#555555", Dark: "#A8A8A8"},
-	Faint:   lipgloss.AdaptiveColor{Light: "#9A9A9A", Dark: "#5C5C5C"},
-	Accent:  lipgloss.AdaptiveColor{Light: "#005F87", Dark: "#5FD7FF"},
-	OK:      lipgloss.AdaptiveColor{Light: "#00701A", Dark: "#5FEA6F"},
-	Warn:    lipgloss.AdaptiveColor{Light: "#8A5A00", Dark: "#FFD23F"},
-	Err:     lipgloss.AdaptiveColor{Light: "#C00000", Dark: "#FF5252"},
-	Spike:   lipgloss.AdaptiveColor{Light: "#A000A0", Dark: "#FF6BFF"},
-	Target:  lipgloss.AdaptiveColor{Light: "#000000", Dark: "#FFFFFF"},
-	P50:     lipgloss.AdaptiveColor{Light: "#005F87", Dark: "#5FD7FF"},
-	P99:     lipgloss.AdaptiveColor{Light: "#B85C00", Dark: "#FFA040"},
-	Inverse: lipgloss.AdaptiveColor{Light: "#FFFFFF", Dark: "#000000"},
+	Text:   lipgloss.AdaptiveColor{Light: "#111111", Dark: "#F2F2F2"},
+	Subtle: lipgloss.AdaptiveColor{Light: "#555555", Dark: "#A8A8A8"},
+	Faint:  lipgloss.AdaptiveColor{Light: "#9A9A9A", Dark: "#5C5C5C"},
+	Accent: lipgloss.AdaptiveColor{Light: "#005F87", Dark: "#5FD7FF"},
+	OK:     lipgloss.AdaptiveColor{Light: "#00701A", Dark: "#5FEA6F"},
+	Warn:   lipgloss.AdaptiveColor{Light: "#8A5A00", Dark: "#FFD23F"},
+	Err:    lipgloss.AdaptiveColor{Light: "#C00000", Dark: "#FF5252"},
+	Spike:  lipgloss.AdaptiveColor{Light: "#A000A0", Dark: "#FF6BFF"},
+	// SpikeBand is a dim version of Spike, behind the chart's lines.
+	SpikeBand: lipgloss.AdaptiveColor{Light: "#F6D8F6", Dark: "#4A1F4A"},
+	Target:    lipgloss.AdaptiveColor{Light: "#000000", Dark: "#FFFFFF"},
+	P50:       lipgloss.AdaptiveColor{Light: "#005F87", Dark: "#5FD7FF"},
+	P99:       lipgloss.AdaptiveColor{Light: "#B85C00", Dark: "#FFA040"},
+	Inverse:   lipgloss.AdaptiveColor{Light: "#FFFFFF", Dark: "#000000"},
 }
 
 // Styles holds every style the dashboard renders with. Panes receive a
@@ -47,8 +49,13 @@ type Styles struct {
 	// Flash is the feedback line after a key press; FlashErr when the key
 	// could not do what it says.
 	Flash, FlashErr lipgloss.Style
-	// Chart series and markers.
-	BarOK, BarErr, Target, P50, P99 lipgloss.Style
+	// Chart series and markers; SpikeBand is the background of spike
+	// seconds in the RPS chart (nothing without colour).
+	BarOK, BarErr, Target, P50, P99, SpikeBand lipgloss.Style
+	// BarFill and BarEmpty colour the phase progress bar (bubbles/progress
+	// takes colour strings, not lipgloss styles), for Profile.
+	BarFill, BarEmpty string
+	Profile           termenv.Profile
 	// Table styles: the header row and rows that stand out.
 	TableHeader, RowWarn, RowErr lipgloss.Style
 	// Help styles the bubbles help bar.
@@ -93,7 +100,15 @@ func (s *Styles) wrap(st *lipgloss.Style, text string) string {
 // DefaultStyles builds the dashboard's styles from the palette, for the
 // colour profile lipgloss detected (NO_COLOR gives the Ascii profile).
 func DefaultStyles() *Styles {
-	color := lipgloss.ColorProfile() != termenv.Ascii
+	profile := lipgloss.ColorProfile()
+	color := profile != termenv.Ascii
+	dark := lipgloss.HasDarkBackground()
+	pick := func(c lipgloss.AdaptiveColor) string {
+		if dark {
+			return c.Dark
+		}
+		return c.Light
+	}
 	fg := func(c lipgloss.AdaptiveColor) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
 	badge := func(c lipgloss.AdaptiveColor) lipgloss.Style {
 		return lipgloss.NewStyle().Bold(true).Foreground(palette.Inverse).Background(c).Padding(0, 1)
@@ -122,6 +137,10 @@ func DefaultStyles() *Styles {
 		Target:      fg(palette.Target).Bold(true),
 		P50:         fg(palette.P50).Bold(true),
 		P99:         fg(palette.P99),
+		SpikeBand:   lipgloss.NewStyle().Background(palette.SpikeBand),
+		BarFill:     pick(palette.Accent),
+		BarEmpty:    pick(palette.Faint),
+		Profile:     profile,
 		TableHeader: fg(palette.Subtle).Bold(true),
 		RowWarn:     fg(palette.Warn),
 		RowErr:      fg(palette.Err).Bold(true),
