@@ -388,3 +388,23 @@ func TestMaxThroughputMode(t *testing.T) {
 		}
 	})
 }
+
+// The same over real loopback sockets: the count follows the plan (the
+// integral of the rate), not the speed of the machine.
+func TestSteadyRateOverLoopback(t *testing.T) {
+	var mu sync.Mutex
+	seen := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen++
+		mu.Unlock()
+		w.Write([]byte(`{"id":1}`))
+	}))
+	defer srv.Close()
+	_, s := runEngine(t, Config{Target: srv.URL, Mode: ModeSteady, RPS: 1000, Duration: 5 * time.Second, Users: 0, UsersSet: true})
+	mu.Lock()
+	defer mu.Unlock()
+	if s.Total < 4950 || s.Total > 5050 || s.Dropped != 0 || int64(seen) != s.Total {
+		t.Fatalf("sent %d (dropped %d, server saw %d), want 5000±1%% and none dropped", s.Total, s.Dropped, seen)
+	}
+}
