@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -75,6 +76,8 @@ type runCmd struct {
 	Method  string   `short:"X" name:"request" help:"Ad-hoc URLs: HTTP method (default GET, or POST with -d)."`
 	Headers []string `short:"H" name:"header" sep:"none" help:"Ad-hoc URLs: a request header 'Name: value' (repeatable)."`
 	Data    string   `short:"d" name:"data" help:"Ad-hoc URLs: request body, or @file to read it from a file."`
+
+	args []string `kong:"-"` // the command line, to tell given options from defaults
 }
 
 type serveCmd struct {
@@ -123,9 +126,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exit
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "trafficgen: %v\n", err)
+		fmt.Fprintf(stderr, "trafficgen: %s\n", nameVariable(parser, err.Error()))
 		return exitUsage
 	}
+	c.Run.args = args
 	switch kctx.Command() {
 	case "serve":
 		return c.Serve.run(stdout, stderr)
@@ -139,6 +143,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 	default:
 		return c.Run.run(stdout, stderr)
 	}
+}
+
+// nameVariable adds the environment variable to a kong error that names
+// only the flag ("--mode must be one of …" becomes "MODE/--mode must be
+// one of …"), as the run's own checks do.
+func nameVariable(parser *kong.Kong, msg string) string {
+	var best *kong.Flag
+	var visit func(n *kong.Node)
+	visit = func(n *kong.Node) {
+		for _, f := range n.Flags {
+			long := "--" + f.Name
+			if len(f.Envs) == 0 || !strings.HasPrefix(msg, long) || len(msg) == len(long) {
+				continue
+			}
+			if c := msg[len(long)]; (c == ':' || c == ' ') && (best == nil || len(f.Name) > len(best.Name)) {
+				best = f
+			}
+		}
+		for _, c := range n.Children {
+			visit(c)
+		}
+	}
+	visit(parser.Model.Node)
+	if best == nil {
+		return msg
+	}
+	return best.Envs[0] + "/" + msg
 }
 
 // helpForRun makes `trafficgen --help` show the options of the default
@@ -175,7 +206,7 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-func (r *runCmd) options() (*options, error) {
+func (r *runCmd) options(stdout io.Writer) (*options, error) {
 	o := &options{apiKey: r.APIKey, report: r.Report, interval: r.StatsInterval, embedded: r.Embedded}
 	if o.apiKey == "" {
 		o.apiKey = defaultAPIKey
@@ -221,6 +252,11 @@ func (r *runCmd) options() (*options, error) {
 			return nil, usagef("THINK_TIME/--think: %v", err)
 		}
 	}
+	if o.report != "" {
+		if err := checkReportPath(o.report); err != nil {
+			return nil, usagef("REPORT/--report: %v", err)
+		}
+	}
 	target := r.GatewayURL
 	if !r.Embedded && len(r.URLs) == 0 {
 		if err := checkURL(target); err != nil {
@@ -240,7 +276,7 @@ func (r *runCmd) options() (*options, error) {
 		rps /= float64(o.shardN)
 		users = users/o.shardN + boolInt(o.shardI <= users%o.shardN)
 	}
-	rpsSet, usersSet, durationSet := isSet("RPS", "rps", "r"), isSet("CONCURRENT_USERS", "users", ""), isSet("DURATION", "duration", "t")
+	rpsSet, usersSet, durationSet := r.isSet("RPS", "rps", "r"), r.isSet("CONCURRENT_USERS", "users", ""), r.isSet("DURATION", "duration", "t")
 	if r.Concurrency > 0 && (rps == 0 || !rpsSet) {
 		mode = loadgen.ModeMax
 	} else if rps == 0 && mode != loadgen.ModeMax {
@@ -290,17 +326,17 @@ func (r *runCmd) options() (*options, error) {
 			return nil, usagef("-X, -H and -d apply to ad-hoc URLs; give one (e.g. trafficgen -X POST -d @body.json http://127.0.0.1:8080/x)")
 		}
 	}
-	o.tui = !r.NoTUI && isatty.IsTerminal(os.Stdout.Fd()) && os.Getenv("TERM") != "dumb"
+	o.tui = !r.NoTUI && isTerminal(stdout) && os.Getenv("TERM") != "dumb"
 	return o, nil
 }
 
 // isSet reports whether an option was given on the command line or in the
 // environment (kong does not tell defaults from given values).
-func isSet(env, long, short string) bool {
+func (r *runCmd) isSet(env, long, short string) bool {
 	if _, ok := os.LookupEnv(env); ok {
 		return true
 	}
-	for _, a := range os.Args[1:] {
+	for _, a := range r.args {
 		if a == "--" {
 			break
 		}
@@ -309,6 +345,29 @@ func isSet(env, long, short string) bool {
 		}
 	}
 	return false
+}
+
+// isTerminal says whether w is a terminal: the dashboard needs one.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}
+
+// checkReportPath fails when a report could not be written to path, so a
+// run does not send its traffic only to lose the report at the end.
+func checkReportPath(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("directory %s: %v", dir, errors.Unwrap(err))
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return nil
 }
 
 func boolInt(b bool) int {
@@ -387,7 +446,7 @@ func maskKey(k string) string {
 }
 
 func (r *runCmd) run(stdout, stderr io.Writer) int {
-	o, err := r.options()
+	o, err := r.options(stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "trafficgen: %v\n", err)
 		var ue usageError
@@ -424,7 +483,8 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	interrupted := watchSignals(cancel, stderr)
+	interrupted, stopSignals := watchSignals(cancel, stderr)
+	defer stopSignals()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -511,22 +571,34 @@ func headless(eng *loadgen.Engine, interval time.Duration, w io.Writer) {
 	}
 }
 
-// watchSignals cancels the run on the first SIGINT or SIGTERM and exits at
-// once with status 130 on a second one. It reports whether a signal came.
-func watchSignals(cancel context.CancelFunc, stderr io.Writer) func() bool {
+// watchSignals cancels the run on the first SIGINT, SIGTERM or SIGHUP (the
+// terminal went away: the dashboard restores it as far as it still can,
+// and the summary and report are still written) and exits at once with
+// status 130 on a second one. interrupted reports whether a signal came;
+// stop ends the watch.
+func watchSignals(cancel context.CancelFunc, stderr io.Writer) (interrupted func() bool, stop func()) {
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
-	got := make(chan struct{})
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	got, quit, exited := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
-		<-ch
+		defer close(exited)
+		select {
+		case <-ch:
+		case <-quit:
+			return
+		}
 		close(got)
 		fmt.Fprintln(stderr, "\nstopping: draining requests in flight (interrupt again to quit at once)")
 		cancel()
-		<-ch
+		select {
+		case <-ch:
+		case <-quit:
+			return
+		}
 		fmt.Fprintln(stderr, "interrupted")
 		os.Exit(exitInterrupted)
 	}()
-	return func() bool {
+	interrupted = func() bool {
 		select {
 		case <-got:
 			return true
@@ -534,6 +606,12 @@ func watchSignals(cancel context.CancelFunc, stderr io.Writer) func() bool {
 			return false
 		}
 	}
+	stop = func() {
+		signal.Stop(ch)
+		close(quit)
+		<-exited
+	}
+	return interrupted, stop
 }
 
 // probe checks at start that the target answers, and returns a warning
@@ -575,24 +653,36 @@ func writeReport(eng *loadgen.Engine, o *options, target string) error {
 	if err != nil {
 		return fmt.Errorf("build report: %w", err)
 	}
-	tmp := o.report + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if err := rep.Write(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("write report: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write report: %w", err)
-	}
-	if err := os.Rename(tmp, o.report); err != nil {
+	if err := writeFileAtomic(o.report, rep.Write); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// writeFileAtomic writes path through a temporary file of its own in the
+// same directory, renamed into place once complete: a reader never sees a
+// half-written file, an existing file is replaced only by a complete one,
+// and nothing is left behind on failure.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	err = write(f)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
 }
 
 func checkScenarios(files []string, stdout, stderr io.Writer) int {
@@ -669,17 +759,12 @@ func (m *mergeCmd) run(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "trafficgen merge: %v\n", err)
 		return exitUsage
 	}
-	w := stdout
 	if m.Output != "" {
-		f, err := os.Create(m.Output)
-		if err != nil {
-			fmt.Fprintf(stderr, "trafficgen merge: %v\n", err)
-			return exitFailure
-		}
-		defer f.Close()
-		w = f
+		err = writeFileAtomic(m.Output, merged.Write)
+	} else {
+		err = merged.Write(stdout)
 	}
-	if err := merged.Write(w); err != nil {
+	if err != nil {
 		fmt.Fprintf(stderr, "trafficgen merge: %v\n", err)
 		return exitFailure
 	}
