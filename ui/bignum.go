@@ -92,6 +92,9 @@ func (p *tilesPane) render(s *stats.Snapshot) {
 	}
 	if r.Spiking {
 		rate.style = &st.Spike
+		if r.SpikeRate > 0 && !r.Paused && r.Mode != loadgen.ModeMax.String() {
+			rate.note = "target " + fmtRate(r.TargetRPS) + " (+" + fmtRate(r.SpikeRate) + ")"
+		}
 	}
 	okPct, n := recentSuccess(s, 10)
 	okT := tile{label: "SUCCESS · 10 S", value: "–", style: &st.Subtle}

@@ -65,9 +65,9 @@ func TestGoldenSpike(t *testing.T) {
 					waitFor(t, tm, "spike fired")
 					next := fixtureSnapshot(347)
 					next.Run.Spiking, next.Run.SpikeLeft = true, time.Second
-					next.Run.TargetRPS = 130
+					next.Run.TargetRPS, next.Run.SpikeRate = 130, 100
 					ch <- next
-					waitFor(t, tm, "SPIKE 1s")
+					waitFor(t, tm, "SPIKE +100/s 1s")
 				})
 		})
 	}

@@ -52,7 +52,7 @@ func (p *headerPane) badges(s *stats.Snapshot) string {
 	r := s.Run
 	var b []string
 	if r.Spiking {
-		b = append(b, st.BadgeSpike.Render("SPIKE "+fmtSpan(r.SpikeLeft)))
+		b = append(b, st.BadgeSpike.Render("SPIKE "+spikeAdds(r)+fmtSpan(r.SpikeLeft)))
 	}
 	if r.Held {
 		b = append(b, st.BadgeHeld.Render("HELD"))
@@ -150,4 +150,12 @@ func orDash(s string) string {
 		return "–"
 	}
 	return s
+}
+
+// spikeAdds is "+500/s " while a live spike adds a known rate, else "".
+func spikeAdds(r stats.RunInfo) string {
+	if !r.Spiking || r.SpikeRate <= 0 {
+		return ""
+	}
+	return "+" + fmtRate(r.SpikeRate) + "/s "
 }
