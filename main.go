@@ -66,7 +66,7 @@ type runCmd struct {
 	Timeout         time.Duration `env:"REQUEST_TIMEOUT" default:"10s" help:"Per-request timeout, and the longest the final drain waits."`
 	Think           string        `env:"THINK_TIME" help:"Think time between a user's journeys, e.g. 2s-5s (default: the scenario's)."`
 	StatsInterval   time.Duration `env:"STATS_INTERVAL" default:"5s" help:"Headless output: how often a stats block prints."`
-	Report          string        `env:"REPORT" type:"path" help:"Write a JSON report (mergeable) to this file at the end."`
+	Report          string        `env:"REPORT" help:"Write a JSON report (mergeable) to this file at the end."`
 	ScenarioFile    string        `name:"scenario" env:"SCENARIO" type:"existingfile" help:"Scenario YAML file (default: the built-in gateway scenario)."`
 	Embedded        bool          `env:"EMBEDDED" help:"Start the built-in demo API in-process on a free loopback port and aim at it."`
 	NoTUI           bool          `name:"no-tui" env:"NO_TUI" help:"Print periodic stats instead of the dashboard, even on a terminal."`
@@ -207,9 +207,15 @@ func (e usageError) Error() string { return e.msg }
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 func (r *runCmd) options(stdout io.Writer) (*options, error) {
-	o := &options{apiKey: r.APIKey, report: r.Report, interval: r.StatsInterval, embedded: r.Embedded}
+	o := &options{apiKey: r.APIKey, interval: r.StatsInterval, embedded: r.Embedded}
 	if o.apiKey == "" {
 		o.apiKey = defaultAPIKey
+	}
+	if !validHeaderValue(o.apiKey) {
+		return nil, usagef("API_KEY/--api-key: contains a control character (a stray newline?); it cannot be sent in a header")
+	}
+	if r.Report != "" { // an empty REPORT means no report, like an unset one
+		o.report = kong.ExpandPath(r.Report)
 	}
 	mode, err := loadgen.ParseMode(r.Mode)
 	if err != nil {
@@ -235,7 +241,7 @@ func (r *runCmd) options(stdout io.Writer) (*options, error) {
 	switch {
 	case r.Concurrency < 0 || r.Concurrency > 100_000:
 		return nil, usagef("CONCURRENCY/--concurrency: want 0 to 100000, got %d", r.Concurrency)
-	case r.SpikeMultiplier <= 0 || r.SpikeMultiplier > 1000:
+	case !(r.SpikeMultiplier > 0 && r.SpikeMultiplier <= 1000): // NaN too
 		return nil, usagef("SPIKE_MULTIPLIER/--spike-multiplier: want more than 0 and at most 1000, got %g", r.SpikeMultiplier)
 	case r.SpikeDuration <= 0:
 		return nil, usagef("SPIKE_DURATION/--spike-duration: must be positive, got %v", r.SpikeDuration)
@@ -345,6 +351,16 @@ func (r *runCmd) isSet(env, long, short string) bool {
 		}
 	}
 	return false
+}
+
+// validHeaderValue says whether s can be sent as an HTTP header value.
+func validHeaderValue(s string) bool {
+	for _, c := range []byte(s) {
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // isTerminal says whether w is a terminal: the dashboard needs one.
