@@ -1,0 +1,456 @@
+// Command benchtool is the benchmark harness's helper (see bench/run.sh):
+//
+//	benchtool serve -addr A -fixed 20ms            a test server that sleeps 20 ms
+//	benchtool serve -addr A -min 10ms -max 100ms   ... a uniform 10–100 ms
+//	benchtool parse -tool T -out F -time F ...     one run's row (TSV) from a tool's output
+//	benchtool table results.tsv                    medians per load and tool, as a Markdown table
+//	benchtool startup -truth URL -- cmd args...    ms from exec to the first request's arrival
+//	benchtool freeport                             a free loopback TCP port
+//
+// The test server measures its own service time for every request (from
+// the handler's entry to its return) in an HDR histogram: that is the
+// "truth" the generators' reported latencies are compared with. GET
+// /truth returns it as JSON and, with ?reset=1, starts afresh.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: benchtool serve|parse|table|startup|freeport ...")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serve(os.Args[2:])
+	case "parse":
+		err = parse(os.Args[2:])
+	case "table":
+		err = table(os.Args[2:])
+	case "startup":
+		err = startup(os.Args[2:])
+	case "freeport":
+		var l net.Listener
+		if l, err = net.Listen("tcp", "127.0.0.1:0"); err == nil {
+			fmt.Println(l.Addr().(*net.TCPAddr).Port)
+			l.Close()
+		}
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchtool:", err)
+		os.Exit(1)
+	}
+}
+
+// Body is the 188-byte JSON nginx and the test servers answer with.
+const Body = `{"id":42,"name":"Ada Lovelace","email":"ada@example.com","status":"ACTIVE","orders":[{"id":7,"product":"Laptop","amount":129.99}],"createdAt":"2024-05-01T12:00:00Z","tags":["vip","beta"]}`
+
+// truth is the server's own record of its service times.
+type truth struct {
+	mu    sync.Mutex
+	h     *hdr.Histogram
+	first time.Time
+}
+
+// Truth is what GET /truth returns.
+type Truth struct {
+	Count          int64   `json:"count"`
+	P50Ms          float64 `json:"p50Ms"`
+	P90Ms          float64 `json:"p90Ms"`
+	P99Ms          float64 `json:"p99Ms"`
+	FirstUnixNanos int64   `json:"firstUnixNanos"`
+}
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	addr := fs.String("addr", "127.0.0.1:0", "listen address (loopback)")
+	fixed := fs.Duration("fixed", 0, "fixed service time")
+	lo := fs.Duration("min", 0, "uniform service time: lower bound")
+	hi := fs.Duration("max", 0, "uniform service time: upper bound")
+	seed := fs.Uint64("seed", 1, "seed for the uniform draws")
+	fs.Parse(args)
+	host, _, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("serve: %s is not a loopback address", *addr)
+	}
+	t := &truth{h: hdr.New(1, 60_000_000, 3)}
+	var rmu sync.Mutex
+	rnd := rand.New(rand.NewPCG(*seed, 7))
+	mux := http.NewServeMux()
+	mux.HandleFunc("/truth", func(w http.ResponseWriter, r *http.Request) {
+		t.mu.Lock()
+		out := Truth{Count: t.h.TotalCount()}
+		if out.Count > 0 {
+			out.P50Ms = float64(t.h.ValueAtQuantile(50)) / 1000
+			out.P90Ms = float64(t.h.ValueAtQuantile(90)) / 1000
+			out.P99Ms = float64(t.h.ValueAtQuantile(99)) / 1000
+			out.FirstUnixNanos = t.first.UnixNano()
+		}
+		if r.URL.Query().Get("reset") != "" {
+			t.h.Reset()
+			t.first = time.Time{}
+		}
+		t.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(out)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		d := *fixed
+		if *hi > 0 {
+			rmu.Lock()
+			d = *lo + time.Duration(rnd.Int64N(int64(*hi-*lo)+1))
+			rmu.Unlock()
+		}
+		if d > 0 {
+			time.Sleep(d)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(Body)))
+		io.WriteString(w, Body)
+		end := time.Now()
+		t.mu.Lock()
+		if t.first.IsZero() {
+			t.first = start
+		}
+		t.h.RecordValue(max(end.Sub(start).Microseconds(), 1))
+		t.mu.Unlock()
+	})
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "benchtool serve on", l.Addr())
+	return http.Serve(l, mux)
+}
+
+// Row is one run of one tool at one load.
+type Row struct {
+	Load, Tool                      string
+	Target                          float64 // req/s asked for; 0 for closed loop
+	Achieved, Ratio                 float64
+	CPUPer1k, RSSMB                 float64
+	P50, P90, P99                   float64 // ms, as the tool reports
+	TruthP50, TruthP90, TruthP99    float64 // ms, as the server measured; 0 = unknown
+	Dropped, Errors, Total          int64   // -1 = not reported
+	hasTruth, hasDropped, hasErrors bool
+}
+
+// parse turns one tool's output, the /usr/bin/time record and the server's
+// truth into a TSV row.
+func parse(args []string) error {
+	fs := flag.NewFlagSet("parse", flag.ExitOnError)
+	tool := fs.String("tool", "", "trafficgen, wrk, bombardier, vegeta or hey")
+	load := fs.String("load", "", "load name")
+	out := fs.String("out", "", "the tool's output (trafficgen: the JSON report)")
+	timeF := fs.String("time", "", "/usr/bin/time -f '%U %S %M %e' output")
+	truthF := fs.String("truth", "", "the server's /truth JSON (optional)")
+	target := fs.Float64("target", 0, "target req/s (0: closed loop)")
+	dur := fs.Float64("dur", 10, "run length, seconds")
+	fs.Parse(args)
+	raw, err := os.ReadFile(*out)
+	if err != nil {
+		return err
+	}
+	r := Row{Load: *load, Tool: *tool, Target: *target, Dropped: -1, Errors: -1}
+	switch *tool {
+	case "trafficgen", "trafficgen-tui", "trafficgen-nethttp", "trafficgen-fasthttp":
+		var rep struct {
+			Seconds                float64
+			Total, Errors, Dropped int64
+			Latency                struct{ P50Ms, P90Ms, P99Ms float64 }
+		}
+		if err := json.Unmarshal(raw, &rep); err != nil {
+			return fmt.Errorf("trafficgen report: %w", err)
+		}
+		r.Total, r.Errors, r.Dropped = rep.Total, rep.Errors, rep.Dropped
+		r.P50, r.P90, r.P99 = rep.Latency.P50Ms, rep.Latency.P90Ms, rep.Latency.P99Ms
+		if *target > 0 {
+			r.Achieved = float64(rep.Total) / *dur // the plan is exactly dur long
+		} else if rep.Seconds > 0 {
+			r.Achieved = float64(rep.Total) / rep.Seconds
+		}
+	case "wrk":
+		s := string(raw)
+		r.Achieved = num(s, `Requests/sec:\s+([\d.]+)`)
+		r.P50 = dur2ms(str(s, `\s50%\s+(\S+)`))
+		r.P90 = dur2ms(str(s, `\s90%\s+(\S+)`))
+		r.P99 = dur2ms(str(s, `\s99%\s+(\S+)`))
+		r.Total = int64(num(s, `(\d+) requests in`))
+		r.Errors = int64(num(s, `Non-2xx or 3xx responses: (\d+)`))
+		if m := regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`).FindStringSubmatch(s); m != nil {
+			for _, x := range m[1:] {
+				n, _ := strconv.Atoi(x)
+				r.Errors += int64(n)
+			}
+		}
+	case "bombardier":
+		var b struct {
+			Result struct {
+				Req1xx, Req2xx, Req3xx, Req4xx, Req5xx, Others int64
+				TimeTakenSeconds                               float64
+				Latency                                        struct {
+					Percentiles map[string]float64
+				}
+			}
+		}
+		if i := bytes.IndexByte(raw, '{'); i >= 0 {
+			raw = raw[i:]
+		}
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return fmt.Errorf("bombardier json: %w", err)
+		}
+		res := b.Result
+		r.Total = res.Req1xx + res.Req2xx + res.Req3xx + res.Req4xx + res.Req5xx + res.Others
+		r.Errors = res.Req4xx + res.Req5xx + res.Others
+		if res.TimeTakenSeconds > 0 {
+			r.Achieved = float64(r.Total) / res.TimeTakenSeconds
+		}
+		p := res.Latency.Percentiles // microseconds
+		r.P50, r.P90, r.P99 = p["50"]/1000, p["90"]/1000, p["99"]/1000
+	case "vegeta":
+		var v struct {
+			Latencies struct {
+				P50 float64 `json:"50th"`
+				P90 float64 `json:"90th"`
+				P99 float64 `json:"99th"`
+			}
+			Requests    int64
+			Rate        float64
+			Success     float64
+			Duration    float64
+			Wait        float64
+			StatusCodes map[string]int64 `json:"status_codes"`
+		}
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("vegeta json: %w", err)
+		}
+		r.Total = v.Requests
+		r.Errors = v.Requests - int64(v.Success*float64(v.Requests)+0.5)
+		if *target > 0 {
+			r.Achieved = float64(v.Requests) * v.Success / *dur
+		} else if v.Duration+v.Wait > 0 {
+			r.Achieved = float64(v.Requests) * v.Success / ((v.Duration + v.Wait) / 1e9)
+		}
+		r.P50, r.P90, r.P99 = v.Latencies.P50/1e6, v.Latencies.P90/1e6, v.Latencies.P99/1e6
+	case "hey":
+		s := string(raw)
+		r.Achieved = num(s, `Requests/sec:\s+([\d.]+)`)
+		r.P50 = num(s, `50%+ in ([\d.]+) secs`) * 1000
+		r.P90 = num(s, `90%+ in ([\d.]+) secs`) * 1000
+		r.P99 = num(s, `99%+ in ([\d.]+) secs`) * 1000
+		var ok int64
+		for _, m := range regexp.MustCompile(`\[(\d+)\]\s+(\d+) responses`).FindAllStringSubmatch(s, -1) {
+			n, _ := strconv.ParseInt(m[2], 10, 64)
+			r.Total += n
+			if m[1] < "400" {
+				ok += n
+			}
+		}
+		for _, m := range regexp.MustCompile(`(?m)^\s+\[(\d+)\]\s+Get `).FindAllStringSubmatch(s, -1) {
+			n, _ := strconv.ParseInt(m[1], 10, 64)
+			r.Total += n
+		}
+		r.Errors = r.Total - ok
+		if *target > 0 {
+			r.Achieved = float64(ok) / *dur
+		}
+	default:
+		return fmt.Errorf("unknown tool %q", *tool)
+	}
+	if *target > 0 {
+		r.Ratio = r.Achieved / *target
+	}
+	if *timeF != "" {
+		tb, err := os.ReadFile(*timeF)
+		if err != nil {
+			return err
+		}
+		// the last line holds "%U %S %M %e"
+		lines := strings.Fields(strings.TrimSpace(string(tb)))
+		if len(lines) >= 4 {
+			f := lines[len(lines)-4:]
+			u, _ := strconv.ParseFloat(f[0], 64)
+			sy, _ := strconv.ParseFloat(f[1], 64)
+			kb, _ := strconv.ParseFloat(f[2], 64)
+			r.RSSMB = kb / 1024
+			if r.Total > 0 {
+				r.CPUPer1k = (u + sy) * 1000 / float64(r.Total) * 1000
+			}
+		}
+	}
+	if *truthF != "" {
+		var t Truth
+		if tb, err := os.ReadFile(*truthF); err == nil && json.Unmarshal(tb, &t) == nil && t.Count > 0 {
+			r.TruthP50, r.TruthP90, r.TruthP99 = t.P50Ms, t.P90Ms, t.P99Ms
+		}
+	}
+	fmt.Printf("%s\t%s\t%g\t%.1f\t%.4f\t%.2f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\n",
+		r.Load, r.Tool, r.Target, r.Achieved, r.Ratio, r.CPUPer1k, r.RSSMB,
+		r.P50, r.P90, r.P99, r.TruthP50, r.TruthP90, r.TruthP99, r.Dropped, r.Errors, r.Total)
+	return nil
+}
+
+func num(s, re string) float64 {
+	m := regexp.MustCompile(re).FindStringSubmatch(s)
+	if m == nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(m[1], 64)
+	return f
+}
+
+func str(s, re string) string {
+	m := regexp.MustCompile(re).FindStringSubmatch(s)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// dur2ms reads wrk's "1.23ms", "456.00us", "1.02s".
+func dur2ms(s string) float64 {
+	for _, u := range []struct {
+		suf string
+		ms  float64
+	}{{"us", 1e-3}, {"ms", 1}, {"m", 60e3}, {"s", 1e3}} {
+		if strings.HasSuffix(s, u.suf) {
+			f, _ := strconv.ParseFloat(strings.TrimSuffix(s, u.suf), 64)
+			return f * u.ms
+		}
+	}
+	return 0
+}
+
+// table prints, per load and tool in the order first seen, the median of
+// each column over the repetitions.
+func table(args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("table: want one results file")
+	}
+	f, err := os.Open(args[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	type key struct{ load, tool string }
+	var order []key
+	rows := map[key][][]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		c := strings.Split(sc.Text(), "\t")
+		if len(c) < 16 {
+			continue
+		}
+		k := key{c[0], c[1]}
+		if _, ok := rows[k]; !ok {
+			order = append(order, k)
+		}
+		rows[k] = append(rows[k], c)
+	}
+	med := func(rs [][]string, i int) float64 {
+		var v []float64
+		for _, r := range rs {
+			x, _ := strconv.ParseFloat(r[i], 64)
+			v = append(v, x)
+		}
+		slices.Sort(v)
+		if len(v) == 0 {
+			return 0
+		}
+		if len(v)%2 == 1 {
+			return v[len(v)/2]
+		}
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	fmt.Println("| load | tool | n | achieved req/s | ratio to target | CPU ms / 1k req | peak RSS MB | p50 / p90 / p99 ms (reported) | p50 / p90 / p99 ms (server truth) | dropped | errors |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
+	for _, k := range order {
+		rs := rows[k]
+		ratio := "–"
+		if med(rs, 2) > 0 {
+			ratio = fmt.Sprintf("%.2f%%", med(rs, 4)*100)
+		}
+		truthS := "–"
+		if med(rs, 10) > 0 {
+			truthS = fmt.Sprintf("%.2f / %.2f / %.2f", med(rs, 10), med(rs, 11), med(rs, 12))
+		}
+		dropped := "–"
+		if med(rs, 13) >= 0 {
+			dropped = fmt.Sprintf("%.0f", med(rs, 13))
+		}
+		errs := "–"
+		if med(rs, 14) >= 0 {
+			errs = fmt.Sprintf("%.0f", med(rs, 14))
+		}
+		fmt.Printf("| %s | %s | %d | %.0f | %s | %.1f | %.1f | %.2f / %.2f / %.2f | %s | %s | %s |\n",
+			k.load, k.tool, len(rs), med(rs, 3), ratio, med(rs, 5), med(rs, 6),
+			med(rs, 7), med(rs, 8), med(rs, 9), truthS, dropped, errs)
+	}
+	return sc.Err()
+}
+
+// startup runs a command and prints the milliseconds from just before its
+// exec to the first request the test server saw.
+func startup(args []string) error {
+	fs := flag.NewFlagSet("startup", flag.ExitOnError)
+	truthURL := fs.String("truth", "", "the test server's /truth URL")
+	fs.Parse(args)
+	cmdArgs := fs.Args()
+	if len(cmdArgs) == 0 || *truthURL == "" {
+		return fmt.Errorf("startup: want -truth URL -- cmd args...")
+	}
+	if _, err := getTruth(*truthURL + "?reset=1"); err != nil {
+		return err
+	}
+	cmd := exec.Command(cmdArgs[0], cmdArgs[1:]...)
+	t0 := time.Now()
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("startup: %v: %w", cmdArgs, err)
+	}
+	t, err := getTruth(*truthURL)
+	if err != nil {
+		return err
+	}
+	if t.Count == 0 {
+		return fmt.Errorf("startup: the server saw no request")
+	}
+	fmt.Printf("%.1f\n", float64(t.FirstUnixNanos-t0.UnixNano())/1e6)
+	return nil
+}
+
+func getTruth(url string) (Truth, error) {
+	var t Truth
+	resp, err := http.Get(url)
+	if err != nil {
+		return t, err
+	}
+	defer resp.Body.Close()
+	return t, json.NewDecoder(resp.Body).Decode(&t)
+}
