@@ -135,11 +135,11 @@ func readCapped(r io.Reader, dst []byte) ([]byte, error) {
 		dst = make([]byte, 0, 4096)
 	}
 	for {
+		if len(dst) >= BodyLimit {
+			_, err := io.Copy(io.Discard, r)
+			return dst, err
+		}
 		if len(dst) == cap(dst) {
-			if len(dst) >= BodyLimit {
-				_, err := io.Copy(io.Discard, r)
-				return dst, err
-			}
 			dst = append(dst, 0)[:len(dst)]
 		}
 		n, err := r.Read(dst[len(dst):min(cap(dst), BodyLimit)])
