@@ -40,6 +40,13 @@ type tsChart struct {
 	step   int64 // seconds between x labels
 	out    string
 	key    chartKey
+	paints map[cellLook]paint // escape codes of each look drawn so far
+}
+
+// cellLook is what the charts set on a canvas cell's style.
+type cellLook struct {
+	fg, bg lipgloss.TerminalColor
+	bold   bool
 }
 
 // chartKey is what a drawn canvas depends on; the chart redraws only when
@@ -53,7 +60,7 @@ type chartKey struct {
 }
 
 func newTSChart(st *Styles, yLabel func(float64) string) *tsChart {
-	c := &tsChart{}
+	c := &tsChart{paints: make(map[cellLook]paint)}
 	c.lc = timeserieslinechart.New(1, 1,
 		timeserieslinechart.WithAxesStyles(st.Faint, st.Subtle),
 		timeserieslinechart.WithXLabelFormatter(c.xLabel),
@@ -203,10 +210,11 @@ func (c *tsChart) highlight(sec int64, bg, axis lipglossStyle) {
 }
 
 // render caches the canvas text.
-func (c *tsChart) render() { c.out = canvasText(&c.lc.Canvas) }
+func (c *tsChart) render() { c.out = canvasText(&c.lc.Canvas, c.paints) }
 
 // canvasText is the canvas as text, rendered a run of like-styled cells at
-// a time.
+// a time, wrapped in the escape codes its look renders with (cached in
+// paints).
 //
 // It stands in for ntcharts' Canvas.View, which renders every cell through
 // lipgloss on its own: some 3,000 Render calls for the two charts at
@@ -214,25 +222,19 @@ func (c *tsChart) render() { c.out = canvasText(&c.lc.Canvas) }
 // single cell for the terminal to parse. Runs of one look cost a few calls
 // a row. Cells are compared by what the charts set on them: foreground,
 // background and bold.
-func canvasText(cv *canvas.Model) string {
-	type look struct {
-		fg, bg lipgloss.TerminalColor
-		bold   bool
-	}
+func canvasText(cv *canvas.Model, paints map[cellLook]paint) string {
 	w, h := cv.Width(), cv.Height()
 	var b, run strings.Builder
 	b.Grow(w * h * 3)
-	var cur look
-	var curStyle lipgloss.Style
+	var cur paint
+	var curLook cellLook
 	flush := func() {
 		if run.Len() == 0 {
 			return
 		}
-		if cur == (look{fg: lipgloss.NoColor{}, bg: lipgloss.NoColor{}}) {
-			b.WriteString(run.String())
-		} else {
-			b.WriteString(curStyle.Render(run.String()))
-		}
+		b.WriteString(cur.pre)
+		b.WriteString(run.String())
+		b.WriteString(cur.post)
 		run.Reset()
 	}
 	for y := range h {
@@ -241,10 +243,15 @@ func canvasText(cv *canvas.Model) string {
 		}
 		for x := range w {
 			cell := cv.Cell(canvas.Point{X: x, Y: y})
-			lk := look{cell.Style.GetForeground(), cell.Style.GetBackground(), cell.Style.GetBold()}
-			if x == 0 || lk != cur {
+			lk := cellLook{cell.Style.GetForeground(), cell.Style.GetBackground(), cell.Style.GetBold()}
+			if x == 0 || lk != curLook {
 				flush()
-				cur, curStyle = lk, cell.Style
+				p, ok := paints[lk]
+				if !ok {
+					p = paintOf(cell.Style)
+					paints[lk] = p
+				}
+				cur, curLook = p, lk
 			}
 			r := cell.Rune
 			if r == ntrunes.Null {
