@@ -125,8 +125,20 @@ func (c *tsChart) frame(pts []stats.Point, top float64) []stats.Point {
 // push rebuilds the named data set from the points' values.
 func (c *tsChart) push(name string, pts []stats.Point, value func(stats.Point) float64) {
 	for _, p := range pts {
-		c.lc.PushDataSet(name, tsPoint(p.Second, value(p)))
+		c.lc.PushDataSet(name, tsPoint(p.Second, c.lift(value(p))))
 	}
+}
+
+// lift raises a value above zero but under half a row to half a row. The
+// lines' lowest row is the x axis itself (ntcharts merges them into it),
+// so without this a small p50 under a tall p99, or a trickle of requests
+// under a spike, would vanish into the axis; zero stays on it.
+func (c *tsChart) lift(v float64) float64 {
+	half := c.lc.ViewMaxY() / float64(max(c.lc.GraphHeight(), 1)) / 2
+	if v > 0 && v < half {
+		return half
+	}
+	return v
 }
 
 func tsPoint(sec int64, v float64) timeserieslinechart.TimePoint {

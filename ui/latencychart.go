@@ -76,7 +76,7 @@ func (c *latencyChart) plot(s *stats.Snapshot) {
 	any := false
 	for _, p := range pts {
 		if p.P50 > 0 {
-			ch.lc.PushDataSet(setP50, tsPoint(p.Second, ms(p.P50)))
+			ch.lc.PushDataSet(setP50, tsPoint(p.Second, ch.lift(ms(p.P50))))
 			any = true
 		}
 	}
