@@ -226,7 +226,9 @@ func TestFaultNeverAnswers(t *testing.T) {
 	if s.Dropped < 100 || s.Total+s.Dropped < 195 || s.Total+s.Dropped > 205 {
 		t.Errorf("sent %d, dropped %d: want ~200 due, most dropped", s.Total, s.Dropped)
 	}
-	if s.Latency.P50 < timeout || s.Latency.Max > timeout+200*time.Millisecond {
+	// Latency runs from the due time; a busy machine (-race, parallel
+	// tests) may start a request a little late, hence the slack on max.
+	if s.Latency.P50 < timeout || s.Latency.P50 > timeout+100*time.Millisecond || s.Latency.Max > 3*timeout {
 		t.Errorf("latency p50 %v max %v, want the %v timeout", s.Latency.P50, s.Latency.Max, timeout)
 	}
 	var b strings.Builder
