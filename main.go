@@ -486,9 +486,13 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "trafficgen: %v\n", err)
 		return exitUsage
 	}
-	target := o.cfg.Target
+	target := loadgen.RedactURL(o.cfg.Target) // shown, so never with a password
 	if target == "" {
-		target = strings.Join(r.URLs, " ")
+		var urls []string
+		for _, u := range r.URLs {
+			urls = append(urls, loadgen.RedactURL(u))
+		}
+		target = strings.Join(urls, " ")
 	}
 	if warn := probe(target, o.cfg.Scenario); warn != "" {
 		eng.Note("error", warn)

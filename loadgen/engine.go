@@ -110,13 +110,14 @@ func (c *Config) defaults() error {
 // control methods (Spike, SetMode, ...) may be called from any goroutine
 // while it runs, and never block.
 type Engine struct {
-	cfg  Config
-	rec  *stats.Recorder
-	scn  *scenario.Scenario
-	run  *scenario.Run
-	cl   *client
-	ctl  *control
-	snap chan stats.Snapshot
+	cfg   Config
+	shown string // cfg.Target with any password masked, for display
+	rec   *stats.Recorder
+	scn   *scenario.Scenario
+	run   *scenario.Run
+	cl    *client
+	ctl   *control
+	snap  chan stats.Snapshot
 
 	// endpoint i of the scenario records under route id routes[i]
 	routes     []int
@@ -160,7 +161,7 @@ func New(cfg Config) (*Engine, error) {
 		doer = NewHTTPClient(cfg.MaxInFlight+max(cfg.Users, cfg.Concurrency)+64, cfg.Timeout)
 	}
 	e := &Engine{
-		cfg: cfg, rec: rec, scn: scn, run: scn.NewRun(),
+		cfg: cfg, shown: RedactURL(cfg.Target), rec: rec, scn: scn, run: scn.NewRun(),
 		cl:   &client{doer: doer, base: strings.TrimRight(cfg.Target, "/"), headers: scn.Headers},
 		snap: make(chan stats.Snapshot, 1),
 		done: make(chan struct{}), workersDone: make(chan struct{}),
@@ -225,7 +226,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.ctl.mu.Lock()
 	e.ctl.planStart = now
 	e.ctl.mu.Unlock()
-	e.rec.Event(now, "info", fmt.Sprintf("started: %s mode, target %s", e.ctl.plan.Mode, e.cfg.Target))
+	e.rec.Event(now, "info", fmt.Sprintf("started: %s mode, target %s", e.ctl.plan.Mode, e.shown))
 
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
@@ -308,7 +309,7 @@ func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
 	e.rec.Target(now, cs.target)
 	s := e.rec.Snapshot(now)
 	r := &s.Run
-	r.Target = e.cfg.Target
+	r.Target = e.shown
 	r.Mode = cs.mode.String()
 	r.PhaseIndex, r.PhaseCount = cs.phase, len(cs.plan.Phases)
 	for _, ph := range cs.plan.Phases {
@@ -334,6 +335,16 @@ func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
 		s.Journeys.Users = e.users.count()
 	}
 	return s
+}
+
+// RedactURL masks the password of a URL's user info (for display); other
+// strings come back as they are.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
 }
 
 // Spike adds SpikeMultiplier × the base rate for SpikeDuration, from now.
