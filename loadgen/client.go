@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -29,9 +30,43 @@ const (
 	MaxRedirects = 5
 )
 
-// Doer sends HTTP requests; *http.Client is one. Tests inject their own.
+// Doer sends HTTP requests; *http.Client and *FastClient are two. Tests
+// inject their own.
 type Doer interface {
 	Do(*http.Request) (*http.Response, error)
+}
+
+// The HTTP clients NewClient knows.
+const (
+	// ClientFastHTTP is github.com/valyala/fasthttp: HTTP/1.1 (and TLS)
+	// only, without proxy support, at about half the CPU per request.
+	ClientFastHTTP = "fasthttp"
+	// ClientNetHTTP is the standard library's net/http: HTTP/2, proxies
+	// from the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY).
+	ClientNetHTTP = "nethttp"
+)
+
+// defaultClient is the client NewClient picks for "": a variable so that a
+// benchmark build can change it with -ldflags -X.
+var defaultClient = ClientFastHTTP
+
+// DefaultClient names the client NewClient picks when none is asked for.
+func DefaultClient() string { return defaultClient }
+
+// NewClient returns the HTTP client named kind (ClientFastHTTP,
+// ClientNetHTTP, or "" for DefaultClient()) sized for maxConns concurrent
+// requests to one host, with the given whole-request timeout.
+func NewClient(kind string, maxConns int, timeout time.Duration) (Doer, error) {
+	if kind == "" {
+		kind = defaultClient
+	}
+	switch kind {
+	case ClientFastHTTP:
+		return NewFastClient(maxConns, timeout), nil
+	case ClientNetHTTP:
+		return NewHTTPClient(maxConns, timeout), nil
+	}
+	return nil, fmt.Errorf("unknown HTTP client %q (want %s or %s)", kind, ClientFastHTTP, ClientNetHTTP)
 }
 
 // NewHTTPClient returns the client the engine uses by default: one shared
@@ -72,6 +107,24 @@ type client struct {
 	doer    Doer
 	base    string // target URL without a trailing slash
 	headers []scenario.Header
+
+	// abortOnce ties a FastClient's Abort to the engine's request
+	// context (every do call gets the same one).
+	abortOnce sync.Once
+}
+
+// network reports whether requests go over real sockets (and so time is
+// real): the scheduler sleeps precisely only then. Tests inject in-process
+// transports and run on a fake clock.
+func (c *client) network() bool {
+	switch d := c.doer.(type) {
+	case *FastClient:
+		return true
+	case *http.Client:
+		_, ok := d.Transport.(*http.Transport)
+		return ok || d.Transport == nil
+	}
+	return false
 }
 
 // exchange is one request's outcome.
@@ -88,10 +141,14 @@ type scratch struct {
 	body []byte
 	resp []byte
 	hdr  []byte
+	fast *fastScratch // the fasthttp request and response, when used
 }
 
 // do sends req as rendered in env and reads the response.
 func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.Env, sc *scratch) exchange {
+	if fc, ok := c.doer.(*FastClient); ok {
+		return c.doFast(ctx, fc, req, env, sc)
+	}
 	sc.url = append(sc.url[:0], c.base...)
 	sc.url = req.Path.Append(sc.url, env)
 	u := string(sc.url)

@@ -12,10 +12,16 @@ import (
 // Scheduler timing. The scheduler sleeps until the next request is due,
 // but never less than minWait (issuing every request that fell due
 // meanwhile, each timed from its own due time) nor more than maxWait (so
-// rate changes by the plan are picked up).
+// rate changes by the plan are picked up). With a network client it
+// sleeps precisely (preciseSleeper): a long wait on a Go timer until
+// preciseTail before the due time, then the rest on a timerfd.
 const (
-	minWait = 500 * time.Microsecond
-	maxWait = 50 * time.Millisecond
+	minWait     = 200 * time.Microsecond
+	maxWait     = 50 * time.Millisecond
+	preciseTail = 1500 * time.Microsecond
+	// lateSpawn and slowStarts pace new open-model workers: see workerPool.
+	lateSpawn  = 500 * time.Microsecond
+	slowStarts = 2
 )
 
 // job is one open-model request: which endpoint, and when it was due.
@@ -82,12 +88,9 @@ func (a *arrivals) untilNext(rate float64) time.Duration {
 // schedule issues open-model requests until runCtx ends, then closes the
 // job queue; the workers finish what they hold.
 func (e *Engine) schedule(runCtx, reqCtx context.Context) {
-	jobs := make(chan job, e.cfg.MaxInFlight)
-	var workers sync.WaitGroup
-	nWorkers := int64(0)
+	var pool workerPool
 	defer func() {
-		close(jobs)
-		workers.Wait()
+		pool.close()
 		close(e.workersDone)
 	}()
 	rnd := e.newRand(1)
@@ -95,6 +98,12 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 	a := newArrivals(start, e.ctl.rate(start), e.ctl.poisson(), rnd)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	var ps *preciseSleeper
+	precise := e.cl.network()
+	if precise {
+		ps = newPreciseSleeper()
+		defer ps.close()
+	}
 	dispatch := func(due time.Time) {
 		ep := e.pickEndpoint(rnd)
 		n := e.inFlight.Load()
@@ -103,19 +112,29 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 			return
 		}
 		e.inFlight.Add(1)
-		if nWorkers <= n {
-			nWorkers++
-			id := nWorkers
-			workers.Go(func() { e.worker(reqCtx, jobs, id) })
+		if w := pool.dispatch(job{endpoint: ep, due: due}); w != nil {
+			id := uint64(len(pool.all))
+			pool.wg.Go(func() { e.worker(reqCtx, &pool, w, id) })
 		}
-		jobs <- job{endpoint: ep, due: due}
 	}
+	wait := time.Duration(0)
 	for {
-		select {
-		case <-runCtx.Done():
-			return
-		case <-e.ctl.wake:
-		case <-timer.C:
+		if precise && wait <= preciseTail {
+			ps.sleep(wait)
+			if runCtx.Err() != nil {
+				return
+			}
+		} else {
+			if precise {
+				wait -= preciseTail
+			}
+			timer.Reset(wait)
+			select {
+			case <-runCtx.Done():
+				return
+			case <-e.ctl.wake:
+			case <-timer.C:
+			}
 		}
 		now := time.Now()
 		rate := e.ctl.rate(now)
@@ -125,16 +144,115 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 		} else {
 			a.advance(now, 0, dispatch)
 		}
-		timer.Reset(min(max(a.untilNext(rate), minWait), maxWait))
+		wait = min(max(a.untilNext(rate), minWait), maxWait)
 	}
 }
 
-// worker sends the jobs it takes from the queue.
-func (e *Engine) worker(ctx context.Context, jobs <-chan job, id int64) {
-	rnd := e.newRand(100 + uint64(id))
+// workerPool holds the open-model workers. Each has a one-job inbox; an
+// idle worker waits on a stack, and the scheduler hands the next job to
+// the one that went idle last (LIFO), so the fewest workers, with their
+// connections and buffers, stay warm at any rate. (A shared FIFO channel
+// would cycle every job through every worker ever started: after a burst,
+// a thousand cold connections.)
+//
+// When no worker is idle the job waits in a backlog (it is in flight, and
+// its latency runs from its due time) for the first worker to finish, and
+// a new worker (with a new connection) starts for it, unless the
+// scheduler is running late (lateSpawn behind the due time: the CPU, not
+// the server, is the bottleneck) and slowStarts workers are already
+// starting. More connections cost more CPU per request (a closed loop at
+// 500 connections costs 1.75x the CPU per request of one at 10), so
+// starting one per job while the CPU is behind, as a burst at 20,000 req/s
+// at start-up is, feeds on itself until the in-flight cap drops requests.
+// A slow server with the CPU idle gets one worker per waiting job at once.
+type workerPool struct {
+	mu       sync.Mutex
+	idle     []*poolWorker
+	backlog  []job
+	head     int // backlog[head:] waits
+	starting int // workers started that have not finished a job yet
+	all      []*poolWorker
+	wg       sync.WaitGroup
+}
+
+type poolWorker struct{ jobs chan job }
+
+// dispatch hands j to the worker that went idle last, or queues it; it
+// returns a new worker for the caller to start, or nil.
+func (p *workerPool) dispatch(j job) *poolWorker {
+	p.mu.Lock()
+	if n := len(p.idle); n > 0 {
+		w := p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		w.jobs <- j
+		return nil
+	}
+	p.backlog = append(p.backlog, j)
+	if time.Since(j.due) >= lateSpawn && p.starting >= slowStarts {
+		p.mu.Unlock()
+		return nil
+	}
+	p.starting++
+	w := &poolWorker{jobs: make(chan job, 1)}
+	p.all = append(p.all, w)
+	p.mu.Unlock()
+	return w
+}
+
+// next returns the next backlog job for worker w, or parks w on the idle
+// stack and returns false. *starting says w still counts as starting; it
+// stops when w has done a job (its connection is up) or parks.
+func (p *workerPool) next(w *poolWorker, starting *bool, done bool) (job, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if *starting && done {
+		p.starting--
+		*starting = false
+	}
+	if p.head < len(p.backlog) {
+		j := p.backlog[p.head]
+		p.head++
+		if p.head == len(p.backlog) {
+			p.backlog, p.head = p.backlog[:0], 0
+		}
+		return j, true
+	}
+	if *starting {
+		p.starting--
+		*starting = false
+	}
+	p.idle = append(p.idle, w)
+	return job{}, false
+}
+
+// close tells every worker to stop once the backlog is done and waits for
+// them. The scheduler calls it after its last dispatch.
+func (p *workerPool) close() {
+	p.mu.Lock()
+	all := p.all
+	p.mu.Unlock()
+	for _, w := range all {
+		close(w.jobs)
+	}
+	p.wg.Wait()
+}
+
+// worker sends jobs: first from the backlog (a new worker starts because
+// one is waiting), then whatever the scheduler hands it.
+func (e *Engine) worker(ctx context.Context, pool *workerPool, w *poolWorker, id uint64) {
+	rnd := e.newRand(100 + id)
 	env := e.run.NewEnv(rnd, nil)
 	var sc scratch
-	for j := range jobs {
+	starting, done := true, false
+	for {
+		j, ok := pool.next(w, &starting, done)
+		done = true
+		if !ok {
+			if j, ok = <-w.jobs; !ok {
+				return
+			}
+		}
 		req := e.scn.Endpoints[j.endpoint]
 		e.rec.Sent(time.Now())
 		ex := e.cl.do(ctx, req, env, &sc)

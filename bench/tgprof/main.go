@@ -1,0 +1,93 @@
+// Command tgprof runs the trafficgen engine headless against one URL,
+// as `trafficgen --no-tui` does, and writes pprof CPU and allocation
+// profiles: the tool behind the profiles in BENCHMARKS.md.
+//
+//	go run ./bench/tgprof -c 50 -d 10s -cpu cpu.out -mem mem.out http://127.0.0.1:8080/x.json
+//	go run ./bench/tgprof -rps 20000 -d 10s -cpu cpu.out http://127.0.0.1:8080/x.json
+//
+// Pin it as the harness does: taskset -c 0.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/trafficgen/trafficgen/loadgen"
+	"github.com/trafficgen/trafficgen/loadgen/scenario"
+)
+
+func main() {
+	conc := flag.Int("c", 0, "closed loop: this many workers (max-throughput mode)")
+	rps := flag.Float64("rps", 0, "open loop: this rate (steady mode)")
+	dur := flag.Duration("d", 10*time.Second, "run length")
+	client := flag.String("client", "", "HTTP client: fasthttp or nethttp (default: loadgen.DefaultClient())")
+	cpu := flag.String("cpu", "", "write a CPU profile here")
+	mem := flag.String("mem", "", "write an allocation profile here")
+	flag.Parse()
+	if flag.NArg() == 0 {
+		fmt.Fprintln(os.Stderr, "usage: tgprof [-c N | -rps R] [-d D] [-cpu F] [-mem F] URL...")
+		os.Exit(2)
+	}
+	scn, err := scenario.FromAdHoc(scenario.AdHoc{URLs: flag.Args()})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	cfg := loadgen.Config{
+		Target: flag.Arg(0), Mode: loadgen.ModeSteady, RPS: *rps, Duration: *dur, DurationSet: true,
+		UsersSet: true, Scenario: scn,
+	}
+	if *conc > 0 {
+		cfg.Mode, cfg.Concurrency = loadgen.ModeMax, *conc
+	}
+	if cfg.Client, err = loadgen.NewClient(*client, 1000+*conc+64, 10*time.Second); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	eng, err := loadgen.New(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if *mem != "" {
+		runtime.MemProfileRate = 4096
+	}
+	if *cpu != "" {
+		f, err := os.Create(*cpu)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+	}
+	go func() {
+		for range eng.Snapshots() { // a reader, as the headless printer is
+		}
+	}()
+	start := time.Now()
+	eng.Run(context.Background())
+	el := time.Since(start)
+	if *cpu != "" {
+		pprof.StopCPUProfile()
+	}
+	if *mem != "" {
+		f, err := os.Create(*mem)
+		if err == nil {
+			pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+	}
+	s := eng.Final()
+	if os.Getenv("TGPROF_SERIES") != "" {
+		for _, p := range s.Series {
+			fmt.Printf("  s%d: ok %d dropped %d p50 %v p99 %v\n", p.Second, p.Success, p.Dropped, p.P50, p.P99)
+		}
+	}
+	fmt.Printf("total %d (%.0f req/s), errors %d, dropped %d, p50 %v p99 %v\n",
+		s.Total, float64(s.Total)/el.Seconds(), s.Errors, s.Dropped, s.Latency.P50, s.Latency.P99)
+}

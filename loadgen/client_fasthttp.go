@@ -1,0 +1,237 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/stats"
+)
+
+// MaxResponseBody bounds a response body the fasthttp client buffers; a
+// larger one fails the request (the net/http client streams any size).
+const MaxResponseBody = 64 << 20
+
+// FastClient sends requests with github.com/valyala/fasthttp: HTTP/1.1
+// only, no proxies, but about half the CPU per request of net/http (see
+// BENCHMARKS.md). The engine drives it directly, reusing one request and
+// response per worker, so a request allocates nothing; Do adapts it to
+// the Doer interface for other callers.
+type FastClient struct {
+	hc      *fasthttp.Client
+	timeout time.Duration
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+// NewFastClient returns a fasthttp client for up to maxConns concurrent
+// requests per host, with the given whole-request timeout.
+func NewFastClient(maxConns int, timeout time.Duration) *FastClient {
+	fc := &FastClient{timeout: timeout, conns: map[net.Conn]struct{}{}}
+	d := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
+	fc.hc = &fasthttp.Client{
+		Name:                          "trafficgen",
+		MaxConnsPerHost:               maxConns,
+		MaxConnWaitTimeout:            timeout,
+		MaxIdleConnDuration:           90 * time.Second,
+		ReadBufferSize:                16 << 10,
+		WriteBufferSize:               16 << 10,
+		MaxResponseBodySize:           MaxResponseBody,
+		DisableHeaderNamesNormalizing: true,
+		DisablePathNormalizing:        true,
+		NoDefaultUserAgentHeader:      false,
+		TLSConfig:                     &tls.Config{},
+		Dial: func(addr string) (net.Conn, error) {
+			c, err := d.Dial("tcp", addr)
+			if err != nil {
+				return nil, err
+			}
+			return fc.track(c), nil
+		},
+	}
+	return fc
+}
+
+// trackedConn leaves the client's set of open connections when closed.
+type trackedConn struct {
+	net.Conn
+	fc   *FastClient
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.fc.mu.Lock()
+		delete(c.fc.conns, c)
+		c.fc.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+func (fc *FastClient) track(c net.Conn) net.Conn {
+	tc := &trackedConn{Conn: c, fc: fc}
+	fc.mu.Lock()
+	fc.conns[tc] = struct{}{}
+	fc.mu.Unlock()
+	return tc
+}
+
+// Abort closes every connection, failing the requests on them at once
+// (fasthttp has no per-request cancellation): the engine's drain calls it
+// when the drain timeout is over.
+func (fc *FastClient) Abort() {
+	fc.mu.Lock()
+	conns := make([]net.Conn, 0, len(fc.conns))
+	for c := range fc.conns {
+		conns = append(conns, c)
+	}
+	fc.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// CloseIdleConnections closes the keep-alive connections not in use.
+func (fc *FastClient) CloseIdleConnections() { fc.hc.CloseIdleConnections() }
+
+// Do sends an *http.Request through fasthttp, for callers outside the
+// engine; it buffers the body. Redirects are followed as in net/http.
+func (fc *FastClient) Do(hr *http.Request) (*http.Response, error) {
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.Header.SetMethod(hr.Method)
+	req.SetRequestURI(hr.URL.String())
+	for k, vs := range hr.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if hr.Body != nil {
+		b, err := io.ReadAll(hr.Body)
+		hr.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		req.SetBodyRaw(b)
+	}
+	if err := fc.send(hr.Context(), req, resp); err != nil {
+		return nil, err
+	}
+	out := &http.Response{
+		Status: fmt.Sprintf("%d %s", resp.StatusCode(), http.StatusText(resp.StatusCode())), StatusCode: resp.StatusCode(),
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: http.Header{}, Request: hr,
+		Body:          io.NopCloser(bytes.NewReader(append([]byte(nil), resp.Body()...))),
+		ContentLength: int64(len(resp.Body())),
+	}
+	for k, v := range resp.Header.All() {
+		out.Header.Add(string(k), string(v))
+	}
+	return out, nil
+}
+
+// send does req within the client's timeout (or ctx's deadline, when
+// sooner), following up to MaxRedirects redirects.
+func (fc *FastClient) send(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(fc.timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	for n := 0; ; n++ {
+		if err := fc.hc.DoDeadline(req, resp, deadline); err != nil {
+			return err
+		}
+		code := resp.StatusCode()
+		if !fasthttp.StatusCodeIsRedirect(code) {
+			return nil
+		}
+		loc := resp.Header.Peek("Location")
+		if len(loc) == 0 {
+			return nil
+		}
+		if n >= MaxRedirects {
+			return fmt.Errorf("stopped after %d redirects", MaxRedirects)
+		}
+		req.URI().UpdateBytes(loc)
+		if code == 301 || code == 302 || code == 303 {
+			if m := string(req.Header.Method()); m != "GET" && m != "HEAD" {
+				req.Header.SetMethod("GET")
+				req.ResetBody()
+				req.Header.Del("Content-Type")
+			}
+		}
+	}
+}
+
+// fastScratch is a worker's reusable fasthttp request and response.
+type fastScratch struct {
+	req  fasthttp.Request
+	resp fasthttp.Response
+}
+
+// doFast is client.do over fasthttp.
+func (c *client) doFast(ctx context.Context, fc *FastClient, req *scenario.Request, env *scenario.Env, sc *scratch) exchange {
+	c.abortOnce.Do(func() { context.AfterFunc(ctx, fc.Abort) })
+	if sc.fast == nil {
+		sc.fast = new(fastScratch)
+	}
+	fr, resp := &sc.fast.req, &sc.fast.resp
+	fr.Reset()
+	sc.url = append(sc.url[:0], c.base...)
+	sc.url = req.Path.Append(sc.url, env)
+	u := sc.url
+	if rest := u[len(c.base):]; bytes.HasPrefix(rest, []byte("http://")) || bytes.HasPrefix(rest, []byte("https://")) {
+		u = rest // an absolute URL in the scenario wins over the target
+	}
+	fr.SetRequestURIBytes(u)
+	fr.Header.SetMethod(req.Method)
+	for _, h := range c.headers {
+		sc.hdr = h.Value.Append(sc.hdr[:0], env)
+		fr.Header.SetBytesV(h.Name, sc.hdr)
+	}
+	for _, h := range req.Headers {
+		sc.hdr = h.Value.Append(sc.hdr[:0], env)
+		fr.Header.SetBytesV(h.Name, sc.hdr)
+	}
+	if req.Body != nil {
+		sc.body = req.Body.Append(sc.body[:0], env)
+		fr.SetBodyRaw(sc.body)
+	}
+	if err := fc.send(ctx, fr, resp); err != nil {
+		return exchange{kind: classifyFast(err), err: err}
+	}
+	body := resp.Body()
+	if len(body) > BodyLimit {
+		body = body[:BodyLimit]
+	}
+	return exchange{code: resp.StatusCode(), kind: stats.KindForStatus(resp.StatusCode()), body: body}
+}
+
+// classifyFast names the kind of a fasthttp error.
+func classifyFast(err error) stats.ErrorKind {
+	switch {
+	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, fasthttp.ErrDialTimeout),
+		errors.Is(err, fasthttp.ErrTLSHandshakeTimeout):
+		return stats.KindTimeout
+	case errors.Is(err, fasthttp.ErrConnectionClosed):
+		return stats.KindReset
+	case strings.Contains(err.Error(), "tls:"):
+		return stats.KindTLS
+	}
+	return classify(err)
+}
