@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -184,7 +186,6 @@ func Merge(reports ...*Report) (*Report, error) {
 	routes := map[string]int{}
 	routeHists := []*hdr.PackedHistogram{}
 	series := map[int64]*Point{}
-	var maxSec int64 = -1
 	for i, r := range reports {
 		if r.Schema != ReportSchema {
 			return nil, fmt.Errorf("merge: report %d has schema %q", i+1, r.Schema)
@@ -250,7 +251,6 @@ func Merge(reports ...*Report) (*Report, error) {
 			q.Dropped += p.Dropped
 			q.Target += p.Target
 			q.P50, q.P99 = max(q.P50, p.P50), max(q.P99, p.P99)
-			maxSec = max(maxSec, p.Second)
 		}
 	}
 	var err error
@@ -265,10 +265,9 @@ func Merge(reports ...*Report) (*Report, error) {
 	if out.Journeys.Duration, err = latencyReport(jd); err != nil {
 		return nil, err
 	}
-	for sec := int64(0); sec <= maxSec; sec++ {
-		if p, ok := series[sec]; ok {
-			out.Series = append(out.Series, *p)
-		}
+	secs := slices.Sorted(maps.Keys(series))
+	for _, sec := range secs {
+		out.Series = append(out.Series, *series[sec])
 	}
 	out.finish()
 	return out, nil
