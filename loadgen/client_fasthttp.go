@@ -29,8 +29,11 @@ const MaxResponseBody = 64 << 20
 // response per worker, so a request allocates nothing; Do adapts it to
 // the Doer interface for other callers.
 type FastClient struct {
-	hc      *fasthttp.Client
 	timeout time.Duration
+	newHost func(addr string, tls bool) *fasthttp.HostClient
+
+	hmu   sync.RWMutex
+	hosts [2]map[string]*fasthttp.HostClient // [0] http, [1] https, by host
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -39,29 +42,71 @@ type FastClient struct {
 // NewFastClient returns a fasthttp client for up to maxConns concurrent
 // requests per host, with the given whole-request timeout.
 func NewFastClient(maxConns int, timeout time.Duration) *FastClient {
+	return newFastClient(maxConns, timeout, 90*time.Second)
+}
+
+// newFastClient is NewFastClient with the keep-alive idle time: a host's
+// connection cleaner goroutine lives until that long after its last
+// connection closes (tests use a short one).
+func newFastClient(maxConns int, timeout, idle time.Duration) *FastClient {
 	fc := &FastClient{timeout: timeout, conns: map[net.Conn]struct{}{}}
 	d := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
-	fc.hc = &fasthttp.Client{
-		Name:                          "trafficgen",
-		MaxConnsPerHost:               maxConns,
-		MaxConnWaitTimeout:            timeout,
-		MaxIdleConnDuration:           90 * time.Second,
-		ReadBufferSize:                16 << 10,
-		WriteBufferSize:               16 << 10,
-		MaxResponseBodySize:           MaxResponseBody,
-		DisableHeaderNamesNormalizing: true,
-		DisablePathNormalizing:        true,
-		NoDefaultUserAgentHeader:      false,
-		TLSConfig:                     &tls.Config{},
-		Dial: func(addr string) (net.Conn, error) {
-			c, err := d.Dial("tcp", addr)
-			if err != nil {
-				return nil, err
-			}
-			return fc.track(c), nil
-		},
+	dial := func(addr string) (net.Conn, error) {
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		return fc.track(c), nil
+	}
+	// One HostClient per scheme and host, as fasthttp.Client keeps, but
+	// without its map-cleaner goroutine (which outlives the client by 10 s).
+	fc.newHost = func(addr string, isTLS bool) *fasthttp.HostClient {
+		return &fasthttp.HostClient{
+			Addr:                          fasthttp.AddMissingPort(addr, isTLS),
+			IsTLS:                         isTLS,
+			Name:                          "trafficgen",
+			MaxConns:                      maxConns,
+			MaxConnWaitTimeout:            timeout,
+			MaxIdleConnDuration:           idle,
+			ReadBufferSize:                4 << 10, // headers must fit; bodies stream through
+			WriteBufferSize:               4 << 10,
+			MaxResponseBodySize:           MaxResponseBody,
+			DisableHeaderNamesNormalizing: true,
+			DisablePathNormalizing:        true,
+			TLSConfig:                     &tls.Config{},
+			Dial:                          dial,
+		}
 	}
 	return fc
+}
+
+// host returns the HostClient for uri's scheme and host.
+func (fc *FastClient) host(uri *fasthttp.URI) (*fasthttp.HostClient, error) {
+	var i int
+	switch string(uri.Scheme()) {
+	case "http":
+	case "https":
+		i = 1
+	default:
+		return nil, fmt.Errorf("unsupported protocol %q", uri.Scheme())
+	}
+	h := uri.Host()
+	fc.hmu.RLock()
+	hc := fc.hosts[i][string(h)]
+	fc.hmu.RUnlock()
+	if hc != nil {
+		return hc, nil
+	}
+	fc.hmu.Lock()
+	defer fc.hmu.Unlock()
+	if hc = fc.hosts[i][string(h)]; hc == nil {
+		if fc.hosts[i] == nil {
+			fc.hosts[i] = map[string]*fasthttp.HostClient{}
+		}
+		hc = fc.newHost(string(h), i == 1)
+		fc.hosts[i][string(h)] = hc
+	}
+	return hc, nil
 }
 
 // trackedConn leaves the client's set of open connections when closed.
@@ -104,7 +149,15 @@ func (fc *FastClient) Abort() {
 }
 
 // CloseIdleConnections closes the keep-alive connections not in use.
-func (fc *FastClient) CloseIdleConnections() { fc.hc.CloseIdleConnections() }
+func (fc *FastClient) CloseIdleConnections() {
+	fc.hmu.RLock()
+	defer fc.hmu.RUnlock()
+	for _, m := range fc.hosts {
+		for _, hc := range m {
+			hc.CloseIdleConnections()
+		}
+	}
+}
 
 // Do sends an *http.Request through fasthttp, for callers outside the
 // engine; it buffers the body. Redirects are followed as in net/http.
@@ -153,7 +206,11 @@ func (fc *FastClient) send(ctx context.Context, req *fasthttp.Request, resp *fas
 		deadline = d
 	}
 	for n := 0; ; n++ {
-		if err := fc.hc.DoDeadline(req, resp, deadline); err != nil {
+		hc, err := fc.host(req.URI())
+		if err != nil {
+			return err
+		}
+		if err := hc.DoDeadline(req, resp, deadline); err != nil {
 			return err
 		}
 		code := resp.StatusCode()

@@ -1,0 +1,124 @@
+package loadgen
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/stats"
+)
+
+// The fasthttp path sends what the net/http path sends: method, path,
+// scenario and request headers, body; and reads status and body, following
+// redirects.
+func TestFastClientMatchesNetHTTP(t *testing.T) {
+	type seen struct{ method, path, key, ctype, body string }
+	got := make(chan seen, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/old" {
+			http.Redirect(w, r, "/api/users/7", http.StatusFound)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		got <- seen{r.Method, r.URL.Path, r.Header.Get("X-Api-Key"), r.Header.Get("Content-Type"), string(b)}
+		w.WriteHeader(201)
+		io.WriteString(w, `{"id":7}`)
+	}))
+	defer srv.Close()
+	post, err := scenario.FromAdHoc(scenario.AdHoc{
+		URLs: []string{srv.URL + "/api/users"}, Headers: []string{"X-API-Key: k1", "Content-Type: application/json"},
+		Body: `{"name":"a"}`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	redirect, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{srv.URL + "/old"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{ClientFastHTTP, ClientNetHTTP} {
+		t.Run(kind, func(t *testing.T) {
+			var d Doer = NewHTTPClient(4, 2*time.Second)
+			if kind == ClientFastHTTP {
+				d = newFastClient(4, 2*time.Second, 50*time.Millisecond)
+			}
+			defer d.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+			c := &client{doer: d, base: srv.URL, headers: post.Headers}
+			env := post.NewRun().NewEnv(newTestRand(), nil)
+			var sc scratch
+			ex := c.do(context.Background(), post.Endpoints[0], env, &sc)
+			if ex.code != 201 || ex.kind != stats.KindNone || string(ex.body) != `{"id":7}` {
+				t.Fatalf("exchange = %d %v %q (%v)", ex.code, ex.kind, ex.body, ex.err)
+			}
+			if s := <-got; s != (seen{"POST", "/api/users", "k1", "application/json", `{"name":"a"}`}) {
+				t.Fatalf("server saw %+v", s)
+			}
+			c = &client{doer: d, base: srv.URL}
+			ex = c.do(context.Background(), redirect.Endpoints[0], env, &sc)
+			if ex.code != 201 {
+				t.Fatalf("after a redirect: %d (%v)", ex.code, ex.err)
+			}
+			if s := <-got; s.path != "/api/users/7" || s.method != "GET" {
+				t.Fatalf("redirect went to %+v", s)
+			}
+		})
+	}
+}
+
+// Refused connections and timeouts are classified as with net/http.
+func TestFastClientErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	block := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-block }))
+	defer slow.Close()
+	defer close(block)
+
+	fc := newFastClient(4, 200*time.Millisecond, 50*time.Millisecond)
+	defer fc.CloseIdleConnections()
+	for _, tt := range []struct {
+		url  string
+		want stats.ErrorKind
+	}{{closed + "/x", stats.KindRefused}, {slow.URL + "/x", stats.KindTimeout}} {
+		scn, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{tt.url}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &client{doer: fc, base: tt.url}
+		var sc scratch
+		ex := c.do(context.Background(), scn.Endpoints[0], scn.NewRun().NewEnv(newTestRand(), nil), &sc)
+		if ex.kind != tt.want {
+			t.Errorf("%s: kind %v (%v), want %v", tt.url, ex.kind, ex.err, tt.want)
+		}
+	}
+}
+
+// Do adapts the fasthttp client to the Doer interface.
+func TestFastClientDo(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Seen", r.Header.Get("X-In"))
+		io.WriteString(w, "hello")
+	}))
+	defer srv.Close()
+	fc := newFastClient(2, time.Second, 50*time.Millisecond)
+	defer fc.CloseIdleConnections()
+	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+	req.Header.Set("X-In", "v")
+	resp, err := fc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(b) != "hello" || resp.Header.Get("X-Seen") != "v" {
+		t.Fatalf("got %d %q %v", resp.StatusCode, b, resp.Header)
+	}
+}
