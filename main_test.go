@@ -441,3 +441,21 @@ func parseRun(args []string) (*runCmd, error) {
 	c.Run.args = args
 	return &c.Run, nil
 }
+
+// TestServeListensOnLoopbackByDefault: `trafficgen serve` binds 127.0.0.1
+// unless told otherwise (demoapi's TestServeDefaultAddr checks the server
+// side, TestAdmin the admin endpoint's loopback-or-token rule).
+func TestServeListensOnLoopbackByDefault(t *testing.T) {
+	var c cli
+	parser, err := kong.New(&c, kong.Exit(func(int) {}), kong.Writers(io.Discard, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parser.Parse([]string{"serve"}); err != nil {
+		t.Fatal(err)
+	}
+	host, _, err := net.SplitHostPort(c.Serve.Addr)
+	if err != nil || !net.ParseIP(host).IsLoopback() {
+		t.Fatalf("serve listens on %q by default, want a loopback address", c.Serve.Addr)
+	}
+}

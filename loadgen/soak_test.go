@@ -1,0 +1,89 @@
+package loadgen
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/trafficgen/trafficgen/demoapi"
+)
+
+// TestSoak runs 5,000 req/s (realistic mode, with journeys) against the
+// demo API over loopback for 60 s, and checks that the heap and the
+// goroutine count at the end are within 10% of those at 10 s. It is not a
+// CI test: run it with
+//
+//	TRAFFICGEN_SOAK=60s go test -run TestSoak -v ./loadgen/
+//
+// (the value is the length; the numbers go in docs/reliability.md).
+func TestSoak(t *testing.T) {
+	length, err := time.ParseDuration(os.Getenv("TRAFFICGEN_SOAK"))
+	if err != nil || length < 20*time.Second {
+		t.Skip("set TRAFFICGEN_SOAK=60s to run the soak test")
+	}
+	rate := 5000.0
+	if s := os.Getenv("TRAFFICGEN_SOAK_RPS"); s != "" {
+		if rate, err = strconv.ParseFloat(s, 64); err != nil {
+			t.Fatal(err)
+		}
+	}
+	emb, err := demoapi.StartEmbedded(demoapi.Options{LatencyScale: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Close()
+	e, err := New(Config{Target: emb.URL, Mode: ModeRealistic, RPS: rate, Duration: length, Users: 50, UsersSet: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type sample struct {
+		at         time.Duration
+		heap       uint64
+		goroutines int
+		total      int64
+		dropped    int64
+	}
+	var samples []sample
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		next := 10 * time.Second
+		var peak int64
+		for s := range e.Snapshots() {
+			peak = max(peak, s.InFlight)
+			if s.Run.Done || s.Elapsed < next {
+				continue
+			}
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			sm := sample{s.Elapsed, ms.HeapAlloc, runtime.NumGoroutine(), s.Total, s.Dropped}
+			samples = append(samples, sm)
+			t.Logf("%5.1fs heap %6.1f MB goroutines %4d total %8d dropped %d rps %.0f in flight ≤ %d",
+				sm.at.Seconds(), float64(sm.heap)/(1<<20), sm.goroutines, sm.total, sm.dropped, s.CurrentRPS, peak)
+			next += 10 * time.Second
+			if next >= length {
+				next = length - time.Second // the last sample just before the end
+			}
+		}
+	}()
+	e.Run(context.Background())
+	<-done
+	if len(samples) < 2 {
+		t.Fatalf("%d samples", len(samples))
+	}
+	first, last := samples[0], samples[len(samples)-1]
+	within := func(a, b float64) bool { return b <= a*1.1 && b >= a*0.9 }
+	if !within(float64(first.heap), float64(last.heap)) {
+		t.Errorf("heap %d → %d bytes: more than 10%% apart", first.heap, last.heap)
+	}
+	if !within(float64(first.goroutines), float64(last.goroutines)) {
+		t.Errorf("goroutines %d → %d: more than 10%% apart", first.goroutines, last.goroutines)
+	}
+	s := e.Final()
+	t.Logf("final: total %d, ok %d, errors %d, dropped %d, average %.0f req/s, p99 %v",
+		s.Total, s.Success, s.Errors, s.Dropped, s.AverageRPS, s.Latency.P99)
+}
