@@ -13,6 +13,8 @@
 #                                ("trafficgen@REV") and run it beside HEAD
 #   bench/run.sh -v nethttp      also run HEAD with another HTTP client
 #                                ("trafficgen-nethttp"), built with -X
+#   bench/run.sh -x PATH:NAME    also run a trafficgen binary built elsewhere
+#                                (repeatable), named NAME in the table
 #
 # It installs nginx, wrk and GNU time with apt-get when missing, and
 # vegeta, hey and bombardier with `go install` into a temporary GOBIN
@@ -22,8 +24,8 @@
 # standard output (and in $OUT/table.md).
 set -euo pipefail
 
-DUR=10 REPS=3 LOADS=all TOOLS=all BASE_REV="" VARIANT="" OUT=""
-while getopts "qd:n:l:t:b:v:o:" opt; do
+DUR=10 REPS=3 LOADS=all TOOLS=all BASE_REV="" VARIANT="" OUT="" EXTRA=()
+while getopts "qd:n:l:t:b:v:o:x:" opt; do
 	case $opt in
 	q) DUR=3 REPS=1 ;;
 	d) DUR=$OPTARG ;;
@@ -33,7 +35,8 @@ while getopts "qd:n:l:t:b:v:o:" opt; do
 	b) BASE_REV=$OPTARG ;;
 	v) VARIANT=$OPTARG ;;
 	o) OUT=$OPTARG ;;
-	*) sed -n '2,22p' "$0"; exit 2 ;;
+	x) EXTRA+=("$OPTARG") ;;
+	*) sed -n '2,24p' "$0"; exit 2 ;;
 	esac
 done
 
@@ -87,6 +90,10 @@ if [[ -n $BASE_REV ]]; then
 	(cd "$W/base" && go build -o "$W/bin/trafficgen@$BASE_REV" .)
 	TG_VARIANTS+=("trafficgen@$BASE_REV")
 fi
+for x in "${EXTRA[@]}"; do
+	cp "${x%%:*}" "$W/bin/${x#*:}"
+	TG_VARIANTS+=("${x#*:}")
+done
 BT=$W/bin/benchtool
 export PATH=$W/bin:$PATH
 
@@ -217,19 +224,20 @@ for rep in $(seq "$REPS"); do
 	fi
 done
 
-# 90% of trafficgen's own maximum (the median closed-loop rate measured above)
+# 90% of each trafficgen build's own maximum (its median closed-loop rate
+# measured above)
 if want_load open90 && want_tool trafficgen; then
-	TGMAX=$(awk -F'\t' '$1 == "closed loop, 50 in flight" && $2 == "trafficgen" {print $4}' "$OUT/results.tsv" | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print 0}')
-	if [[ ${TGMAX%.*} -gt 0 ]]; then
-		R90=$(awk -v m="$TGMAX" 'BEGIN {printf "%d", m * 0.9}')
-		for rep in $(seq "$REPS"); do
-			for v in "${TG_VARIANTS[@]}"; do
-				tg "open loop at 90% of trafficgen's max ($R90/s)" "$v" "$R90" "" -- --mode steady -r "$R90" "$NGINX_URL"
-			done
+	for rep in $(seq "$REPS"); do
+		for v in "${TG_VARIANTS[@]}"; do
+			TGMAX=$(awk -F'\t' -v v="$v" '$1 == "closed loop, 50 in flight" && $2 == v {print $4}' "$OUT/results.tsv" | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print 0}')
+			if [[ ${TGMAX%.*} -le 0 ]]; then
+				log "open90: needs the closed-loop runs of $v (-l closed,open90)"
+				continue
+			fi
+			R90=$(awk -v m="$TGMAX" 'BEGIN {printf "%d", m * 0.9}')
+			tg "open loop at 90% of its own max" "$v" "$R90" "" -- --mode steady -r "$R90" "$NGINX_URL"
 		done
-	else
-		log "open90: needs the closed-loop trafficgen runs (-l closed,open90)"
-	fi
+	done
 fi
 
 # the dashboard on (in tmux, 120x40), closed loop

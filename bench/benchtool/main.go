@@ -179,8 +179,12 @@ func parse(args []string) error {
 		return err
 	}
 	r := Row{Load: *load, Tool: *tool, Target: *target, Dropped: -1, Errors: -1}
-	switch *tool {
-	case "trafficgen", "trafficgen-tui", "trafficgen-nethttp", "trafficgen-fasthttp":
+	kind := *tool
+	if strings.HasPrefix(kind, "trafficgen") {
+		kind = "trafficgen" // and its variants: trafficgen-tui, trafficgen@REV, ...
+	}
+	switch kind {
+	case "trafficgen":
 		var rep struct {
 			Seconds                float64
 			Total, Errors, Dropped int64
