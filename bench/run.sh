@@ -163,9 +163,8 @@ run() {
 	if [[ $tool == vegeta ]]; then vegeta report -type=json "$W/vegeta.bin" >"$W/out.txt"; fi
 	[[ -n $truth ]] && curl -s "$truth" >"$W/truth.json"
 	local row
-	if row=$("$BT" parse -tool "${tool%%@*}" -load "$load" -out "$out" -time "$W/time.txt" \
+	if row=$("$BT" parse -tool "$tool" -load "$load" -out "$out" -time "$W/time.txt" \
 		${truth:+-truth "$W/truth.json"} -target "$target" -dur "$DUR" 2>&1); then
-		row=${row/$'\t'"${tool%%@*}"$'\t'/$'\t'"$tool"$'\t'}
 		printf '%s\n' "$row" >>"$OUT/results.tsv"
 		log "$(printf '%s' "$row" | cut -f1-10 | tr '\t' ' ')"
 	else
@@ -217,10 +216,14 @@ for rep in $(seq "$REPS"); do
 	if want_load demoapi; then
 		# issue 3, acceptance 5: the demo API (latency scale 0, core 1)
 		# under the gateway scenario, the generator beside it on core 0.
-		want_tool trafficgen && tg "demo API (scale 0), gateway scenario, closed loop 50" trafficgen 0 "" -- -c 50 -u "http://127.0.0.1:$DEMO_PORT"
+		for v in "${TG_VARIANTS[@]}"; do
+			want_tool trafficgen && tg "demo API (scale 0), gateway scenario, closed loop 50" "$v" 0 "" -- -c 50 -u "http://127.0.0.1:$DEMO_PORT"
+		done
 		want_tool bombardier && run "demo API (scale 0), GET /api/users/1, closed loop 50" bombardier 0 "" -- \
 			bombardier -c 50 -d "${DUR}s" -l -p r -o json -H "X-API-Key: test-api-key-12345" "http://127.0.0.1:$DEMO_PORT/api/users/1"
-		want_tool trafficgen && tg "demo API (scale 0), GET /api/users/1, closed loop 50" trafficgen 0 "" -- -c 50 "http://127.0.0.1:$DEMO_PORT/api/users/1" -H "X-API-Key: test-api-key-12345"
+		for v in "${TG_VARIANTS[@]}"; do
+			want_tool trafficgen && tg "demo API (scale 0), GET /api/users/1, closed loop 50" "$v" 0 "" -- -c 50 "http://127.0.0.1:$DEMO_PORT/api/users/1" -H "X-API-Key: test-api-key-12345"
+		done
 	fi
 done
 
@@ -244,18 +247,19 @@ fi
 if want_load tui && want_tool trafficgen; then
 	TMUX_SESSION=tgbench$$
 	for rep in $(seq "$REPS"); do
-		rm -f "$W/report.json" "$W/time.txt"
-		tmux new-session -d -s "$TMUX_SESSION" -x 120 -y 40 \
-			"/usr/bin/time -f '%U %S %M %e' -o $W/time.txt taskset -c 0 trafficgen -c 50 -t ${DUR}s --report $W/report.json $NGINX_URL; sleep 1"
-		for _ in $(seq $((DUR * 10 + 300))); do
-			[[ -s $W/time.txt ]] && break
-			sleep 0.1
+		for v in "${TG_VARIANTS[@]}"; do
+			rm -f "$W/report.json" "$W/time.txt"
+			tmux new-session -d -s "$TMUX_SESSION" -x 120 -y 40 \
+				"/usr/bin/time -f '%U %S %M %e' -o $W/time.txt taskset -c 0 $v -c 50 -t ${DUR}s --report $W/report.json $NGINX_URL; sleep 1"
+			for _ in $(seq $((DUR * 10 + 300))); do
+				[[ -s $W/time.txt ]] && break
+				sleep 0.1
+			done
+			tmux kill-session -t "$TMUX_SESSION" 2>/dev/null || true
+			row=$("$BT" parse -tool "$v" -load "closed loop, 50 in flight, dashboard on (tmux 120x40)" -out "$W/report.json" -time "$W/time.txt" -target 0 -dur "$DUR" || true)
+			[[ -n $row ]] && printf '%s\n' "$row" >>"$OUT/results.tsv" && log "$(printf '%s' "$row" | cut -f1-10 | tr '\t' ' ')"
+			sleep 1
 		done
-		tmux kill-session -t "$TMUX_SESSION" 2>/dev/null || true
-		row=$("$BT" parse -tool trafficgen -load "closed loop, 50 in flight, dashboard on (tmux)" -out "$W/report.json" -time "$W/time.txt" -target 0 -dur "$DUR" || true)
-		row=${row/$'\t'trafficgen$'\t'/$'\t'trafficgen-tui$'\t'}
-		[[ -n $row ]] && printf '%s\n' "$row" >>"$OUT/results.tsv" && log "$(printf '%s' "$row" | cut -f1-10 | tr '\t' ' ')"
-		sleep 1
 	done
 	TMUX_SESSION=""
 fi
