@@ -67,7 +67,7 @@ type runCmd struct {
 	Think           string        `env:"THINK_TIME" help:"Think time between a user's journeys, e.g. 2s-5s (default: the scenario's)."`
 	StatsInterval   time.Duration `env:"STATS_INTERVAL" default:"5s" help:"Headless output: how often a stats block prints."`
 	Report          string        `env:"REPORT" help:"Write a JSON report (mergeable) to this file at the end."`
-	ScenarioFile    string        `name:"scenario" env:"SCENARIO" type:"existingfile" help:"Scenario YAML file (default: the built-in gateway scenario)."`
+	ScenarioFile    string        `name:"scenario" env:"SCENARIO" help:"Scenario YAML file (default: the built-in gateway scenario)."`
 	Embedded        bool          `env:"EMBEDDED" help:"Start the built-in demo API in-process on a free loopback port and aim at it."`
 	NoTUI           bool          `name:"no-tui" env:"NO_TUI" help:"Print periodic stats instead of the dashboard, even on a terminal."`
 	Shard           string        `env:"SHARD" help:"i/N: this instance's share of a distributed run (1/N of every rate and of the users)."`
@@ -315,7 +315,7 @@ func (r *runCmd) options(stdout io.Writer) (*options, error) {
 		}
 		o.cfg.Scenario, o.cfg.Target = scn, ""
 	case r.ScenarioFile != "":
-		src, err := os.ReadFile(r.ScenarioFile)
+		src, err := os.ReadFile(kong.ExpandPath(r.ScenarioFile))
 		if err != nil {
 			return nil, usagef("SCENARIO/--scenario: %v", err)
 		}

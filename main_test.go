@@ -459,3 +459,19 @@ func TestServeListensOnLoopbackByDefault(t *testing.T) {
 		t.Fatalf("serve listens on %q by default, want a loopback address", c.Serve.Addr)
 	}
 }
+
+// TestEmptyOptionalVariables: an empty optional variable (as docker compose
+// passes one) means "not set", not "the current directory" or "0/0".
+func TestEmptyOptionalVariables(t *testing.T) {
+	srv := newCounter(t, nil)
+	env := map[string]string{"SCENARIO": "", "SHARD": "", "THINK_TIME": "", "API_KEY": "", "REPORT": ""}
+	code, out, errOut := runMain(t, env, "--no-tui", "--mode", "steady", "-r", "50", "-t", "0.2", "-u", srv.URL)
+	if code != exitOK || srv.n.Load() == 0 {
+		t.Fatalf("exit %d, %d sent\n%s\n%s", code, srv.n.Load(), out, errOut)
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if srv.keys[defaultAPIKey] != int(srv.n.Load()) {
+		t.Errorf("an empty API_KEY did not send the default key: %v", srv.keys)
+	}
+}
