@@ -64,9 +64,13 @@ func TestSoak(t *testing.T) {
 			samples = append(samples, sm)
 			t.Logf("%5.1fs heap %6.1f MB goroutines %4d total %8d dropped %d rps %.0f in flight ≤ %d",
 				sm.at.Seconds(), float64(sm.heap)/(1<<20), sm.goroutines, sm.total, sm.dropped, s.CurrentRPS, peak)
-			next += 10 * time.Second
-			if next >= length {
+			switch {
+			case next == length-time.Second:
+				next = 2 * length // done
+			case next+10*time.Second >= length:
 				next = length - time.Second // the last sample just before the end
+			default:
+				next += 10 * time.Second
 			}
 		}
 	}()
