@@ -18,7 +18,9 @@ import (
 )
 
 func TestClassify(t *testing.T) {
-	op := func(err error) error { return &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial", Err: err}} }
+	op := func(err error) error {
+		return &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial", Err: err}}
+	}
 	tests := []struct {
 		err  error
 		want stats.ErrorKind
