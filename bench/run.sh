@@ -136,13 +136,18 @@ PIDS+=($!)
 DEMO_PORT=$(port)
 taskset -c 1 trafficgen serve --latency-scale 0 --addr "127.0.0.1:$DEMO_PORT" >"$W/demoapi.log" 2>&1 &
 PIDS+=($!)
+# a second demo API for the single-route runs: the gateway scenario deletes
+# users, the seeded user 1 among them
+DEMO2_PORT=$(port)
+taskset -c 1 trafficgen serve --latency-scale 0 --addr "127.0.0.1:$DEMO2_PORT" >"$W/demoapi2.log" 2>&1 &
+PIDS+=($!)
 FIXED_PORT=$(port)
 taskset -c 1 "$BT" serve -addr "127.0.0.1:$FIXED_PORT" -fixed 20ms 2>"$W/fixed.log" &
 PIDS+=($!)
 UNI_PORT=$(port)
 taskset -c 1 "$BT" serve -addr "127.0.0.1:$UNI_PORT" -min 10ms -max 100ms 2>"$W/uniform.log" &
 PIDS+=($!)
-for p in "$NGINX_PORT" "$DEMO_PORT" "$FIXED_PORT" "$UNI_PORT"; do wait_port "$p"; done
+for p in "$NGINX_PORT" "$DEMO_PORT" "$DEMO2_PORT" "$FIXED_PORT" "$UNI_PORT"; do wait_port "$p"; done
 NGINX_URL=http://127.0.0.1:$NGINX_PORT/x.json
 log "nginx $NGINX_URL ($(curl -s "$NGINX_URL" | wc -c) bytes), demo API :$DEMO_PORT, fixed 20 ms :$FIXED_PORT, uniform 10-100 ms :$UNI_PORT"
 
@@ -220,9 +225,9 @@ for rep in $(seq "$REPS"); do
 			want_tool trafficgen && tg "demo API (scale 0), gateway scenario, closed loop 50" "$v" 0 "" -- -c 50 -u "http://127.0.0.1:$DEMO_PORT"
 		done
 		want_tool bombardier && run "demo API (scale 0), GET /api/users/1, closed loop 50" bombardier 0 "" -- \
-			bombardier -c 50 -d "${DUR}s" -l -p r -o json -H "X-API-Key: test-api-key-12345" "http://127.0.0.1:$DEMO_PORT/api/users/1"
+			bombardier -c 50 -d "${DUR}s" -l -p r -o json -H "X-API-Key: test-api-key-12345" "http://127.0.0.1:$DEMO2_PORT/api/users/1"
 		for v in "${TG_VARIANTS[@]}"; do
-			want_tool trafficgen && tg "demo API (scale 0), GET /api/users/1, closed loop 50" "$v" 0 "" -- -c 50 "http://127.0.0.1:$DEMO_PORT/api/users/1" -H "X-API-Key: test-api-key-12345"
+			want_tool trafficgen && tg "demo API (scale 0), GET /api/users/1, closed loop 50" "$v" 0 "" -- -c 50 "http://127.0.0.1:$DEMO2_PORT/api/users/1" -H "X-API-Key: test-api-key-12345"
 		done
 	fi
 done
@@ -278,7 +283,9 @@ fi
 if want_load rss60 && want_tool trafficgen; then
 	SAVE=$DUR
 	DUR=60
-	tg "open loop 20,000/s, 60 s" trafficgen 20000 "" -- --mode steady -r 20000 "$NGINX_URL"
+	for v in "${TG_VARIANTS[@]}"; do
+		tg "open loop 20,000/s, 60 s" "$v" 20000 "" -- --mode steady -r 20000 "$NGINX_URL"
+	done
 	DUR=$SAVE
 fi
 
