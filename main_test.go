@@ -475,3 +475,30 @@ func TestEmptyOptionalVariables(t *testing.T) {
 		t.Errorf("an empty API_KEY did not send the default key: %v", srv.keys)
 	}
 }
+
+// TestAdHocCurlStyle: `trafficgen -X POST -H 'Content-Type: application/json'
+// -d '{"a":1}' URL` sends exactly that request, at the given rate, and
+// nothing else.
+func TestAdHocCurlStyle(t *testing.T) {
+	var mu sync.Mutex
+	wrong := []string{}
+	srv := newCounter(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.Method != "POST" || r.URL.Path != "/x" || r.Header.Get("Content-Type") != "application/json" || string(b) != `{"a":1}` {
+			mu.Lock()
+			wrong = append(wrong, fmt.Sprintf("%s %s %q %q", r.Method, r.URL.Path, r.Header.Get("Content-Type"), b))
+			mu.Unlock()
+		}
+	}))
+	code, out, errOut := runMain(t, nil, "--no-tui", "--mode", "steady", "-r", "100", "-t", "2",
+		"-X", "POST", "-H", "Content-Type: application/json", "-d", `{"a":1}`, srv.URL+"/x")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if n := srv.n.Load(); n < 198 || n > 202 || len(wrong) > 0 {
+		t.Fatalf("server saw %d requests (want 200), %d not as given: %v", n, len(wrong), wrong[:min(3, len(wrong))])
+	}
+	if !strings.Contains(out, fmt.Sprintf("Total Requests: %d\n", srv.n.Load())) || !strings.Contains(out, "POST /x") {
+		t.Errorf("summary:\n%s", out)
+	}
+}
