@@ -39,7 +39,7 @@ type Doer interface {
 // The HTTP clients NewClient knows.
 const (
 	// ClientFastHTTP is github.com/valyala/fasthttp: HTTP/1.1 (and TLS)
-	// only, without proxy support, at about half the CPU per request.
+	// only, without proxy support, at about a third of the CPU per request.
 	ClientFastHTTP = "fasthttp"
 	// ClientNetHTTP is the standard library's net/http: HTTP/2, proxies
 	// from the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY).

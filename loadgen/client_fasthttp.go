@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -19,13 +20,10 @@ import (
 	"github.com/trafficgen/trafficgen/stats"
 )
 
-// MaxResponseBody bounds a response body the fasthttp client buffers; a
-// larger one fails the request (the net/http client streams any size).
-const MaxResponseBody = 64 << 20
-
 // FastClient sends requests with github.com/valyala/fasthttp: HTTP/1.1
-// only, no proxies, but about half the CPU per request of net/http (see
-// BENCHMARKS.md). The engine drives it directly, reusing one request and
+// only, no proxies, but a third of the CPU per request of net/http (see
+// BENCHMARKS.md). It streams response bodies, and retries only as
+// net/http does (retryIfErr). The engine drives it directly, reusing one request and
 // response per worker, so a request allocates nothing; Do adapts it to
 // the Doer interface for other callers.
 type FastClient struct {
@@ -70,7 +68,8 @@ func newFastClient(maxConns int, timeout, idle time.Duration) *FastClient {
 			MaxIdleConnDuration:           idle,
 			ReadBufferSize:                4 << 10, // headers must fit; bodies stream through
 			WriteBufferSize:               4 << 10,
-			MaxResponseBodySize:           MaxResponseBody,
+			StreamResponseBody:            true,
+			MaxIdemponentCallAttempts:     1, // send retries, see staleRetry
 			DisableHeaderNamesNormalizing: true,
 			DisablePathNormalizing:        true,
 			TLSConfig:                     &tls.Config{},
@@ -108,6 +107,33 @@ func (fc *FastClient) host(uri *fasthttp.URI) (*fasthttp.HostClient, error) {
 	}
 	return hc, nil
 }
+
+// staleRetry says whether to send req again (up to maxStale times) after err: an
+// idempotent request whose connection gave an orderly close before a byte
+// of the answer, within staleWithin of sending, is taken to have met a
+// keep-alive connection the server closed while it was idle (net/http
+// retries those too); so is a reset or broken pipe that soon (the request
+// hit the closed socket). A timeout, a partial answer, or a close or
+// reset after the server took its time is reported, never retried, so the
+// server sees exactly the requests counted.
+func staleRetry(req *fasthttp.Request, err error, took time.Duration) bool {
+	if took > staleWithin || !(errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
+		return false
+	}
+	switch string(req.Header.Method()) {
+	case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
+		return true
+	}
+	return false
+}
+
+// staleWithin bounds how soon a dead keep-alive connection fails;
+// maxStale bounds the retries of one request.
+const (
+	staleWithin = 2 * time.Millisecond
+	maxStale    = 4
+)
 
 // trackedConn leaves the client's set of open connections when closed.
 type trackedConn struct {
@@ -183,11 +209,16 @@ func (fc *FastClient) Do(hr *http.Request) (*http.Response, error) {
 	if err := fc.send(hr.Context(), req, resp); err != nil {
 		return nil, err
 	}
+	body, err := readCapped(resp.BodyStream(), nil)
+	resp.CloseBodyStream()
+	if err != nil {
+		return nil, err
+	}
 	out := &http.Response{
 		Status: fmt.Sprintf("%d %s", resp.StatusCode(), http.StatusText(resp.StatusCode())), StatusCode: resp.StatusCode(),
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: http.Header{}, Request: hr,
-		Body:          io.NopCloser(bytes.NewReader(append([]byte(nil), resp.Body()...))),
-		ContentLength: int64(len(resp.Body())),
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)),
 	}
 	for k, v := range resp.Header.All() {
 		out.Header.Add(string(k), string(v))
@@ -205,12 +236,19 @@ func (fc *FastClient) send(ctx context.Context, req *fasthttp.Request, resp *fas
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
+	stale := 0
 	for n := 0; ; n++ {
 		hc, err := fc.host(req.URI())
 		if err != nil {
 			return err
 		}
+		sent := time.Now()
 		if err := hc.DoDeadline(req, resp, deadline); err != nil {
+			if stale < maxStale && staleRetry(req, err, time.Since(sent)) {
+				stale++ // the next idle connection may be as dead
+				n--
+				continue
+			}
 			return err
 		}
 		code := resp.StatusCode()
@@ -225,6 +263,12 @@ func (fc *FastClient) send(ctx context.Context, req *fasthttp.Request, resp *fas
 			return fmt.Errorf("stopped after %d redirects", MaxRedirects)
 		}
 		req.URI().UpdateBytes(loc)
+		// drain the redirect's body so its connection goes back to the pool
+		if _, err := io.Copy(io.Discard, resp.BodyStream()); err != nil {
+			resp.CloseBodyStream()
+			return err
+		}
+		resp.CloseBodyStream()
 		if code == 301 || code == 302 || code == 303 {
 			if m := string(req.Header.Method()); m != "GET" && m != "HEAD" {
 				req.Header.SetMethod("GET")
@@ -272,11 +316,18 @@ func (c *client) doFast(ctx context.Context, fc *FastClient, req *scenario.Reque
 	if err := fc.send(ctx, fr, resp); err != nil {
 		return exchange{kind: classifyFast(err), err: err}
 	}
-	body := resp.Body()
-	if len(body) > BodyLimit {
-		body = body[:BodyLimit]
+	// The body streams (a 50 MB response does not take 50 MB): keep
+	// BodyLimit bytes of it, read the rest to the end.
+	var err error
+	sc.resp, err = readCapped(resp.BodyStream(), sc.resp[:0])
+	if cerr := resp.CloseBodyStream(); err == nil {
+		err = cerr
 	}
-	return exchange{code: resp.StatusCode(), kind: stats.KindForStatus(resp.StatusCode()), body: body}
+	ex := exchange{code: resp.StatusCode(), kind: stats.KindForStatus(resp.StatusCode()), body: sc.resp}
+	if err != nil && ex.kind == stats.KindNone {
+		ex.kind, ex.err = classifyFast(err), err
+	}
+	return ex
 }
 
 // classifyFast names the kind of a fasthttp error.
