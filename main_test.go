@@ -32,10 +32,14 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
-		os.RemoveAll(binDir)
-		os.Exit(code)
-	}))
+	goleak.VerifyTestMain(m,
+		// fasthttp's per-host idle-connection cleaner ends on its own
+		// after the idle timeout.
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*HostClient).connsCleaner"),
+		goleak.Cleanup(func(code int) {
+			os.RemoveAll(binDir)
+			os.Exit(code)
+		}))
 }
 
 var (

@@ -14,6 +14,12 @@ import (
 // Ad-hoc URLs send exactly the request given: method, headers and body, to
 // that URL, at the given rate.
 func TestAdHocSendsExactlyThatRequest(t *testing.T) {
+	for _, client := range []string{ClientNetHTTP, ClientFastHTTP} {
+		t.Run(client, func(t *testing.T) { testAdHoc(t, client) })
+	}
+}
+
+func testAdHoc(t *testing.T, client string) {
 	var mu sync.Mutex
 	var count, wrong int
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -34,7 +40,7 @@ func TestAdHocSendsExactlyThatRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, s := runEngine(t, Config{Mode: ModeSteady, RPS: 100, Duration: 2 * time.Second, Scenario: scn})
+	_, s := runEngine(t, Config{Mode: ModeSteady, RPS: 100, Duration: 2 * time.Second, Scenario: scn, HTTPClient: client})
 	mu.Lock()
 	defer mu.Unlock()
 	if wrong != 0 || count != int(s.Total) || s.Total < 195 || s.Total > 205 {

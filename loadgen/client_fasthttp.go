@@ -319,9 +319,16 @@ func (c *client) doFast(ctx context.Context, fc *FastClient, req *scenario.Reque
 	// The body streams (a 50 MB response does not take 50 MB): keep
 	// BodyLimit bytes of it, read the rest to the end.
 	var err error
-	sc.resp, err = readCapped(resp.BodyStream(), sc.resp[:0])
-	if cerr := resp.CloseBodyStream(); err == nil {
-		err = cerr
+	if bs := resp.BodyStream(); bs != nil {
+		sc.resp, err = readCapped(bs, sc.resp[:0])
+		if cerr := resp.CloseBodyStream(); err == nil {
+			err = cerr
+		}
+	} else {
+		// Not streamed (no body, or fasthttp read it whole): keep the
+		// first BodyLimit bytes.
+		b := resp.Body()
+		sc.resp = append(sc.resp[:0], b[:min(len(b), BodyLimit)]...)
 	}
 	ex := exchange{code: resp.StatusCode(), kind: stats.KindForStatus(resp.StatusCode()), body: sc.resp}
 	if err != nil && ex.kind == stats.KindNone {

@@ -9,7 +9,11 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// fasthttp's per-host idle-connection cleaner ends on its own after the
+	// idle timeout.
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*HostClient).connsCleaner"))
+}
 
 func newTestRand() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
 
