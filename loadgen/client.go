@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"os"
 	"strings"
@@ -139,11 +138,6 @@ type exchange struct {
 	kind stats.ErrorKind
 	err  error
 	body []byte // at most BodyLimit bytes, valid until the next exchange on the same buffer
-	// resent counts attempts the transport made and dropped without an
-	// answer before the one this exchange reports (net/http resends an
-	// idempotent request whose kept-alive connection died): each reached
-	// the wire, so each is counted as a reset of its own.
-	resent int
 }
 
 // scratch is a goroutine's reusable buffers.
@@ -153,33 +147,6 @@ type scratch struct {
 	resp []byte
 	hdr  []byte
 	fast *fastScratch // the fasthttp request and response, when used
-
-	// net/http attempt tracing: a write not followed by a response byte
-	// before the next write was an attempt the transport resent.
-	trace      *httptrace.ClientTrace
-	traceOf    context.Context // the context tctx wraps
-	tctx       context.Context
-	unanswered bool
-	resent     int
-}
-
-// traced returns ctx with sc's attempt trace, built once per context.
-func (sc *scratch) traced(ctx context.Context) context.Context {
-	if sc.trace == nil {
-		sc.trace = &httptrace.ClientTrace{
-			WroteRequest: func(httptrace.WroteRequestInfo) {
-				if sc.unanswered {
-					sc.resent++
-				}
-				sc.unanswered = true
-			},
-			GotFirstResponseByte: func() { sc.unanswered = false },
-		}
-	}
-	if sc.traceOf != ctx {
-		sc.traceOf, sc.tctx = ctx, httptrace.WithClientTrace(ctx, sc.trace)
-	}
-	return sc.tctx
 }
 
 // do sends req as rendered in env and reads the response.
@@ -198,8 +165,7 @@ func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.En
 		sc.body = req.Body.Append(sc.body[:0], env)
 		body = bytes.NewReader(sc.body)
 	}
-	sc.unanswered, sc.resent = false, 0
-	hr, err := http.NewRequestWithContext(sc.traced(ctx), req.Method, u, body)
+	hr, err := http.NewRequestWithContext(ctx, req.Method, u, body)
 	if err != nil {
 		return exchange{kind: stats.KindOther, err: fmt.Errorf("build request: %w", err)}
 	}
@@ -213,11 +179,11 @@ func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.En
 	}
 	resp, err := c.doer.Do(hr)
 	if err != nil {
-		return exchange{kind: classify(err), err: err, resent: sc.resent}
+		return exchange{kind: classify(err), err: err}
 	}
 	sc.resp, err = readCapped(resp.Body, sc.resp[:0])
 	resp.Body.Close()
-	ex := exchange{code: resp.StatusCode, kind: stats.KindForStatus(resp.StatusCode), body: sc.resp, resent: sc.resent}
+	ex := exchange{code: resp.StatusCode, kind: stats.KindForStatus(resp.StatusCode), body: sc.resp}
 	if err != nil && ex.kind == stats.KindNone {
 		// The status arrived but the body broke off.
 		ex.kind, ex.err = classify(err), err

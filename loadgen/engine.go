@@ -487,11 +487,3 @@ func (e *Engine) pickJourney(r *rand.Rand) int {
 	}
 	return len(js) - 1
 }
-
-// recordResent counts the attempts the transport resent before ex as
-// connection resets on route: each reached the server.
-func (e *Engine) recordResent(route int, ex exchange, end time.Time) {
-	for range ex.resent {
-		e.rec.RecordUnsent(stats.Result{Route: route, Kind: stats.KindReset, End: end})
-	}
-}

@@ -144,7 +144,6 @@ func (p *userPool) journey(j int, env *scenario.Env, sc *scratch) bool {
 		} else {
 			reason = describe(ex)
 		}
-		e.recordResent(e.stepRoutes[j][i], ex, end)
 		e.rec.Record(stats.Result{
 			Route: e.stepRoutes[j][i], Code: ex.code, Kind: ex.kind,
 			Latency: end.Sub(sent), End: end,

@@ -262,7 +262,6 @@ func (e *Engine) worker(ctx context.Context, pool *workerPool, w *poolWorker, id
 			// does not fail the request (journeys report those).
 			_, _ = req.Apply(ex.body, env)
 		}
-		e.recordResent(e.routes[j.endpoint], ex, end)
 		e.rec.Record(stats.Result{
 			Route: e.routes[j.endpoint], Code: ex.code, Kind: ex.kind,
 			Latency: end.Sub(j.due), End: end,
@@ -303,7 +302,6 @@ func (e *Engine) closedLoop(runCtx, reqCtx context.Context) {
 				if ex.kind == stats.KindNone {
 					_, _ = req.Apply(ex.body, env)
 				}
-				e.recordResent(e.routes[ep], ex, end)
 				e.rec.Record(stats.Result{
 					Route: e.routes[ep], Code: ex.code, Kind: ex.kind,
 					Latency: end.Sub(start), End: end,
