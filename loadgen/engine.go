@@ -487,3 +487,9 @@ func (e *Engine) pickJourney(r *rand.Rand) int {
 	}
 	return len(js) - 1
 }
+
+// record counts the exchange of a request sent with Sent on route, timed
+// from start: its due time in the open model, its send time otherwise.
+func (e *Engine) record(route int, ex exchange, start, end time.Time) {
+	e.rec.Record(stats.Result{Route: route, Code: ex.code, Kind: ex.kind, Latency: end.Sub(start), End: end})
+}

@@ -144,10 +144,7 @@ func (p *userPool) journey(j int, env *scenario.Env, sc *scratch) bool {
 		} else {
 			reason = describe(ex)
 		}
-		e.rec.Record(stats.Result{
-			Route: e.stepRoutes[j][i], Code: ex.code, Kind: ex.kind,
-			Latency: end.Sub(sent), End: end,
-		})
+		e.record(e.stepRoutes[j][i], ex, sent, end)
 		if ex.kind != stats.KindNone {
 			step.Fail(env)
 			e.rec.JourneyFailed(e.stepBase[j]+i, reason)

@@ -262,10 +262,7 @@ func (e *Engine) worker(ctx context.Context, pool *workerPool, w *poolWorker, id
 			// does not fail the request (journeys report those).
 			_, _ = req.Apply(ex.body, env)
 		}
-		e.rec.Record(stats.Result{
-			Route: e.routes[j.endpoint], Code: ex.code, Kind: ex.kind,
-			Latency: end.Sub(j.due), End: end,
-		})
+		e.record(e.routes[j.endpoint], ex, j.due, end)
 		e.inFlight.Add(-1)
 	}
 }
@@ -302,10 +299,7 @@ func (e *Engine) closedLoop(runCtx, reqCtx context.Context) {
 				if ex.kind == stats.KindNone {
 					_, _ = req.Apply(ex.body, env)
 				}
-				e.rec.Record(stats.Result{
-					Route: e.routes[ep], Code: ex.code, Kind: ex.kind,
-					Latency: end.Sub(start), End: end,
-				})
+				e.record(e.routes[ep], ex, start, end)
 			}
 		})
 	}
