@@ -18,6 +18,7 @@ type endpoint struct {
 	mu      sync.Mutex
 	total   int64
 	success int64
+	resent  int64
 	kinds   [numKinds]int64
 	codes   [maxCode]int64
 	hist    *hdr.PackedHistogram
@@ -50,6 +51,9 @@ func (e *endpoint) record(res Result, sec int64) {
 	e.total++
 	if res.Kind == KindNone {
 		e.success++
+	}
+	if res.Resent > 0 {
+		e.resent += int64(res.Resent)
 	}
 	e.kinds[res.Kind%numKinds]++
 	e.codes[code]++

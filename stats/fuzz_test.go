@@ -16,6 +16,7 @@ func FuzzReadReport(f *testing.F) {
 	fill(r, 50, time.Millisecond)
 	id := r.Register("POST", "POST /b")
 	r.RecordUnsent(Result{Route: id, Kind: KindRefused, End: r.Start()})
+	r.RecordUnsent(Result{Route: id, Kind: KindReset, Resent: 1, End: r.Start()})
 	rep, err := r.Report(r.Start().Add(2*time.Second), map[string]any{"apiKey": "test…345"})
 	if err != nil {
 		f.Fatal(err)
@@ -48,8 +49,9 @@ func FuzzReadReport(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if m.Total != 2*rep.Total || m.Dropped != 2*rep.Dropped {
-			t.Errorf("merged a report with itself: total %d dropped %d, want %d and %d", m.Total, m.Dropped, 2*rep.Total, 2*rep.Dropped)
+		if m.Total != 2*rep.Total || m.Dropped != 2*rep.Dropped || m.Resent != 2*rep.Resent {
+			t.Errorf("merged a report with itself: total %d dropped %d resent %d, want %d, %d and %d",
+				m.Total, m.Dropped, m.Resent, 2*rep.Total, 2*rep.Dropped, 2*rep.Resent)
 		}
 		var out bytes.Buffer
 		if err := m.Write(&out); err != nil {

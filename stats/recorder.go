@@ -52,6 +52,14 @@ type Result struct {
 	Latency time.Duration
 	// End is when the response (or failure) arrived.
 	End time.Time
+	// Resent is how many times the HTTP client silently sent the request
+	// again. net/http resends an idempotent request when a reused
+	// keep-alive connection dies after the request was written and before
+	// any byte of a response; the server may or may not have read the
+	// earlier attempts. Each request still counts once in Total, so the
+	// number of requests the server saw lies between Total and
+	// Total+Resent.
+	Resent int
 }
 
 // Recorder collects Results from many goroutines. Register every route

@@ -249,3 +249,25 @@ func BenchmarkSnapshot11Endpoints(b *testing.B) {
 		_ = r.Snapshot(now)
 	}
 }
+
+func TestResentIsCountedApartFromTotal(t *testing.T) {
+	r := New()
+	a := r.Register("GET", "GET /a")
+	b := r.Register("GET", "GET /b")
+	end := r.Start().Add(100 * time.Millisecond)
+	r.RecordUnsent(Result{Route: a, Code: 200, End: end})
+	r.RecordUnsent(Result{Route: a, Code: 200, Resent: 1, End: end})
+	r.RecordUnsent(Result{Route: b, Kind: KindReset, Resent: 2, End: end})
+	r.RecordUnsent(Result{Route: b, Code: 200, Resent: -1, End: end}) // nonsense: ignored
+	s := r.Snapshot(end)
+	if s.Total != 4 || s.Resent != 3 {
+		t.Fatalf("total %d resent %d, want 4 requests (each once) and 3 resent attempts", s.Total, s.Resent)
+	}
+	if s.Endpoints[a].Resent != 1 || s.Endpoints[b].Resent != 2 {
+		t.Fatalf("resent by route = %d, %d, want 1, 2", s.Endpoints[a].Resent, s.Endpoints[b].Resent)
+	}
+	r.Reset(end)
+	if s := r.Snapshot(end); s.Resent != 0 || s.Endpoints[b].Resent != 0 {
+		t.Fatalf("after reset resent %d, route b %d", s.Resent, s.Endpoints[b].Resent)
+	}
+}

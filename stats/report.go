@@ -33,6 +33,7 @@ type Report struct {
 	Success     int64            `json:"success"`
 	Errors      int64            `json:"errors"`
 	Dropped     int64            `json:"dropped"`
+	Resent      int64            `json:"resent,omitempty"` // attempts the HTTP client resent (Result.Resent); absent when 0
 	SuccessRate float64          `json:"successRate"`
 	AverageRPS  float64          `json:"averageRps"`
 	Latency     LatencyReport    `json:"latency"`
@@ -65,6 +66,7 @@ type RouteReport struct {
 	Success int64         `json:"success"`
 	Errors  int64         `json:"errors"`
 	Dropped int64         `json:"dropped"`
+	Resent  int64         `json:"resent,omitempty"` // absent when 0
 	Latency LatencyReport `json:"latency"`
 }
 
@@ -88,7 +90,7 @@ func (r *Recorder) Report(now time.Time, config map[string]any) (*Report, error)
 	rep := &Report{
 		Schema: ReportSchema, Started: s.start, Finished: now, Seconds: snap.Elapsed.Seconds(),
 		Config: config, Instances: 1,
-		Total: snap.Total, Success: snap.Success, Errors: snap.Errors, Dropped: snap.Dropped,
+		Total: snap.Total, Success: snap.Success, Errors: snap.Errors, Dropped: snap.Dropped, Resent: snap.Resent,
 		StatusCodes: map[string]int64{}, ErrorKinds: map[string]int64{},
 		Series: s.lastPoints(reportSeriesLen), Events: snap.Run.Events,
 	}
@@ -110,6 +112,7 @@ func (r *Recorder) Report(now time.Time, config map[string]any) (*Report, error)
 	for i := range rep.Endpoints {
 		row := snap.Endpoints[i]
 		rep.Endpoints[i].Total, rep.Endpoints[i].Success, rep.Endpoints[i].Errors = row.Total, row.Success, row.Errors
+		rep.Endpoints[i].Resent = row.Resent
 	}
 	var err error
 	if rep.Latency, err = latencyReport(all); err != nil {
@@ -205,6 +208,7 @@ func Merge(reports ...*Report) (*Report, error) {
 		out.Success += r.Success
 		out.Errors += r.Errors
 		out.Dropped += r.Dropped
+		out.Resent += r.Resent
 		for k, v := range r.StatusCodes {
 			out.StatusCodes[k] += v
 		}
@@ -227,6 +231,7 @@ func Merge(reports ...*Report) (*Report, error) {
 			o.Success += e.Success
 			o.Errors += e.Errors
 			o.Dropped += e.Dropped
+			o.Resent += e.Resent
 			if err := mergeEncoded(routeHists[idx], e.Latency.Histogram); err != nil {
 				return nil, fmt.Errorf("merge: report %d, %s: %w", i+1, e.Route, err)
 			}

@@ -71,3 +71,90 @@ func TestSummaryText(t *testing.T) {
 		t.Errorf("block:\n%s", buf.String())
 	}
 }
+
+func TestReportResent(t *testing.T) {
+	rec := func(resent ...int) *Report {
+		t.Helper()
+		r := New()
+		id := r.Register("GET", "GET /a")
+		for _, n := range resent {
+			r.RecordUnsent(Result{Route: id, Code: 200, Latency: time.Millisecond, Resent: n, End: r.Start()})
+		}
+		rep, err := r.Report(r.Start().Add(time.Second), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	roundTrip := func(rep *Report) (*Report, string) {
+		t.Helper()
+		var buf bytes.Buffer
+		if err := rep.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		text := buf.String()
+		back, err := ReadReport(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return back, text
+	}
+
+	withResent, text := roundTrip(rec(0, 2, 1))
+	if withResent.Resent != 3 || withResent.Endpoints[0].Resent != 3 || withResent.Total != 3 {
+		t.Fatalf("report total %d resent %d, route resent %d; want 3, 3, 3", withResent.Total, withResent.Resent, withResent.Endpoints[0].Resent)
+	}
+	if n := strings.Count(text, `"resent": 3`); n != 2 {
+		t.Errorf(`"resent": 3 appears %d times, want 2 (totals and the route):`+"\n%s", n, text)
+	}
+
+	none, text := roundTrip(rec(0, 0))
+	if strings.Contains(text, "resent") {
+		t.Errorf("a report with nothing resent mentions it:\n%s", text)
+	}
+
+	// A report written before the field existed still reads and merges.
+	old, err := ReadReport(strings.NewReader(`{"schema":"trafficgen.report/v1","total":5,"success":5,"endpoints":[{"route":"GET /a","method":"GET","total":5,"success":5}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Merge(withResent, none, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Total != 10 || m.Resent != 3 || len(m.Endpoints) != 1 || m.Endpoints[0].Resent != 3 {
+		t.Fatalf("merged total %d resent %d endpoints %+v", m.Total, m.Resent, m.Endpoints)
+	}
+	if m2, _ := Merge(withResent, withResent); m2.Resent != 6 || m2.Endpoints[0].Resent != 6 {
+		t.Fatalf("merged twice: resent %d, route %d, want 6", m2.Resent, m2.Endpoints[0].Resent)
+	}
+}
+
+func TestSummaryResentLine(t *testing.T) {
+	r := New()
+	fill(r, 10, time.Millisecond)
+	var sum, block bytes.Buffer
+	s := r.Snapshot(r.Start().Add(2 * time.Second))
+	WriteSummary(&sum, s)
+	WriteBlock(&block, s)
+	if strings.Contains(sum.String(), "Resent") || strings.Contains(block.String(), "Resent") {
+		t.Errorf("nothing was resent, yet the text mentions it:\n%s\n%s", sum.String(), block.String())
+	}
+
+	id := r.Register("GET", "GET /a")
+	r.RecordUnsent(Result{Route: id, Code: 200, Latency: time.Millisecond, Resent: 3, End: r.Start()})
+	s = r.Snapshot(r.Start().Add(2 * time.Second))
+	sum.Reset()
+	block.Reset()
+	WriteSummary(&sum, s)
+	WriteBlock(&block, s)
+	want := "   Dropped (due but not sent, in-flight cap full): 0\n" +
+		"   Resent: 3 (the HTTP client resent these after a kept-alive connection died; the server may have seen up to 3 more requests than counted)\n" +
+		"   Average RPS: 5.5\n"
+	if !strings.Contains(sum.String(), want) {
+		t.Errorf("summary lacks\n%s\n in:\n%s", want, sum.String())
+	}
+	if want := "   Total Requests: 11 | Success: 11 | Errors: 0 | Dropped: 0 | In flight: 0 | Resent: 3\n"; !strings.Contains(block.String(), want) {
+		t.Errorf("block lacks %q:\n%s", want, block.String())
+	}
+}

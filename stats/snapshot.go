@@ -19,6 +19,10 @@ type Snapshot struct {
 	Total, Success, Errors, Dropped int64
 	// InFlight is the number of requests sent and not yet answered.
 	InFlight int64
+	// Resent is the sum of Result.Resent: the extra attempts the HTTP client
+	// made on its own after a kept-alive connection died. The target may
+	// have seen up to Total+Resent requests.
+	Resent int64
 
 	// CurrentRPS is the number of requests completed in the last full second.
 	CurrentRPS float64
@@ -64,6 +68,9 @@ type EndpointStats struct {
 	Total, Success, Errors int64
 	// Dropped counts requests for this route that were due but not sent.
 	Dropped int64
+	// Resent counts the extra attempts the HTTP client made on its own
+	// (Result.Resent).
+	Resent int64
 	// CurrentRPS is the number completed in the last full second.
 	CurrentRPS float64
 	// Latency covers the whole run; Recent the last 10 seconds.

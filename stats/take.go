@@ -41,6 +41,7 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 		e.mu.Lock()
 		row.Total, row.Success = e.total, e.success
 		row.Errors = e.total - e.success
+		row.Resent = e.resent
 		for c, n := range e.codes {
 			codes[c] += n
 		}
@@ -65,6 +66,7 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 
 		snap.Total += row.Total
 		snap.Success += row.Success
+		snap.Resent += row.Resent
 		snap.CurrentRPS += row.CurrentRPS
 	}
 	snap.Errors = snap.Total - snap.Success

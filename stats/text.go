@@ -29,8 +29,12 @@ func WriteBlock(w io.Writer, s Snapshot) error {
 		}
 	}
 	b.WriteByte('\n')
-	fmt.Fprintf(&b, "   Total Requests: %d | Success: %d | Errors: %d | Dropped: %d | In flight: %d\n",
+	fmt.Fprintf(&b, "   Total Requests: %d | Success: %d | Errors: %d | Dropped: %d | In flight: %d",
 		s.Total, s.Success, s.Errors, s.Dropped, s.InFlight)
+	if s.Resent > 0 {
+		fmt.Fprintf(&b, " | Resent: %d", s.Resent)
+	}
+	b.WriteByte('\n')
 	fmt.Fprintf(&b, "   Current RPS: %.1f | Target RPS: %s | Sent RPS: %.1f | Success Rate: %.1f%%\n",
 		s.CurrentRPS, targetText(s.Run), s.Run.AchievedRPS, s.SuccessRate())
 	if s.Recent.Count > 0 {
@@ -79,6 +83,10 @@ func WriteSummary(w io.Writer, s Snapshot) error {
 	fmt.Fprintf(&b, "   Successful: %d (%.1f%%)\n", s.Success, s.SuccessRate())
 	fmt.Fprintf(&b, "   Errors: %d\n", s.Errors)
 	fmt.Fprintf(&b, "   Dropped (due but not sent, in-flight cap full): %d\n", s.Dropped)
+	if s.Resent > 0 {
+		fmt.Fprintf(&b, "   Resent: %d (the HTTP client resent these after a kept-alive connection died; the server may have seen up to %d more requests than counted)\n",
+			s.Resent, s.Resent)
+	}
 	fmt.Fprintf(&b, "   Average RPS: %.1f\n", s.AverageRPS)
 	if s.Latency.Count > 0 {
 		fmt.Fprintf(&b, "   Latency: p50 %s | p90 %s | p99 %s | p99.9 %s | max %s\n",
