@@ -22,6 +22,10 @@ const (
 	// KindCapture marks a journey step whose response lacked what the next
 	// step needs (invalid JSON, missing field). The HTTP exchange succeeded.
 	KindCapture
+	// KindRedirect marks a request the client gave up on after too many
+	// redirects (a redirect loop). It comes after the others so that their
+	// values stay the same; reports name kinds, not numbers.
+	KindRedirect
 	numKinds
 )
 
@@ -38,6 +42,7 @@ var kindNames = [numKinds]string{
 	KindStatus5xx:   "http 5xx",
 	KindStatusOther: "http other",
 	KindCapture:     "bad response",
+	KindRedirect:    "too many redirects",
 }
 
 // String names the kind for people.
