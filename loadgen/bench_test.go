@@ -22,11 +22,11 @@ func BenchmarkArrivals(b *testing.B) {
 			a := newArrivals(start, 20000, poisson, newTestRand())
 			now := start
 			n := 0
-			due := func(time.Time) { n++ }
+			due := func(time.Time) bool { n++; return true }
 			b.ReportAllocs()
 			for n < b.N {
 				now = now.Add(time.Millisecond)
-				a.advance(now, 20000, due)
+				a.advance(now, 20000, due, nil)
 			}
 		})
 	}
@@ -40,7 +40,7 @@ func BenchmarkWorkerPool(b *testing.B) {
 	done := make(chan struct{}, 1)
 	var wg sync.WaitGroup
 	starting := true
-	w := pool.dispatch(job{due: time.Now()})
+	w, _ := pool.dispatch(job{due: time.Now()})
 	wg.Go(func() {
 		finished := false
 		for {
@@ -57,7 +57,7 @@ func BenchmarkWorkerPool(b *testing.B) {
 	<-done
 	b.ReportAllocs()
 	for b.Loop() {
-		if nw := pool.dispatch(job{due: time.Now()}); nw != nil {
+		if nw, _ := pool.dispatch(job{due: time.Now()}); nw != nil {
 			b.Fatal("a second worker started")
 		}
 		<-done

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"os"
 	"strings"
@@ -74,6 +75,14 @@ func NewClient(kind string, maxConns int, timeout time.Duration) (Doer, error) {
 	return nil, fmt.Errorf("unknown HTTP client %q (want %s or %s)", kind, ClientFastHTTP, ClientNetHTTP)
 }
 
+// errTooManyRedirects stops a request after MaxRedirects redirects.
+var errTooManyRedirects = fmt.Errorf("stopped after %d redirects", MaxRedirects)
+
+// idleConnTimeout closes a keep-alive connection idle that long: after a
+// burst, the extra connections close with the workers that used them
+// (idleRetire).
+const idleConnTimeout = 5 * time.Second
+
 // NewHTTPClient returns the client the engine uses by default: one shared
 // keep-alive transport sized for maxInFlight concurrent requests to one
 // host, with the given whole-request timeout, no compression (the bodies
@@ -87,7 +96,7 @@ func NewHTTPClient(maxInFlight int, timeout time.Duration) *http.Client {
 		}).DialContext,
 		MaxIdleConns:          maxInFlight + 16,
 		MaxIdleConnsPerHost:   maxInFlight + 16,
-		IdleConnTimeout:       90 * time.Second,
+		IdleConnTimeout:       idleConnTimeout,
 		TLSHandshakeTimeout:   min(timeout, 10*time.Second),
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true,
@@ -100,7 +109,7 @@ func NewHTTPClient(maxInFlight int, timeout time.Duration) *http.Client {
 		Timeout:   timeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= MaxRedirects {
-				return fmt.Errorf("stopped after %d redirects", MaxRedirects)
+				return errTooManyRedirects
 			}
 			return nil
 		},
@@ -138,15 +147,57 @@ type exchange struct {
 	kind stats.ErrorKind
 	err  error
 	body []byte // at most BodyLimit bytes, valid until the next exchange on the same buffer
+	// resent counts the times the client wrote the request, saw its
+	// connection die before a byte of the answer, and sent it again: the
+	// server may have read each of those attempts (stats.Result.Resent).
+	resent int
 }
 
 // scratch is a goroutine's reusable buffers.
 type scratch struct {
-	url  []byte
-	body []byte
-	resp []byte
-	hdr  []byte
-	fast *fastScratch // the fasthttp request and response, when used
+	url   []byte
+	body  []byte
+	resp  []byte
+	hdr   []byte
+	fast  *fastScratch // the fasthttp request and response, when used
+	trace *attempts    // counts net/http's attempts, when used
+}
+
+// attempts follows net/http's attempts at one request through an
+// httptrace.ClientTrace. The Transport resends an idempotent request
+// whose reused connection dies after the request was written and before
+// the answer began; whether the server read the first attempt cannot be
+// known from the client (a connection the server closed while idle looks
+// the same as one it closed after reading), so each such attempt is
+// counted as resent rather than guessed into the totals.
+type attempts struct {
+	parent  context.Context // the context ctx derives from
+	ctx     context.Context // parent with the trace
+	written bool            // the current attempt was written, no answer yet
+	resent  int
+}
+
+// context returns parent with the trace attached, reset for a new request.
+func (a *attempts) context(parent context.Context) context.Context {
+	if a.parent != parent {
+		a.parent = parent
+		a.ctx = httptrace.WithClientTrace(parent, &httptrace.ClientTrace{
+			GotConn: func(httptrace.GotConnInfo) {
+				if a.written {
+					a.resent++
+				}
+				a.written = false
+			},
+			WroteRequest: func(w httptrace.WroteRequestInfo) {
+				if w.Err == nil {
+					a.written = true
+				}
+			},
+			GotFirstResponseByte: func() { a.written = false },
+		})
+	}
+	a.written, a.resent = false, 0
+	return a.ctx
 }
 
 // do sends req as rendered in env and reads the response.
@@ -165,7 +216,10 @@ func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.En
 		sc.body = req.Body.Append(sc.body[:0], env)
 		body = bytes.NewReader(sc.body)
 	}
-	hr, err := http.NewRequestWithContext(ctx, req.Method, u, body)
+	if sc.trace == nil {
+		sc.trace = new(attempts)
+	}
+	hr, err := http.NewRequestWithContext(sc.trace.context(ctx), req.Method, u, body)
 	if err != nil {
 		return exchange{kind: stats.KindOther, err: fmt.Errorf("build request: %w", err)}
 	}
@@ -179,11 +233,11 @@ func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.En
 	}
 	resp, err := c.doer.Do(hr)
 	if err != nil {
-		return exchange{kind: classify(err), err: err}
+		return exchange{kind: classify(err), err: err, resent: sc.trace.resent}
 	}
 	sc.resp, err = readCapped(resp.Body, sc.resp[:0])
 	resp.Body.Close()
-	ex := exchange{code: resp.StatusCode, kind: stats.KindForStatus(resp.StatusCode), body: sc.resp}
+	ex := exchange{code: resp.StatusCode, kind: stats.KindForStatus(resp.StatusCode), body: sc.resp, resent: sc.trace.resent}
 	if err != nil && ex.kind == stats.KindNone {
 		// The status arrived but the body broke off.
 		ex.kind, ex.err = classify(err), err

@@ -40,7 +40,7 @@ type FastClient struct {
 // NewFastClient returns a fasthttp client for up to maxConns concurrent
 // requests per host, with the given whole-request timeout.
 func NewFastClient(maxConns int, timeout time.Duration) *FastClient {
-	return newFastClient(maxConns, timeout, 90*time.Second)
+	return newFastClient(maxConns, timeout, idleConnTimeout)
 }
 
 // newFastClient is NewFastClient with the keep-alive idle time: a host's
@@ -206,7 +206,7 @@ func (fc *FastClient) Do(hr *http.Request) (*http.Response, error) {
 		}
 		req.SetBodyRaw(b)
 	}
-	if err := fc.send(hr.Context(), req, resp); err != nil {
+	if _, err := fc.send(hr.Context(), req, resp); err != nil {
 		return nil, err
 	}
 	body, err := readCapped(resp.BodyStream(), nil)
@@ -227,10 +227,11 @@ func (fc *FastClient) Do(hr *http.Request) (*http.Response, error) {
 }
 
 // send does req within the client's timeout (or ctx's deadline, when
-// sooner), following up to MaxRedirects redirects.
-func (fc *FastClient) send(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response) error {
+// sooner), following up to MaxRedirects redirects. It returns how many
+// times it resent req after a stale connection (see staleRetry).
+func (fc *FastClient) send(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response) (int, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	deadline := time.Now().Add(fc.timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
@@ -240,7 +241,7 @@ func (fc *FastClient) send(ctx context.Context, req *fasthttp.Request, resp *fas
 	for n := 0; ; n++ {
 		hc, err := fc.host(req.URI())
 		if err != nil {
-			return err
+			return stale, err
 		}
 		sent := time.Now()
 		if err := hc.DoDeadline(req, resp, deadline); err != nil {
@@ -249,24 +250,24 @@ func (fc *FastClient) send(ctx context.Context, req *fasthttp.Request, resp *fas
 				n--
 				continue
 			}
-			return err
+			return stale, err
 		}
 		code := resp.StatusCode()
 		if !fasthttp.StatusCodeIsRedirect(code) {
-			return nil
+			return stale, nil
 		}
 		loc := resp.Header.Peek("Location")
 		if len(loc) == 0 {
-			return nil
+			return stale, nil
 		}
 		if n >= MaxRedirects {
-			return fmt.Errorf("stopped after %d redirects", MaxRedirects)
+			return stale, errTooManyRedirects
 		}
 		req.URI().UpdateBytes(loc)
 		// drain the redirect's body so its connection goes back to the pool
 		if _, err := io.Copy(io.Discard, resp.BodyStream()); err != nil {
 			resp.CloseBodyStream()
-			return err
+			return stale, err
 		}
 		resp.CloseBodyStream()
 		if code == 301 || code == 302 || code == 303 {
@@ -313,12 +314,12 @@ func (c *client) doFast(ctx context.Context, fc *FastClient, req *scenario.Reque
 		sc.body = req.Body.Append(sc.body[:0], env)
 		fr.SetBodyRaw(sc.body)
 	}
-	if err := fc.send(ctx, fr, resp); err != nil {
-		return exchange{kind: classifyFast(err), err: err}
+	resent, err := fc.send(ctx, fr, resp)
+	if err != nil {
+		return exchange{kind: classifyFast(err), err: err, resent: resent}
 	}
 	// The body streams (a 50 MB response does not take 50 MB): keep
 	// BodyLimit bytes of it, read the rest to the end.
-	var err error
 	if bs := resp.BodyStream(); bs != nil {
 		sc.resp, err = readCapped(bs, sc.resp[:0])
 		if cerr := resp.CloseBodyStream(); err == nil {
@@ -330,7 +331,7 @@ func (c *client) doFast(ctx context.Context, fc *FastClient, req *scenario.Reque
 		b := resp.Body()
 		sc.resp = append(sc.resp[:0], b[:min(len(b), BodyLimit)]...)
 	}
-	ex := exchange{code: resp.StatusCode(), kind: stats.KindForStatus(resp.StatusCode()), body: sc.resp}
+	ex := exchange{code: resp.StatusCode(), kind: stats.KindForStatus(resp.StatusCode()), body: sc.resp, resent: resent}
 	if err != nil && ex.kind == stats.KindNone {
 		ex.kind, ex.err = classifyFast(err), err
 	}

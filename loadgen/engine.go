@@ -132,6 +132,7 @@ type Engine struct {
 
 	think    scenario.Range
 	inFlight atomic.Int64 // open-model requests outstanding
+	pool     workerPool   // the open-model workers
 	users    *userPool
 
 	last        atomic.Pointer[stats.Snapshot]
@@ -486,6 +487,13 @@ func (e *Engine) pickJourney(r *rand.Rand) int {
 		x -= j.Weight
 	}
 	return len(js) - 1
+}
+
+// dropN counts n requests for route, due by t, as dropped.
+func (e *Engine) dropN(route int, t time.Time, n int64) {
+	for range n {
+		e.rec.Dropped(route, t)
+	}
 }
 
 // record counts the exchange of a request sent with Sent on route, timed

@@ -312,6 +312,50 @@ func TestScaleRate(t *testing.T) {
 	})
 }
 
+// After a burst, the open-model workers it started retire once idle, so a
+// long run's goroutines (and connections) follow the rate, not its peak.
+func TestBurstWorkersRetire(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(100 * time.Millisecond)
+		})
+		e, err := New(Config{
+			Target: "http://slow.test", Mode: ModeSteady, RPS: 10, Duration: 14 * time.Second,
+			SpikeMultiplier: 50, Client: inProcessClient(slow),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for range e.Snapshots() {
+			}
+		}()
+		var during, after int
+		sampled := make(chan struct{})
+		go func() {
+			defer close(sampled)
+			time.Sleep(time.Second)
+			e.Spike() // +500 req/s for 3 s: about 50 in flight
+			time.Sleep(2 * time.Second)
+			during = e.pool.size()
+			time.Sleep(9 * time.Second) // 8 s after the spike
+			after = e.pool.size()
+		}()
+		e.Run(context.Background())
+		<-sampled
+		if during < 40 {
+			t.Fatalf("%d workers during a spike of 50 in flight", during)
+		}
+		// 10 req/s of 100 ms each needs one or two.
+		if after > 3 {
+			t.Errorf("%d workers 8 s after the spike (during: %d), want at most 3", after, during)
+		}
+		if s := e.Final(); s.Total < 1620 || s.Total > 1660 {
+			t.Errorf("total %d, want 14 s × 10 + 3 s × 500 = 1640", s.Total)
+		}
+	})
+}
+
 func TestInFlightCapDropsAndCounts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

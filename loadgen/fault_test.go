@@ -579,12 +579,7 @@ func TestOverload(t *testing.T) {
 	defer srv.Close()
 
 	const limit, timeout = 200, 2 * time.Second
-	rate := 1_000_000.0
-	if raceEnabled {
-		// The race detector's scheduler keeps up with about 100,000 a
-		// second; beyond, its backlog delays the stop (see the report).
-		rate = 50_000
-	}
+	const rate = 1_000_000.0
 	e, err := New(Config{
 		Mode: ModeSteady, RPS: rate, Timeout: timeout, MaxInFlight: limit,
 		Scenario: adhoc(t, "http://"+ln.Addr().String()+"/x"),

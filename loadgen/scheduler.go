@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -22,6 +23,12 @@ const (
 	// lateSpawn and slowStarts pace new open-model workers: see workerPool.
 	lateSpawn  = 500 * time.Microsecond
 	slowStarts = 2
+	// idleRetire is how long an open-model worker may sit idle before it
+	// is retired, so that a burst's extra workers do not outlive it.
+	idleRetire = 5 * time.Second
+	// stopCheck is how many due requests the scheduler issues between two
+	// checks for the end of the run, when it is catching up a backlog.
+	stopCheck = 256
 )
 
 // job is one open-model request: which endpoint, and when it was due.
@@ -54,10 +61,12 @@ func newArrivals(start time.Time, rate float64, poisson bool, rnd *rand.Rand) *a
 }
 
 // advance moves to now, where the rate is rate, and calls due for every
-// request that fell due in between, in order. Between two calls the rate is
-// taken to change linearly (the trapezoid rule), which is exact for the
-// plans' linear ramps.
-func (a *arrivals) advance(now time.Time, rate float64, due func(time.Time)) {
+// request that fell due in between, in order, until due returns false;
+// then it skips the rest of them in one step and calls rest (if not nil)
+// with their number. Between two calls the rate is taken to change
+// linearly (the trapezoid rule), which is exact for the plans' linear
+// ramps.
+func (a *arrivals) advance(now time.Time, rate float64, due func(time.Time) bool, rest func(n int64)) {
 	span := now.Sub(a.last)
 	if span <= 0 {
 		return
@@ -65,16 +74,30 @@ func (a *arrivals) advance(now time.Time, rate float64, due func(time.Time)) {
 	from := a.integral
 	inc := (a.lastRate + rate) / 2 * span.Seconds()
 	a.integral += inc
+	a.last, a.lastRate = now, rate
 	for a.next <= a.integral {
 		frac := (a.next - from) / inc
-		due(a.last.Add(time.Duration(frac * float64(span))))
+		ok := due(now.Add(-time.Duration((1 - frac) * float64(span))))
 		if a.poisson {
 			a.next += a.rnd.ExpFloat64()
 		} else {
 			a.next++
 		}
+		if !ok {
+			var n int64
+			if a.next <= a.integral {
+				// The requests left: exactly for even spacing, the
+				// expected number for Poisson arrivals.
+				m := math.Floor(a.integral-a.next) + 1
+				n = int64(m)
+				a.next += m
+			}
+			if rest != nil {
+				rest(n)
+			}
+			return
+		}
 	}
-	a.last, a.lastRate = now, rate
 }
 
 // untilNext estimates how long until the next request is due at rate.
@@ -88,7 +111,7 @@ func (a *arrivals) untilNext(rate float64) time.Duration {
 // schedule issues open-model requests until runCtx ends, then closes the
 // job queue; the workers finish what they hold.
 func (e *Engine) schedule(runCtx, reqCtx context.Context) {
-	var pool workerPool
+	pool := &e.pool
 	defer func() {
 		pool.close()
 		close(e.workersDone)
@@ -104,19 +127,35 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 		ps = newPreciseSleeper()
 		defer ps.close()
 	}
-	dispatch := func(due time.Time) {
+	// dispatch issues one request due at t, or drops it when the in-flight
+	// cap is full; it returns false to skip the rest of those due now: at
+	// the end of the run, or when the cap is full (dropRest counts them as
+	// dropped in one step, so a rate far beyond the machine costs the
+	// scheduler little more than its own).
+	issued, stopping, lastDue := 0, false, start
+	dispatch := func(due time.Time) bool {
+		if issued++; issued%stopCheck == 0 && runCtx.Err() != nil {
+			stopping = true
+			return false
+		}
+		lastDue = due
 		ep := e.pickEndpoint(rnd)
-		n := e.inFlight.Load()
-		if n >= int64(e.cfg.MaxInFlight) {
+		if e.inFlight.Load() >= int64(e.cfg.MaxInFlight) {
 			e.rec.Dropped(e.routes[ep], due)
-			return
+			return false
 		}
 		e.inFlight.Add(1)
-		if w := pool.dispatch(job{endpoint: ep, due: due}); w != nil {
-			id := uint64(len(pool.all))
-			pool.wg.Go(func() { e.worker(reqCtx, &pool, w, id) })
+		if w, id := pool.dispatch(job{endpoint: ep, due: due}); w != nil {
+			pool.wg.Go(func() { e.worker(reqCtx, pool, w, id) })
+		}
+		return true
+	}
+	dropRest := func(n int64) {
+		if !stopping && n > 0 {
+			e.dropMany(rnd, n, lastDue)
 		}
 	}
+	lastRetire := start
 	wait := time.Duration(0)
 	for {
 		if precise && wait <= preciseTail {
@@ -140,11 +179,50 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 		rate := e.ctl.rate(now)
 		a.poisson = e.ctl.poisson()
 		if len(e.routes) > 0 {
-			a.advance(now, rate, dispatch)
+			a.advance(now, rate, dispatch, dropRest)
 		} else {
-			a.advance(now, 0, dispatch)
+			a.advance(now, 0, dispatch, dropRest)
+		}
+		if stopping {
+			return
+		}
+		if now.Sub(lastRetire) >= time.Second {
+			pool.retire(now)
+			lastRetire = now
 		}
 		wait = min(max(a.untilNext(rate), minWait), maxWait)
+	}
+}
+
+// dropMany counts n requests due by t as dropped, spread over the
+// endpoints by weight.
+func (e *Engine) dropMany(rnd *rand.Rand, n int64, t time.Time) {
+	const pickEach = 64 // below this, pick each one's endpoint
+	counts := make([]int64, len(e.routes))
+	if n <= pickEach || len(counts) == 1 {
+		if len(counts) == 1 {
+			counts[0] = n
+		} else {
+			for range n {
+				counts[e.pickEndpoint(rnd)]++
+			}
+		}
+	} else {
+		// The expected share of each, and the remainder picked by weight.
+		total := e.cumWeights[len(e.cumWeights)-1]
+		var given int64
+		prev := 0.0
+		for i, cw := range e.cumWeights {
+			counts[i] = int64(float64(n) * (cw - prev) / total)
+			given += counts[i]
+			prev = cw
+		}
+		for range n - given {
+			counts[e.pickEndpoint(rnd)]++
+		}
+	}
+	for i, c := range counts {
+		e.dropN(e.routes[i], t, c)
 	}
 }
 
@@ -165,39 +243,84 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 // starting one per job while the CPU is behind, as a burst at 20,000 req/s
 // at start-up is, feeds on itself until the in-flight cap drops requests.
 // A slow server with the CPU idle gets one worker per waiting job at once.
+//
+// A worker idle for idleRetire is retired (the bottom of the stack is the
+// one idle longest), so after a burst the pool shrinks back to what the
+// rate needs.
 type workerPool struct {
 	mu       sync.Mutex
-	idle     []*poolWorker
+	idle     []*poolWorker // a stack: the top went idle last
 	backlog  []job
 	head     int // backlog[head:] waits
 	starting int // workers started that have not finished a job yet
 	all      []*poolWorker
+	started  uint64 // workers ever started
 	wg       sync.WaitGroup
 }
 
-type poolWorker struct{ jobs chan job }
+type poolWorker struct {
+	jobs      chan job
+	idleSince time.Time
+}
 
 // dispatch hands j to the worker that went idle last, or queues it; it
-// returns a new worker for the caller to start, or nil.
-func (p *workerPool) dispatch(j job) *poolWorker {
+// returns a new worker, and its serial number, for the caller to start,
+// or nil.
+func (p *workerPool) dispatch(j job) (*poolWorker, uint64) {
 	p.mu.Lock()
 	if n := len(p.idle); n > 0 {
 		w := p.idle[n-1]
 		p.idle = p.idle[:n-1]
 		p.mu.Unlock()
 		w.jobs <- j
-		return nil
+		return nil, 0
 	}
 	p.backlog = append(p.backlog, j)
 	if time.Since(j.due) >= lateSpawn && p.starting >= slowStarts {
 		p.mu.Unlock()
-		return nil
+		return nil, 0
 	}
 	p.starting++
+	p.started++
 	w := &poolWorker{jobs: make(chan job, 1)}
 	p.all = append(p.all, w)
+	id := p.started
 	p.mu.Unlock()
-	return w
+	return w, id
+}
+
+// retire stops the workers idle since before now-idleRetire.
+func (p *workerPool) retire(now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for n < len(p.idle) && now.Sub(p.idle[n].idleSince) >= idleRetire {
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	for _, w := range p.idle[:n] {
+		close(w.jobs)
+		for i, x := range p.all {
+			if x == w {
+				last := len(p.all) - 1
+				p.all[i], p.all[last] = p.all[last], nil
+				p.all = p.all[:last]
+				break
+			}
+		}
+	}
+	rest := copy(p.idle, p.idle[n:])
+	clear(p.idle[rest:])
+	p.idle = p.idle[:rest]
+}
+
+// size returns the number of workers running.
+func (p *workerPool) size() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.all)
 }
 
 // next returns the next backlog job for worker w, or parks w on the idle
@@ -222,6 +345,7 @@ func (p *workerPool) next(w *poolWorker, starting *bool, done bool) (job, bool) 
 		p.starting--
 		*starting = false
 	}
+	w.idleSince = time.Now()
 	p.idle = append(p.idle, w)
 	return job{}, false
 }
