@@ -282,6 +282,8 @@ func classify(err error) stats.ErrorKind {
 		netErr  net.Error
 	)
 	switch {
+	case errors.Is(err, errTooManyRedirects):
+		return stats.KindRedirect
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return stats.KindTimeout
 	case errors.As(err, &dnsErr):

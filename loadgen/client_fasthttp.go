@@ -117,6 +117,9 @@ func (fc *FastClient) host(uri *fasthttp.URI) (*fasthttp.HostClient, error) {
 // reset after the server took its time is reported, never retried, so the
 // server sees exactly the requests counted.
 func staleRetry(req *fasthttp.Request, err error, took time.Duration) bool {
+	if errors.Is(err, errStaleConn) {
+		return true // not sent: any method
+	}
 	if took > staleWithin || !(errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
 		return false
@@ -129,17 +132,59 @@ func staleRetry(req *fasthttp.Request, err error, took time.Duration) bool {
 }
 
 // staleWithin bounds how soon a dead keep-alive connection fails;
-// maxStale bounds the retries of one request.
+// maxStale bounds the resends of one request, and maxUnsent the tries on
+// connections found dead before writing.
 const (
 	staleWithin = 2 * time.Millisecond
 	maxStale    = 4
+	maxUnsent   = 64
 )
 
 // trackedConn leaves the client's set of open connections when closed.
+//
+// It also does for fasthttp what net/http's idle reader does: before a
+// request is written to a kept-alive connection that has been idle for a
+// while, it checks (a non-blocking peek) that the server has not closed it
+// meanwhile. A dead one fails the write with errStaleConn before a byte
+// is sent, and send tries the request again on another connection: the
+// server never saw it, so nothing is resent. Without the check the request
+// would be written into the closed connection, and whether the server read
+// it could not be known.
 type trackedConn struct {
 	net.Conn
 	fc   *FastClient
 	once sync.Once
+
+	peek      *peeker   // nil where the connection cannot be peeked
+	read      bool      // a Read since the last Write: the next Write starts a request
+	lastWrite time.Time // when the last request started
+}
+
+// errStaleConn fails a write to a kept-alive connection the server had
+// closed; nothing was sent.
+var errStaleConn = errors.New("kept-alive connection closed by the server while idle")
+
+// staleCheckAfter is how long a connection must have been idle (since its
+// last request started) for the next request to peek at it first. Busy
+// connections skip the system call; on them a close races the request
+// anyway, and staleRetry resends (and counts) it.
+const staleCheckAfter = time.Millisecond
+
+func (c *trackedConn) Read(b []byte) (int, error) {
+	c.read = true
+	return c.Conn.Read(b)
+}
+
+func (c *trackedConn) Write(b []byte) (int, error) {
+	if c.read {
+		c.read = false
+		now := time.Now()
+		if c.peek != nil && now.Sub(c.lastWrite) >= staleCheckAfter && c.peek.closed() {
+			return 0, errStaleConn
+		}
+		c.lastWrite = now
+	}
+	return c.Conn.Write(b)
 }
 
 func (c *trackedConn) Close() error {
@@ -152,7 +197,7 @@ func (c *trackedConn) Close() error {
 }
 
 func (fc *FastClient) track(c net.Conn) net.Conn {
-	tc := &trackedConn{Conn: c, fc: fc}
+	tc := &trackedConn{Conn: c, fc: fc, peek: newPeeker(c), lastWrite: time.Now()}
 	fc.mu.Lock()
 	fc.conns[tc] = struct{}{}
 	fc.mu.Unlock()
@@ -237,8 +282,11 @@ func (fc *FastClient) send(ctx context.Context, req *fasthttp.Request, resp *fas
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	stale := 0
+	stale, unsent := 0, 0
 	for n := 0; ; n++ {
+		if unsent > maxUnsent {
+			return stale, errStaleConn
+		}
 		hc, err := fc.host(req.URI())
 		if err != nil {
 			return stale, err
@@ -246,8 +294,12 @@ func (fc *FastClient) send(ctx context.Context, req *fasthttp.Request, resp *fas
 		sent := time.Now()
 		if err := hc.DoDeadline(req, resp, deadline); err != nil {
 			if stale < maxStale && staleRetry(req, err, time.Since(sent)) {
-				stale++ // the next idle connection may be as dead
-				n--
+				if errors.Is(err, errStaleConn) {
+					unsent++
+				} else {
+					stale++ // written: the server may have read it
+				}
+				n-- // the next idle connection may be as dead
 				continue
 			}
 			return stale, err

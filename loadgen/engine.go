@@ -499,5 +499,5 @@ func (e *Engine) dropN(route int, t time.Time, n int64) {
 // record counts the exchange of a request sent with Sent on route, timed
 // from start: its due time in the open model, its send time otherwise.
 func (e *Engine) record(route int, ex exchange, start, end time.Time) {
-	e.rec.Record(stats.Result{Route: route, Code: ex.code, Kind: ex.kind, Latency: end.Sub(start), End: end})
+	e.rec.Record(stats.Result{Route: route, Code: ex.code, Kind: ex.kind, Latency: end.Sub(start), End: end, Resent: ex.resent})
 }

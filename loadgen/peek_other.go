@@ -1,0 +1,13 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
+
+package loadgen
+
+import "net"
+
+// peeker is not available here: stale keep-alive connections are found by
+// writing to them (staleRetry).
+type peeker struct{}
+
+func newPeeker(net.Conn) *peeker { return nil }
+
+func (*peeker) closed() bool { return false }
