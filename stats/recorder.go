@@ -2,9 +2,10 @@
 // immutable Snapshots (for the dashboard and the headless printer) and a
 // mergeable JSON Report.
 //
-// Recording is concurrent-safe and cheap: each route has its own lock, HDR
-// histogram and per-second slots, and nothing on the hot path allocates or
-// computes a percentile. Percentiles, merges and copies happen when a
+// Recording is concurrent-safe and cheap: Sent and Dropped take no lock
+// (atomic counters, per second and per run), each route has its own lock,
+// HDR histogram and per-second slots for Record, and nothing on the hot
+// path allocates or computes a percentile. Percentiles, merges and copies happen when a
 // Snapshot is taken, a few times a second.
 package stats
 
@@ -99,8 +100,13 @@ type state struct {
 
 	dropped atomic.Int64
 
-	// per-second sent, dropped and target samples (ring, indexed by second)
+	// per-second sent and dropped counts (ring, indexed by second); every
+	// worker writes them, without a lock
 	secs [slotCount]secSlot
+	// per-second target samples (ring, indexed by second); the scheduler
+	// writes them a few times a second
+	tmu     sync.Mutex
+	targets [slotCount]targetSlot
 
 	// finalised per-second points, a ring of reportSeriesLen
 	series    []Point
@@ -111,13 +117,100 @@ type state struct {
 	events   []Event
 }
 
+// secSlot counts one second's sent and dropped requests.
 type secSlot struct {
-	mu          sync.Mutex
-	sec         int64
-	sent        int64
-	dropped     int64
-	targetSum   float64
-	targetCount int64
+	sent, dropped secCounter
+}
+
+// secCounter is a count that belongs to one second, updated without a
+// lock. One word holds the second (plus one, so that the zero word is an
+// empty counter) in its high 32 bits and the count in its low 32 bits, so
+// a single atomic add both counts and tells which second it counted in.
+//
+// Counting in the counter's own second, the common case, is that one add.
+// Otherwise the add went to another second's count:
+//   - an older second's: the counter is moved on to ours with a
+//     compare-and-swap that replaces the old count, our stray 1 included,
+//     by a count of 1. If another goroutine moved it on first, we count
+//     again. No increment can land in a count while another goroutine is
+//     clearing it: clearing is a swap that fails if the word has changed.
+//   - a newer second's (a late event: a newer second has taken the slot
+//     over, 16 seconds on): the stray 1 is taken back with a
+//     compare-and-swap, unless that second has itself been replaced, and
+//     the event is not counted per second (the run totals, kept apart,
+//     count it). A reader of that newer second in the few nanoseconds
+//     between add and take-back sees one too many.
+//
+// A count would carry into the second past 4 billion events in one second.
+type secCounter struct{ w atomic.Uint64 }
+
+const (
+	secCountBits = 32
+	secCountMask = 1<<secCountBits - 1
+	// maxStampSec is the last second a counter can hold (136 years).
+	maxStampSec = 1<<(64-secCountBits) - 2
+)
+
+// add counts one event in second sec.
+func (c *secCounter) add(sec int64) {
+	if sec < 0 || sec > maxStampSec {
+		return
+	}
+	stamp := uint64(sec+1) << secCountBits
+	for {
+		v := c.w.Add(1)
+		cur := v &^ secCountMask
+		if cur == stamp {
+			return
+		}
+		if cur > stamp {
+			c.takeBack(cur)
+			return
+		}
+		for { // move the counter on from an older second
+			old := c.w.Load()
+			if old&^secCountMask != cur {
+				break // moved on by someone else: try again
+			}
+			if c.w.CompareAndSwap(old, stamp|1) {
+				return
+			}
+		}
+		if c.w.Load()&^secCountMask > stamp {
+			return // a newer second took the slot meanwhile: too late
+		}
+	}
+}
+
+// takeBack undoes a stray increment made to the count of the second
+// stamped cur, unless the counter has moved on since (taking the stray 1
+// with it).
+func (c *secCounter) takeBack(cur uint64) {
+	for {
+		old := c.w.Load()
+		if old&^secCountMask != cur || c.w.CompareAndSwap(old, old-1) {
+			return
+		}
+	}
+}
+
+// at returns the count of second sec, or 0 if the counter holds another.
+func (c *secCounter) at(sec int64) int64 {
+	if sec < 0 || sec > maxStampSec {
+		return 0
+	}
+	w := c.w.Load()
+	if w>>secCountBits != uint64(sec+1) {
+		return 0
+	}
+	return int64(w & secCountMask)
+}
+
+// targetSlot holds one second's target samples (guarded by state.tmu).
+type targetSlot struct {
+	sec   int64
+	sum   float64
+	count int64
 }
 
 type journeyState struct {
@@ -156,8 +249,8 @@ func (r *Recorder) newState(start time.Time) *state {
 		eps = append(eps, newEndpoint(rt))
 	}
 	s.eps.Store(&eps)
-	for i := range s.secs {
-		s.secs[i].sec = -1
+	for i := range s.targets {
+		s.targets[i].sec = -1
 	}
 	r.jmu.Lock()
 	n := len(r.steps)
@@ -231,9 +324,8 @@ func (s *state) second(t time.Time) int64 {
 func (r *Recorder) Sent(t time.Time) {
 	r.inFlight.Add(1)
 	s := r.st.Load()
-	sl := s.secSlot(s.second(t))
-	sl.sent++
-	sl.mu.Unlock()
+	sec := s.second(t)
+	s.secs[sec%slotCount].sent.add(sec)
 }
 
 // Record adds the result of a request sent with Sent.
@@ -264,30 +356,27 @@ func (r *Recorder) Dropped(routeID int, t time.Time) {
 	if routeID >= 0 && routeID < len(eps) {
 		eps[routeID].dropped.Add(1)
 	}
-	sl := s.secSlot(s.second(t))
-	sl.dropped++
-	sl.mu.Unlock()
+	sec := s.second(t)
+	s.secs[sec%slotCount].dropped.add(sec)
 }
 
 // Target samples the offered rate the plan asks for at t; a second's
-// Point.Target is the mean of its samples.
+// Point.Target is the mean of its samples. The scheduler calls it a few
+// times a second, so it takes a lock of its own.
 func (r *Recorder) Target(t time.Time, rate float64) {
 	s := r.st.Load()
-	sl := s.secSlot(s.second(t))
-	sl.targetSum += rate
-	sl.targetCount++
-	sl.mu.Unlock()
-}
-
-// secSlot returns the locked slot for second sec, cleared if it held an
-// older second. The caller unlocks it.
-func (s *state) secSlot(sec int64) *secSlot {
-	sl := &s.secs[sec%slotCount]
-	sl.mu.Lock()
-	if sl.sec != sec {
-		sl.sec, sl.sent, sl.dropped, sl.targetSum, sl.targetCount = sec, 0, 0, 0, 0
+	sec := s.second(t)
+	s.tmu.Lock()
+	defer s.tmu.Unlock()
+	sl := &s.targets[sec%slotCount]
+	if sl.sec > sec {
+		return // too late: the slot holds a newer second
 	}
-	return sl
+	if sl.sec < sec {
+		*sl = targetSlot{sec: sec}
+	}
+	sl.sum += rate
+	sl.count++
 }
 
 // InFlight returns the number of requests sent and not yet recorded.

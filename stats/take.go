@@ -85,12 +85,8 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 			snap.ErrorKinds = append(snap.ErrorKinds, KindCount{Kind: ErrorKind(k), Count: n})
 		}
 	}
-	if sl := &s.secs[(nowSec+slotCount-1)%slotCount]; nowSec > 0 {
-		sl.mu.Lock()
-		if sl.sec == nowSec-1 {
-			snap.Run.AchievedRPS = float64(sl.sent)
-		}
-		sl.mu.Unlock()
+	if nowSec > 0 {
+		snap.Run.AchievedRPS = float64(s.secs[(nowSec-1)%slotCount].sent.at(nowSec - 1))
 	}
 	snap.Journeys = r.journeySnapshot(s)
 	snap.Series = s.lastPoints(SeriesLen)
@@ -124,15 +120,12 @@ func (r *Recorder) finalise(s *state, eps []*endpoint, nowSec int64) {
 			v := r.scratchSlot.ValueAtPercentilesSlice([]float64{50, 99})
 			p.P50, p.P99 = micros(v[0]), micros(v[1])
 		}
-		sl := &s.secs[sec%slotCount]
-		sl.mu.Lock()
-		if sl.sec == sec {
-			p.Dropped = sl.dropped
-			if sl.targetCount > 0 {
-				p.Target = sl.targetSum / float64(sl.targetCount)
-			}
+		p.Dropped = s.secs[sec%slotCount].dropped.at(sec)
+		s.tmu.Lock()
+		if t := &s.targets[sec%slotCount]; t.sec == sec && t.count > 0 {
+			p.Target = t.sum / float64(t.count)
 		}
-		sl.mu.Unlock()
+		s.tmu.Unlock()
 		s.appendPoint(p)
 	}
 }
