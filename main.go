@@ -6,7 +6,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -73,7 +72,7 @@ type runCmd struct {
 	NoTUI           bool          `name:"no-tui" env:"NO_TUI" help:"Print periodic stats instead of the dashboard, even on a terminal."`
 	Shard           string        `env:"SHARD" help:"i/N: this instance's share of a distributed run (1/N of every rate and of the users)."`
 	Seed            uint64        `env:"SEED" help:"Seed for the randomness (0 = random)."`
-	Client          string        `env:"CLIENT" placeholder:"nethttp|fasthttp" help:"HTTP client: nethttp (the default; Go's net/http: HTTP/2, HTTP_PROXY) or fasthttp (HTTP/1.1, about 3× the throughput per core: use it for max-throughput and high-rate runs)."`
+	Client          string        `env:"CLIENT" placeholder:"fasthttp|nethttp" help:"HTTP client: fasthttp (the default: HTTP/1.1, about 3× the throughput per core) or nethttp (Go's net/http: HTTP/2 and proxies; chosen by default when HTTP_PROXY or HTTPS_PROXY applies to the target)."`
 
 	Method  string   `short:"X" name:"request" help:"Ad-hoc URLs: HTTP method (default GET, or POST with -d)."`
 	Headers []string `short:"H" name:"header" sep:"none" help:"Ad-hoc URLs: a request header 'Name: value' (repeatable)."`
@@ -671,7 +670,7 @@ func writeReport(eng *loadgen.Engine, o *options, target string) error {
 		"target": target, "mode": c.Mode.String(), "rps": c.RPS, "durationSeconds": c.Duration.Seconds(),
 		"users": c.Users, "maxInFlight": c.MaxInFlight, "timeoutSeconds": c.Timeout.Seconds(),
 		"spikeMultiplier": c.SpikeMultiplier, "spikeSeconds": c.SpikeDuration.Seconds(),
-		"apiKey": maskKey(o.apiKey), "scenario": c.Scenario.Name, "shard": fmt.Sprintf("%d/%d", o.shardI, o.shardN), "client": cmp.Or(c.HTTPClient, loadgen.DefaultClient()),
+		"apiKey": maskKey(o.apiKey), "scenario": c.Scenario.Name, "shard": fmt.Sprintf("%d/%d", o.shardI, o.shardN), "client": eng.ClientName(),
 	}
 	if c.Mode == loadgen.ModeMax {
 		conf["concurrency"] = c.Concurrency

@@ -39,8 +39,9 @@ type Doer interface {
 
 // The HTTP clients NewClient knows.
 const (
-	// ClientFastHTTP is github.com/valyala/fasthttp: HTTP/1.1 (and TLS)
-	// only, without proxy support, at about a third of the CPU per request.
+	// ClientFastHTTP is github.com/valyala/fasthttp (the default): HTTP/1.1
+	// (and TLS) only, without proxy support, at about a third of the CPU per
+	// request.
 	ClientFastHTTP = "fasthttp"
 	// ClientNetHTTP is the standard library's net/http: HTTP/2, proxies
 	// from the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY).
@@ -48,16 +49,35 @@ const (
 )
 
 // defaultClient is the client NewClient picks for "": a variable so that a
-// benchmark build can change it with -ldflags -X. It is net/http for now:
-// fasthttp reuses a keep-alive connection the server has just closed (a
-// request written into it fails as a reset the server never saw), and
-// neither client yet counts a request it silently resent (see
-// docs/reliability.md). fasthttp is the choice for throughput runs
-// (BENCHMARKS.md: 3.3× the closed-loop rate at 0.3× the CPU).
-var defaultClient = ClientNetHTTP
+// benchmark build can change it with -ldflags -X. It is fasthttp: 3.3× the
+// closed-loop rate of net/http at 0.3× the CPU per request (BENCHMARKS.md),
+// and it counts as exactly: a kept-alive connection the server closed is
+// found before a request is written to it (trackedConn), and a request
+// sent again after its connection died is counted as resent. ChooseClient
+// falls back to net/http where fasthttp would surprise: a proxy from the
+// environment that applies to the target.
+var defaultClient = ClientFastHTTP
 
 // DefaultClient names the client NewClient picks when none is asked for.
 func DefaultClient() string { return defaultClient }
+
+// ChooseClient returns the client to use for target when kind was asked
+// for ("" for the default), and why, when that is not kind itself: the
+// default with a proxy from the environment (HTTP_PROXY, HTTPS_PROXY,
+// NO_PROXY) that applies to target is net/http, which honours it.
+func ChooseClient(kind, target string) (string, string) {
+	if kind != "" {
+		return kind, ""
+	}
+	if defaultClient == ClientFastHTTP {
+		if u, err := url.Parse(target); err == nil {
+			if p, err := http.ProxyFromEnvironment(&http.Request{URL: u}); err == nil && p != nil {
+				return ClientNetHTTP, "a proxy from the environment applies to the target (fasthttp has no proxy support)"
+			}
+		}
+	}
+	return defaultClient, ""
+}
 
 // NewClient returns the HTTP client named kind (ClientFastHTTP,
 // ClientNetHTTP, or "" for DefaultClient()) sized for maxConns concurrent

@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -78,4 +80,47 @@ func (r *slowReader) Read(p []byte) (int, error) {
 	n := copy(p[:min(len(p), 1000)], r.b)
 	r.b = r.b[n:]
 	return n, nil
+}
+
+// The default client is fasthttp, except where a proxy from the
+// environment applies to the target: net/http honours it, so a user
+// behind a proxy is not silently bypassed. net/http reads the proxy
+// variables once per process, so each case runs in a child process.
+func TestChooseClient(t *testing.T) {
+	if os.Getenv("TG_CHOOSE_CLIENT") != "" {
+		kind, why := ChooseClient(os.Getenv("TG_KIND"), os.Getenv("TG_TARGET"))
+		fmt.Printf("%s|%s\n", kind, why)
+		return
+	}
+	for _, tc := range []struct {
+		env          []string
+		kind, target string
+		want         string
+		why          bool
+	}{
+		{nil, "", "http://api.internal.test/v1", ClientFastHTTP, false},
+		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, "", "http://api.internal.test/v1", ClientNetHTTP, true},
+		{[]string{"HTTPS_PROXY=http://127.0.0.1:9"}, "", "http://api.internal.test/v1", ClientFastHTTP, false},
+		{[]string{"HTTPS_PROXY=http://127.0.0.1:9"}, "", "https://api.internal.test/v1", ClientNetHTTP, true},
+		{[]string{"HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=.internal.test"}, "", "http://api.internal.test/v1", ClientFastHTTP, false},
+		// loopback never goes through a proxy
+		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, "", "http://127.0.0.1:8080", ClientFastHTTP, false},
+		// asked for: kept, proxy or not
+		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, ClientFastHTTP, "http://api.internal.test/v1", ClientFastHTTP, false},
+		{nil, ClientNetHTTP, "http://api.internal.test/v1", ClientNetHTTP, false},
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestChooseClient$")
+		cmd.Env = append(os.Environ(), "TG_CHOOSE_CLIENT=1", "TG_KIND="+tc.kind, "TG_TARGET="+tc.target,
+			"HTTP_PROXY=", "HTTPS_PROXY=", "NO_PROXY=", "http_proxy=", "https_proxy=", "no_proxy=", "REQUEST_METHOD=")
+		cmd.Env = append(cmd.Env, tc.env...)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", tc.env, err, out)
+		}
+		line, _, _ := strings.Cut(string(out), "\n")
+		kind, why, _ := strings.Cut(line, "|")
+		if kind != tc.want || (why != "") != tc.why {
+			t.Errorf("env %v, asked %q, target %s: got %q (%q), want %q (reason given: %v)", tc.env, tc.kind, tc.target, kind, why, tc.want, tc.why)
+		}
+	}
 }

@@ -59,9 +59,9 @@ type Config struct {
 	Scenario *scenario.Scenario
 	// Client sends the requests; nil means NewClient(HTTPClient, ...).
 	Client Doer
-	// HTTPClient picks the client when Client is nil: "nethttp" (the
-	// default: Go's net/http, HTTP/2 and HTTP_PROXY) or "fasthttp" (HTTP/1.1,
-	// about three times the throughput per core).
+	// HTTPClient picks the client when Client is nil: "fasthttp" (HTTP/1.1,
+	// about three times the throughput per core) or "nethttp" (Go's
+	// net/http: HTTP/2 and HTTP_PROXY); "" lets ChooseClient pick.
 	HTTPClient string
 	// Recorder receives the results; nil means a new one.
 	Recorder *stats.Recorder
@@ -120,7 +120,10 @@ type Engine struct {
 	run   *scenario.Run
 	cl    *client
 	ctl   *control
-	snap  chan stats.Snapshot
+	// clientName is the HTTP client in use (ChooseClient), and clientWhy
+	// why, when it is not the one asked for.
+	clientName, clientWhy string
+	snap                  chan stats.Snapshot
 
 	// endpoint i of the scenario records under route id routes[i]
 	routes     []int
@@ -161,15 +164,18 @@ func New(cfg Config) (*Engine, error) {
 		rec = stats.New()
 	}
 	doer := cfg.Client
+	clientName, clientWhy := "custom", ""
 	if doer == nil {
+		clientName, clientWhy = ChooseClient(cfg.HTTPClient, cfg.Target)
 		var err error
-		if doer, err = NewClient(cfg.HTTPClient, cfg.MaxInFlight+max(cfg.Users, cfg.Concurrency)+64, cfg.Timeout); err != nil {
+		if doer, err = NewClient(clientName, cfg.MaxInFlight+max(cfg.Users, cfg.Concurrency)+64, cfg.Timeout); err != nil {
 			return nil, err
 		}
 	}
 	e := &Engine{
 		cfg: cfg, shown: RedactURL(cfg.Target), rec: rec, scn: scn, run: scn.NewRun(),
-		cl:   &client{doer: doer, base: strings.TrimRight(cfg.Target, "/"), headers: scn.Headers},
+		cl:         &client{doer: doer, base: strings.TrimRight(cfg.Target, "/"), headers: scn.Headers},
+		clientName: clientName, clientWhy: clientWhy,
 		snap: make(chan stats.Snapshot, 1),
 		done: make(chan struct{}), workersDone: make(chan struct{}),
 	}
@@ -207,6 +213,10 @@ func New(cfg Config) (*Engine, error) {
 // channel is closed when Run returns, after the final snapshot.
 func (e *Engine) Snapshots() <-chan stats.Snapshot { return e.snap }
 
+// ClientName names the HTTP client the engine sends with: "fasthttp",
+// "nethttp", or "custom" for Config.Client.
+func (e *Engine) ClientName() string { return e.clientName }
+
 // Recorder returns the engine's recorder.
 func (e *Engine) Recorder() *stats.Recorder { return e.rec }
 
@@ -233,7 +243,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.ctl.mu.Lock()
 	e.ctl.planStart = now
 	e.ctl.mu.Unlock()
-	e.rec.Event(now, "info", fmt.Sprintf("started: %s mode, target %s", e.ctl.plan.Mode, e.shown))
+	e.rec.Event(now, "info", fmt.Sprintf("started: %s mode, target %s, client %s", e.ctl.plan.Mode, e.shown, e.clientName))
+	if e.clientWhy != "" {
+		e.rec.Event(now, "info", fmt.Sprintf("client %s: %s", e.clientName, e.clientWhy))
+	}
 
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
