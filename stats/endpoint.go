@@ -11,7 +11,7 @@ import (
 const maxCode = 600
 
 // endpoint holds the live counters of one route. Its lock guards
-// everything but dropped.
+// everything but dropped and the recent window's merge.
 type endpoint struct {
 	rt *route
 
@@ -22,8 +22,20 @@ type endpoint struct {
 	kinds   [numKinds]int64
 	codes   [maxCode]int64
 	hist    *hdr.PackedHistogram
+	sumUs   int64 // of the latencies in hist, for their exact mean
 	slots   [slotCount]slot
 	dropped atomic.Int64
+
+	// The recent window, merged from the slots of the RecentWindow seconds
+	// before recentSec. Snapshot merges it again when the second changes or
+	// when a result has since landed in a second before recentSec (stale),
+	// not on every call. recentSec and stale are guarded by mu; recent and
+	// recentPct are Snapshot's own, guarded by Recorder.mu.
+	recent    *hdr.PackedHistogram
+	recentSum int64
+	recentPct Percentiles
+	recentSec int64
+	stale     bool
 }
 
 // slot holds one second of one route.
@@ -31,10 +43,11 @@ type slot struct {
 	sec          int64
 	success, err int64
 	hist         *hdr.PackedHistogram
+	sumUs        int64
 }
 
 func newEndpoint(rt *route) *endpoint {
-	e := &endpoint{rt: rt, hist: newTotalHist()}
+	e := &endpoint{rt: rt, hist: newTotalHist(), recent: newSlotHist(), recentSec: -1}
 	for i := range e.slots {
 		e.slots[i] = slot{sec: -1, hist: newSlotHist()}
 	}
@@ -58,6 +71,7 @@ func (e *endpoint) record(res Result, sec int64) {
 	e.kinds[res.Kind%numKinds]++
 	e.codes[code]++
 	e.hist.RecordValue(us)
+	e.sumUs += us
 	sl := &e.slots[sec%slotCount]
 	if sl.sec != sec {
 		if sl.sec > sec {
@@ -66,7 +80,7 @@ func (e *endpoint) record(res Result, sec int64) {
 			e.mu.Unlock()
 			return
 		}
-		sl.sec, sl.success, sl.err = sec, 0, 0
+		sl.sec, sl.success, sl.err, sl.sumUs = sec, 0, 0, 0
 		sl.hist.Reset()
 	}
 	if res.Kind == KindNone {
@@ -75,5 +89,9 @@ func (e *endpoint) record(res Result, sec int64) {
 		sl.err++
 	}
 	sl.hist.RecordValue(us)
+	sl.sumUs += us
+	if sec < e.recentSec {
+		e.stale = true
+	}
 	e.mu.Unlock()
 }

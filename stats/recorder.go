@@ -81,6 +81,11 @@ type Recorder struct {
 	scratchTotal *hdr.PackedHistogram
 	scratchSlot  *hdr.PackedHistogram
 	scratchAll   *hdr.PackedHistogram
+	// the last Snapshot's Recent, of recentEps endpoints of recentState
+	// (guarded by mu)
+	recentPct   Percentiles
+	recentState *state
+	recentEps   int
 }
 
 type stepKey struct{ journey, step string }

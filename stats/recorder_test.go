@@ -44,6 +44,12 @@ func TestRecordCountsAndPercentiles(t *testing.T) {
 	if got := u.Latency.Max; got < 99*time.Millisecond || got > 101*time.Millisecond {
 		t.Errorf("users max = %v, want ~100ms", got)
 	}
+	if u.Latency.Mean != 50500*time.Microsecond || u.Recent.Mean != 50500*time.Microsecond {
+		t.Errorf("users mean = %v, recent %v, want 50.5ms exactly", u.Latency.Mean, u.Recent.Mean)
+	}
+	if want := (100*50500 + 10*300000) * time.Microsecond / 110; s.Latency.Mean != want || s.Recent.Mean != want {
+		t.Errorf("mean = %v, recent %v, want %v", s.Latency.Mean, s.Recent.Mean, want)
+	}
 	p := s.Endpoints[pay]
 	if p.Errors != 10 || p.Dropped != 1 || p.CurrentRPS != 10 {
 		t.Fatalf("payments row = %+v", p)
@@ -269,5 +275,31 @@ func TestResentIsCountedApartFromTotal(t *testing.T) {
 	r.Reset(end)
 	if s := r.Snapshot(end); s.Resent != 0 || s.Endpoints[b].Resent != 0 {
 		t.Fatalf("after reset resent %d, route b %d", s.Resent, s.Endpoints[b].Resent)
+	}
+}
+
+// TestRecentCountsLateResults: a result that ends in a second the recent
+// window already covers, recorded after a snapshot merged that window,
+// shows in the next snapshot.
+func TestRecentCountsLateResults(t *testing.T) {
+	r := New()
+	start := r.Start()
+	a := r.Register("GET", "GET /a")
+	b := r.Register("GET", "GET /b")
+	r.RecordUnsent(Result{Route: a, Code: 200, Latency: time.Millisecond, End: start.Add(500 * time.Millisecond)})
+	if s := r.Snapshot(start.Add(1100 * time.Millisecond)); s.Recent.Count != 1 || s.Endpoints[b].Recent.Count != 0 {
+		t.Fatalf("recent %d, b %d, want 1 and 0", s.Recent.Count, s.Endpoints[b].Recent.Count)
+	}
+	r.RecordUnsent(Result{Route: b, Code: 200, Latency: 300 * time.Millisecond, End: start.Add(999 * time.Millisecond)})
+	s := r.Snapshot(start.Add(1200 * time.Millisecond))
+	if s.Recent.Count != 2 || s.Endpoints[b].Recent.Count != 1 || s.Recent.Max < 299*time.Millisecond {
+		t.Fatalf("recent %+v, b %+v: want the late result in both", s.Recent, s.Endpoints[b].Recent)
+	}
+	r.RecordUnsent(Result{Route: b, Code: 200, Latency: time.Millisecond, End: start.Add(1300 * time.Millisecond)})
+	if s := r.Snapshot(start.Add(1400 * time.Millisecond)); s.Recent.Count != 2 {
+		t.Fatalf("recent count %d, want 2: the current second is not in the window yet", s.Recent.Count)
+	}
+	if s := r.Snapshot(start.Add(2000 * time.Millisecond)); s.Recent.Count != 3 || s.Endpoints[b].Recent.Count != 2 {
+		t.Fatalf("recent %d, b %d, want 3 and 2", s.Recent.Count, s.Endpoints[b].Recent.Count)
 	}
 }

@@ -30,14 +30,14 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 	}
 	snap.Endpoints = make([]EndpointStats, len(eps))
 	r.scratchTotal.Reset()
-	r.scratchAll.Reset()
 	var codes [maxCode]int64
 	var kinds [numKinds]int64
+	var sumUs int64
+	recentChanged := s != r.recentState || len(eps) != r.recentEps
 	for i, e := range eps {
 		row := &snap.Endpoints[i]
 		row.Route, row.Method = e.rt.name, e.rt.method
 		row.Dropped = e.dropped.Load()
-		r.scratchSlot.Reset()
 		e.mu.Lock()
 		row.Total, row.Success = e.total, e.success
 		row.Errors = e.total - e.success
@@ -48,21 +48,18 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 		for k, n := range e.kinds {
 			kinds[k] += n
 		}
-		row.Latency = percentiles(e.hist)
+		row.Latency = percentilesSum(e.hist, e.sumUs)
+		sumUs += e.sumUs
 		r.scratchTotal.Merge(e.hist)
-		for j := range e.slots {
-			sl := &e.slots[j]
-			if sl.sec < 0 || sl.sec >= nowSec || sl.sec < nowSec-int64(RecentWindow/time.Second) {
-				continue
-			}
-			if sl.sec == nowSec-1 {
-				row.CurrentRPS = float64(sl.success + sl.err)
-			}
-			r.scratchSlot.Merge(sl.hist)
+		if sl := &e.slots[(nowSec+slotCount-1)%slotCount]; nowSec > 0 && sl.sec == nowSec-1 {
+			row.CurrentRPS = float64(sl.success + sl.err)
+		}
+		if e.recentSec != nowSec || e.stale {
+			e.mergeRecent(nowSec)
+			recentChanged = true
 		}
 		e.mu.Unlock()
-		row.Recent = percentiles(r.scratchSlot)
-		r.scratchAll.Merge(r.scratchSlot)
+		row.Recent = e.recentPct
 
 		snap.Total += row.Total
 		snap.Success += row.Success
@@ -70,8 +67,18 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 		snap.CurrentRPS += row.CurrentRPS
 	}
 	snap.Errors = snap.Total - snap.Success
-	snap.Latency = percentiles(r.scratchTotal)
-	snap.Recent = percentiles(r.scratchAll)
+	snap.Latency = percentilesSum(r.scratchTotal, sumUs)
+	if recentChanged {
+		r.scratchAll.Reset()
+		var recentSum int64
+		for _, e := range eps {
+			r.scratchAll.Merge(e.recent)
+			recentSum += e.recentSum
+		}
+		r.recentPct = percentilesSum(r.scratchAll, recentSum)
+		r.recentState, r.recentEps = s, len(eps)
+	}
+	snap.Recent = r.recentPct
 	if secs := snap.Elapsed.Seconds(); secs > 0 {
 		snap.AverageRPS = float64(snap.Total) / secs
 	}
@@ -92,6 +99,23 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 	snap.Series = s.lastPoints(SeriesLen)
 	snap.Run.Events = append([]Event(nil), s.events...)
 	return snap
+}
+
+// mergeRecent merges the recent window before second nowSec: the seconds
+// [nowSec-RecentWindow, nowSec). The caller holds e.mu.
+func (e *endpoint) mergeRecent(nowSec int64) {
+	e.recent.Reset()
+	e.recentSum = 0
+	for j := range e.slots {
+		sl := &e.slots[j]
+		if sl.sec < 0 || sl.sec >= nowSec || sl.sec < nowSec-int64(RecentWindow/time.Second) {
+			continue
+		}
+		e.recent.Merge(sl.hist)
+		e.recentSum += sl.sumUs
+	}
+	e.recentPct = percentilesSum(e.recent, e.recentSum)
+	e.recentSec, e.stale = nowSec, false
 }
 
 // finalise turns every completed second not yet in the series into a
@@ -182,7 +206,27 @@ func (r *Recorder) journeySnapshot(s *state) JourneyStats {
 	return out
 }
 
+// percentiles summarises h, with the histogram's own (approximate) mean.
 func percentiles(h *hdr.PackedHistogram) Percentiles {
+	p := quantilesOf(h)
+	if p.Count > 0 {
+		p.Mean = time.Duration(h.Mean() * float64(time.Microsecond))
+	}
+	return p
+}
+
+// percentilesSum summarises h, whose values add up to sumUs: the mean is
+// exact, and costs nothing, where the histogram's Mean walks every bucket
+// (most of a percentiles call's cost with a long run's histograms).
+func percentilesSum(h *hdr.PackedHistogram, sumUs int64) Percentiles {
+	p := quantilesOf(h)
+	if p.Count > 0 {
+		p.Mean = time.Duration(float64(sumUs) / float64(p.Count) * float64(time.Microsecond))
+	}
+	return p
+}
+
+func quantilesOf(h *hdr.PackedHistogram) Percentiles {
 	n := h.TotalCount()
 	if n == 0 {
 		return Percentiles{}
@@ -190,7 +234,6 @@ func percentiles(h *hdr.PackedHistogram) Percentiles {
 	v := h.ValueAtPercentilesSlice(quantiles)
 	return Percentiles{
 		Count: n,
-		Mean:  time.Duration(h.Mean() * float64(time.Microsecond)),
 		P50:   micros(v[0]), P90: micros(v[1]), P99: micros(v[2]), P999: micros(v[3]),
 		Min: micros(h.Min()), Max: micros(h.Max()),
 	}
