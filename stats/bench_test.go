@@ -22,6 +22,25 @@ func BenchmarkSentRecordOneRoute(b *testing.B) {
 	})
 }
 
+// BenchmarkSentRecordOneRouteManyWorkers is BenchmarkSentRecordOneRoute
+// with 8 goroutines per CPU, as a pool of workers has: a goroutine that
+// waits for a lock may have to sleep until its holder runs again.
+func BenchmarkSentRecordOneRouteManyWorkers(b *testing.B) {
+	r := New()
+	id := r.Register("GET", "GET /")
+	now := time.Now()
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			r.Sent(now)
+			r.Record(Result{Route: id, Code: 200, Latency: time.Duration(i%5000) * time.Microsecond, End: now})
+			i++
+		}
+	})
+}
+
 // BenchmarkSentOnly isolates the per-second sent counter.
 func BenchmarkSentOnly(b *testing.B) {
 	r := New()
@@ -41,6 +60,22 @@ func BenchmarkSentDropped(b *testing.B) {
 	id := r.Register("GET", "GET /")
 	now := time.Now()
 	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r.Sent(now)
+			r.Dropped(id, now)
+		}
+	})
+}
+
+// BenchmarkSentDroppedManyWorkers is BenchmarkSentDropped with 8
+// goroutines per CPU.
+func BenchmarkSentDroppedManyWorkers(b *testing.B) {
+	r := New()
+	id := r.Register("GET", "GET /")
+	now := time.Now()
+	b.ReportAllocs()
+	b.SetParallelism(8)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			r.Sent(now)
