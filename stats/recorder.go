@@ -70,7 +70,12 @@ type Recorder struct {
 	routes atomic.Pointer[[]*route]
 	st     atomic.Pointer[state]
 
+	// inFlight changes on every Sent and Record, from every worker; it
+	// has a cache line to itself so that it does not keep taking st, which
+	// every call reads, out of the other cores' caches.
+	_        cacheLinePad
 	inFlight atomic.Int64
+	_        cacheLinePad
 	seq      uint64
 
 	// journeys
@@ -90,6 +95,10 @@ type Recorder struct {
 
 type stepKey struct{ journey, step string }
 
+// cacheLinePad keeps the fields on either side of it on different cache
+// lines (64 bytes on amd64 and most arm64).
+type cacheLinePad [64]byte
+
 // route is one route template's registration; its live counters sit in
 // the current state so that Reset can swap them all at once.
 type route struct {
@@ -103,6 +112,9 @@ type state struct {
 	start time.Time
 	eps   atomic.Pointer[[]*endpoint]
 
+	// The counters below change on every Sent and Dropped; start and eps,
+	// read by every call, stay off their cache lines.
+	_       cacheLinePad
 	dropped atomic.Int64
 
 	// per-second sent and dropped counts (ring, indexed by second); every
@@ -110,6 +122,7 @@ type state struct {
 	secs [slotCount]secSlot
 	// per-second target samples (ring, indexed by second); the scheduler
 	// writes them a few times a second
+	_       cacheLinePad
 	tmu     sync.Mutex
 	targets [slotCount]targetSlot
 
