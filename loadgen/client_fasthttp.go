@@ -135,7 +135,7 @@ func staleRetry(req *fasthttp.Request, err error, took time.Duration) bool {
 // maxStale bounds the resends of one request, and maxUnsent the tries on
 // connections found dead before writing.
 const (
-	staleWithin = 2 * time.Millisecond
+	staleWithin = 10 * time.Millisecond
 	maxStale    = 4
 	maxUnsent   = 64
 )
@@ -168,7 +168,7 @@ var errStaleConn = errors.New("kept-alive connection closed by the server while 
 // last request started) for the next request to peek at it first. Busy
 // connections skip the system call; on them a close races the request
 // anyway, and staleRetry resends (and counts) it.
-const staleCheckAfter = time.Millisecond
+const staleCheckAfter = 10 * time.Millisecond
 
 func (c *trackedConn) Read(b []byte) (int, error) {
 	c.read = true

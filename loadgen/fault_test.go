@@ -313,6 +313,43 @@ func TestFaultClosesKeepAlive(t *testing.T) {
 	}
 }
 
+// TestFaultKeepAliveTimeout: a server that closes a kept-alive connection
+// after 30 ms idle, as servers' keep-alive timeouts do, with requests 100
+// ms apart: every reuse would meet a closed connection. Both clients find
+// it closed before writing (net/http's idle reader, fasthttp's peek), so
+// nothing is resent or fails and the server's count is the total.
+func TestFaultKeepAliveTimeout(t *testing.T) {
+	t.Parallel()
+	for _, cl := range []string{ClientNetHTTP, ClientFastHTTP} {
+		t.Run(cl, func(t *testing.T) {
+			t.Parallel()
+			srv := newRawServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+				for {
+					c.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+					if _, err := br.Peek(1); err != nil {
+						c.Close() // idle too long
+						return
+					}
+					c.SetReadDeadline(time.Time{})
+					if !s.readRequest(br) {
+						c.Close()
+						return
+					}
+					io.WriteString(c, okResponse)
+				}
+			})
+			_, s := runEngine(t, Config{
+				Mode: ModeSteady, RPS: 10, Duration: 2 * time.Second, Timeout: time.Second, HTTPClient: cl,
+				Scenario: adhoc(t, "http://"+srv.addr+"/x"),
+			})
+			if s.Total < 19 || s.Errors != 0 || s.Resent != 0 {
+				t.Errorf("total %d, errors %d (%+v), resent %d: want every request ok and none resent", s.Total, s.Errors, s.ErrorKinds, s.Resent)
+			}
+			nothingLost(t, s, waitSaw(&srv.saw, s.Total))
+		})
+	}
+}
+
 // TestFaultServerDiesAfterReadingARequest: on a kept-alive connection, the
 // server reads a GET and closes without answering. Both clients send such
 // a request again on a new connection (it looks the same as a connection
