@@ -249,20 +249,38 @@ if want_load open90 && want_tool trafficgen; then
 fi
 
 # the dashboard on (in tmux, 120x40), closed loop
+# Each repetition runs bombardier, then every build headless and at once
+# with the dashboard, back to back: the machine is shared, and the ratios
+# (dashboard / headless, dashboard / bombardier) must compare runs seconds
+# apart, not the start of the suite with its end. The headless and
+# bombardier runs here are rows of their own ("beside the dashboard").
+# tmux gets its own server (own socket), pinned to core 1 with the test
+# servers; a server started by this unpinned script would float onto the
+# generator's core (only the pane's command is pinned to core 0). The log
+# says what the dashboard wrote to its terminal.
 if want_load tui && want_tool trafficgen; then
+	TUI_LOAD="closed loop, 50 in flight, dashboard on (tmux 120x40)"
+	TWIN_LOAD="closed loop, 50 in flight, beside the dashboard runs"
+	export TMUX_TMPDIR=$W/tmux
+	mkdir -p "$TMUX_TMPDIR"
+	unset TMUX
 	TMUX_SESSION=tgbench$$
 	for rep in $(seq "$REPS"); do
+		want_tool bombardier && run "$TWIN_LOAD" bombardier 0 "" -- bombardier -c 50 -d "${DUR}s" -l -p r -o json "$NGINX_URL"
 		for v in "${TG_VARIANTS[@]}"; do
-			rm -f "$W/report.json" "$W/time.txt"
-			tmux new-session -d -s "$TMUX_SESSION" -x 120 -y 40 \
+			tg "$TWIN_LOAD" "$v" 0 "" -- -c 50 "$NGINX_URL"
+			rm -f "$W/report.json" "$W/time.txt" "$W/pty"
+			taskset -c 1 tmux new-session -d -s "$TMUX_SESSION" -x 120 -y 40 \
 				"/usr/bin/time -f '%U %S %M %e' -o $W/time.txt taskset -c 0 $v -c 50 -t ${DUR}s --report $W/report.json $NGINX_URL; sleep 1"
+			tmux pipe-pane -t "$TMUX_SESSION" -o "cat >$W/pty"
 			for _ in $(seq $((DUR * 10 + 300))); do
 				[[ -s $W/time.txt ]] && break
 				sleep 0.1
 			done
 			tmux kill-session -t "$TMUX_SESSION" 2>/dev/null || true
-			row=$("$BT" parse -tool "$v" -load "closed loop, 50 in flight, dashboard on (tmux 120x40)" -out "$W/report.json" -time "$W/time.txt" -target 0 -dur "$DUR" || true)
+			row=$("$BT" parse -tool "$v" -load "$TUI_LOAD" -out "$W/report.json" -time "$W/time.txt" -target 0 -dur "$DUR" || true)
 			[[ -n $row ]] && printf '%s\n' "$row" >>"$OUT/results.tsv" && log "$(printf '%s' "$row" | cut -f1-10 | tr '\t' ' ')"
+			log "dashboard of $v: $(($(stat -c %s "$W/pty" 2>/dev/null || echo 0) / DUR)) bytes/s to its terminal, $(($(grep -ao $'\e\\[H' "$W/pty" 2>/dev/null | wc -l) / DUR)) frames/s"
 			sleep 1
 		done
 	done

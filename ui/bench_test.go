@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"github.com/trafficgen/trafficgen/stats"
 )
@@ -58,5 +60,33 @@ func BenchmarkSnapshotNewSecond(b *testing.B) {
 	for b.Loop() {
 		i++
 		next, _ = next.Update(msgs[i%2])
+	}
+}
+
+// BenchmarkMaxRun is one second of a closed-loop run at 120×40 in 256
+// colours, as in the high-throughput dashboard benchmark (bench/run.sh):
+// ten snapshots, the first with a newly completed second, each followed by
+// View. Per op: one second of the dashboard's Update and View work.
+func BenchmarkMaxRun(b *testing.B) {
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	const secs = 120
+	var msgs []tea.Msg
+	for sec := secs; sec < secs+4; sec++ {
+		for tick := range 10 {
+			msgs = append(msgs, snapshotMsg(maxSnapshot(sec, tick)))
+		}
+	}
+	first := maxSnapshot(secs-1, 9)
+	m, _ := newTestModel(b, &fakeEngine{}, Options{}, 120, 40, &first)
+	var next tea.Model = m
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		for range 10 {
+			next, _ = next.Update(msgs[i%len(msgs)])
+			_ = next.View()
+			i++
+		}
 	}
 }

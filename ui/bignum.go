@@ -107,9 +107,9 @@ func (p *tilesPane) render(s *stats.Snapshot) {
 	lat.value, lat.unit = splitUnit(fmtLatency(s.Recent.P99))
 	inflight := tile{label: "IN FLIGHT", value: fmtInt(s.InFlight), style: &st.Big, note: "dropped " + fmtInt(s.Dropped)}
 	if s.Dropped > 0 {
-		inflight.note = st.Warn.Render(inflight.note)
+		inflight.note = st.wrap(&st.Warn, inflight.note)
 	}
-	errs := tile{label: "ERRORS", value: fmtInt(s.Errors), style: countStyle(st, s.Errors, st.Err), note: "of " + fmtInt(s.Total)}
+	errs := tile{label: "ERRORS", value: fmtInt(s.Errors), style: countStyle(st, s.Errors, &st.Err), note: "of " + fmtInt(s.Total)}
 	tiles := []tile{rate, okT, lat, inflight}
 	if p.w >= 150 {
 		tiles = append(tiles, errs)
@@ -117,12 +117,12 @@ func (p *tilesPane) render(s *stats.Snapshot) {
 	tw := (p.w - gap*(len(tiles)-1)) / len(tiles)
 	var rows [4][]string
 	for _, t := range tiles {
-		rows[0] = append(rows[0], spread(st.Heading.Render(t.label), st.Subtle.Render(t.note), tw))
+		rows[0] = append(rows[0], spread(st.wrap(&st.Heading, t.label), st.wrap(&st.Subtle, t.note), tw))
 		big := bigText(t.value)
 		for i := 0; i < 3; i++ {
-			line := t.style.Render(big[i])
+			line := st.wrap(t.style, big[i])
 			if i == 2 && t.unit != "" {
-				line += " " + st.Subtle.Render(t.unit)
+				line += " " + st.wrap(&st.Subtle, t.unit)
 			}
 			rows[i+1] = append(rows[i+1], fit(line, tw))
 		}

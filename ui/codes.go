@@ -30,7 +30,7 @@ func (p *codesPane) render(s *stats.Snapshot) {
 	left := p.codes(s.StatusCodes, half, rows)
 	right := p.kinds(s.ErrorKinds, p.w-half-gap, rows)
 	lines := make([]string, 0, p.h)
-	lines = append(lines, fit(st.Heading.Render("STATUS CODES"), half)+strings.Repeat(" ", gap)+st.Heading.Render("ERRORS BY KIND"))
+	lines = append(lines, fit(st.wrap(&st.Heading, "STATUS CODES"), half)+strings.Repeat(" ", gap)+st.wrap(&st.Heading, "ERRORS BY KIND"))
 	for i := 0; i < rows; i++ {
 		var l, r string
 		if i < len(left) {
@@ -47,7 +47,7 @@ func (p *codesPane) render(s *stats.Snapshot) {
 func (p *codesPane) codes(cc []stats.CodeCount, w, rows int) []string {
 	st := p.st
 	if len(cc) == 0 {
-		return []string{st.Subtle.Render("none yet")}
+		return []string{st.wrap(&st.Subtle, "none yet")}
 	}
 	show := cc
 	if len(cc) > rows {
@@ -72,7 +72,7 @@ func (p *codesPane) codes(cc []stats.CodeCount, w, rows int) []string {
 		case c.Code >= 300:
 			sty = &st.Accent
 		}
-		out = append(out, sty.Render(strconv.Itoa(c.Code))+" "+st.Value.Render(fitRight(fmtInt(c.Count), min(cw, max(w-4, 1)))))
+		out = append(out, st.wrap(sty, strconv.Itoa(c.Code))+" "+st.wrap(&st.Value, fitRight(fmtInt(c.Count), min(cw, max(w-4, 1)))))
 	}
 	return out
 }
@@ -80,7 +80,7 @@ func (p *codesPane) codes(cc []stats.CodeCount, w, rows int) []string {
 func (p *codesPane) kinds(kc []stats.KindCount, w, rows int) []string {
 	st := p.st
 	if len(kc) == 0 {
-		return []string{st.OK.Render("no errors")}
+		return []string{st.wrap(&st.OK, "no errors")}
 	}
 	show := kc
 	if len(kc) > rows {
@@ -96,7 +96,7 @@ func (p *codesPane) kinds(kc []stats.KindCount, w, rows int) []string {
 	nw = min(nw, max(w-cw-1, 4))
 	out := make([]string, 0, len(show))
 	for _, k := range show {
-		out = append(out, st.Err.Render(fit(k.Kind.String(), nw))+" "+st.Value.Render(fitRight(fmtInt(k.Count), cw)))
+		out = append(out, st.wrap(&st.Err, fit(k.Kind.String(), nw))+" "+st.wrap(&st.Value, fitRight(fmtInt(k.Count), cw)))
 	}
 	return out
 }

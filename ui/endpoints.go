@@ -103,7 +103,7 @@ func (p *endpointsPane) render(s *stats.Snapshot) {
 	var lines []string
 	withHeading := p.h >= len(eps)+2
 	if withHeading {
-		legend := st.Subtle.Render("latency & ok%: last 10 s")
+		legend := st.wrap(&st.Subtle, "latency & ok%: last 10 s")
 		lines = append(lines, heading(st, "ENDPOINTS", legend, p.w))
 	}
 	var hdr strings.Builder
@@ -111,7 +111,7 @@ func (p *endpointsPane) render(s *stats.Snapshot) {
 	for _, c := range cols {
 		hdr.WriteString(" " + fitRight(c.title, c.w))
 	}
-	lines = append(lines, st.TableHeader.Render(hdr.String()))
+	lines = append(lines, st.wrap(&st.TableHeader, hdr.String()))
 	room := p.h - len(lines)
 	shown := len(eps)
 	if shown > room {
@@ -146,10 +146,10 @@ func (p *endpointsPane) render(s *stats.Snapshot) {
 		for _, c := range cols {
 			row.WriteString(" " + fitRight(c.cell(e, lats[i], ok), c.w))
 		}
-		lines = append(lines, style.Render(row.String()))
+		lines = append(lines, st.wrap(style, row.String()))
 	}
 	if shown < len(eps) {
-		lines = append(lines, st.Subtle.Render(fmtInt(int64(len(eps)-shown))+" more routes: enlarge the terminal"))
+		lines = append(lines, st.wrap(&st.Subtle, fmtInt(int64(len(eps)-shown))+" more routes: enlarge the terminal"))
 	}
 	p.out = strings.Join(lines, "\n")
 }

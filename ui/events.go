@@ -45,14 +45,14 @@ func (p *eventsPane) render(s *stats.Snapshot) {
 		ev = ev[len(ev)-room:]
 	}
 	if len(ev) == 0 {
-		lines = append(lines, st.Subtle.Render("nothing yet: s fires a spike"))
+		lines = append(lines, st.wrap(&st.Subtle, "nothing yet: s fires a spike"))
 	}
 	for _, e := range ev {
 		ts := e.Time.Format("15:04:05")
 		if e.Time.IsZero() {
 			ts = fmtClock(e.Elapsed)
 		}
-		lines = append(lines, st.Subtle.Render(ts)+" "+p.kindStyle(e.Kind).Render(fit(e.Kind, 6))+" "+st.Text.Render(e.Text))
+		lines = append(lines, st.wrap(&st.Subtle, ts)+" "+st.wrap(p.kindStyle(e.Kind), fit(e.Kind, 6))+" "+st.wrap(&st.Text, e.Text))
 	}
 	p.out = strings.Join(lines, "\n")
 }

@@ -134,10 +134,24 @@ func fitRight(s string, w int) string {
 	return strings.Repeat(" ", w-sw) + s
 }
 
-// block shapes text into exactly h lines of exactly w cells.
-func block(s string, w, h int) []string {
+// shaped cuts a pane's text to its slot and remembers the last lines it
+// cut, so a redraw measures and pads only the lines that changed: a chart's
+// canvas stays the same for the snapshots within a second, and measuring
+// the width of its coloured lines is most of what cutting them costs.
+type shaped struct {
+	w, h     int
+	raw, out []string
+}
+
+// block shapes text into exactly h lines of exactly w cells (each line
+// fitted with fit, missing lines blank), reusing the lines that are as
+// they were last time.
+func (c *shaped) block(s string, w, h int) []string {
 	if h <= 0 {
 		return nil
+	}
+	if c.w != w || c.h != h {
+		*c = shaped{w: w, h: h}
 	}
 	lines := strings.Split(s, "\n")
 	if len(lines) > h {
@@ -145,12 +159,16 @@ func block(s string, w, h int) []string {
 	}
 	out := make([]string, h)
 	for i := range out {
-		if i < len(lines) {
-			out[i] = fit(lines[i], w)
-		} else {
+		switch {
+		case i >= len(lines):
 			out[i] = strings.Repeat(" ", w)
+		case i < len(c.raw) && c.raw[i] == lines[i]:
+			out[i] = c.out[i]
+		default:
+			out[i] = fit(lines[i], w)
 		}
 	}
+	c.raw, c.out = lines, out
 	return out
 }
 
@@ -193,7 +211,7 @@ func join(parts []string, sep string, w int) string {
 
 // heading renders a pane title with an optional legend to its right.
 func heading(st *Styles, title, legend string, w int) string {
-	return spread(st.Heading.Render(title), legend, w)
+	return spread(st.wrap(&st.Heading, title), legend, w)
 }
 
 // runs builds a line of cells where neighbouring cells of one style are

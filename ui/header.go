@@ -22,18 +22,18 @@ func (p *headerPane) view() string     { return p.out }
 func (p *headerPane) render(s *stats.Snapshot) {
 	st := p.st
 	if s == nil {
-		p.out = spread(st.Title.Render("TRAFFICGEN"), st.Subtle.Render("waiting for the first numbers…"), p.w)
+		p.out = spread(st.Title.Render("TRAFFICGEN"), st.wrap(&st.Subtle, "waiting for the first numbers…"), p.w)
 		return
 	}
 	r := s.Run
-	mode := st.Accent.Render(strings.ToUpper(orDash(r.Mode)))
+	mode := st.wrap(&st.Accent, strings.ToUpper(orDash(r.Mode)))
 	if r.PhaseCount > 1 && r.Phase != "" {
-		mode += st.Subtle.Render(" · ") + st.Text.Render(phaseLabel(r))
+		mode += st.wrap(&st.Subtle, " · ") + st.wrap(&st.Text, phaseLabel(r))
 	}
 	// The target URL goes last: when space runs out it is cut first.
 	line1 := st.Title.Render("TRAFFICGEN") + "  " + mode + "  " + clockText(st, s)
 	if r.Target != "" {
-		line1 += "  " + st.Subtle.Render("→ ") + st.Value.Render(r.Target)
+		line1 += "  " + st.wrap(&st.Subtle, "→ ") + st.wrap(&st.Value, r.Target)
 	}
 	if badges := p.badges(s); badges != "" {
 		bw := width(badges)
@@ -70,39 +70,39 @@ func (p *headerPane) badges(s *stats.Snapshot) string {
 func (p *headerPane) numbers(s *stats.Snapshot) string {
 	st := p.st
 	r := s.Run
-	parts := []string{st.Subtle.Render("req/s ") + st.Big.Render(fmtRate(s.CurrentRPS)) + rateTarget(st, r)}
+	parts := []string{st.wrap(&st.Subtle, "req/s ") + st.wrap(&st.Big, fmtRate(s.CurrentRPS)) + rateTarget(st, r)}
 	ok, n := recentSuccess(s, 10)
 	if n > 0 {
-		parts = append(parts, st.Subtle.Render("ok ")+successStyle(st, ok).Render(fmtPct(ok)))
+		parts = append(parts, st.wrap(&st.Subtle, "ok ")+st.wrap(successStyle(st, ok), fmtPct(ok)))
 	}
 	parts = append(parts,
-		st.Subtle.Render("p99 ")+st.Value.Render(fmtLatency(s.Recent.P99)),
-		st.Subtle.Render("in-flight ")+st.Value.Render(fmtInt(s.InFlight)),
-		st.Subtle.Render("errors ")+countStyle(st, s.Errors, st.Err).Render(fmtInt(s.Errors)),
-		st.Subtle.Render("dropped ")+countStyle(st, s.Dropped, st.Warn).Render(fmtInt(s.Dropped)),
-		st.Subtle.Render("total ")+st.Value.Render(fmtInt(s.Total)),
+		st.wrap(&st.Subtle, "p99 ")+st.wrap(&st.Value, fmtLatency(s.Recent.P99)),
+		st.wrap(&st.Subtle, "in-flight ")+st.wrap(&st.Value, fmtInt(s.InFlight)),
+		st.wrap(&st.Subtle, "errors ")+st.wrap(countStyle(st, s.Errors, &st.Err), fmtInt(s.Errors)),
+		st.wrap(&st.Subtle, "dropped ")+st.wrap(countStyle(st, s.Dropped, &st.Warn), fmtInt(s.Dropped)),
+		st.wrap(&st.Subtle, "total ")+st.wrap(&st.Value, fmtInt(s.Total)),
 	)
-	return join(parts, st.Faint.Render("  │  "), p.w)
+	return join(parts, st.wrap(&st.Faint, "  │  "), p.w)
 }
 
 // rateTarget is " / 100 target", or the concurrency in max mode.
 func rateTarget(st *Styles, r stats.RunInfo) string {
 	if r.Mode == loadgen.ModeMax.String() {
-		return st.Subtle.Render(" · concurrency ") + st.Value.Render(fmtInt(int64(r.Concurrency)))
+		return st.wrap(&st.Subtle, " · concurrency ") + st.wrap(&st.Value, fmtInt(int64(r.Concurrency)))
 	}
 	if r.Paused {
-		return st.Subtle.Render(" / paused")
+		return st.wrap(&st.Subtle, " / paused")
 	}
-	return st.Subtle.Render(" / ") + st.Value.Render(fmtRate(r.TargetRPS)) + st.Subtle.Render(" target")
+	return st.wrap(&st.Subtle, " / ") + st.wrap(&st.Value, fmtRate(r.TargetRPS)) + st.wrap(&st.Subtle, " target")
 }
 
 // clockText is "1:23 / 5:00" or "1:23 / ∞".
 func clockText(st *Styles, s *stats.Snapshot) string {
 	r := s.Run
 	if r.Duration <= 0 {
-		return st.Value.Render(fmtClock(s.Elapsed)) + st.Subtle.Render(" / ∞")
+		return st.wrap(&st.Value, fmtClock(s.Elapsed)) + st.wrap(&st.Subtle, " / ∞")
 	}
-	return st.Value.Render(fmtClock(s.Elapsed)) + st.Subtle.Render(" / "+fmtClock(r.Duration)+" · "+fmtClock(r.Remaining)+" left")
+	return st.wrap(&st.Value, fmtClock(s.Elapsed)) + st.wrap(&st.Subtle, " / "+fmtClock(r.Duration)+" · "+fmtClock(r.Remaining)+" left")
 }
 
 func phaseLabel(r stats.RunInfo) string {
@@ -138,9 +138,9 @@ func successStyle(st *Styles, pct float64) *lipglossStyle {
 	}
 }
 
-func countStyle(st *Styles, n int64, bad lipglossStyle) *lipglossStyle {
+func countStyle(st *Styles, n int64, bad *lipglossStyle) *lipglossStyle {
 	if n > 0 {
-		return &bad
+		return bad
 	}
 	return &st.Value
 }

@@ -31,9 +31,9 @@ func (p *flashPane) render(*stats.Snapshot) {
 	case p.text == "":
 		p.out = ""
 	case p.isErr:
-		p.out = p.st.FlashErr.Render("▸ " + p.text)
+		p.out = p.st.wrap(&p.st.FlashErr, "▸ "+p.text)
 	default:
-		p.out = p.st.Flash.Render("▸ " + p.text)
+		p.out = p.st.wrap(&p.st.Flash, "▸ "+p.text)
 	}
 }
 
@@ -44,6 +44,12 @@ type helpPane struct {
 	out   string
 	model help.Model
 	keys  keyMap
+	drawn helpKey // what out was drawn for; the keys never change
+}
+
+type helpKey struct {
+	ok, all bool
+	w       int
 }
 
 func (p *helpPane) setSize(w, h int) { p.w, p.h = w, h }
@@ -57,7 +63,14 @@ func (p *helpPane) lines() int {
 	return strings.Count(p.model.View(p.keys), "\n") + 1
 }
 
+// render draws the help only when the width or ? changed: it is the same
+// text on every snapshot.
 func (p *helpPane) render(*stats.Snapshot) {
+	k := helpKey{ok: true, all: p.model.ShowAll, w: p.w}
+	if k == p.drawn {
+		return
+	}
 	p.model.Width = p.w
 	p.out = p.model.View(p.keys)
+	p.drawn = k
 }

@@ -25,26 +25,26 @@ func (p *journeysPane) render(s *stats.Snapshot) {
 		return
 	}
 	j := s.Journeys
-	users := st.Value.Render(fmtInt(int64(j.Users))) + st.Subtle.Render(" users")
+	users := st.wrap(&st.Value, fmtInt(int64(j.Users))) + st.wrap(&st.Subtle, " users")
 	lines := []string{heading(st, "JOURNEYS", users, p.w)}
 	if j.Started == 0 && len(j.Steps) == 0 {
 		msg := "no journeys yet"
 		if j.Users == 0 {
 			msg = "no journey users: ] adds one"
 		}
-		lines = append(lines, st.Subtle.Render(msg))
+		lines = append(lines, st.wrap(&st.Subtle, msg))
 		p.out = strings.Join(lines, "\n")
 		return
 	}
 	kv := func(k string, v int64, vs *lipglossStyle) string {
-		return st.Subtle.Render(k+" ") + vs.Render(fmtInt(v))
+		return st.wrap(&st.Subtle, k+" ") + st.wrap(vs, fmtInt(v))
 	}
 	counts := []string{
 		kv("started", j.Started, &st.Value),
 		kv("running", j.InProgress, &st.Value),
 		kv("completed", j.Completed, &st.OK),
 		kv("declined", j.Declined, &st.Warn),
-		kv("failed", j.Failed, countStyle(st, j.Failed, st.Err)),
+		kv("failed", j.Failed, countStyle(st, j.Failed, &st.Err)),
 	}
 	lines = append(lines, flow(counts, "  ", p.w)...)
 
@@ -71,22 +71,22 @@ func (p *journeysPane) render(s *stats.Snapshot) {
 	var funnel []string
 	for i, sp := range j.Steps {
 		var b strings.Builder
-		b.WriteString(st.Text.Render(fit(names[i], nameW)) + " ")
+		b.WriteString(st.wrap(&st.Text, fit(names[i], nameW)) + " ")
 		if barW >= 4 {
 			b.WriteString(funnelBar(st, sp.Reached, sp.Failed, top, barW) + " ")
 		}
-		b.WriteString(st.Value.Render(fitRight(fmtInt(sp.Reached), countW)))
+		b.WriteString(st.wrap(&st.Value, fitRight(fmtInt(sp.Reached), countW)))
 		fs := &st.Faint
 		if sp.Failed > 0 {
 			fs = &st.Err
 		}
-		b.WriteString(fs.Render(" ✗" + fitRight(fmtInt(sp.Failed), failW)))
+		b.WriteString(st.wrap(fs, " ✗"+fitRight(fmtInt(sp.Failed), failW)))
 		funnel = append(funnel, b.String())
 	}
 	lines = append(lines, funnel...)
 	d := j.Duration
-	dur := st.Subtle.Render("duration p50 ") + st.Value.Render(fmtLatency(d.P50)) +
-		st.Subtle.Render("  p99 ") + st.Value.Render(fmtLatency(d.P99))
+	dur := st.wrap(&st.Subtle, "duration p50 ") + st.wrap(&st.Value, fmtLatency(d.P50)) +
+		st.wrap(&st.Subtle, "  p99 ") + st.wrap(&st.Value, fmtLatency(d.P99))
 	lines = append(lines, dur)
 	// The last failure reasons, while there is room.
 	for i, sp := range j.Steps {
@@ -94,7 +94,7 @@ func (p *journeysPane) render(s *stats.Snapshot) {
 			break
 		}
 		if sp.Failed > 0 && sp.LastError != "" {
-			lines = append(lines, st.Err.Render("✗ ")+st.Subtle.Render(names[i]+": "+sp.LastError))
+			lines = append(lines, st.wrap(&st.Err, "✗ ")+st.wrap(&st.Subtle, names[i]+": "+sp.LastError))
 		}
 	}
 	if len(lines) > p.h && p.h >= 2 {
@@ -107,7 +107,7 @@ func (p *journeysPane) render(s *stats.Snapshot) {
 // part that went on in green, the part that failed here in red.
 func funnelBar(st *Styles, reached, failed, top int64, w int) string {
 	if top <= 0 {
-		return st.Faint.Render(strings.Repeat("░", w))
+		return st.wrap(&st.Faint, strings.Repeat("░", w))
 	}
 	all := int((reached*int64(w) + top/2) / top)
 	bad := 0
@@ -116,8 +116,8 @@ func funnelBar(st *Styles, reached, failed, top int64, w int) string {
 	}
 	bad = min(bad, all)
 	good := all - bad
-	return st.BarOK.Render(strings.Repeat("█", good)) + st.BarErr.Render(strings.Repeat(st.ErrGlyph, bad)) +
-		st.Faint.Render(strings.Repeat("░", w-all))
+	return st.wrap(&st.BarOK, strings.Repeat("█", good)) + st.wrap(&st.BarErr, strings.Repeat(st.ErrGlyph, bad)) +
+		st.wrap(&st.Faint, strings.Repeat("░", w-all))
 }
 
 // flow wraps parts into lines of at most w cells.

@@ -58,8 +58,8 @@ func (c *latencyChart) render(s *stats.Snapshot) {
 		c.c.key = key
 		c.plot(s)
 	}
-	legend := st.P99.Render("•") + st.Subtle.Render(" p99 ") + st.Value.Render(fmtLatency(s.Recent.P99)) +
-		"   " + st.P50.Render("╭╯") + st.Subtle.Render(" p50 ") + st.Value.Render(fmtLatency(s.Recent.P50))
+	legend := st.wrap(&st.P99, "•") + st.wrap(&st.Subtle, " p99 ") + st.wrap(&st.Value, fmtLatency(s.Recent.P99)) +
+		"   " + st.wrap(&st.P50, "╭╯") + st.wrap(&st.Subtle, " p50 ") + st.wrap(&st.Value, fmtLatency(s.Recent.P50))
 	c.out = heading(st, "LATENCY", legend, c.w) + "\n" + c.c.out
 }
 

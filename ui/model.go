@@ -108,6 +108,7 @@ type Model struct {
 
 	panes  [numPanes]pane
 	blocks [numPanes][]string // each pane's view cut to its slot
+	shaped [numPanes]shaped   // the lines those were cut from
 	lay    layout
 	frame  string
 }
@@ -205,7 +206,7 @@ func (m *Model) setSnapshot(s *stats.Snapshot) {
 func (m *Model) draw(sl slot, s *stats.Snapshot) {
 	p := m.panes[sl.id]
 	p.render(s)
-	m.blocks[sl.id] = block(p.view(), sl.w, sl.h)
+	m.blocks[sl.id] = m.shaped[sl.id].block(p.view(), sl.w, sl.h)
 }
 
 // handleKey turns a key into an engine control and a feedback line.
@@ -405,10 +406,10 @@ func (m *Model) compose() {
 // tooSmall is the whole screen when the terminal cannot hold the dashboard.
 func tooSmall(st *Styles, w, h int) string {
 	lines := []string{
-		st.Warn.Render("Terminal too small"),
+		st.wrap(&st.Warn, "Terminal too small"),
 		fmt.Sprintf("%d×%d here; the dashboard needs %d×%d.", w, h, minWidth, minHeight),
 		"Enlarge the window or shrink the font.",
-		st.Subtle.Render("q quits"),
+		st.wrap(&st.Subtle, "q quits"),
 	}
 	if len(lines) > h {
 		lines = lines[:h]

@@ -46,14 +46,14 @@ func (p *phasePane) render(s *stats.Snapshot) {
 	phased := len(r.Phases) > 1
 	if p.h < 2 {
 		if phased {
-			lbl := p.st.Accent.Render(phaseLabel(r)) + " " + p.st.Value.Render(phaseClock(r)) + holdMark(p.st, r) + " "
+			lbl := p.st.wrap(&p.st.Accent, phaseLabel(r)) + " " + p.st.wrap(&p.st.Value, phaseClock(r)) + holdMark(p.st, r) + " "
 			p.out = lbl + p.timeline(r, p.w-width(lbl))
 		} else {
 			p.out = p.progress(s)
 		}
 		return
 	}
-	line2 := p.st.Subtle.Render(modeBlurb(s))
+	line2 := p.st.wrap(&p.st.Subtle, modeBlurb(s))
 	if phased {
 		line2 = p.timeline(r, p.w)
 	}
@@ -68,31 +68,31 @@ func (p *phasePane) progress(s *stats.Snapshot) string {
 	var frac float64
 	known := true
 	if len(r.Phases) > 1 {
-		label = st.Heading.Render("PHASE ") + st.Accent.Render(phaseLabel(r))
+		label = st.wrap(&st.Heading, "PHASE ") + st.wrap(&st.Accent, phaseLabel(r))
 		clock = phaseClock(r)
 		if r.PhaseLength > 0 {
 			frac = float64(r.PhaseElapsed) / float64(r.PhaseLength)
-			clock += st.Subtle.Render(" · " + fmtClock(r.PhaseLength-r.PhaseElapsed) + " left")
+			clock += st.wrap(&st.Subtle, " · "+fmtClock(r.PhaseLength-r.PhaseElapsed)+" left")
 		} else {
 			known = false
 		}
 	} else {
-		label = st.Heading.Render("RUN ") + st.Accent.Render(orDash(r.Mode))
+		label = st.wrap(&st.Heading, "RUN ") + st.wrap(&st.Accent, orDash(r.Mode))
 		if r.Duration > 0 {
 			frac = float64(s.Elapsed) / float64(r.Duration)
-			clock = fmtClock(s.Elapsed) + " / " + fmtClock(r.Duration) + st.Subtle.Render(" · "+fmtClock(r.Remaining)+" left")
+			clock = fmtClock(s.Elapsed) + " / " + fmtClock(r.Duration) + st.wrap(&st.Subtle, " · "+fmtClock(r.Remaining)+" left")
 		} else {
 			known = false
-			clock = fmtClock(s.Elapsed) + st.Subtle.Render(" · runs until q")
+			clock = fmtClock(s.Elapsed) + st.wrap(&st.Subtle, " · runs until q")
 		}
 	}
 	label += holdMark(st, r)
 	barW := p.w - width(label) - width(clock) - 4
 	if !known || barW < 6 {
-		return spread(label, st.Value.Render(clock), p.w)
+		return spread(label, st.wrap(&st.Value, clock), p.w)
 	}
 	p.bar.Width = barW
-	return label + "  " + p.bar.ViewAs(min(max(frac, 0), 1)) + "  " + st.Value.Render(clock)
+	return label + "  " + p.bar.ViewAs(min(max(frac, 0), 1)) + "  " + st.wrap(&st.Value, clock)
 }
 
 // timeline draws every phase in proportion to its length, labelled, with

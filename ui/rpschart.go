@@ -124,16 +124,16 @@ func (c *rpsChart) legend(s *stats.Snapshot, maxMode, spike bool) string {
 		ok, errs = s.Series[n-1].Success, s.Series[n-1].Errors
 	}
 	parts := []string{
-		st.BarOK.Render("╭╯") + st.Subtle.Render(" ok ") + st.Value.Render(fmtInt(ok)),
-		st.BarErr.Render("×") + st.Subtle.Render(" errors ") + countStyle(st, errs, st.Err).Render(fmtInt(errs)),
+		st.wrap(&st.BarOK, "╭╯") + st.wrap(&st.Subtle, " ok ") + st.wrap(&st.Value, fmtInt(ok)),
+		st.wrap(&st.BarErr, "×") + st.wrap(&st.Subtle, " errors ") + st.wrap(countStyle(st, errs, &st.Err), fmtInt(errs)),
 	}
 	if maxMode {
-		parts = append(parts, st.Subtle.Render("concurrency ")+st.Value.Render(fmtInt(int64(s.Run.Concurrency))))
+		parts = append(parts, st.wrap(&st.Subtle, "concurrency ")+st.wrap(&st.Value, fmtInt(int64(s.Run.Concurrency))))
 	} else {
-		parts = append(parts, st.Target.Render("┄")+st.Subtle.Render(" target ")+st.Value.Render(fmtRate(s.Run.TargetRPS)))
+		parts = append(parts, st.wrap(&st.Target, "┄")+st.wrap(&st.Subtle, " target ")+st.wrap(&st.Value, fmtRate(s.Run.TargetRPS)))
 	}
 	if spike {
-		parts = append(parts, st.Spike.Render("━ spike"))
+		parts = append(parts, st.wrap(&st.Spike, "━ spike"))
 	}
 	return join(parts, "   ", max(c.w-16, 0))
 }

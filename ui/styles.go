@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -89,9 +90,13 @@ func paintOf(st lipgloss.Style) paint {
 	return paint{pre: out[:i], post: out[i+len(paintProbe):]}
 }
 
-// wrap renders text in style st, by the cached codes when it has them.
+// wrap is st.Render(text). For the styles in paints (colours and bold, no
+// padding, borders or widths) and a line of text without tabs, which is
+// what the panes draw, lipgloss would only put the style's codes around
+// it; wrap puts the cached codes there instead of working them out again
+// (Render is most of what a redraw costs). Anything else goes to Render.
 func (s *Styles) wrap(st *lipgloss.Style, text string) string {
-	if p, ok := s.paints[st]; ok {
+	if p, ok := s.paints[st]; ok && !strings.ContainsAny(text, "\n\t") {
 		return p.pre + text + p.post
 	}
 	return st.Render(text)
@@ -109,9 +114,17 @@ func DefaultStyles() *Styles {
 		}
 		return c.Light
 	}
-	fg := func(c lipgloss.AdaptiveColor) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
+	// Each colour is resolved once, here, for this background and profile:
+	// an AdaptiveColor given to a style is resolved again at every Render,
+	// and for a 256- or 16-colour terminal that means searching the palette
+	// for the nearest colour (termenv's conversion) each time, which was
+	// the dearest part of a redraw. The screen is the same (in 16 colours,
+	// two chart runs whose colours map to one ANSI colour now share its
+	// codes instead of repeating them).
+	col := func(c lipgloss.AdaptiveColor) lipgloss.Color { return resolve(profile, pick(c)) }
+	fg := func(c lipgloss.AdaptiveColor) lipgloss.Style { return lipgloss.NewStyle().Foreground(col(c)) }
 	badge := func(c lipgloss.AdaptiveColor) lipgloss.Style {
-		return lipgloss.NewStyle().Bold(true).Foreground(palette.Inverse).Background(c).Padding(0, 1)
+		return lipgloss.NewStyle().Bold(true).Foreground(col(palette.Inverse)).Background(col(c)).Padding(0, 1)
 	}
 	s := &Styles{
 		Text:        fg(palette.Text),
@@ -137,9 +150,9 @@ func DefaultStyles() *Styles {
 		Target:      fg(palette.Target).Bold(true),
 		P50:         fg(palette.P50).Bold(true),
 		P99:         fg(palette.P99),
-		SpikeBand:   lipgloss.NewStyle().Background(palette.SpikeBand),
-		BarFill:     pick(palette.Accent),
-		BarEmpty:    pick(palette.Faint),
+		SpikeBand:   lipgloss.NewStyle().Background(col(palette.SpikeBand)),
+		BarFill:     string(col(palette.Accent)),
+		BarEmpty:    string(col(palette.Faint)),
 		Profile:     profile,
 		TableHeader: fg(palette.Subtle).Bold(true),
 		RowWarn:     fg(palette.Warn),
@@ -160,9 +173,28 @@ func DefaultStyles() *Styles {
 		FullSeparator:  fg(palette.Faint),
 	}
 	s.paints = make(map[*lipgloss.Style]paint)
-	for _, st := range []*lipgloss.Style{&s.Text, &s.Subtle, &s.Faint, &s.Accent, &s.Spike, &s.OK, &s.Warn,
-		&s.Err, &s.BarOK, &s.BarErr, &s.Target, &s.P50, &s.P99, &s.Value} {
+	for _, st := range s.plain() {
 		s.paints[st] = paintOf(*st)
 	}
 	return s
+}
+
+// plain lists the styles that are colours and bold only, which wrap may
+// render from cached codes. The badges (padded) are not among them.
+func (s *Styles) plain() []*lipgloss.Style {
+	return []*lipgloss.Style{&s.Text, &s.Subtle, &s.Faint, &s.Heading, &s.Value, &s.Big, &s.OK, &s.Warn,
+		&s.Err, &s.Accent, &s.Spike, &s.Flash, &s.FlashErr, &s.BarOK, &s.BarErr, &s.Target, &s.P50, &s.P99,
+		&s.SpikeBand, &s.TableHeader, &s.RowWarn, &s.RowErr}
+}
+
+// resolve is hex as the colour profile p writes it: the hex itself for
+// true colour, the nearest palette index for 256 and 16 colours.
+func resolve(p termenv.Profile, hex string) lipgloss.Color {
+	switch c := p.Color(hex).(type) {
+	case termenv.ANSI256Color:
+		return lipgloss.Color(strconv.Itoa(int(c)))
+	case termenv.ANSIColor:
+		return lipgloss.Color(strconv.Itoa(int(c)))
+	}
+	return lipgloss.Color(hex)
 }
