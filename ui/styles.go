@@ -1,13 +1,29 @@
 package ui
 
 import (
+	"os"
 	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+
+	"github.com/trafficgen/trafficgen/ui/internal/termprobe"
 )
+
+// Bubble Tea's init has asked the terminal for its background colour by the
+// time this runs (it imports Bubble Tea, so Go initialises it after). If
+// termprobe found the terminal silent and hid TERM so that that query would
+// not wait 5 s, TERM comes back here, before lipgloss first reads the
+// colour profile. termenv's default output worked out its profile from
+// TERM while it was hidden; it is built again, so that nothing that uses it
+// sees the terminal as colourless.
+func init() {
+	if termprobe.Restore() {
+		termenv.SetDefaultOutput(termenv.NewOutput(os.Stdout))
+	}
+}
 
 // palette is the dashboard's one set of colours. Each is adaptive: the
 // Light value is used on light terminal backgrounds, Dark on dark ones. The
