@@ -243,7 +243,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.ctl.mu.Lock()
 	e.ctl.planStart = now
 	e.ctl.mu.Unlock()
-	e.rec.Event(now, "info", fmt.Sprintf("started: %s mode, target %s, client %s", e.ctl.plan.Mode, e.shown, e.clientName))
+	e.rec.Event(now, "info", fmt.Sprintf("started: %s mode, %s client, target %s", e.ctl.plan.Mode, e.clientName, e.shown))
 	if e.clientWhy != "" {
 		e.rec.Event(now, "info", fmt.Sprintf("client %s: %s", e.clientName, e.clientWhy))
 	}
