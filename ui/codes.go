@@ -28,7 +28,7 @@ func (p *codesPane) render(s *stats.Snapshot) {
 	half := (p.w - gap) / 2
 	rows := p.h - 1
 	left := p.codes(s.StatusCodes, half, rows)
-	right := p.kinds(s.ErrorKinds, p.w-half-gap, rows)
+	right := p.kinds(s.ErrorKinds, s.Resent, p.w-half-gap, rows)
 	lines := make([]string, 0, p.h)
 	lines = append(lines, fit(st.wrap(&st.Heading, "STATUS CODES"), half)+strings.Repeat(" ", gap)+st.wrap(&st.Heading, "ERRORS BY KIND"))
 	for i := 0; i < rows; i++ {
@@ -77,26 +77,47 @@ func (p *codesPane) codes(cc []stats.CodeCount, w, rows int) []string {
 	return out
 }
 
-func (p *codesPane) kinds(kc []stats.KindCount, w, rows int) []string {
+// resentLabel names the requests the HTTP client sent again after their
+// kept-alive connection died (not errors: the server may have seen them
+// twice).
+const resentLabel = "resent"
+
+// kinds lists failures by kind and, when there are any, the resent
+// requests last (in the warning colour: they are not failures).
+func (p *codesPane) kinds(kc []stats.KindCount, resent int64, w, rows int) []string {
 	st := p.st
-	if len(kc) == 0 {
+	if len(kc) == 0 && resent == 0 {
 		return []string{st.wrap(&st.OK, "no errors")}
 	}
+	kindRows := rows
+	if resent > 0 {
+		kindRows = max(rows-1, 0)
+	}
 	show := kc
-	if len(kc) > rows {
+	if len(kc) > kindRows {
 		show = append([]stats.KindCount(nil), kc...)
 		sort.SliceStable(show, func(i, j int) bool { return show[i].Count > show[j].Count })
-		show = show[:max(rows, 0)]
+		show = show[:kindRows]
 	}
 	nw, cw := 0, 0
 	for _, k := range show {
 		nw = max(nw, width(k.Kind.String()))
 		cw = max(cw, width(fmtInt(k.Count)))
 	}
+	if resent > 0 {
+		nw = max(nw, width(resentLabel))
+		cw = max(cw, width(fmtInt(resent)))
+	}
 	nw = min(nw, max(w-cw-1, 4))
-	out := make([]string, 0, len(show))
+	out := make([]string, 0, len(show)+1)
+	if len(kc) == 0 {
+		out = append(out, st.wrap(&st.OK, "no errors"))
+	}
 	for _, k := range show {
 		out = append(out, st.wrap(&st.Err, fit(k.Kind.String(), nw))+" "+st.wrap(&st.Value, fitRight(fmtInt(k.Count), cw)))
+	}
+	if resent > 0 {
+		out = append(out, st.wrap(&st.Warn, fit(resentLabel, nw))+" "+st.wrap(&st.Value, fitRight(fmtInt(resent), cw)))
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -324,6 +325,26 @@ func TestRecentSuccessPerRoute(t *testing.T) {
 	m = update(t, m, snapshotMsg(fixtureSnapshot(3)))
 	if _, _, ok := m.hist.recent(0); ok {
 		t.Error("history survived a reset")
+	}
+}
+
+// Requests the HTTP client resent show under the error kinds, so a
+// presenter can tell why the server counted more than the dashboard.
+func TestResentShown(t *testing.T) {
+	for _, withErrors := range []bool{true, false} {
+		snap := fixtureSnapshot(120)
+		if !withErrors {
+			snap.ErrorKinds = nil
+		}
+		m, _ := newTestModel(t, &fakeEngine{}, Options{}, 120, 36, &snap)
+		if strings.Contains(m.View(), "resent") {
+			t.Fatalf("errors=%v: resent shown with none resent:\n%s", withErrors, m.View())
+		}
+		snap.Resent = 7
+		m, _ = newTestModel(t, &fakeEngine{}, Options{}, 120, 36, &snap)
+		if !regexp.MustCompile(`resent +7`).MatchString(m.View()) {
+			t.Errorf("errors=%v: no \"resent 7\" line:\n%s", withErrors, m.View())
+		}
 	}
 }
 
