@@ -117,9 +117,6 @@ func (fc *FastClient) host(uri *fasthttp.URI) (*fasthttp.HostClient, error) {
 // reset after the server took its time is reported, never retried, so the
 // server sees exactly the requests counted.
 func staleRetry(req *fasthttp.Request, err error, took time.Duration) bool {
-	if errors.Is(err, errStaleConn) {
-		return true // not sent: any method
-	}
 	if took > staleWithin || !(errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
 		return false
@@ -284,22 +281,22 @@ func (fc *FastClient) send(ctx context.Context, req *fasthttp.Request, resp *fas
 	}
 	stale, unsent := 0, 0
 	for n := 0; ; n++ {
-		if unsent > maxUnsent {
-			return stale, errStaleConn
-		}
 		hc, err := fc.host(req.URI())
 		if err != nil {
 			return stale, err
 		}
 		sent := time.Now()
 		if err := hc.DoDeadline(req, resp, deadline); err != nil {
-			if stale < maxStale && staleRetry(req, err, time.Since(sent)) {
-				if errors.Is(err, errStaleConn) {
-					unsent++
-				} else {
-					stale++ // written: the server may have read it
-				}
-				n-- // the next idle connection may be as dead
+			// The next idle connection may be as dead: try again (n-- keeps
+			// the redirect count).
+			switch {
+			case errors.Is(err, errStaleConn) && unsent < maxUnsent:
+				unsent++ // not sent: any method
+				n--
+				continue
+			case stale < maxStale && staleRetry(req, err, time.Since(sent)):
+				stale++ // written: the server may have read it
+				n--
 				continue
 			}
 			return stale, err

@@ -199,15 +199,14 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 func (e *Engine) dropMany(rnd *rand.Rand, n int64, t time.Time) {
 	const pickEach = 64 // below this, pick each one's endpoint
 	counts := make([]int64, len(e.routes))
-	if n <= pickEach || len(counts) == 1 {
-		if len(counts) == 1 {
-			counts[0] = n
-		} else {
-			for range n {
-				counts[e.pickEndpoint(rnd)]++
-			}
+	switch {
+	case len(counts) == 1:
+		counts[0] = n
+	case n <= pickEach:
+		for range n {
+			counts[e.pickEndpoint(rnd)]++
 		}
-	} else {
+	default:
 		// The expected share of each, and the remainder picked by weight.
 		total := e.cumWeights[len(e.cumWeights)-1]
 		var given int64

@@ -7,30 +7,21 @@ import (
 
 // The hot path as the ad-hoc one-URL run drives it: every worker sends and
 // records on the same route, so every call meets every other worker's.
-func BenchmarkSentRecordOneRoute(b *testing.B) {
-	r := New()
-	id := r.Register("GET", "GET /")
-	now := time.Now()
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			r.Sent(now)
-			r.Record(Result{Route: id, Code: 200, Latency: time.Duration(i%5000) * time.Microsecond, End: now})
-			i++
-		}
-	})
-}
+func BenchmarkSentRecordOneRoute(b *testing.B) { benchSentRecordOneRoute(b, 1) }
 
 // BenchmarkSentRecordOneRouteManyWorkers is BenchmarkSentRecordOneRoute
 // with 8 goroutines per CPU, as a pool of workers has: a goroutine that
 // waits for a lock may have to sleep until its holder runs again.
-func BenchmarkSentRecordOneRouteManyWorkers(b *testing.B) {
+func BenchmarkSentRecordOneRouteManyWorkers(b *testing.B) { benchSentRecordOneRoute(b, 8) }
+
+// benchSentRecordOneRoute sends and records on one route from
+// parallelism goroutines per CPU.
+func benchSentRecordOneRoute(b *testing.B, parallelism int) {
 	r := New()
 	id := r.Register("GET", "GET /")
 	now := time.Now()
 	b.ReportAllocs()
-	b.SetParallelism(8)
+	b.SetParallelism(parallelism)
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		for pb.Next() {
