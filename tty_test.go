@@ -29,9 +29,16 @@ type pty struct {
 	master, slave *os.File
 	out           lockedBuffer
 	copied        chan struct{}
+	silent        bool
 }
 
-func openPTY(t *testing.T) *pty {
+// silent is an openPTY option: the terminal answers no query, so each one
+// costs termenv its 5 s timeout unless trafficgen avoids the wait.
+func silent(p *pty) { p.silent = true }
+
+// openPTY opens a 36×120 pseudo terminal that answers the colour and cursor
+// queries a real terminal answers, unless an option says otherwise.
+func openPTY(t *testing.T, opts ...func(*pty)) *pty {
 	t.Helper()
 	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
@@ -54,10 +61,17 @@ func openPTY(t *testing.T) *pty {
 		t.Skipf("open the pty slave: %v", err)
 	}
 	p := &pty{master: m, slave: s, copied: make(chan struct{})}
+	for _, o := range opts {
+		o(p)
+	}
 	p.resize(t, 36, 120)
+	var w io.Writer = answerer{p}
+	if p.silent {
+		w = &p.out
+	}
 	go func() {
 		defer close(p.copied)
-		io.Copy(answerer{p}, m) // ends with EIO once the slave side is gone
+		io.Copy(w, m) // ends with EIO once the slave side is gone
 	}()
 	t.Cleanup(func() {
 		m.Close()
@@ -106,6 +120,12 @@ func (p *pty) resize(t *testing.T, rows, cols uint16) {
 	}
 }
 
+// tail is the last n bytes of the program's output.
+func (p *pty) tail(n int) string {
+	o := p.out.String()
+	return o[max(0, len(o)-n):]
+}
+
 func (p *pty) termios(t *testing.T) *unix.Termios {
 	t.Helper()
 	var tio *unix.Termios
@@ -122,7 +142,9 @@ func (p *pty) termios(t *testing.T) *unix.Termios {
 func startOnPTY(t *testing.T, p *pty, args ...string) *proc {
 	t.Helper()
 	pr := &proc{cmd: exec.Command(binary(t), args...), done: make(chan struct{})}
-	pr.cmd.Env = append(os.Environ(), "TERM=xterm-256color", "API_KEY="+secretKey, "NO_TUI=false")
+	// A user's 256-colour terminal: not CI (termenv asks CI nothing), colour
+	// not turned off, no true-colour claim.
+	pr.cmd.Env = append(os.Environ(), "TERM=xterm-256color", "CI=", "NO_COLOR=", "COLORTERM=", "API_KEY="+secretKey, "NO_TUI=false")
 	pr.cmd.Stdin, pr.cmd.Stdout, pr.cmd.Stderr = p.slave, p.slave, p.slave
 	pr.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	if err := pr.cmd.Start(); err != nil {
@@ -216,7 +238,7 @@ func TestDashboardResizeStormAndQuit(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // the last output through the pty
 	out := p.out.String()
 	if !strings.Contains(out, altScreenOff) || !strings.Contains(out, "Final Statistics") {
-		t.Errorf("no return from the alternate screen or no summary:\n%.3000s", out[max(0, len(out)-3000):])
+		t.Errorf("no return from the alternate screen or no summary:\n%s", p.tail(3000))
 	}
 	if strings.Contains(out, secretKey) {
 		t.Error("the API key appears on the dashboard")
