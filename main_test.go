@@ -2,15 +2,18 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -158,12 +161,6 @@ func TestBadInput(t *testing.T) {
 		args []string
 		want string // in the message
 	}
-	flag := func(name, want string, args ...string) tc {
-		return tc{name: name, args: append([]string{"-u", u}, args...), want: want}
-	}
-	env := func(name, want, k, v string) tc {
-		return tc{name: name, env: map[string]string{k: v}, args: []string{"-u", u}, want: want}
-	}
 	cases := []tc{
 		// target
 		{name: "url empty", args: []string{"-u", ""}, want: "GATEWAY_URL/--gateway-url"},
@@ -177,102 +174,74 @@ func TestBadInput(t *testing.T) {
 		{name: "ad-hoc url bad weight", args: []string{u + "/x@-1"}, want: "@-1"},
 		{name: "ad-hoc url ftp", args: []string{"ftp://127.0.0.1/x"}, want: "ftp://"},
 		{name: "embedded with urls", args: []string{"--embedded", u + "/x"}, want: "--embedded"},
-		// key
 		{name: "key with newline", env: map[string]string{"API_KEY": "abc\ndef-ghi-jkl"}, args: []string{"-u", u}, want: "API_KEY/--api-key"},
-		// mode
-		env("mode unknown", "MODE/--mode", "MODE", "turbo"),
-		env("mode empty", "MODE/--mode", "MODE", ""),
-		flag("mode flag unknown", "MODE/--mode", "--mode", "fast"),
-		// rps
-		env("rps empty", "RPS/--rps", "RPS", ""),
-		env("rps words", "RPS/--rps", "RPS", "abc"),
-		flag("rps negative", "RPS/--rps", "--rps=-5"),
-		flag("rps zero", "RPS/--rps", "--rps", "0"),
-		flag("rps NaN", "RPS/--rps", "--rps", "NaN"),
-		flag("rps Inf", "RPS/--rps", "--rps", "Inf"),
-		flag("rps huge", "RPS/--rps", "--rps", "1e12"),
-		// duration
-		env("duration empty", "DURATION/--duration", "DURATION", ""),
-		flag("duration words", "DURATION/--duration", "-t", "soon"),
-		flag("duration negative", "DURATION/--duration", "--duration=-1"),
-		flag("duration negative go", "DURATION/--duration", "--duration=-5s"),
-		flag("duration NaN", "DURATION/--duration", "-t", "NaN"),
-		flag("duration huge", "DURATION/--duration", "-t", "1e12"),
-		// users
-		env("users empty", "CONCURRENT_USERS/--users", "CONCURRENT_USERS", ""),
-		flag("users negative", "CONCURRENT_USERS/--users", "--users=-1"),
-		flag("users words", "CONCURRENT_USERS/--users", "--users", "ten"),
-		flag("users fraction", "CONCURRENT_USERS/--users", "--users", "2.5"),
-		flag("users huge", "CONCURRENT_USERS/--users", "--users", "10000000"),
-		// concurrency
-		env("concurrency empty", "CONCURRENCY/--concurrency", "CONCURRENCY", ""),
-		flag("concurrency negative", "CONCURRENCY/--concurrency", "--concurrency=-1"),
-		flag("concurrency words", "CONCURRENCY/--concurrency", "-c", "many"),
-		flag("concurrency huge", "CONCURRENCY/--concurrency", "-c", "100000000"),
-		flag("concurrency overflow", "CONCURRENCY/--concurrency", "-c", "99999999999999999999999"),
-		// spike
-		env("spike multiplier empty", "SPIKE_MULTIPLIER/--spike-multiplier", "SPIKE_MULTIPLIER", ""),
-		flag("spike multiplier zero", "SPIKE_MULTIPLIER/--spike-multiplier", "--spike-multiplier", "0"),
-		flag("spike multiplier negative", "SPIKE_MULTIPLIER/--spike-multiplier", "--spike-multiplier=-2"),
-		flag("spike multiplier NaN", "SPIKE_MULTIPLIER/--spike-multiplier", "--spike-multiplier", "NaN"),
-		flag("spike multiplier huge", "SPIKE_MULTIPLIER/--spike-multiplier", "--spike-multiplier", "1e9"),
-		flag("spike multiplier words", "SPIKE_MULTIPLIER/--spike-multiplier", "--spike-multiplier", "x"),
-		env("spike duration empty", "SPIKE_DURATION/--spike-duration", "SPIKE_DURATION", ""),
-		flag("spike duration zero", "SPIKE_DURATION/--spike-duration", "--spike-duration", "0s"),
-		flag("spike duration negative", "SPIKE_DURATION/--spike-duration", "--spike-duration=-3s"),
-		flag("spike duration words", "SPIKE_DURATION/--spike-duration", "--spike-duration", "3"),
-		// in-flight cap
-		env("max in flight empty", "MAX_IN_FLIGHT/--max-in-flight", "MAX_IN_FLIGHT", ""),
-		flag("max in flight zero", "MAX_IN_FLIGHT/--max-in-flight", "--max-in-flight", "0"),
-		flag("max in flight negative", "MAX_IN_FLIGHT/--max-in-flight", "--max-in-flight=-1"),
-		flag("max in flight huge", "MAX_IN_FLIGHT/--max-in-flight", "--max-in-flight", "2000000"),
-		flag("max in flight words", "MAX_IN_FLIGHT/--max-in-flight", "--max-in-flight", "lots"),
-		// timeout
-		env("timeout empty", "REQUEST_TIMEOUT/--timeout", "REQUEST_TIMEOUT", ""),
-		flag("timeout zero", "REQUEST_TIMEOUT/--timeout", "--timeout", "0s"),
-		flag("timeout negative", "REQUEST_TIMEOUT/--timeout", "--timeout=-1s"),
-		flag("timeout words", "REQUEST_TIMEOUT/--timeout", "--timeout", "abc"),
-		// think time
-		flag("think words", "THINK_TIME/--think", "--think", "abc"),
-		flag("think reversed", "THINK_TIME/--think", "--think", "5s-2s"),
-		flag("think negative", "THINK_TIME/--think", "--think=-1s"),
-		flag("think half", "THINK_TIME/--think", "--think", "1s-x"),
-		// stats interval
-		env("stats interval empty", "STATS_INTERVAL/--stats-interval", "STATS_INTERVAL", ""),
-		flag("stats interval zero", "STATS_INTERVAL/--stats-interval", "--stats-interval", "0s"),
-		flag("stats interval tiny", "STATS_INTERVAL/--stats-interval", "--stats-interval", "1ms"),
-		flag("stats interval words", "STATS_INTERVAL/--stats-interval", "--stats-interval", "often"),
-		// report
-		flag("report in a missing directory", "REPORT/--report", "--report", filepath.Join(dir, "missing", "r.json")),
-		flag("report is a directory", "REPORT/--report", "--report", dir),
-		flag("report under a file", "REPORT/--report", "--report", filepath.Join(notDir, "r.json")),
-		// scenario
-		flag("scenario missing", "SCENARIO/--scenario", "--scenario", filepath.Join(dir, "nope.yaml")),
-		flag("scenario invalid", "bad.yaml", "--scenario", badYAML),
-		// booleans
-		env("embedded words", "EMBEDDED/--embedded", "EMBEDDED", "maybe"),
-		env("embedded empty", "EMBEDDED/--embedded", "EMBEDDED", ""),
-		env("no tui words", "NO_TUI/--no-tui", "NO_TUI", "perhaps"),
-		// shard
-		flag("shard zero", "SHARD/--shard", "--shard", "0/2"),
-		flag("shard beyond", "SHARD/--shard", "--shard", "3/2"),
-		flag("shard of none", "SHARD/--shard", "--shard", "1/0"),
-		flag("shard words", "SHARD/--shard", "--shard", "one of two"),
-		flag("shard negative", "SHARD/--shard", "--shard=-1/2"),
-		flag("shard three parts", "SHARD/--shard", "--shard", "1/2/3"),
-		// seed
-		env("seed empty", "SEED/--seed", "SEED", ""),
-		flag("seed negative", "SEED/--seed", "--seed=-1"),
-		flag("seed words", "SEED/--seed", "--seed", "lucky"),
+		{name: "scenario invalid", args: []string{"-u", u, "--scenario", badYAML}, want: "bad.yaml"},
 		// ad-hoc request options
-		flag("method without url", "-X", "-X", "POST"),
-		flag("header without url", "-H", "-H", "A: b"),
-		flag("data without url", "-d", "-d", "{}"),
+		{name: "method without url", args: []string{"-u", u, "-X", "POST"}, want: "-X"},
+		{name: "header without url", args: []string{"-u", u, "-H", "A: b"}, want: "-H"},
+		{name: "data without url", args: []string{"-u", u, "-d", "{}"}, want: "-d"},
 		{name: "bad method", args: []string{"-X", "GET ME", u + "/x"}, want: "-X"},
 		{name: "header without colon", args: []string{"-H", "nocolon", u + "/x"}, want: "-H"},
 		{name: "data file missing", args: []string{"-d", "@" + filepath.Join(dir, "nope.json"), u + "/x"}, want: "-d"},
-		// unknown
-		flag("unknown flag", "--turbo", "--turbo"),
+		{name: "unknown flag", args: []string{"-u", u, "--turbo"}, want: "--turbo"},
+	}
+
+	// The options with a variable and a flag: a case is named "<name>
+	// <what>" and its message must name "<env>/<flag>". The flag is given as
+	// short (when set) or flag and the value; a negative value as
+	// flag=value, the one way it is not taken for a flag.
+	type values map[string]string // what is wrong → the value
+	options := []struct {
+		name, env, flag, short string
+		inEnv, inFlag          values
+	}{
+		{"mode", "MODE", "--mode", "", values{"unknown": "turbo", "empty": ""},
+			values{"flag unknown": "fast"}},
+		{"rps", "RPS", "--rps", "", values{"empty": "", "words": "abc"},
+			values{"negative": "-5", "zero": "0", "NaN": "NaN", "Inf": "Inf", "huge": "1e12"}},
+		{"duration", "DURATION", "--duration", "-t", values{"empty": ""},
+			values{"words": "soon", "negative": "-1", "negative go": "-5s", "NaN": "NaN", "huge": "1e12"}},
+		{"users", "CONCURRENT_USERS", "--users", "", values{"empty": ""},
+			values{"negative": "-1", "words": "ten", "fraction": "2.5", "huge": "10000000"}},
+		{"concurrency", "CONCURRENCY", "--concurrency", "-c", values{"empty": ""},
+			values{"negative": "-1", "words": "many", "huge": "100000000", "overflow": "99999999999999999999999"}},
+		{"spike multiplier", "SPIKE_MULTIPLIER", "--spike-multiplier", "", values{"empty": ""},
+			values{"zero": "0", "negative": "-2", "NaN": "NaN", "huge": "1e9", "words": "x"}},
+		{"spike duration", "SPIKE_DURATION", "--spike-duration", "", values{"empty": ""},
+			values{"zero": "0s", "negative": "-3s", "words": "3"}},
+		{"max in flight", "MAX_IN_FLIGHT", "--max-in-flight", "", values{"empty": ""},
+			values{"zero": "0", "negative": "-1", "huge": "2000000", "words": "lots"}},
+		{"timeout", "REQUEST_TIMEOUT", "--timeout", "", values{"empty": ""},
+			values{"zero": "0s", "negative": "-1s", "words": "abc"}},
+		{"think", "THINK_TIME", "--think", "", nil,
+			values{"words": "abc", "reversed": "5s-2s", "negative": "-1s", "half": "1s-x"}},
+		{"stats interval", "STATS_INTERVAL", "--stats-interval", "", values{"empty": ""},
+			values{"zero": "0s", "tiny": "1ms", "words": "often"}},
+		{"report", "REPORT", "--report", "", nil, values{
+			"in a missing directory": filepath.Join(dir, "missing", "r.json"),
+			"is a directory":         dir,
+			"under a file":           filepath.Join(notDir, "r.json"),
+		}},
+		{"scenario", "SCENARIO", "--scenario", "", nil, values{"missing": filepath.Join(dir, "nope.yaml")}},
+		{"embedded", "EMBEDDED", "--embedded", "", values{"words": "maybe", "empty": ""}, nil},
+		{"no tui", "NO_TUI", "--no-tui", "", values{"words": "perhaps"}, nil},
+		{"shard", "SHARD", "--shard", "", nil,
+			values{"zero": "0/2", "beyond": "3/2", "of none": "1/0", "words": "one of two", "negative": "-1/2", "three parts": "1/2/3"}},
+		{"seed", "SEED", "--seed", "", values{"empty": ""},
+			values{"negative": "-1", "words": "lucky"}},
+	}
+	for _, o := range options {
+		want := o.env + "/" + o.flag
+		for _, what := range slices.Sorted(maps.Keys(o.inEnv)) {
+			cases = append(cases, tc{name: o.name + " " + what, env: map[string]string{o.env: o.inEnv[what]}, args: []string{"-u", u}, want: want})
+		}
+		for _, what := range slices.Sorted(maps.Keys(o.inFlag)) {
+			args := []string{"-u", u, cmp.Or(o.short, o.flag), o.inFlag[what]}
+			if v := o.inFlag[what]; strings.HasPrefix(v, "-") {
+				args = []string{"-u", u, o.flag + "=" + v}
+			}
+			cases = append(cases, tc{name: o.name + " " + what, args: args, want: want})
+		}
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
