@@ -85,10 +85,7 @@ func BenchmarkClient(b *testing.B) {
 	req := scn.Endpoints[0]
 	for _, kind := range []string{ClientFastHTTP, ClientNetHTTP} {
 		b.Run(kind, func(b *testing.B) {
-			var d Doer = NewHTTPClient(8, 5*time.Second)
-			if kind == ClientFastHTTP {
-				d = newFastClient(8, 5*time.Second, 50*time.Millisecond)
-			}
+			d := testDoer(b, kind, 8, 5*time.Second)
 			c := &client{doer: d, base: base, headers: scn.Headers}
 			env := scn.NewRun().NewEnv(newTestRand(), nil)
 			var sc scratch

@@ -255,9 +255,10 @@ func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.En
 	if err != nil {
 		return exchange{kind: classify(err), err: err, resent: sc.trace.resent}
 	}
-	sc.resp, err = readCapped(resp.Body, sc.resp[:0])
+	var kept []byte
+	kept, err = sc.readBody(resp.Body, req.ReadsBody())
 	resp.Body.Close()
-	ex := exchange{code: resp.StatusCode, kind: stats.KindForStatus(resp.StatusCode), body: sc.resp, resent: sc.trace.resent}
+	ex := exchange{code: resp.StatusCode, kind: stats.KindForStatus(resp.StatusCode), body: kept, resent: sc.trace.resent}
 	if err != nil && ex.kind == stats.KindNone {
 		// The status arrived but the body broke off.
 		ex.kind, ex.err = classify(err), err
@@ -265,10 +266,24 @@ func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.En
 	return ex
 }
 
+// readBody reads a response body to the end. It keeps the first
+// BodyLimit bytes in sc.resp and returns them when keep is set (the
+// request's captures need them); otherwise it holds none of it, so a
+// worker's memory does not grow with the largest response it has seen.
+func (sc *scratch) readBody(r io.Reader, keep bool) ([]byte, error) {
+	if !keep {
+		_, err := io.Copy(io.Discard, r)
+		return nil, err
+	}
+	var err error
+	sc.resp, err = readCapped(r, sc.resp[:0])
+	return sc.resp, err
+}
+
 // readCapped reads r to the end, keeping at most BodyLimit bytes in dst.
 func readCapped(r io.Reader, dst []byte) ([]byte, error) {
-	if cap(dst) < 4096 {
-		dst = make([]byte, 0, 4096)
+	if cap(dst) == 0 {
+		dst = make([]byte, 0, 512) // most captured bodies are one record
 	}
 	for {
 		if len(dst) >= BodyLimit {

@@ -368,19 +368,22 @@ func (c *client) doFast(ctx context.Context, fc *FastClient, req *scenario.Reque
 		return exchange{kind: classifyFast(err), err: err, resent: resent}
 	}
 	// The body streams (a 50 MB response does not take 50 MB): keep
-	// BodyLimit bytes of it, read the rest to the end.
+	// BodyLimit bytes of it when the request reads it, read the rest to
+	// the end.
+	var kept []byte
 	if bs := resp.BodyStream(); bs != nil {
-		sc.resp, err = readCapped(bs, sc.resp[:0])
+		kept, err = sc.readBody(bs, req.ReadsBody())
 		if cerr := resp.CloseBodyStream(); err == nil {
 			err = cerr
 		}
-	} else {
+	} else if req.ReadsBody() {
 		// Not streamed (no body, or fasthttp read it whole): keep the
 		// first BodyLimit bytes.
 		b := resp.Body()
 		sc.resp = append(sc.resp[:0], b[:min(len(b), BodyLimit)]...)
+		kept = sc.resp
 	}
-	ex := exchange{code: resp.StatusCode(), kind: stats.KindForStatus(resp.StatusCode()), body: sc.resp, resent: resent}
+	ex := exchange{code: resp.StatusCode(), kind: stats.KindForStatus(resp.StatusCode()), body: kept, resent: resent}
 	if err != nil && ex.kind == stats.KindNone {
 		ex.kind, ex.err = classifyFast(err), err
 	}

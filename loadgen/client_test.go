@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trafficgen/trafficgen/loadgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -67,6 +68,35 @@ func TestReadCappedKeepsTheLimit(t *testing.T) {
 	small, _ := readCapped(&slowReader{b: []byte(`{"id":7}`)}, got[:0])
 	if string(small) != `{"id":7}` {
 		t.Fatalf("small body = %q", small)
+	}
+}
+
+// A body nothing captures is read to the end but not kept: a worker that
+// meets a 1 MB response holds none of it afterwards.
+func TestUncapturedBodyNotKept(t *testing.T) {
+	big := strings.Repeat("x", 1<<20)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, big)
+	}))
+	defer srv.Close()
+	get, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{srv.URL + "/big"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{ClientFastHTTP, ClientNetHTTP} {
+		t.Run(kind, func(t *testing.T) {
+			d := testDoer(t, kind, 1, 2*time.Second)
+			c := &client{doer: d, base: srv.URL}
+			env := get.NewRun().NewEnv(newTestRand(), nil)
+			var sc scratch
+			for range 2 { // the second reuses the connection: the first was read to the end
+				ex := c.do(context.Background(), get.Endpoints[0], env, &sc)
+				if ex.code != 200 || ex.err != nil || ex.body != nil || cap(sc.resp) != 0 {
+					t.Fatalf("exchange %d (%v), body %d bytes kept, scratch %d bytes; want 200 and nothing kept",
+						ex.code, ex.err, len(ex.body), cap(sc.resp))
+				}
+			}
+		})
 	}
 }
 

@@ -452,3 +452,53 @@ func TestSteadyRateOverLoopback(t *testing.T) {
 		t.Fatalf("sent %d (dropped %d, server saw %d), want 5000±1%% and none dropped", s.Total, s.Dropped, seen)
 	}
 }
+
+// Retiring some of many idle workers keeps the pool's list exact: the
+// retired ones are gone (closing the pool would close them twice) and
+// the rest remain, each where its index says.
+func TestPoolRetireKeepsTheRest(t *testing.T) {
+	var p workerPool
+	now := time.Now()
+	var ws []*poolWorker
+	for range 100 {
+		w, _ := p.dispatch(job{due: now}) // nobody idle: each starts a worker
+		if w == nil {
+			t.Fatal("no worker started")
+		}
+		ws = append(ws, w)
+	}
+	// Each takes one backlog job, then parks; the first 60 parked long ago.
+	starting := make([]bool, len(ws))
+	for i, w := range ws {
+		starting[i] = true
+		if _, ok := p.next(w, &starting[i], true); !ok {
+			t.Fatal("no backlog job")
+		}
+	}
+	for i, w := range ws {
+		if _, ok := p.next(w, &starting[i], true); ok {
+			t.Fatal("backlog not empty")
+		}
+		if i < 60 {
+			w.idleSince = now.Add(-2 * idleRetire)
+		}
+	}
+	p.retire(now)
+	if p.size() != 40 || len(p.idle) != 40 {
+		t.Fatalf("%d workers, %d idle after retiring 60 of 100; want 40, 40", p.size(), len(p.idle))
+	}
+	for i, w := range ws {
+		open := true
+		select {
+		case _, open = <-w.jobs:
+		default: // empty and open
+		}
+		if retired := i < 60; retired == open {
+			t.Fatalf("worker %d: inbox open %v, retired %v", i, open, retired)
+		}
+		if i >= 60 && p.all[w.slot] != w {
+			t.Fatalf("worker %d is not at its slot %d", i, w.slot)
+		}
+	}
+	p.close() // closes the 40 left, once each
+}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -38,3 +39,15 @@ func inProcessClient(h http.Handler) *http.Client {
 }
 
 var _ = testing.Short
+
+// testDoer returns a client of the kind named (ClientFastHTTP or
+// ClientNetHTTP) for conns connections, whose idle connections close when
+// the test ends.
+func testDoer(tb testing.TB, kind string, conns int, timeout time.Duration) Doer {
+	var d Doer = NewHTTPClient(conns, timeout)
+	if kind == ClientFastHTTP {
+		d = newFastClient(conns, timeout, 50*time.Millisecond)
+	}
+	tb.Cleanup(d.(interface{ CloseIdleConnections() }).CloseIdleConnections)
+	return d
+}

@@ -260,6 +260,7 @@ type workerPool struct {
 type poolWorker struct {
 	jobs      chan job
 	idleSince time.Time
+	slot      int // its index in workerPool.all
 }
 
 // dispatch hands j to the worker that went idle last, or queues it; it
@@ -281,7 +282,7 @@ func (p *workerPool) dispatch(j job) (*poolWorker, uint64) {
 	}
 	p.starting++
 	p.started++
-	w := &poolWorker{jobs: make(chan job, 1)}
+	w := &poolWorker{jobs: make(chan job, 1), slot: len(p.all)}
 	p.all = append(p.all, w)
 	id := p.started
 	p.mu.Unlock()
@@ -301,14 +302,12 @@ func (p *workerPool) retire(now time.Time) {
 	}
 	for _, w := range p.idle[:n] {
 		close(w.jobs)
-		for i, x := range p.all {
-			if x == w {
-				last := len(p.all) - 1
-				p.all[i], p.all[last] = p.all[last], nil
-				p.all = p.all[:last]
-				break
-			}
-		}
+		// Swap the last worker into w's slot.
+		last := len(p.all) - 1
+		moved := p.all[last]
+		p.all[w.slot], moved.slot = moved, w.slot
+		p.all[last] = nil
+		p.all = p.all[:last]
 	}
 	rest := copy(p.idle, p.idle[n:])
 	clear(p.idle[rest:])

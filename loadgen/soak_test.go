@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,6 +24,7 @@ import (
 //
 //	TRAFFICGEN_SOAK=60s go test -run TestSoak -v ./loadgen/
 //
+// (TRAFFICGEN_SOAK_PROFILES=dir also writes a heap profile at each sample)
 // (the value is the length; the numbers go in BENCHMARKS.md and
 // docs/reliability.md). The demo API runs in a child process, so that the
 // heap and goroutines measured are the generator's alone (the API's
@@ -34,6 +37,9 @@ func TestSoak(t *testing.T) {
 	length, err := time.ParseDuration(os.Getenv("TRAFFICGEN_SOAK"))
 	if err != nil || length < 20*time.Second {
 		t.Skip("set TRAFFICGEN_SOAK=60s to run the soak test")
+	}
+	if os.Getenv("TRAFFICGEN_SOAK_PROFILES") != "" {
+		runtime.MemProfileRate = 4096
 	}
 	rate := 5000.0
 	if s := os.Getenv("TRAFFICGEN_SOAK_RPS"); s != "" {
@@ -65,6 +71,9 @@ func TestSoak(t *testing.T) {
 				continue
 			}
 			runtime.GC()
+			if dir := os.Getenv("TRAFFICGEN_SOAK_PROFILES"); dir != "" {
+				writeHeapProfile(t, filepath.Join(dir, fmt.Sprintf("heap-%02.0fs.pprof", s.Elapsed.Seconds())))
+			}
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			sm := sample{s.Elapsed, ms.HeapAlloc, runtime.NumGoroutine(), s.Total, s.Dropped}
@@ -97,6 +106,19 @@ func TestSoak(t *testing.T) {
 	s := e.Final()
 	t.Logf("final: total %d, ok %d, errors %d, dropped %d, average %.0f req/s, p99 %v",
 		s.Total, s.Success, s.Errors, s.Dropped, s.AverageRPS, s.Latency.P99)
+}
+
+// writeHeapProfile writes the heap profile to path (for finding what the
+// heap holds at a sample: go tool pprof -sample_index=inuse_space).
+func writeHeapProfile(t *testing.T, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // startSoakServer runs the demo API (latency scale 0.1) in a child process

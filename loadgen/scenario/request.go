@@ -74,6 +74,11 @@ func (r *Request) Runs(env *Env) bool {
 	return true
 }
 
+// ReadsBody reports whether Apply looks at the response body (captures
+// or a declined: rule); the client keeps the body only then, and reads
+// every other one to the end without holding it.
+func (r *Request) ReadsBody() bool { return len(r.paths) > 0 || r.declined != nil }
+
 // Apply processes a successful (200–399) response body. It removes the id
 // this request picked from its pool when the request is a release: step (a
 // delete), extracts the captures into env.Vars (journey steps) and saves
