@@ -23,7 +23,7 @@ type endpoint struct {
 	codes   [maxCode]int64
 	hist    *hdr.PackedHistogram
 	sumUs   int64 // of the latencies in hist, for their exact mean
-	slots   [slotCount]slot
+	slots   [histSlots]slot
 	dropped atomic.Int64
 
 	// The recent window, merged from the slots of the RecentWindow seconds
@@ -72,7 +72,7 @@ func (e *endpoint) record(res Result, sec int64) {
 	e.codes[code]++
 	e.hist.RecordValue(us)
 	e.sumUs += us
-	sl := &e.slots[sec%slotCount]
+	sl := &e.slots[sec%histSlots]
 	if sl.sec != sec {
 		if sl.sec > sec {
 			// A result from a second already overwritten: count it in the

@@ -30,6 +30,12 @@ const (
 	// slotCount per-second slots are kept per route: enough for the
 	// 10-second window plus the seconds a late snapshot may still finalise.
 	slotCount = 16
+	// histSlots per-second latency histograms are kept per route: the
+	// RecentWindow's seconds, the current one, and one being finalised
+	// (snapshots come every 100 ms). They are most of a route's memory,
+	// so the ring is no longer than that, and is all in use by the time
+	// the window first fills.
+	histSlots = int64(RecentWindow/time.Second) + 2
 	// RecentWindow is the span of the "recent" percentiles.
 	RecentWindow = 10 * time.Second
 	// SeriesLen is the number of per-second points a Snapshot carries.

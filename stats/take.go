@@ -51,7 +51,7 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 		row.Latency = percentilesSum(e.hist, e.sumUs)
 		sumUs += e.sumUs
 		r.scratchTotal.Merge(e.hist)
-		if sl := &e.slots[(nowSec+slotCount-1)%slotCount]; nowSec > 0 && sl.sec == nowSec-1 {
+		if sl := &e.slots[(nowSec+histSlots-1)%histSlots]; nowSec > 0 && sl.sec == nowSec-1 {
 			row.CurrentRPS = float64(sl.success + sl.err)
 		}
 		if e.recentSec != nowSec || e.stale {
@@ -133,7 +133,7 @@ func (r *Recorder) finalise(s *state, eps []*endpoint, nowSec int64) {
 		r.scratchSlot.Reset()
 		for _, e := range eps {
 			e.mu.Lock()
-			if sl := &e.slots[sec%slotCount]; sl.sec == sec {
+			if sl := &e.slots[sec%histSlots]; sl.sec == sec {
 				p.Success += sl.success
 				p.Errors += sl.err
 				r.scratchSlot.Merge(sl.hist)
