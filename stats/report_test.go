@@ -149,12 +149,33 @@ func TestSummaryResentLine(t *testing.T) {
 	WriteSummary(&sum, s)
 	WriteBlock(&block, s)
 	want := "   Dropped (due but not sent, in-flight cap full): 0\n" +
-		"   Resent: 3 (the HTTP client resent these after a kept-alive connection died; the server may have seen up to 3 more requests than counted)\n" +
+		"   Resent: 3 (by the HTTP client, after a kept-alive connection died;\n" +
+		"           the server may have seen up to 3 more requests than counted)\n" +
 		"   Average RPS: 5.5\n"
 	if !strings.Contains(sum.String(), want) {
 		t.Errorf("summary lacks\n%s\n in:\n%s", want, sum.String())
 	}
 	if want := "   Total Requests: 11 | Success: 11 | Errors: 0 | Dropped: 0 | In flight: 0 | Resent: 3\n"; !strings.Contains(block.String(), want) {
 		t.Errorf("block lacks %q:\n%s", want, block.String())
+	}
+}
+
+// The final summary fits an 80-column terminal with the default
+// scenario's longest routes, a long run's counts and slow latencies.
+func TestSummaryFits80Columns(t *testing.T) {
+	slow := Percentiles{P50: 467700 * time.Microsecond, P90: 1234 * time.Millisecond,
+		P99: 9876 * time.Millisecond, P999: 9999 * time.Millisecond, Max: 99 * time.Second, Count: 1}
+	s := Snapshot{Total: 12345678, Success: 12345000, Errors: 678, Dropped: 1234567, Resent: 12345,
+		Elapsed: time.Hour, Latency: slow, Run: RunInfo{Target: "http://127.0.0.1:8080", Mode: "realistic"}}
+	for _, r := range []string{"DELETE /api/users/{id}", "GET /api/payments/{id}", "POST /api/payments"} {
+		s.Endpoints = append(s.Endpoints, EndpointStats{Route: r, Method: strings.Fields(r)[0],
+			Total: 1234567, Success: 1234000, Errors: 567, Dropped: 123456, Latency: slow})
+	}
+	var buf bytes.Buffer
+	WriteSummary(&buf, s)
+	for line := range strings.SplitSeq(buf.String(), "\n") {
+		if n := len([]rune(line)); n > 80 {
+			t.Errorf("%d columns: %q", n, line)
+		}
 	}
 }
