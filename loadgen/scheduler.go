@@ -23,6 +23,9 @@ const (
 	// lateSpawn and slowStarts pace new open-model workers: see workerPool.
 	lateSpawn  = 500 * time.Microsecond
 	slowStarts = 2
+	// busyFloor is how many workers may run before a CPU-bound pool stops
+	// starting more.
+	busyFloor = 64
 	// idleRetire is how long an open-model worker may sit idle before it
 	// is retired, so that a burst's extra workers do not outlive it.
 	idleRetire = 5 * time.Second
@@ -117,6 +120,7 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 		close(e.workersDone)
 	}()
 	rnd := e.newRand(1)
+	pool.rq = newRunQueue()
 	start := time.Now()
 	a := newArrivals(start, e.ctl.rate(start), e.ctl.poisson(), rnd)
 	timer := time.NewTimer(0)
@@ -176,6 +180,7 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 			}
 		}
 		now := time.Now()
+		pool.rq.update(now)
 		rate := e.ctl.rate(now)
 		a.poisson = e.ctl.poisson()
 		if len(e.routes) > 0 {
@@ -234,19 +239,24 @@ func (e *Engine) dropMany(rnd *rand.Rand, n int64, t time.Time) {
 //
 // When no worker is idle the job waits in a backlog (it is in flight, and
 // its latency runs from its due time) for the first worker to finish, and
-// a new worker (with a new connection) starts for it, unless the
-// scheduler is running late (lateSpawn behind the due time: the CPU, not
-// the server, is the bottleneck) and slowStarts workers are already
-// starting. More connections cost more CPU per request (a closed loop at
-// 500 connections costs 1.75x the CPU per request of one at 10), so
-// starting one per job while the CPU is behind, as a burst at 20,000 req/s
-// at start-up is, feeds on itself until the in-flight cap drops requests.
-// A slow server with the CPU idle gets one worker per waiting job at once.
+// a new worker (with a new connection) starts for it, unless the CPU, not
+// the server, is the bottleneck (the scheduler is lateSpawn behind the due
+// time, or goroutines wait for a CPU: runQueue) and either slowStarts
+// workers are already starting or busyFloor run. More connections cost
+// more CPU per request (a closed loop at 500 connections costs 1.75x the
+// CPU per request of one at 10), so starting one per job while the CPU is
+// behind feeds on itself until the in-flight cap drops requests: at
+// 40,000 req/s against nginx, that grew the pool to 700–1,000 workers and
+// sent 27,000 req/s; held at the floor, it sends 32,000–40,000 (see
+// BENCHMARKS.md). A slow server with the CPU idle gets one worker per
+// waiting job at once.
 //
 // A worker idle for idleRetire is retired (the bottom of the stack is the
 // one idle longest), so after a burst the pool shrinks back to what the
 // rate needs.
+
 type workerPool struct {
+	rq       *runQueue
 	mu       sync.Mutex
 	idle     []*poolWorker // a stack: the top went idle last
 	backlog  []job
@@ -276,7 +286,8 @@ func (p *workerPool) dispatch(j job) (*poolWorker, uint64) {
 		return nil, 0
 	}
 	p.backlog = append(p.backlog, j)
-	if time.Since(j.due) >= lateSpawn && p.starting >= slowStarts {
+	cpuBound := time.Since(j.due) >= lateSpawn || p.rq.busy()
+	if cpuBound && (p.starting >= slowStarts || len(p.all) >= busyFloor) {
 		p.mu.Unlock()
 		return nil, 0
 	}
