@@ -27,8 +27,9 @@ const (
 	sigFigsTotal = 3
 	sigFigsSlot  = 3
 
-	// slotCount per-second slots are kept per route: enough for the
-	// 10-second window plus the seconds a late snapshot may still finalise.
+	// slotCount per-second counters (sent, dropped, targets) are kept:
+	// more than the latency ring below, so a late event still finds its
+	// second.
 	slotCount = 16
 	// histSlots per-second latency histograms are kept per route: the
 	// RecentWindow's seconds, the current one, and one being finalised

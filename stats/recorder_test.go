@@ -303,3 +303,30 @@ func TestRecentCountsLateResults(t *testing.T) {
 		t.Fatalf("recent %d, b %d, want 3 and 2", s.Recent.Count, s.Endpoints[b].Recent.Count)
 	}
 }
+
+// A snapshot that comes long after the last one still gives whole points:
+// a second whose latency slot was reused is left empty rather than shown
+// with its drops but without its requests (which would read as a collapse).
+func TestLateSnapshotKeepsPointsWhole(t *testing.T) {
+	r := New()
+	id := r.Register("GET", "GET /a")
+	start := r.Start()
+	for sec := range 14 {
+		at := start.Add(time.Duration(sec)*time.Second + 100*time.Millisecond)
+		r.RecordUnsent(Result{Route: id, Code: 200, Latency: time.Millisecond, End: at})
+		r.Dropped(id, at)
+	}
+	r.Snapshot(start.Add(500 * time.Millisecond))
+	s := r.Snapshot(start.Add(14500 * time.Millisecond))
+	if len(s.Series) != 14 {
+		t.Fatalf("%d points, want 14", len(s.Series))
+	}
+	for _, p := range s.Series {
+		if sent := p.Success + p.Errors; (sent == 0) != (p.Dropped == 0) {
+			t.Errorf("second %d: %d requests, %d dropped: half a point", p.Second, sent, p.Dropped)
+		}
+	}
+	if last := s.Series[13]; last.Success != 1 || last.Dropped != 1 {
+		t.Errorf("second 13: %+v, want 1 request and 1 dropped", last)
+	}
+}

@@ -119,11 +119,13 @@ func (e *endpoint) mergeRecent(nowSec int64) {
 }
 
 // finalise turns every completed second not yet in the series into a
-// Point. Seconds older than the slot ring are skipped (their slots were
-// reused); with snapshots every few hundred milliseconds that never happens.
+// Point. Seconds older than the latency ring (histSlots) are left empty:
+// their slots were reused, and half a point (drops without requests)
+// would read as a collapse. With snapshots every 100 ms that never
+// happens.
 func (r *Recorder) finalise(s *state, eps []*endpoint, nowSec int64) {
-	if s.finalised < nowSec-slotCount+1 {
-		for ; s.finalised < nowSec-slotCount+1; s.finalised++ {
+	if s.finalised < nowSec-histSlots+1 {
+		for ; s.finalised < nowSec-histSlots+1; s.finalised++ {
 			s.appendPoint(Point{Second: s.finalised})
 		}
 	}
