@@ -171,6 +171,19 @@ type exchange struct {
 	// connection die before a byte of the answer, and sent it again: the
 	// server may have read each of those attempts (stats.Result.Resent).
 	resent int
+	// arrived is when the last byte of the response reached this host
+	// (a kernel receive timestamp), when the client knows it; else zero.
+	arrived time.Time
+}
+
+// doneAt is when the exchange ended: when the response arrived, if
+// known and after sent, else now (when the engine had read it).
+func (ex *exchange) doneAt(sent time.Time) time.Time {
+	now := time.Now()
+	if ex.arrived.After(sent) && ex.arrived.Before(now) {
+		return ex.arrived
+	}
+	return now
 }
 
 // scratch is a goroutine's reusable buffers.

@@ -153,8 +153,19 @@ type trackedConn struct {
 	once sync.Once
 
 	peek      *peeker   // nil where the connection cannot be peeked
+	rx        *rxReader // nil where receive timestamps are unavailable
+	addr      connAddr  // what LocalAddr returns: the address, and c
 	read      bool      // a Read since the last Write: the next Write starts a request
 	lastWrite time.Time // when the last request started
+}
+
+// connAddr is a connection's local address that also leads back to the
+// connection: fasthttp hands it to the response (Response.LocalAddr),
+// which is how doFast finds the connection that answered, and its receive
+// time, without fasthttp knowing.
+type connAddr struct {
+	net.Addr
+	c *trackedConn
 }
 
 // errStaleConn fails a write to a kept-alive connection the server had
@@ -169,6 +180,9 @@ const staleCheckAfter = 10 * time.Millisecond
 
 func (c *trackedConn) Read(b []byte) (int, error) {
 	c.read = true
+	if c.rx != nil {
+		return c.rx.read(c.Conn, b)
+	}
 	return c.Conn.Read(b)
 }
 
@@ -180,9 +194,14 @@ func (c *trackedConn) Write(b []byte) (int, error) {
 			return 0, errStaleConn
 		}
 		c.lastWrite = now
+		if c.rx != nil {
+			c.rx.reset()
+		}
 	}
 	return c.Conn.Write(b)
 }
+
+func (c *trackedConn) LocalAddr() net.Addr { return &c.addr }
 
 func (c *trackedConn) Close() error {
 	c.once.Do(func() {
@@ -194,7 +213,8 @@ func (c *trackedConn) Close() error {
 }
 
 func (fc *FastClient) track(c net.Conn) net.Conn {
-	tc := &trackedConn{Conn: c, fc: fc, peek: newPeeker(c), lastWrite: time.Now()}
+	tc := &trackedConn{Conn: c, fc: fc, peek: newPeeker(c), rx: newRxReader(c), lastWrite: time.Now()}
+	tc.addr = connAddr{Addr: c.LocalAddr(), c: tc}
 	fc.mu.Lock()
 	fc.conns[tc] = struct{}{}
 	fc.mu.Unlock()
@@ -371,8 +391,13 @@ func (c *client) doFast(ctx context.Context, fc *FastClient, req *scenario.Reque
 	// BodyLimit bytes of it when the request reads it, read the rest to
 	// the end.
 	var kept []byte
+	var arrived time.Time
 	if bs := resp.BodyStream(); bs != nil {
 		kept, err = sc.readBody(bs, req.ReadsBody())
+		// The connection is still this worker's until the stream closes.
+		if a, ok := resp.LocalAddr().(*connAddr); ok && err == nil {
+			arrived = a.c.rx.arrivedBy(time.Now())
+		}
 		if cerr := resp.CloseBodyStream(); err == nil {
 			err = cerr
 		}
@@ -383,7 +408,7 @@ func (c *client) doFast(ctx context.Context, fc *FastClient, req *scenario.Reque
 		sc.resp = append(sc.resp[:0], b[:min(len(b), BodyLimit)]...)
 		kept = sc.resp
 	}
-	ex := exchange{code: resp.StatusCode(), kind: stats.KindForStatus(resp.StatusCode()), body: kept, resent: resent}
+	ex := exchange{code: resp.StatusCode(), kind: stats.KindForStatus(resp.StatusCode()), body: kept, resent: resent, arrived: arrived}
 	if err != nil && ex.kind == stats.KindNone {
 		ex.kind, ex.err = classifyFast(err), err
 	}

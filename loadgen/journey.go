@@ -133,7 +133,7 @@ func (p *userPool) journey(j int, env *scenario.Env, sc *scratch) bool {
 		sent := time.Now()
 		e.rec.Sent(sent)
 		ex := e.cl.do(p.ctx, step, env, sc)
-		end := time.Now()
+		end := ex.doneAt(sent)
 		reason := ""
 		if ex.kind == stats.KindNone {
 			d, err := step.Apply(ex.body, env)

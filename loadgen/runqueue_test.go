@@ -13,16 +13,19 @@ func TestRunQueueSeesASaturatedCPU(t *testing.T) {
 	q := newRunQueue()
 	var wg sync.WaitGroup
 	stop := time.Now().Add(100 * time.Millisecond)
-	for range 8 * runtime.GOMAXPROCS(0) {
+	for range 100 * runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
-			for time.Now().Before(stop) { // preempted only every 10 ms
+			for now := time.Now(); now.Before(stop); now = time.Now() {
+				for time.Since(now) < 20*time.Microsecond { // a request's worth of work
+				}
+				runtime.Gosched() // to the back of a queue of 100
 			}
 		})
 	}
 	wg.Wait()
 	q.read()
 	if !q.busy() {
-		t.Fatal("not busy after 100 ms of 8 spinning goroutines per CPU")
+		t.Fatal("not busy after 100 ms of 100 goroutines per CPU taking turns")
 	}
 	for range 50 {
 		time.Sleep(20 * time.Millisecond)
@@ -37,9 +40,9 @@ func TestRunQueueSeesASaturatedCPU(t *testing.T) {
 // the job waits for one to finish. With the CPU free it starts one.
 func TestPoolHoldsItsSizeWhileCPUBound(t *testing.T) {
 	p := workerPool{rq: &runQueue{}}
-	now := time.Now()
+	due := time.Now().Add(time.Hour) // never late: only the run queue decides
 	for range busyFloor {
-		w, _ := p.dispatch(job{due: now})
+		w, _ := p.dispatch(job{due: due})
 		if w == nil {
 			t.Fatal("no worker started below the floor")
 		}
@@ -47,14 +50,50 @@ func TestPoolHoldsItsSizeWhileCPUBound(t *testing.T) {
 		p.next(w, &starting, true) // started: took a backlog job
 	}
 	p.rq.isBusy.Store(true)
-	if w, _ := p.dispatch(job{due: time.Now()}); w != nil {
+	if w, _ := p.dispatch(job{due: due}); w != nil {
 		t.Fatalf("started worker %d while the CPU is saturated", p.size())
 	}
 	p.rq.isBusy.Store(false)
-	if w, _ := p.dispatch(job{due: time.Now()}); w == nil {
+	if w, _ := p.dispatch(job{due: due}); w == nil {
 		t.Fatal("no worker started for a waiting job with the CPU free")
 	}
 	if len(p.backlog)-p.head != 2 {
 		t.Fatalf("%d jobs wait, want 2", len(p.backlog)-p.head)
+	}
+}
+
+// Many goroutines that mostly sleep (a slow server's workers, each
+// waking every 100 ms: 5,000 wake-ups a second) do not make the run queue
+// busy, even on a CPU something else keeps busy, so that their wake-ups
+// wait: too few waits are sampled to say the pool would gain nothing
+// from another worker.
+func TestRunQueueIgnoresSleepers(t *testing.T) {
+	q := newRunQueue()
+	var wg sync.WaitGroup
+	stop := time.Now().Add(300 * time.Millisecond)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for time.Now().Before(stop) { // a CPU hog, preempted every 10 ms
+			}
+		})
+	}
+	for i := range 500 {
+		wg.Go(func() {
+			time.Sleep(time.Duration(i) * 200 * time.Microsecond) // spread, as a server's answers are
+			for time.Now().Before(stop) {
+				time.Sleep(100 * time.Millisecond)
+			}
+		})
+	}
+	busy := 0
+	for time.Now().Before(stop) {
+		time.Sleep(runQueueEvery)
+		if q.read(); q.busy() {
+			busy++
+		}
+	}
+	wg.Wait()
+	if busy > 1 {
+		t.Fatalf("busy in %d of 12 looks while 500 goroutines slept", busy)
 	}
 }

@@ -240,9 +240,9 @@ func (e *Engine) dropMany(rnd *rand.Rand, n int64, t time.Time) {
 // When no worker is idle the job waits in a backlog (it is in flight, and
 // its latency runs from its due time) for the first worker to finish, and
 // a new worker (with a new connection) starts for it, unless the CPU, not
-// the server, is the bottleneck (the scheduler is lateSpawn behind the due
-// time, or goroutines wait for a CPU: runQueue) and either slowStarts
-// workers are already starting or busyFloor run. More connections cost
+// the server, is the bottleneck: the scheduler is lateSpawn behind the due
+// time and slowStarts workers are already starting, or goroutines wait for
+// a CPU (runQueue) and busyFloor workers run. More connections cost
 // more CPU per request (a closed loop at 500 connections costs 1.75x the
 // CPU per request of one at 10), so starting one per job while the CPU is
 // behind feeds on itself until the in-flight cap drops requests: at
@@ -254,7 +254,6 @@ func (e *Engine) dropMany(rnd *rand.Rand, n int64, t time.Time) {
 // A worker idle for idleRetire is retired (the bottom of the stack is the
 // one idle longest), so after a burst the pool shrinks back to what the
 // rate needs.
-
 type workerPool struct {
 	rq       *runQueue
 	mu       sync.Mutex
@@ -286,8 +285,8 @@ func (p *workerPool) dispatch(j job) (*poolWorker, uint64) {
 		return nil, 0
 	}
 	p.backlog = append(p.backlog, j)
-	cpuBound := time.Since(j.due) >= lateSpawn || p.rq.busy()
-	if cpuBound && (p.starting >= slowStarts || len(p.all) >= busyFloor) {
+	late := time.Since(j.due) >= lateSpawn
+	if late && p.starting >= slowStarts || p.rq.busy() && len(p.all) >= busyFloor {
 		p.mu.Unlock()
 		return nil, 0
 	}
@@ -387,9 +386,10 @@ func (e *Engine) worker(ctx context.Context, pool *workerPool, w *poolWorker, id
 			}
 		}
 		req := e.scn.Endpoints[j.endpoint]
-		e.rec.Sent(time.Now())
+		sent := time.Now()
+		e.rec.Sent(sent)
 		ex := e.cl.do(ctx, req, env, &sc)
-		end := time.Now()
+		end := ex.doneAt(sent)
 		if ex.kind == stats.KindNone {
 			// Captures feed the id pools; a capture miss in the random mix
 			// does not fail the request (journeys report those).
@@ -428,7 +428,7 @@ func (e *Engine) closedLoop(runCtx, reqCtx context.Context) {
 				start := time.Now()
 				e.rec.Sent(start)
 				ex := e.cl.do(reqCtx, req, env, &sc)
-				end := time.Now()
+				end := ex.doneAt(start)
 				if ex.kind == stats.KindNone {
 					_, _ = req.Apply(ex.body, env)
 				}

@@ -1,0 +1,145 @@
+//go:build linux
+
+package loadgen
+
+import (
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// rxReader reads a TCP connection with recvmsg and keeps the kernel's
+// receive timestamp (SO_TIMESTAMPNS) of the last data read: the moment
+// the bytes reached this host, not the moment this process woke up to
+// read them. The engine ends a request's latency there, so the wake-up
+// of an idle (or busy) generator is not counted as the server's time:
+// on this project's VM that wake-up is 57 µs at the median and 330–430
+// µs at p99 (BENCHMARKS.md). Everything it needs is allocated once per
+// connection.
+type rxReader struct {
+	raw syscall.RawConn
+	fn  func(fd uintptr) bool // r.try, bound once
+
+	msg unix.Msghdr
+	iov unix.Iovec
+	oob [64]byte
+
+	n   int
+	err error
+	at  int64 // wall-clock ns of the last data read; 0 = none since reset
+}
+
+// newRxReader enables receive timestamps on c, or returns nil where that
+// fails (the connection is then read as usual).
+func newRxReader(c net.Conn) *rxReader {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	var serr error
+	if err := raw.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+	}); err != nil || serr != nil {
+		return nil
+	}
+	r := &rxReader{raw: raw}
+	r.fn = r.try
+	r.msg.Iov = &r.iov
+	r.msg.SetIovlen(1)
+	r.msg.Control = &r.oob[0]
+	return r
+}
+
+// read reads into b as net.Conn.Read does (waiting in the netpoller, with
+// the connection's deadlines), recording the receive time of what it got.
+func (r *rxReader) read(c net.Conn, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	r.iov.Base = &b[0]
+	r.iov.SetLen(len(b))
+	r.n, r.err = 0, nil
+	err := r.raw.Read(r.fn)
+	r.iov.Base = nil // do not keep b alive
+	if err == nil {
+		err = r.err
+	}
+	switch {
+	case err != nil:
+		if err != os.ErrDeadlineExceeded && err != net.ErrClosed {
+			err = os.NewSyscallError("recvmsg", err)
+		}
+		return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
+	case r.n == 0:
+		return 0, io.EOF
+	}
+	return r.n, nil
+}
+
+// try is one recvmsg; it returns false to wait for the socket to be
+// readable.
+func (r *rxReader) try(fd uintptr) bool {
+	for {
+		r.msg.SetControllen(len(r.oob))
+		r.msg.Flags = 0
+		n, _, errno := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), 0)
+		switch errno {
+		case 0:
+			r.n = int(n)
+			if n > 0 {
+				r.stamp()
+			}
+			return true
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return false
+		}
+		r.err = errno
+		return true
+	}
+}
+
+// stamp takes the SCM_TIMESTAMPNS control message, if any.
+func (r *rxReader) stamp() {
+	oob := r.oob[:r.msg.Controllen]
+	for len(oob) >= unix.SizeofCmsghdr {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+		if h.Len < unix.SizeofCmsghdr || int(h.Len) > len(oob) {
+			return
+		}
+		if h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_TIMESTAMPNS &&
+			int(h.Len) >= unix.CmsgLen(int(unsafe.Sizeof(unix.Timespec{}))) {
+			ts := (*unix.Timespec)(unsafe.Pointer(&oob[unix.CmsgLen(0)]))
+			r.at = ts.Nano()
+			return
+		}
+		oob = oob[unix.CmsgSpace(int(h.Len)-unix.CmsgLen(0)):]
+	}
+}
+
+// reset forgets the last receive time (a new request starts).
+func (r *rxReader) reset() { r.at = 0 }
+
+// arrivedBy converts the last receive time to a time.Time on now's clock,
+// or returns the zero time when there is none (or it is implausible: the
+// wall clock stepped).
+func (r *rxReader) arrivedBy(now time.Time) time.Time {
+	if r == nil || r.at == 0 {
+		return time.Time{}
+	}
+	d := now.UnixNano() - r.at
+	if d < 0 || d > int64(time.Minute) {
+		return time.Time{}
+	}
+	return now.Add(-time.Duration(d))
+}

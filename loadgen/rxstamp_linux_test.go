@@ -1,0 +1,125 @@
+//go:build linux
+
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/trafficgen/trafficgen/loadgen/scenario"
+)
+
+// A response's arrival is when its bytes reached the socket, not when the
+// reader got round to them: bytes read 100 ms late keep their arrival time.
+func TestReceiveTimeIsArrivalNotRead(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	wrote := make(chan time.Time, 1)
+	go func() {
+		s, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		cmd := make([]byte, 2)
+		for { // "go" is answered with "hello"; "by" closes
+			if _, err := io.ReadFull(s, cmd); err != nil || string(cmd) == "by" {
+				return
+			}
+			s.Write([]byte("hello"))
+			wrote <- time.Now()
+		}
+	}()
+	fc := newFastClient(1, time.Second, 50*time.Millisecond)
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := fc.track(c).(*trackedConn)
+	defer tc.Close()
+	if tc.rx == nil {
+		t.Skip("no receive timestamps on this kernel")
+	}
+	// The kernel turns receive timestamps on for the whole host in a
+	// deferred work item when the first socket asks, so the first packet
+	// may have none (the engine then falls back to the read time): try
+	// three times.
+	b := make([]byte, 16)
+	for try := 1; ; try++ {
+		if _, err := tc.Write([]byte("go")); err != nil {
+			t.Fatal(err)
+		}
+		at := <-wrote
+		time.Sleep(100 * time.Millisecond) // the reader is late
+		n, err := tc.Read(b)
+		if err != nil || string(b[:n]) != "hello" {
+			t.Fatalf("read %q, %v", b[:n], err)
+		}
+		now := time.Now()
+		arrived := tc.rx.arrivedBy(now)
+		if arrived.IsZero() && try < 3 {
+			continue
+		}
+		if arrived.IsZero() || now.Sub(arrived) < 90*time.Millisecond || arrived.Sub(at) > 10*time.Millisecond {
+			t.Fatalf("arrived %v before the read (written %v before it); want about 100 ms", now.Sub(arrived), now.Sub(at))
+		}
+		break
+	}
+	// The end of the stream and deadlines behave as net.Conn's do.
+	tc.SetReadDeadline(time.Now().Add(-time.Second))
+	var ne net.Error
+	if _, err := tc.Read(b); !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("past the deadline: %v; want a timeout", err)
+	}
+	tc.SetReadDeadline(time.Time{})
+	tc.Write([]byte("by"))
+	if _, err := io.ReadAll(tc); err != nil {
+		t.Fatalf("to the end of the stream: %v; want EOF", err)
+	}
+}
+
+// Over fasthttp, an exchange carries its response's arrival time, between
+// the send and the moment the worker is done with it.
+func TestFastExchangeCarriesArrival(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(5 * time.Millisecond)
+		w.Write([]byte(`{"id":1}`))
+	}))
+	defer srv.Close()
+	get, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{srv.URL + "/x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &client{doer: testDoer(t, ClientFastHTTP, 1, time.Second), base: srv.URL}
+	env := get.NewRun().NewEnv(newTestRand(), nil)
+	var sc scratch
+	for i := range 3 {
+		sent := time.Now()
+		ex := c.do(context.Background(), get.Endpoints[0], env, &sc)
+		done := time.Now()
+		if ex.code != 200 {
+			t.Fatalf("exchange %d (%v)", ex.code, ex.err)
+		}
+		if ex.arrived.IsZero() {
+			if i == 0 {
+				continue // the kernel may still be turning timestamps on (see above)
+			}
+			t.Fatalf("exchange %d has no arrival time", i)
+		}
+		if ex.arrived.Sub(sent) < 5*time.Millisecond || ex.arrived.After(done) {
+			t.Fatalf("arrived %v after the send, %v before the end", ex.arrived.Sub(sent), done.Sub(ex.arrived))
+		}
+		if got := ex.doneAt(sent); !got.Equal(ex.arrived) {
+			t.Fatalf("doneAt = %v, want the arrival", got)
+		}
+	}
+}
