@@ -3,6 +3,7 @@
 package loadgen
 
 import (
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -27,7 +28,7 @@ type rxReader struct {
 
 	msg unix.Msghdr
 	iov unix.Iovec
-	oob [64]byte
+	oob [64]byte // after msg and iov: 8-byte aligned, as control messages need
 
 	n   int
 	err error
@@ -75,8 +76,14 @@ func (r *rxReader) read(c net.Conn, b []byte) (int, error) {
 	}
 	switch {
 	case err != nil:
-		if err != os.ErrDeadlineExceeded && err != net.ErrClosed {
-			err = os.NewSyscallError("recvmsg", err)
+		// RawConn.Read wraps its own errors (a deadline, a closed
+		// connection) in an OpError; unwrap them to read as net's do.
+		var oe *net.OpError
+		if errors.As(err, &oe) {
+			err = oe.Err
+		}
+		if errno, ok := err.(syscall.Errno); ok {
+			err = os.NewSyscallError("recvmsg", errno)
 		}
 		return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
 	case r.n == 0:
@@ -123,7 +130,7 @@ func (r *rxReader) stamp() {
 			r.at = ts.Nano()
 			return
 		}
-		oob = oob[unix.CmsgSpace(int(h.Len)-unix.CmsgLen(0)):]
+		oob = oob[min(unix.CmsgSpace(int(h.Len)-unix.CmsgLen(0)), len(oob)):]
 	}
 }
 

@@ -74,11 +74,17 @@ func TestReceiveTimeIsArrivalNotRead(t *testing.T) {
 		}
 		break
 	}
-	// The end of the stream and deadlines behave as net.Conn's do.
+	// The end of the stream, deadlines and a closed connection behave,
+	// and read, as net.Conn's do.
 	tc.SetReadDeadline(time.Now().Add(-time.Second))
 	var ne net.Error
-	if _, err := tc.Read(b); !errors.As(err, &ne) || !ne.Timeout() {
+	_, err = tc.Read(b)
+	if !errors.As(err, &ne) || !ne.Timeout() {
 		t.Fatalf("past the deadline: %v; want a timeout", err)
+	}
+	_, nerr := c.(*net.TCPConn).Read(b)
+	if err.Error() != nerr.Error() {
+		t.Fatalf("past the deadline: %q; net.Conn says %q", err, nerr)
 	}
 	tc.SetReadDeadline(time.Time{})
 	tc.Write([]byte("by"))
@@ -110,7 +116,7 @@ func TestFastExchangeCarriesArrival(t *testing.T) {
 			t.Fatalf("exchange %d (%v)", ex.code, ex.err)
 		}
 		if ex.arrived.IsZero() {
-			if i == 0 {
+			if i < 2 {
 				continue // the kernel may still be turning timestamps on (see above)
 			}
 			t.Fatalf("exchange %d has no arrival time", i)
