@@ -212,8 +212,23 @@ func (c *trackedConn) Close() error {
 	return c.Conn.Close()
 }
 
+// rawConn returns c's raw socket, for the peek and the receive
+// timestamps, or nil when c has none.
+func rawConn(c net.Conn) syscall.RawConn {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return raw
+}
+
 func (fc *FastClient) track(c net.Conn) net.Conn {
-	tc := &trackedConn{Conn: c, fc: fc, peek: newPeeker(c), rx: newRxReader(c), lastWrite: time.Now()}
+	raw := rawConn(c)
+	tc := &trackedConn{Conn: c, fc: fc, peek: newPeeker(raw), rx: newRxReader(raw), lastWrite: time.Now()}
 	tc.addr = connAddr{Addr: c.LocalAddr(), c: tc}
 	fc.mu.Lock()
 	fc.conns[tc] = struct{}{}

@@ -2,12 +2,12 @@
 
 package loadgen
 
-import "net"
+import "syscall"
 
 // peeker is not available here: stale keep-alive connections are found by
 // writing to them (staleRetry).
 type peeker struct{}
 
-func newPeeker(net.Conn) *peeker { return nil }
+func newPeeker(syscall.RawConn) *peeker { return nil }
 
 func (*peeker) closed() bool { return false }

@@ -3,7 +3,6 @@
 package loadgen
 
 import (
-	"net"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -17,13 +16,9 @@ type peeker struct {
 	isDead bool
 }
 
-func newPeeker(c net.Conn) *peeker {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
+// newPeeker returns nil without a raw connection (see rawConn).
+func newPeeker(raw syscall.RawConn) *peeker {
+	if raw == nil {
 		return nil
 	}
 	p := &peeker{raw: raw}

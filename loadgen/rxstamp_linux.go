@@ -35,15 +35,11 @@ type rxReader struct {
 	at  int64 // wall-clock ns of the last data read; 0 = none since reset
 }
 
-// newRxReader enables receive timestamps on c, or returns nil where that
-// fails (the connection is then read as usual).
-func newRxReader(c net.Conn) *rxReader {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
+// newRxReader enables receive timestamps on raw's socket, or returns nil
+// where that fails or there is no raw connection (the connection is then
+// read as usual).
+func newRxReader(raw syscall.RawConn) *rxReader {
+	if raw == nil {
 		return nil
 	}
 	var serr error

@@ -4,6 +4,7 @@ package loadgen
 
 import (
 	"net"
+	"syscall"
 	"time"
 )
 
@@ -11,7 +12,7 @@ import (
 // engine has read the response.
 type rxReader struct{}
 
-func newRxReader(net.Conn) *rxReader { return nil }
+func newRxReader(syscall.RawConn) *rxReader { return nil }
 
 func (*rxReader) read(c net.Conn, b []byte) (int, error) { return c.Read(b) }
 
