@@ -246,8 +246,8 @@ func (e *Engine) dropMany(rnd *rand.Rand, n int64, t time.Time) {
 // more CPU per request (a closed loop at 500 connections costs 1.75x the
 // CPU per request of one at 10), so starting one per job while the CPU is
 // behind feeds on itself until the in-flight cap drops requests: at
-// 40,000 req/s against nginx, that grew the pool to 700–1,000 workers and
-// sent 27,000 req/s; held at the floor, it sends 32,000–40,000 (see
+// 40,000 req/s against nginx, that grew the pool to 500–1,000 workers and
+// sent 27,000 req/s; held at the floor, it sends 32,000–36,000 (see
 // BENCHMARKS.md). A slow server with the CPU idle gets one worker per
 // waiting job at once.
 //
