@@ -47,9 +47,14 @@ type slot struct {
 }
 
 func newEndpoint(rt *route) *endpoint {
-	e := &endpoint{rt: rt, hist: newTotalHist(), recent: newSlotHist(), recentSec: -1}
+	e := &endpoint{
+		rt:        rt,
+		hist:      emptyCopy(totalTemplate()),
+		recent:    emptyCopy(recentTemplate()),
+		recentSec: -1,
+	}
 	for i := range e.slots {
-		e.slots[i] = slot{sec: -1, hist: newSlotHist()}
+		e.slots[i] = slot{sec: -1, hist: emptyCopy(slotTemplate())}
 	}
 	return e
 }
