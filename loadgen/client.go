@@ -99,8 +99,9 @@ func NewClient(kind string, maxConns int, timeout time.Duration) (Doer, error) {
 var errTooManyRedirects = fmt.Errorf("stopped after %d redirects", MaxRedirects)
 
 // idleConnTimeout closes a keep-alive connection idle that long: after a
-// burst, the extra connections close with the workers that used them
-// (idleRetire).
+// burst, the extra connections close a few seconds after the workers that
+// used them retired (idleRetire), and a rate that comes back within that
+// time finds them open.
 const idleConnTimeout = 5 * time.Second
 
 // NewHTTPClient returns the client the engine uses by default: one shared

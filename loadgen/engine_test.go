@@ -338,7 +338,9 @@ func TestBurstWorkersRetire(t *testing.T) {
 			e.Spike() // +500 req/s for 3 s: about 50 in flight
 			time.Sleep(2 * time.Second)
 			during = e.pool.size()
-			time.Sleep(9 * time.Second) // 8 s after the spike
+			// The spike ends at 4 s; its workers retire within idleRetire
+			// and the scheduler's next look, a second later.
+			time.Sleep(time.Second + idleRetire + 2*time.Second)
 			after = e.pool.size()
 		}()
 		e.Run(context.Background())
@@ -348,7 +350,7 @@ func TestBurstWorkersRetire(t *testing.T) {
 		}
 		// 10 req/s of 100 ms each needs one or two.
 		if after > 3 {
-			t.Errorf("%d workers 8 s after the spike (during: %d), want at most 3", after, during)
+			t.Errorf("%d workers %v after the spike (during: %d), want at most 3", after, idleRetire+2*time.Second, during)
 		}
 		if s := e.Final(); s.Total < 1620 || s.Total > 1660 {
 			t.Errorf("total %d, want 14 s × 10 + 3 s × 500 = 1640", s.Total)

@@ -27,8 +27,13 @@ const (
 	// starting more.
 	busyFloor = 64
 	// idleRetire is how long an open-model worker may sit idle before it
-	// is retired, so that a burst's extra workers do not outlive it.
-	idleRetire = 5 * time.Second
+	// is retired (the scheduler looks once a second), so that the pool
+	// follows the in-flight count of the last second or two: a burst's or
+	// a stall's extra workers do not outlive it for long. A worker is a
+	// goroutine and its scratch buffers, cheap to start again; the
+	// connections are fasthttp's, kept for idleConnTimeout whichever
+	// worker used them.
+	idleRetire = time.Second
 	// stopCheck is how many due requests the scheduler issues between two
 	// checks for the end of the run, when it is catching up a backlog.
 	stopCheck = 256
