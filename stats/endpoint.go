@@ -46,15 +46,22 @@ type slot struct {
 	sumUs        int64
 }
 
-func newEndpoint(rt *route) *endpoint {
-	e := &endpoint{
-		rt:        rt,
-		hist:      emptyCopy(totalTemplate()),
-		recent:    emptyCopy(recentTemplate()),
-		recentSec: -1,
+// newEndpoint makes rt's counters, with histograms copied from t, or
+// without a reserve when t is nil.
+func newEndpoint(rt *route, t *routeTemplates) *endpoint {
+	e := &endpoint{rt: rt, recentSec: -1}
+	if t == nil {
+		e.hist, e.recent = newTotalHist(), newSlotHist()
+	} else {
+		e.hist, e.recent = emptyCopy(t.total), emptyCopy(t.recent)
 	}
 	for i := range e.slots {
-		e.slots[i] = slot{sec: -1, hist: emptyCopy(slotTemplate())}
+		e.slots[i] = slot{sec: -1}
+		if t == nil {
+			e.slots[i].hist = newSlotHist()
+		} else {
+			e.slots[i].hist = emptyCopy(t.slot)
+		}
 	}
 	return e
 }

@@ -35,7 +35,8 @@ import (
 // the width its counts needed. Past that a histogram still grows, as
 // before. The reserve holds 94 KiB a route and 129 KiB a recorder: 1.14
 // MiB for the soak's 11 routes, where the histograms grew to 0.85 MiB
-// without it (0.70 MiB at 10 s).
+// without it (0.70 MiB at 10 s). The routes share at most routeReserve,
+// so a scenario with many routes gets a smaller reserve for each.
 const (
 	MaxLatency   = 120 * time.Second
 	sigFigsTotal = 3
@@ -47,8 +48,10 @@ const (
 	// noted.
 	// reserveSlot: a route's second (740).
 	reserveSlot = 864
-	// reserveTotal: a route's run-long histogram (3,520). Its largest
-	// count grows by about one a second: 2 bytes after ~5 minutes.
+	// reserveTotal: a route's run-long histogram (3,520). At the soak's
+	// ~450 req/s a route its largest count grows by about one a second,
+	// so it widens to 2 bytes after ~5 minutes (a busier route sooner:
+	// one reallocation of a few KiB).
 	reserveTotal = 4096
 	// reserveRecent: a route's merged recent window (2,650).
 	reserveRecent = 4096
@@ -334,18 +337,64 @@ func fillBuckets(h *hdr.PackedHistogram, n, width int) *hdr.PackedHistogram {
 	return h
 }
 
-// Filled histograms to copy the ones each Reset makes again from: filling
-// a route's 14 takes over a millisecond (over ten under -race), which
-// Reset would spend holding the lock after the run's clock has started;
-// copying them takes a tenth of that. Each is made on first use,
-// compacted (49 KiB in all) and never changed after, so any goroutine
-// may copy it.
-var (
-	slotTemplate    = sync.OnceValue(func() *hdr.PackedHistogram { return compact(fillBuckets(newSlotHist(), reserveSlot, 1)) })
-	recentTemplate  = sync.OnceValue(func() *hdr.PackedHistogram { return compact(fillBuckets(newSlotHist(), reserveRecent, 1)) })
-	totalTemplate   = sync.OnceValue(func() *hdr.PackedHistogram { return compact(fillBuckets(newTotalHist(), reserveTotal, 1)) })
-	journeyTemplate = sync.OnceValue(func() *hdr.PackedHistogram { return compact(fillBuckets(newTotalHist(), reserveJourney, 1)) })
+// routeReserve bounds what the routes' reserves hold together. A route's
+// full reserve is about 94 KiB (the 12 slots most of it), which the
+// soak's 11 routes take whole; a scenario with more routes shares the
+// bound, each route's reserve halved (shift) until they fit, and past
+// maxReserveShift halvings a route gets none and its histograms grow as
+// they fill. So memory does not scale with routes that may carry little
+// traffic: 50 routes hold 1.25 MiB of reserve, not 4.7, and 200 not 18.5.
+const (
+	routeReserve    = 1280 << 10
+	maxReserveShift = 6
 )
+
+// routeTemplates are filled histograms a route's are copied from, each
+// with 1/2^shift of the full reserve: filling a route's 14 takes over a
+// millisecond (over ten under -race), which Reset would spend holding the
+// lock after the run's clock has started; copying them takes a tenth of
+// that. A set is made on first use, compacted and never changed after,
+// so any goroutine may copy from it.
+type routeTemplates struct {
+	slot, recent, total *hdr.PackedHistogram
+	bytes               int // what a route copied from the set holds
+}
+
+var templates struct {
+	mu   sync.Mutex
+	sets [maxReserveShift + 1]*routeTemplates
+}
+
+func templateSet(shift int) *routeTemplates {
+	templates.mu.Lock()
+	defer templates.mu.Unlock()
+	if t := templates.sets[shift]; t != nil {
+		return t
+	}
+	t := &routeTemplates{
+		slot:   compact(fillBuckets(newSlotHist(), reserveSlot>>shift, 1)),
+		recent: compact(fillBuckets(newSlotHist(), reserveRecent>>shift, 1)),
+		total:  compact(fillBuckets(newTotalHist(), reserveTotal>>shift, 1)),
+	}
+	t.bytes = int(histSlots)*t.slot.GetMemorySize() + t.recent.GetMemorySize() + t.total.GetMemorySize()
+	templates.sets[shift] = t
+	return t
+}
+
+// templatesFor returns the set routes routes are copied from, or nil when
+// they get no reserve.
+func templatesFor(routes int) *routeTemplates {
+	for shift := range maxReserveShift + 1 {
+		if t := templateSet(shift); routes*t.bytes <= routeReserve {
+			return t
+		}
+	}
+	return nil
+}
+
+// journeyTemplate is the filled histogram journey durations are copied
+// from, as routeTemplates are.
+var journeyTemplate = sync.OnceValue(func() *hdr.PackedHistogram { return compact(fillBuckets(newTotalHist(), reserveJourney, 1)) })
 
 func compact(h *hdr.PackedHistogram) *hdr.PackedHistogram {
 	h.Compact()
@@ -363,9 +412,11 @@ func emptyCopy(t *hdr.PackedHistogram) *hdr.PackedHistogram {
 
 func (r *Recorder) newState(start time.Time) *state {
 	s := &state{start: start, series: make([]Point, 0, 64)}
-	eps := make([]*endpoint, 0, len(*r.routes.Load()))
-	for _, rt := range *r.routes.Load() {
-		eps = append(eps, newEndpoint(rt))
+	routes := *r.routes.Load()
+	eps := make([]*endpoint, 0, len(routes))
+	t := templatesFor(len(routes))
+	for _, rt := range routes {
+		eps = append(eps, newEndpoint(rt, t))
 	}
 	s.eps.Store(&eps)
 	for i := range s.targets {
@@ -397,7 +448,9 @@ func (r *Recorder) Register(method, template string) int {
 	routes := append(append([]*route(nil), old...), rt)
 	r.routes.Store(&routes)
 	st := r.st.Load()
-	eps := append(append([]*endpoint(nil), *st.eps.Load()...), newEndpoint(rt))
+	// No reserve yet: the routes share one, sized by their number, which
+	// the next Reset (a run's start) gives them.
+	eps := append(append([]*endpoint(nil), *st.eps.Load()...), newEndpoint(rt, nil))
 	st.eps.Store(&eps)
 	return rt.id
 }
