@@ -505,3 +505,30 @@ func TestPoolRetireKeepsTheRest(t *testing.T) {
 	}
 	p.close() // closes the 40 left, once each
 }
+
+// TestPoolKeepsTwoIdle: at one request every few seconds, the worker that
+// sent the last one is not retired in between, so a request does not
+// wait for a new worker to start.
+func TestPoolKeepsTwoIdle(t *testing.T) {
+	var p workerPool
+	now := time.Now()
+	var ws []*poolWorker
+	for range 3 {
+		w, _ := p.dispatch(job{due: now.Add(time.Hour)})
+		ws = append(ws, w)
+	}
+	for _, w := range ws {
+		var starting bool
+		p.next(w, &starting, true) // its backlog job
+		p.next(w, &starting, true) // parks
+		w.idleSince = now.Add(-10 * idleRetire)
+	}
+	p.retire(now)
+	if p.size() != keepIdle || len(p.idle) != keepIdle {
+		t.Fatalf("%d workers, %d idle after a long idle spell; want %d", p.size(), len(p.idle), keepIdle)
+	}
+	if p.idle[len(p.idle)-1] != ws[2] {
+		t.Error("the worker idle the shortest time was retired")
+	}
+	p.close()
+}

@@ -15,7 +15,8 @@ import (
 // meanwhile, each timed from its own due time) nor more than maxWait (so
 // rate changes by the plan are picked up). With a network client it
 // sleeps precisely (preciseSleeper): a long wait on a Go timer until
-// preciseTail before the due time, then the rest on a timerfd.
+// preciseTail before the due time, then the rest on a timerfd, its last
+// spinTail awake.
 const (
 	minWait     = 200 * time.Microsecond
 	maxWait     = 50 * time.Millisecond
@@ -34,6 +35,9 @@ const (
 	// connections are fasthttp's, kept for idleConnTimeout whichever
 	// worker used them.
 	idleRetire = time.Second
+	// keepIdle idle workers are never retired, so that a rate of one
+	// request every second or two does not start a worker for each.
+	keepIdle = 2
 	// stopCheck is how many due requests the scheduler issues between two
 	// checks for the end of the run, when it is catching up a backlog.
 	stopCheck = 256
@@ -304,12 +308,13 @@ func (p *workerPool) dispatch(j job) (*poolWorker, uint64) {
 	return w, id
 }
 
-// retire stops the workers idle since before now-idleRetire.
+// retire stops the workers idle since before now-idleRetire, but for the
+// keepIdle that went idle last.
 func (p *workerPool) retire(now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := 0
-	for n < len(p.idle) && now.Sub(p.idle[n].idleSince) >= idleRetire {
+	for n < len(p.idle)-keepIdle && now.Sub(p.idle[n].idleSince) >= idleRetire {
 		n++
 	}
 	if n == 0 {

@@ -21,12 +21,17 @@ import (
 // Waking an idle thread from epoll still takes tens of microseconds (more
 // at the tail), and that too lands in the latency. So a sleep of spinFrom
 // or more ends spinTail early on the timerfd and spends the rest awake,
-// yielding to any other goroutine until the deadline. Only low rates
-// sleep that long, and the spin costs at most spinTail/spinFrom of a
-// core: at 200 req/s, 5 s runs against a fixed 20 ms server
-// (BENCHMARKS.md, history 17), the reported p50/p90/p99 moved from 0.41 /
-// 0.42 / 0.74 ms above the server's own to 0.34 / 0.35 / 0.48, for 2.5 %
-// more CPU per request.
+// yielding to any other goroutine until the deadline. Below about 1,100
+// req/s every request's dispatch ends with such a sleep (the scheduler's
+// Go timer stops preciseTail early), and the spin costs at most
+// spinTail/spinFrom, under 7 %, of a core. With GOMAXPROCS=1 the runtime
+// does not poll the network while the spinner is the only goroutine
+// ready, so a socket that became readable meanwhile is seen up to
+// spinTail later; a response's latency ends at its kernel receive time
+// (rxstamp_linux.go), so that does not change it. At 200 req/s against
+// a fixed 20 ms server (BENCHMARKS.md, history 17) the reported p50 /
+// p90 / p99 went from 0.36 / 0.40 / 0.71 ms above the server's own to
+// 0.32 / 0.37 / 0.42; CPU per request at 1,000 req/s rose by a quarter.
 type preciseSleeper struct {
 	fd  int
 	f   *os.File
