@@ -49,19 +49,9 @@ type slot struct {
 // newEndpoint makes rt's counters, with histograms copied from t, or
 // without a reserve when t is nil.
 func newEndpoint(rt *route, t *routeTemplates) *endpoint {
-	e := &endpoint{rt: rt, recentSec: -1}
-	if t == nil {
-		e.hist, e.recent = newTotalHist(), newSlotHist()
-	} else {
-		e.hist, e.recent = emptyCopy(t.total), emptyCopy(t.recent)
-	}
+	e := &endpoint{rt: rt, hist: t.newTotal(), recent: t.newRecent(), recentSec: -1}
 	for i := range e.slots {
-		e.slots[i] = slot{sec: -1}
-		if t == nil {
-			e.slots[i].hist = newSlotHist()
-		} else {
-			e.slots[i].hist = emptyCopy(t.slot)
-		}
+		e.slots[i] = slot{sec: -1, hist: t.newSlot()}
 	}
 	return e
 }

@@ -381,11 +381,34 @@ func templateSet(shift int) *routeTemplates {
 	return t
 }
 
-// templatesFor returns the set routes routes are copied from, or nil when
-// they get no reserve.
-func templatesFor(routes int) *routeTemplates {
+// newTotal, newRecent and newSlot return an empty histogram of their kind
+// copied from t, or a new one without a reserve when t is nil.
+func (t *routeTemplates) newTotal() *hdr.PackedHistogram {
+	if t == nil {
+		return newTotalHist()
+	}
+	return emptyCopy(t.total)
+}
+
+func (t *routeTemplates) newRecent() *hdr.PackedHistogram {
+	if t == nil {
+		return newSlotHist()
+	}
+	return emptyCopy(t.recent)
+}
+
+func (t *routeTemplates) newSlot() *hdr.PackedHistogram {
+	if t == nil {
+		return newSlotHist()
+	}
+	return emptyCopy(t.slot)
+}
+
+// templatesFor returns the set the histograms of n routes are copied
+// from, or nil when they get no reserve.
+func templatesFor(n int) *routeTemplates {
 	for shift := range maxReserveShift + 1 {
-		if t := templateSet(shift); routes*t.bytes <= routeReserve {
+		if t := templateSet(shift); n*t.bytes <= routeReserve {
 			return t
 		}
 	}
