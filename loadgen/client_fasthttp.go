@@ -60,12 +60,17 @@ func newFastClient(maxConns int, timeout, idle time.Duration) *FastClient {
 	// without its map-cleaner goroutine (which outlives the client by 10 s).
 	fc.newHost = func(addr string, isTLS bool) *fasthttp.HostClient {
 		return &fasthttp.HostClient{
-			Addr:                          fasthttp.AddMissingPort(addr, isTLS),
-			IsTLS:                         isTLS,
-			Name:                          "trafficgen",
-			MaxConns:                      maxConns,
-			MaxConnWaitTimeout:            timeout,
-			MaxIdleConnDuration:           idle,
+			Addr:                fasthttp.AddMissingPort(addr, isTLS),
+			IsTLS:               isTLS,
+			Name:                "trafficgen",
+			MaxConns:            maxConns,
+			MaxConnWaitTimeout:  timeout,
+			MaxIdleConnDuration: idle,
+			// The connection released last is reused first (fasthttp's
+			// default is the oldest): at a low rate after a burst one
+			// connection carries the requests and the burst's others close
+			// after idle, as the worker pool's LIFO stack intends.
+			ConnPoolStrategy:              fasthttp.LIFO,
 			ReadBufferSize:                4 << 10, // headers must fit; bodies stream through
 			WriteBufferSize:               4 << 10,
 			StreamResponseBody:            true,

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,5 +121,64 @@ func TestFastClientDo(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || string(b) != "hello" || resp.Header.Get("X-Seen") != "v" {
 		t.Fatalf("got %d %q %v", resp.StatusCode, b, resp.Header)
+	}
+}
+
+// After a burst, requests one at a time reuse the connection used last,
+// so the burst's other connections go idle and close (idleConnTimeout)
+// instead of being cycled through, each kept open, and each checked for
+// a close by the server before reuse (trackedConn).
+func TestFastClientReusesTheLastConnection(t *testing.T) {
+	const burst = 8
+	var mu sync.Mutex
+	arrived := 0
+	all := make(chan struct{})
+	var from []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if arrived++; arrived == burst {
+			close(all)
+		}
+		from = append(from, r.RemoteAddr)
+		mu.Unlock()
+		<-all // the burst's requests wait for each other: one connection each
+	}))
+	defer srv.Close()
+	fc := newFastClient(burst, 2*time.Second, time.Minute)
+	defer fc.CloseIdleConnections()
+	scn, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{srv.URL + "/x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func() {
+		c := &client{doer: fc, base: srv.URL}
+		var sc scratch
+		if ex := c.do(context.Background(), scn.Endpoints[0], scn.NewRun().NewEnv(newTestRand(), nil), &sc); ex.kind != stats.KindNone {
+			t.Errorf("request failed: %v (%v)", ex.kind, ex.err)
+		}
+	}
+	var wg sync.WaitGroup
+	for range burst {
+		wg.Go(send)
+	}
+	wg.Wait()
+	for range 2 * burst {
+		send()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	seen := map[string]bool{}
+	for _, a := range from[:burst] {
+		seen[a] = true
+	}
+	if len(seen) != burst {
+		t.Fatalf("the burst used %d connections, want %d", len(seen), burst)
+	}
+	after := map[string]bool{}
+	for _, a := range from[burst:] {
+		after[a] = true
+	}
+	if len(after) != 1 {
+		t.Errorf("%d requests one at a time after the burst used %d connections, want 1", 2*burst, len(after))
 	}
 }
