@@ -42,10 +42,10 @@ func BenchmarkWorkerPool(b *testing.B) {
 	starting := true
 	w, _ := pool.dispatch(job{due: time.Now()})
 	wg.Go(func() {
-		finished := false
+		held := time.Duration(-1)
 		for {
-			_, ok := pool.next(w, &starting, finished)
-			finished = true
+			_, ok := pool.next(w, &starting, held)
+			held = time.Millisecond
 			if !ok {
 				done <- struct{}{} // idle now
 				if _, ok = <-w.jobs; !ok {

@@ -474,12 +474,12 @@ func TestPoolRetireKeepsTheRest(t *testing.T) {
 	starting := make([]bool, len(ws))
 	for i, w := range ws {
 		starting[i] = true
-		if _, ok := p.next(w, &starting[i], true); !ok {
+		if _, ok := p.next(w, &starting[i], time.Millisecond); !ok {
 			t.Fatal("no backlog job")
 		}
 	}
 	for i, w := range ws {
-		if _, ok := p.next(w, &starting[i], true); ok {
+		if _, ok := p.next(w, &starting[i], time.Millisecond); ok {
 			t.Fatal("backlog not empty")
 		}
 		if i < 60 {
@@ -519,8 +519,8 @@ func TestPoolKeepsTwoIdle(t *testing.T) {
 	}
 	for _, w := range ws {
 		var starting bool
-		p.next(w, &starting, true) // its backlog job
-		p.next(w, &starting, true) // parks
+		p.next(w, &starting, time.Millisecond) // its backlog job
+		p.next(w, &starting, time.Millisecond) // parks
 		w.idleSince = now.Add(-10 * idleRetire)
 	}
 	p.retire(now)

@@ -36,32 +36,6 @@ func TestRunQueueSeesASaturatedCPU(t *testing.T) {
 	t.Fatal("still busy after a second of rest")
 }
 
-// While the CPU is saturated the pool starts no worker beyond busyFloor:
-// the job waits for one to finish. With the CPU free it starts one.
-func TestPoolHoldsItsSizeWhileCPUBound(t *testing.T) {
-	p := workerPool{rq: &runQueue{}}
-	due := time.Now().Add(time.Hour) // never late: only the run queue decides
-	for range busyFloor {
-		w, _ := p.dispatch(job{due: due})
-		if w == nil {
-			t.Fatal("no worker started below the floor")
-		}
-		starting := true
-		p.next(w, &starting, true) // started: took a backlog job
-	}
-	p.rq.isBusy.Store(true)
-	if w, _ := p.dispatch(job{due: due}); w != nil {
-		t.Fatalf("started worker %d while the CPU is saturated", p.size())
-	}
-	p.rq.isBusy.Store(false)
-	if w, _ := p.dispatch(job{due: due}); w == nil {
-		t.Fatal("no worker started for a waiting job with the CPU free")
-	}
-	if len(p.backlog)-p.head != 2 {
-		t.Fatalf("%d jobs wait, want 2", len(p.backlog)-p.head)
-	}
-}
-
 // Many goroutines that mostly sleep (a slow server's workers, each
 // waking every 100 ms: 5,000 wake-ups a second) do not make the run queue
 // busy, even on a CPU something else keeps busy, so that their wake-ups

@@ -24,8 +24,7 @@ const (
 	// lateSpawn and slowStarts pace new open-model workers: see workerPool.
 	lateSpawn  = 500 * time.Microsecond
 	slowStarts = 2
-	// busyFloor is how many workers may run before a CPU-bound pool stops
-	// starting more.
+	// busyFloor is the least limit the sizer sets on a CPU-bound pool.
 	busyFloor = 64
 	// idleRetire is how long an open-model worker may sit idle before it
 	// is retired (the scheduler looks once a second), so that the pool
@@ -168,7 +167,7 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 			e.dropMany(rnd, n, lastDue)
 		}
 	}
-	lastRetire := start
+	lastRetire, lastSize := start, start
 	wait := time.Duration(0)
 	for {
 		if precise && wait <= preciseTail {
@@ -199,6 +198,10 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 		}
 		if stopping {
 			return
+		}
+		if now.Sub(lastSize) >= sizeEvery {
+			pool.setSize(now, rate)
+			lastSize = now
 		}
 		if now.Sub(lastRetire) >= time.Second {
 			pool.retire(now)
@@ -250,15 +253,15 @@ func (e *Engine) dropMany(rnd *rand.Rand, n int64, t time.Time) {
 // its latency runs from its due time) for the first worker to finish, and
 // a new worker (with a new connection) starts for it, unless the CPU, not
 // the server, is the bottleneck: the scheduler is lateSpawn behind the due
-// time and slowStarts workers are already starting, or goroutines wait for
-// a CPU (runQueue) and busyFloor workers run. More connections cost
-// more CPU per request (a closed loop at 500 connections costs 1.75x the
-// CPU per request of one at 10), so starting one per job while the CPU is
-// behind feeds on itself until the in-flight cap drops requests: at
+// time and slowStarts workers are already starting, or the pool is at the
+// limit the sizer sets while goroutines wait for a CPU (runQueue): what
+// the server needs by Little's law, at least busyFloor. More connections
+// cost more CPU per request (a closed loop at 500 connections costs 1.75x
+// the CPU per request of one at 10), so starting one per job while the
+// CPU is behind feeds on itself until the in-flight cap drops requests: at
 // 40,000 req/s against nginx, that grew the pool to 500–1,000 workers and
-// sent 27,000 req/s; held at the floor, it sends 32,000–36,000 (see
-// BENCHMARKS.md). A slow server with the CPU idle gets one worker per
-// waiting job at once.
+// sent 27,000 req/s (BENCHMARKS.md). A slow server with the CPU idle gets
+// one worker per waiting job at once.
 //
 // A worker idle for idleRetire is retired (the bottom of the stack is the
 // one idle longest), so after a burst the pool shrinks back to what the
@@ -270,6 +273,7 @@ type workerPool struct {
 	backlog  []job
 	head     int // backlog[head:] waits
 	starting int // workers started that have not finished a job yet
+	sizing   sizer
 	all      []*poolWorker
 	started  uint64 // workers ever started
 	wg       sync.WaitGroup
@@ -295,7 +299,7 @@ func (p *workerPool) dispatch(j job) (*poolWorker, uint64) {
 	}
 	p.backlog = append(p.backlog, j)
 	late := time.Since(j.due) >= lateSpawn
-	if late && p.starting >= slowStarts || p.rq.busy() && len(p.all) >= busyFloor {
+	if p.sizing.full(len(p.all), p.rq.busy()) || late && p.starting >= slowStarts {
 		p.mu.Unlock()
 		return nil, 0
 	}
@@ -321,17 +325,30 @@ func (p *workerPool) retire(now time.Time) {
 		return
 	}
 	for _, w := range p.idle[:n] {
-		close(w.jobs)
-		// Swap the last worker into w's slot.
-		last := len(p.all) - 1
-		moved := p.all[last]
-		p.all[w.slot], moved.slot = moved, w.slot
-		p.all[last] = nil
-		p.all = p.all[:last]
+		p.stop(w)
 	}
 	rest := copy(p.idle, p.idle[n:])
 	clear(p.idle[rest:])
 	p.idle = p.idle[:rest]
+}
+
+// setSize sets the pool's limit (sizer) for rate requests a second.
+func (p *workerPool) setSize(now time.Time, rate float64) {
+	p.mu.Lock()
+	p.sizing.set(now, rate)
+	p.mu.Unlock()
+}
+
+// stop closes w's inbox, so that it returns once idle, and takes it out
+// of the pool. The caller holds p.mu.
+func (p *workerPool) stop(w *poolWorker) {
+	close(w.jobs)
+	// Swap the last worker into w's slot.
+	last := len(p.all) - 1
+	moved := p.all[last]
+	p.all[w.slot], moved.slot = moved, w.slot
+	p.all[last] = nil
+	p.all = p.all[:last]
 }
 
 // size returns the number of workers running.
@@ -342,14 +359,29 @@ func (p *workerPool) size() int {
 }
 
 // next returns the next backlog job for worker w, or parks w on the idle
-// stack and returns false. *starting says w still counts as starting; it
-// stops when w has done a job (its connection is up) or parks.
-func (p *workerPool) next(w *poolWorker, starting *bool, done bool) (job, bool) {
+// stack (or stops it, when the pool is over its limit) and returns false.
+// held is how long w's last job spent at the server (sizer), or negative
+// before its first. *starting says w still counts as starting; it stops
+// when w has done a job (its connection is up) or parks.
+func (p *workerPool) next(w *poolWorker, starting *bool, held time.Duration) (job, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if *starting && done {
-		p.starting--
-		*starting = false
+	if held >= 0 {
+		p.sizing.finished(held)
+		if *starting {
+			p.starting--
+			*starting = false
+		}
+	}
+	if p.sizing.over(len(p.all)) {
+		// The pool is over its limit (sizer): w leaves, the rest take
+		// the backlog.
+		if *starting {
+			p.starting--
+			*starting = false
+		}
+		p.stop(w)
+		return job{}, false
 	}
 	if p.head < len(p.backlog) {
 		j := p.backlog[p.head]
@@ -386,10 +418,9 @@ func (e *Engine) worker(ctx context.Context, pool *workerPool, w *poolWorker, id
 	rnd := e.newRand(100 + id)
 	env := e.run.NewEnv(rnd, nil)
 	var sc scratch
-	starting, done := true, false
+	starting, held := true, time.Duration(-1)
 	for {
-		j, ok := pool.next(w, &starting, done)
-		done = true
+		j, ok := pool.next(w, &starting, held)
 		if !ok {
 			if j, ok = <-w.jobs; !ok {
 				return
@@ -400,6 +431,7 @@ func (e *Engine) worker(ctx context.Context, pool *workerPool, w *poolWorker, id
 		e.rec.Sent(sent)
 		ex := e.cl.do(ctx, req, env, &sc)
 		end := ex.doneAt(sent)
+		held = end.Sub(sent)
 		if ex.kind == stats.KindNone {
 			// Captures feed the id pools; a capture miss in the random mix
 			// does not fail the request (journeys report those).
