@@ -38,16 +38,21 @@ const (
 // The limit starts when a job finds no idle worker while the run queue is
 // busy (at the pool's size, or busyFloor if larger), is set every
 // sizeEvery once a job has finished, and ends holdFor after the run queue
-// was last busy. Workers beyond it leave as they finish (over). The
-// fields are guarded by workerPool.mu.
+// was last busy. Busy workers beyond it leave as they finish (over); idle
+// ones retire after idleRetire, as always. The fields are guarded by
+// workerPool.mu.
 type sizer struct {
 	limit    int   // workers the pool may run; 0: no limit
 	busySeen bool  // the run queue was busy since the last look
 	heldNs   int64 // server time of the jobs finished since the last look
 	heldN    int64
-	server   time.Duration // the mean server time at the last look with jobs
+	arrived  int64 // jobs dispatched since the last look
+	refused  int   // starts refused by the limit since the last look
+	at       time.Time
+	server   time.Duration // the server time: the mean of the last look's jobs, or more
 	known    bool          // server is known: some job has finished
 	lastBusy time.Time
+	closed   bool // the pool is closing: no worker leaves on its own
 }
 
 // finished counts a job that spent held at the server.
@@ -56,8 +61,9 @@ func (s *sizer) finished(held time.Duration) {
 	s.heldN++
 }
 
-// full reports whether no worker may start beside n running. busy says
-// the run queue is busy now: it starts the limit.
+// full reports whether no worker may start beside n running for a job
+// that found none idle. busy says the run queue is busy now: it starts
+// the limit.
 func (s *sizer) full(n int, busy bool) bool {
 	if busy {
 		s.busySeen = true
@@ -65,27 +71,58 @@ func (s *sizer) full(n int, busy bool) bool {
 			s.limit = max(busyFloor, n)
 		}
 	}
-	return s.limit > 0 && n >= s.limit
+	if s.limit > 0 && n >= s.limit {
+		s.refused++
+		return true
+	}
+	return false
 }
 
 // over reports whether n workers are more than the limit: one leaves.
-func (s *sizer) over(n int) bool { return s.limit > 0 && n > s.limit }
+func (s *sizer) over(n int) bool { return s.limit > 0 && n > s.limit && !s.closed }
 
-// set sets the limit for rate requests a second, or ends it.
-func (s *sizer) set(now time.Time, rate float64) {
+// set sets the limit for at most rate requests a second (the plan's) and
+// n workers running, or ends it.
+//
+// The rate is the plan's or the one dispatched since the last look,
+// whichever is lower, so that a target far beyond the machine does not
+// lift the limit. The server time rises at once with a look's mean and
+// falls by a quarter of the difference a look (about 1 s to settle), so
+// that one slow look (a timeout among fast requests) does not start
+// workers only for them to leave 100 ms later. A look in which jobs waited
+// for the limit and fewer jobs finished than workers ran is a server
+// that holds its requests longer than the look (a stall, or a turn far
+// slower than the mean so far): the limit ends, as if the CPU had been
+// free, and the run queue, if still busy, starts it again at the pool's
+// size.
+func (s *sizer) set(now time.Time, rate float64, n int) {
+	span := now.Sub(s.at)
+	done, arrived, refused := s.heldN, s.arrived, s.refused
+	s.at, s.arrived, s.refused = now, 0, 0
 	if s.heldN > 0 {
-		s.server = time.Duration(s.heldNs / s.heldN)
+		mean := time.Duration(s.heldNs / s.heldN)
+		if !s.known || mean > s.server {
+			s.server = mean
+		} else {
+			s.server += (mean - s.server) / 4
+		}
 		s.heldNs, s.heldN, s.known = 0, 0, true
 	}
 	if s.busySeen {
 		s.lastBusy, s.busySeen = now, false
 	}
+	if span > 0 {
+		rate = min(rate, float64(arrived)/span.Seconds())
+	}
 	switch {
 	case s.limit == 0:
-	case now.Sub(s.lastBusy) >= holdFor:
+	case now.Sub(s.lastBusy) >= holdFor, refused > 0 && done < int64(n):
 		s.limit = 0
 	case s.known:
 		need := rate * s.server.Seconds() * sizeHeadroom
-		s.limit = max(busyFloor, int(math.Min(math.Ceil(need), math.MaxInt32))+sizeSpare)
+		if !(need >= 0) {
+			need = 0 // NaN
+		}
+		s.limit = max(busyFloor, int(math.Min(math.Ceil(need), math.MaxInt32-sizeSpare))+sizeSpare)
 	}
 }

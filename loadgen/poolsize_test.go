@@ -72,6 +72,16 @@ func finishAll(p *workerPool, ws []*simWorker, held time.Duration) (left int) {
 	return left
 }
 
+// look is the scheduler's look at the pool (setSize) at the end of a
+// window of sizeEvery in which jobs were dispatched at rate, the plan's.
+func look(p *workerPool, at time.Time, rate float64) {
+	p.mu.Lock()
+	p.sizing.at = at.Add(-sizeEvery)
+	p.sizing.arrived = int64(rate * sizeEvery.Seconds())
+	p.mu.Unlock()
+	p.setSize(at, rate)
+}
+
 // While the CPU is saturated, a pool whose requests are quick at the
 // server (nginx answering in 50 µs at 40,000 req/s: two in flight) is
 // held at busyFloor: a job waits for a worker to finish rather than start
@@ -93,7 +103,8 @@ func TestPoolHeldWhileCPUBound(t *testing.T) {
 	if left := finishAll(&p, ws, 50*time.Microsecond); left != 0 {
 		t.Fatalf("%d of 100 workers left before the server's time was known", left)
 	}
-	p.setSize(now, 40000)
+	// Little's law: 40,000 req/s × 50 µs is 2 in flight; the floor holds.
+	look(&p, now, 40000)
 	if p.sizing.limit != busyFloor {
 		t.Fatalf("limit %d for 40,000 req/s of 50 µs, want the floor %d", p.sizing.limit, busyFloor)
 	}
@@ -121,20 +132,20 @@ func TestPoolHeldWhileCPUBound(t *testing.T) {
 	if w, _ := p.dispatch(job{due: due}); w != nil {
 		t.Fatal("started a worker beyond the limit a moment after the CPU was saturated")
 	}
-	p.setSize(now.Add(holdFor/2), 40000)
+	look(&p, now.Add(holdFor/2), 40000)
 	if w, _ := p.dispatch(job{due: due}); w != nil {
 		t.Fatal("started a worker beyond the limit within holdFor")
 	}
-	p.setSize(now.Add(holdFor), 40000)
+	look(&p, now.Add(holdFor), 40000)
 	if w, _ := p.dispatch(job{due: due}); w == nil {
 		t.Fatal("no worker started for a waiting job holdFor after the CPU was saturated")
 	}
 	p.close()
 }
 
-// A slow server gets the workers it needs, busy CPU or not: at 20,000
-// req/s of 10 ms each, 200 are in flight, and the limit leaves room for
-// more.
+// A slow server gets the workers it needs while the CPU is saturated: at
+// 20,000 req/s of 10 ms each, 200 are in flight, and the limit leaves
+// room for more.
 func TestPoolLimitFollowsTheServer(t *testing.T) {
 	p := workerPool{rq: &runQueue{}}
 	due := time.Now().Add(time.Hour)
@@ -146,7 +157,7 @@ func TestPoolLimitFollowsTheServer(t *testing.T) {
 	if left := finishAll(&p, ws, 10*time.Millisecond); left != 0 {
 		t.Fatalf("%d workers left", left)
 	}
-	p.setSize(time.Now(), 20000)
+	look(&p, time.Now(), 20000)
 	if lim := p.sizing.limit; lim < 250 || lim > 400 {
 		t.Fatalf("limit %d for 20,000 req/s of 10 ms, want 250–400", lim)
 	}
@@ -164,29 +175,99 @@ func TestPoolLimitFollowsTheServer(t *testing.T) {
 	p.close()
 }
 
-// The limit comes from the server's time, not the whole exchange: with a
-// kernel receive time the exchange ends at the arrival, so the time a
-// response waited for a busy CPU does not count. A look without a
-// finished job keeps the last server time; before the first, the limit
-// stays where it started.
-func TestSizerUsesTheServersTime(t *testing.T) {
+// A server that stops answering while the pool is held (its requests so
+// far were fast, so the limit is the floor): within a look in which jobs
+// waited and no worker finished one, the limit ends and a waiting job
+// starts a worker, instead of waiting holdFor.
+func TestPoolLimitEndsWhenTheServerStalls(t *testing.T) {
+	p := workerPool{rq: &runQueue{}}
+	due := time.Now().Add(time.Hour)
+	ws := startSim(t, &p, busyFloor)
+	p.rq.isBusy.Store(true)
+	p.dispatch(job{due: due}) // waits: the limit starts at the floor
+	finishAll(&p, ws, 50*time.Microsecond)
+	now := time.Now()
+	look(&p, now, 20000)
+	for range busyFloor - 1 { // the idle ones take a job each: all busy
+		p.dispatch(job{due: due})
+	}
+	p.rq.isBusy.Store(false)
+	if w, _ := p.dispatch(job{due: due}); w != nil {
+		t.Fatal("started a worker beyond the limit")
+	}
+	// The server stalls: a look passes and nothing finished.
+	look(&p, now.Add(sizeEvery), 20000)
+	if w, _ := p.dispatch(job{due: due}); w == nil {
+		t.Fatalf("no worker started for a waiting job while the server stalls (limit %d)", p.sizing.limit)
+	}
+	p.close()
+}
+
+// The run ends while the pool is over its limit: the workers still busy
+// finish their jobs and park; none stops itself after the pool closed
+// its inbox, so none is closed twice (a panic that ended the program).
+func TestPoolClosesWhileOverItsLimit(t *testing.T) {
+	p := workerPool{rq: &runQueue{}}
+	due := time.Now().Add(time.Hour)
+	ws := startSim(t, &p, 100)
+	p.rq.isBusy.Store(true)
+	p.dispatch(job{due: due})
+	finishAll(&p, ws, 50*time.Microsecond)
+	look(&p, time.Now(), 40000) // the limit falls to the floor
+	for range 99 {
+		p.dispatch(job{due: due})
+	}
+	for _, s := range ws {
+		s.take()
+	}
+	p.close()
+	if left := finishAll(&p, ws, 50*time.Microsecond); left != 100 {
+		t.Fatalf("%d of 100 workers saw their inbox closed", left)
+	}
+}
+
+// The sizer's server time and rate: the limit stays where it started
+// until a job has finished; the server time rises at once with a look's
+// mean and falls by a quarter of the difference a look; the rate is the
+// plan's or the one dispatched, whichever is lower.
+func TestSizerServerTimeAndRate(t *testing.T) {
 	var s sizer
 	s.full(100, true)
+	s.refused = 0 // no job waited: not a stall
 	now := time.Now()
-	s.set(now, 40000)
+	at := func(i int) time.Time { return now.Add(time.Duration(i) * sizeEvery) }
+	window := func(i int, rate float64, jobs int, held time.Duration) {
+		s.at, s.arrived = at(i-1), int64(rate*sizeEvery.Seconds())
+		for range jobs {
+			s.finished(held)
+		}
+		s.set(at(i), rate, 100)
+	}
+	limitFor := func(rate float64, server time.Duration) int {
+		return max(busyFloor, int(math.Ceil(rate*server.Seconds()*sizeHeadroom))+sizeSpare)
+	}
+	window(1, 40000, 0, 0)
 	if s.limit != 100 {
 		t.Fatalf("limit %d before any job finished, want the pool's 100", s.limit)
 	}
-	for range 1000 {
-		s.finished(60 * time.Microsecond)
-	}
-	s.set(now.Add(sizeEvery), 40000)
+	window(2, 40000, 1000, 60*time.Microsecond)
 	if s.limit != busyFloor {
 		t.Fatalf("limit %d for 40,000 req/s of 60 µs, want the floor %d", s.limit, busyFloor)
 	}
-	s.set(now.Add(2*sizeEvery), 1e6)
-	if want := int(math.Ceil(1e6*60e-6*sizeHeadroom)) + sizeSpare; s.limit != want {
-		t.Fatalf("limit %d for 1,000,000 req/s of 60 µs (no job in the last look), want %d", s.limit, want)
+	window(3, 40000, 1000, 10*time.Millisecond)
+	if want := limitFor(40000, 10*time.Millisecond); s.limit != want {
+		t.Fatalf("limit %d once the server takes 10 ms, want %d at once", s.limit, want)
+	}
+	window(4, 40000, 1000, 60*time.Microsecond)
+	server := 10*time.Millisecond + (60*time.Microsecond-10*time.Millisecond)/4
+	if want := limitFor(40000, server); s.limit != want {
+		t.Fatalf("limit %d a look after the server turned fast again, want %d (server %v)", s.limit, want, server)
+	}
+	// A plan of 1,000,000 req/s of which 40,000 were dispatched.
+	s.at, s.arrived = at(4), 4000
+	s.set(at(5), 1e6, 100)
+	if want := limitFor(40000, s.server); s.limit != want {
+		t.Fatalf("limit %d at a plan of 1,000,000 req/s dispatching 40,000, want %d", s.limit, want)
 	}
 	if !s.over(s.limit+1) || s.over(s.limit) {
 		t.Fatal("over does not compare with the limit")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -168,6 +169,7 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 		}
 	}
 	lastRetire, lastSize := start, start
+	pool.sizing.at = start
 	wait := time.Duration(0)
 	for {
 		if precise && wait <= preciseTail {
@@ -254,8 +256,9 @@ func (e *Engine) dropMany(rnd *rand.Rand, n int64, t time.Time) {
 // a new worker (with a new connection) starts for it, unless the CPU, not
 // the server, is the bottleneck: the scheduler is lateSpawn behind the due
 // time and slowStarts workers are already starting, or the pool is at the
-// limit the sizer sets while goroutines wait for a CPU (runQueue): what
-// the server needs by Little's law, at least busyFloor. More connections
+// limit the sizer sets once goroutines wait for a CPU (runQueue), until
+// holdFor after they last did: what the server needs by Little's law, at
+// least busyFloor. More connections
 // cost more CPU per request (a closed loop at 500 connections costs 1.75x
 // the CPU per request of one at 10), so starting one per job while the
 // CPU is behind feeds on itself until the in-flight cap drops requests: at
@@ -272,7 +275,7 @@ type workerPool struct {
 	idle     []*poolWorker // a stack: the top went idle last
 	backlog  []job
 	head     int // backlog[head:] waits
-	starting int // workers started that have not finished a job yet
+	starting int // workers started that have not yet finished a job, parked or left
 	sizing   sizer
 	all      []*poolWorker
 	started  uint64 // workers ever started
@@ -290,6 +293,7 @@ type poolWorker struct {
 // or nil.
 func (p *workerPool) dispatch(j job) (*poolWorker, uint64) {
 	p.mu.Lock()
+	p.sizing.arrived++
 	if n := len(p.idle); n > 0 {
 		w := p.idle[n-1]
 		p.idle = p.idle[:n-1]
@@ -335,7 +339,7 @@ func (p *workerPool) retire(now time.Time) {
 // setSize sets the pool's limit (sizer) for rate requests a second.
 func (p *workerPool) setSize(now time.Time, rate float64) {
 	p.mu.Lock()
-	p.sizing.set(now, rate)
+	p.sizing.set(now, rate, len(p.all))
 	p.mu.Unlock()
 }
 
@@ -362,7 +366,7 @@ func (p *workerPool) size() int {
 // stack (or stops it, when the pool is over its limit) and returns false.
 // held is how long w's last job spent at the server (sizer), or negative
 // before its first. *starting says w still counts as starting; it stops
-// when w has done a job (its connection is up) or parks.
+// when w has done a job (its connection is up), parks or leaves.
 func (p *workerPool) next(w *poolWorker, starting *bool, held time.Duration) (job, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -404,7 +408,10 @@ func (p *workerPool) next(w *poolWorker, starting *bool, held time.Duration) (jo
 // them. The scheduler calls it after its last dispatch.
 func (p *workerPool) close() {
 	p.mu.Lock()
-	all := p.all
+	// From here on the pool's list is this copy's: no worker leaves on
+	// its own (sizer.over), so none is closed twice.
+	p.sizing.closed = true
+	all := slices.Clone(p.all)
 	p.mu.Unlock()
 	for _, w := range all {
 		close(w.jobs)
