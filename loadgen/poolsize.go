@@ -49,7 +49,7 @@ type sizer struct {
 	arrived  int64 // jobs dispatched since the last look
 	refused  int   // starts refused by the limit since the last look
 	at       time.Time
-	server   time.Duration // the server time: the mean of the last look's jobs, or more
+	server   time.Duration // the server time, smoothed (set)
 	known    bool          // server is known: some job has finished
 	lastBusy time.Time
 	closed   bool // the pool is closing: no worker leaves on its own

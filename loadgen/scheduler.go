@@ -258,13 +258,12 @@ func (e *Engine) dropMany(rnd *rand.Rand, n int64, t time.Time) {
 // time and slowStarts workers are already starting, or the pool is at the
 // limit the sizer sets once goroutines wait for a CPU (runQueue), until
 // holdFor after they last did: what the server needs by Little's law, at
-// least busyFloor. More connections
-// cost more CPU per request (a closed loop at 500 connections costs 1.75x
-// the CPU per request of one at 10), so starting one per job while the
-// CPU is behind feeds on itself until the in-flight cap drops requests: at
-// 40,000 req/s against nginx, that grew the pool to 500–1,000 workers and
-// sent 27,000 req/s (BENCHMARKS.md). A slow server with the CPU idle gets
-// one worker per waiting job at once.
+// least busyFloor. More connections cost more CPU per request (a closed
+// loop at 500 connections costs 1.75x the CPU per request of one at 10),
+// so starting one per job while the CPU is behind feeds on itself until
+// the in-flight cap drops requests: at 40,000 req/s against nginx, that
+// grew the pool to 500–1,000 workers and sent 27,000 req/s (BENCHMARKS.md).
+// A slow server with the CPU idle gets one worker per waiting job at once.
 //
 // A worker idle for idleRetire is retired (the bottom of the stack is the
 // one idle longest), so after a burst the pool shrinks back to what the
