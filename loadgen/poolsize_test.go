@@ -82,6 +82,21 @@ func look(p *workerPool, at time.Time, rate float64) {
 	p.setSize(at, rate)
 }
 
+// heldPool starts n workers, each with a job, then makes the run queue
+// busy: the next job waits (the limit starts at the pool's size, or the
+// floor) and each worker finishes its job, held at the server; the first
+// takes the job that waited, the others park. It returns how many left.
+func heldPool(t *testing.T, n int, held time.Duration) (*workerPool, []*simWorker, int) {
+	t.Helper()
+	p := &workerPool{rq: &runQueue{}}
+	ws := startSim(t, p, n)
+	p.rq.isBusy.Store(true)
+	if w, _ := p.dispatch(job{due: time.Now().Add(time.Hour)}); w != nil {
+		t.Fatal("started a worker while the CPU is saturated")
+	}
+	return p, ws, finishAll(p, ws, held)
+}
+
 // While the CPU is saturated, a pool whose requests are quick at the
 // server (nginx answering in 50 µs at 40,000 req/s: two in flight) is
 // held at busyFloor: a job waits for a worker to finish rather than start
@@ -89,22 +104,17 @@ func look(p *workerPool, at time.Time, rate float64) {
 // stays so while the CPU is free for a moment, and ends holdFor after the
 // CPU was last seen saturated.
 func TestPoolHeldWhileCPUBound(t *testing.T) {
-	p := workerPool{rq: &runQueue{}}
 	due := time.Now().Add(time.Hour)
-	ws := startSim(t, &p, 100)
-	p.rq.isBusy.Store(true)
-	if w, _ := p.dispatch(job{due: due}); w != nil {
-		t.Fatal("started a worker while the CPU is saturated")
+	// Until the server's time is known, the limit is the pool's size:
+	// the first worker takes the job that waits, the others park.
+	p, ws, left := heldPool(t, 100, 50*time.Microsecond)
+	if left != 0 {
+		t.Fatalf("%d of 100 workers left before the server's time was known", left)
 	}
 	p.rq.isBusy.Store(false)
 	now := time.Now()
-	// Until the server's time is known, the limit is the pool's size:
-	// the first worker takes the job that waits, the others park.
-	if left := finishAll(&p, ws, 50*time.Microsecond); left != 0 {
-		t.Fatalf("%d of 100 workers left before the server's time was known", left)
-	}
 	// Little's law: 40,000 req/s × 50 µs is 2 in flight; the floor holds.
-	look(&p, now, 40000)
+	look(p, now, 40000)
 	if p.sizing.limit != busyFloor {
 		t.Fatalf("limit %d for 40,000 req/s of 50 µs, want the floor %d", p.sizing.limit, busyFloor)
 	}
@@ -118,7 +128,7 @@ func TestPoolHeldWhileCPUBound(t *testing.T) {
 	for _, s := range ws {
 		s.take()
 	}
-	if left := finishAll(&p, ws, 50*time.Microsecond); left != 100-busyFloor {
+	if left := finishAll(p, ws, 50*time.Microsecond); left != 100-busyFloor {
 		t.Fatalf("%d of 100 workers left at a limit of %d, want %d", left, p.sizing.limit, 100-busyFloor)
 	}
 	if p.size() != busyFloor || len(p.idle) != busyFloor {
@@ -132,11 +142,11 @@ func TestPoolHeldWhileCPUBound(t *testing.T) {
 	if w, _ := p.dispatch(job{due: due}); w != nil {
 		t.Fatal("started a worker beyond the limit a moment after the CPU was saturated")
 	}
-	look(&p, now.Add(holdFor/2), 40000)
+	look(p, now.Add(holdFor/2), 40000)
 	if w, _ := p.dispatch(job{due: due}); w != nil {
 		t.Fatal("started a worker beyond the limit within holdFor")
 	}
-	look(&p, now.Add(holdFor), 40000)
+	look(p, now.Add(holdFor), 40000)
 	if w, _ := p.dispatch(job{due: due}); w == nil {
 		t.Fatal("no worker started for a waiting job holdFor after the CPU was saturated")
 	}
@@ -147,17 +157,12 @@ func TestPoolHeldWhileCPUBound(t *testing.T) {
 // 20,000 req/s of 10 ms each, 200 are in flight, and the limit leaves
 // room for more.
 func TestPoolLimitFollowsTheServer(t *testing.T) {
-	p := workerPool{rq: &runQueue{}}
 	due := time.Now().Add(time.Hour)
-	ws := startSim(t, &p, busyFloor)
-	p.rq.isBusy.Store(true)
-	if w, _ := p.dispatch(job{due: due}); w != nil {
-		t.Fatal("started a worker while the CPU is saturated, before the server's time was known")
-	}
-	if left := finishAll(&p, ws, 10*time.Millisecond); left != 0 {
+	p, _, left := heldPool(t, busyFloor, 10*time.Millisecond)
+	if left != 0 {
 		t.Fatalf("%d workers left", left)
 	}
-	look(&p, time.Now(), 20000)
+	look(p, time.Now(), 20000)
 	if lim := p.sizing.limit; lim < 250 || lim > 400 {
 		t.Fatalf("limit %d for 20,000 req/s of 10 ms, want 250–400", lim)
 	}
@@ -180,14 +185,10 @@ func TestPoolLimitFollowsTheServer(t *testing.T) {
 // waited and no worker finished one, the limit ends and a waiting job
 // starts a worker, instead of waiting holdFor.
 func TestPoolLimitEndsWhenTheServerStalls(t *testing.T) {
-	p := workerPool{rq: &runQueue{}}
 	due := time.Now().Add(time.Hour)
-	ws := startSim(t, &p, busyFloor)
-	p.rq.isBusy.Store(true)
-	p.dispatch(job{due: due}) // waits: the limit starts at the floor
-	finishAll(&p, ws, 50*time.Microsecond)
+	p, _, _ := heldPool(t, busyFloor, 50*time.Microsecond) // the limit is the floor
 	now := time.Now()
-	look(&p, now, 20000)
+	look(p, now, 20000)
 	for range busyFloor - 1 { // the idle ones take a job each: all busy
 		p.dispatch(job{due: due})
 	}
@@ -196,7 +197,7 @@ func TestPoolLimitEndsWhenTheServerStalls(t *testing.T) {
 		t.Fatal("started a worker beyond the limit")
 	}
 	// The server stalls: a look passes and nothing finished.
-	look(&p, now.Add(sizeEvery), 20000)
+	look(p, now.Add(sizeEvery), 20000)
 	if w, _ := p.dispatch(job{due: due}); w == nil {
 		t.Fatalf("no worker started for a waiting job while the server stalls (limit %d)", p.sizing.limit)
 	}
@@ -207,13 +208,9 @@ func TestPoolLimitEndsWhenTheServerStalls(t *testing.T) {
 // finish their jobs and park; none stops itself after the pool closed
 // its inbox, so none is closed twice (a panic that ended the program).
 func TestPoolClosesWhileOverItsLimit(t *testing.T) {
-	p := workerPool{rq: &runQueue{}}
 	due := time.Now().Add(time.Hour)
-	ws := startSim(t, &p, 100)
-	p.rq.isBusy.Store(true)
-	p.dispatch(job{due: due})
-	finishAll(&p, ws, 50*time.Microsecond)
-	look(&p, time.Now(), 40000) // the limit falls to the floor
+	p, ws, _ := heldPool(t, 100, 50*time.Microsecond)
+	look(p, time.Now(), 40000) // the limit falls to the floor
 	for range 99 {
 		p.dispatch(job{due: due})
 	}
@@ -221,7 +218,7 @@ func TestPoolClosesWhileOverItsLimit(t *testing.T) {
 		s.take()
 	}
 	p.close()
-	if left := finishAll(&p, ws, 50*time.Microsecond); left != 100 {
+	if left := finishAll(p, ws, 50*time.Microsecond); left != 100 {
 		t.Fatalf("%d of 100 workers saw their inbox closed", left)
 	}
 }
