@@ -14,7 +14,7 @@ import (
 // Ad-hoc URLs send exactly the request given: method, headers and body, to
 // that URL, at the given rate.
 func TestAdHocSendsExactlyThatRequest(t *testing.T) {
-	for _, client := range []string{ClientNetHTTP, ClientFastHTTP} {
+	for _, client := range allClients {
 		t.Run(client, func(t *testing.T) { testAdHoc(t, client) })
 	}
 }

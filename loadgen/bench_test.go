@@ -83,7 +83,7 @@ func BenchmarkClient(b *testing.B) {
 		b.Fatal(err)
 	}
 	req := scn.Endpoints[0]
-	for _, kind := range []string{ClientFastHTTP, ClientNetHTTP} {
+	for _, kind := range allClients {
 		b.Run(kind, func(b *testing.B) {
 			d := testDoer(b, kind, 8, 5*time.Second)
 			c := &client{doer: d, base: base, headers: scn.Headers}

@@ -39,7 +39,10 @@ type Doer interface {
 
 // The HTTP clients NewClient knows.
 const (
-	// ClientFastHTTP is github.com/valyala/fasthttp (the default): HTTP/1.1
+	// ClientH1 is trafficgen's own HTTP/1.1 client (H1Client): HTTP/1.1
+	// (and TLS) only, without proxy support, at the least CPU per request.
+	ClientH1 = "h1"
+	// ClientFastHTTP is github.com/valyala/fasthttp: HTTP/1.1
 	// (and TLS) only, without proxy support, at about a third of the CPU per
 	// request.
 	ClientFastHTTP = "fasthttp"
@@ -49,14 +52,15 @@ const (
 )
 
 // defaultClient is the client NewClient picks for "": a variable so that a
-// benchmark build can change it with -ldflags -X. It is fasthttp: 3.3× the
-// closed-loop rate of net/http at 0.3× the CPU per request (BENCHMARKS.md),
-// and it counts as exactly: a kept-alive connection the server closed is
-// found before a request is written to it (trackedConn), and a request
-// sent again after its connection died is counted as resent. ChooseClient
-// falls back to net/http where fasthttp would surprise: a proxy from the
+// benchmark build can change it with -ldflags -X. It is trafficgen's own
+// HTTP/1.1 client: 1.3–1.5× the closed-loop rate of fasthttp (itself 3.3×
+// net/http's) at under half its user CPU per request (BENCHMARKS.md), and
+// it counts as exactly: a kept-alive connection the server closed is found
+// before a request is written to it (trackedConn), and a request sent
+// again after its connection died is counted as resent. ChooseClient
+// falls back to net/http where it would surprise: a proxy from the
 // environment that applies to the target.
-var defaultClient = ClientFastHTTP
+var defaultClient = ClientH1
 
 // DefaultClient names the client NewClient picks when none is asked for.
 func DefaultClient() string { return defaultClient }
@@ -69,10 +73,10 @@ func ChooseClient(kind, target string) (string, string) {
 	if kind != "" {
 		return kind, ""
 	}
-	if defaultClient == ClientFastHTTP {
+	if defaultClient != ClientNetHTTP {
 		if u, err := url.Parse(target); err == nil {
 			if p, err := http.ProxyFromEnvironment(&http.Request{URL: u}); err == nil && p != nil {
-				return ClientNetHTTP, "a proxy from the environment applies to the target (fasthttp has no proxy support)"
+				return ClientNetHTTP, "a proxy from the environment applies to the target (" + defaultClient + " has no proxy support)"
 			}
 		}
 	}
@@ -87,12 +91,14 @@ func NewClient(kind string, maxConns int, timeout time.Duration) (Doer, error) {
 		kind = defaultClient
 	}
 	switch kind {
+	case ClientH1:
+		return NewH1Client(maxConns, timeout), nil
 	case ClientFastHTTP:
 		return NewFastClient(maxConns, timeout), nil
 	case ClientNetHTTP:
 		return NewHTTPClient(maxConns, timeout), nil
 	}
-	return nil, fmt.Errorf("unknown HTTP client %q (want %s or %s)", kind, ClientFastHTTP, ClientNetHTTP)
+	return nil, fmt.Errorf("unknown HTTP client %q (want %s, %s or %s)", kind, ClientH1, ClientFastHTTP, ClientNetHTTP)
 }
 
 // errTooManyRedirects stops a request after MaxRedirects redirects.
@@ -153,7 +159,7 @@ type client struct {
 // transports and run on a fake clock.
 func (c *client) network() bool {
 	switch d := c.doer.(type) {
-	case *FastClient:
+	case *H1Client, *FastClient:
 		return true
 	case *http.Client:
 		_, ok := d.Transport.(*http.Transport)
@@ -194,6 +200,7 @@ type scratch struct {
 	body  []byte
 	resp  []byte
 	hdr   []byte
+	h1    *h1Scratch   // H1Client's request and buffers, when used
 	fast  *fastScratch // the fasthttp request and response, when used
 	trace *attempts    // counts net/http's attempts, when used
 }
@@ -237,8 +244,11 @@ func (a *attempts) context(parent context.Context) context.Context {
 
 // do sends req as rendered in env and reads the response.
 func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.Env, sc *scratch) exchange {
-	if fc, ok := c.doer.(*FastClient); ok {
-		return c.doFast(ctx, fc, req, env, sc)
+	switch d := c.doer.(type) {
+	case *H1Client:
+		return c.doH1(ctx, d, req, env, sc)
+	case *FastClient:
+		return c.doFast(ctx, d, req, env, sc)
 	}
 	sc.url = append(sc.url[:0], c.base...)
 	sc.url = req.Path.Append(sc.url, env)

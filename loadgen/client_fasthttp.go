@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -33,8 +32,7 @@ type FastClient struct {
 	hmu   sync.RWMutex
 	hosts [2]map[string]*fasthttp.HostClient // [0] http, [1] https, by host
 
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
+	conns connSet
 }
 
 // NewFastClient returns a fasthttp client for up to maxConns concurrent
@@ -47,14 +45,14 @@ func NewFastClient(maxConns int, timeout time.Duration) *FastClient {
 // connection cleaner goroutine lives until that long after its last
 // connection closes (tests use a short one).
 func newFastClient(maxConns int, timeout, idle time.Duration) *FastClient {
-	fc := &FastClient{timeout: timeout, conns: map[net.Conn]struct{}{}}
+	fc := &FastClient{timeout: timeout}
 	d := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
 	dial := func(addr string) (net.Conn, error) {
 		c, err := d.Dial("tcp", addr)
 		if err != nil {
 			return nil, err
 		}
-		return fc.track(c), nil
+		return fc.conns.track(c), nil
 	}
 	// One HostClient per scheme and host, as fasthttp.Client keeps, but
 	// without its map-cleaner goroutine (which outlives the client by 10 s).
@@ -113,152 +111,10 @@ func (fc *FastClient) host(uri *fasthttp.URI) (*fasthttp.HostClient, error) {
 	return hc, nil
 }
 
-// staleRetry says whether to send req again (up to maxStale times) after err: an
-// idempotent request whose connection gave an orderly close before a byte
-// of the answer, within staleWithin of sending, is taken to have met a
-// keep-alive connection the server closed while it was idle (net/http
-// retries those too); so is a reset or broken pipe that soon (the request
-// hit the closed socket). A timeout, a partial answer, or a close or
-// reset after the server took its time is reported, never retried, so the
-// server sees exactly the requests counted.
-func staleRetry(req *fasthttp.Request, err error, took time.Duration) bool {
-	if took > staleWithin || !(errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
-		return false
-	}
-	switch string(req.Header.Method()) {
-	case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
-		return true
-	}
-	return false
-}
-
-// staleWithin bounds how soon a dead keep-alive connection fails: on
-// loopback the close is read microseconds after the write, but the
-// worker may wait that long for a CPU (10 ms was exceeded once under
-// go test -race on two cores, and the request, which the server never
-// saw, was counted as a reset). maxStale bounds the resends of one
-// request, and maxUnsent the tries on connections found dead before
-// writing.
-const (
-	staleWithin = 50 * time.Millisecond
-	maxStale    = 4
-	maxUnsent   = 64
-)
-
-// trackedConn leaves the client's set of open connections when closed.
-//
-// It also does for fasthttp what net/http's idle reader does: before a
-// request is written to a kept-alive connection that has been idle for a
-// while, it checks (a non-blocking peek) that the server has not closed it
-// meanwhile. A dead one fails the write with errStaleConn before a byte
-// is sent, and send tries the request again on another connection: the
-// server never saw it, so nothing is resent. Without the check the request
-// would be written into the closed connection, and whether the server read
-// it could not be known.
-type trackedConn struct {
-	net.Conn
-	fc   *FastClient
-	once sync.Once
-
-	peek      *peeker   // nil where the connection cannot be peeked
-	rx        *rxReader // nil where receive timestamps are unavailable
-	addr      connAddr  // what LocalAddr returns: the address, and c
-	read      bool      // a Read since the last Write: the next Write starts a request
-	lastWrite time.Time // when the last request started
-}
-
-// connAddr is a connection's local address that also leads back to the
-// connection: fasthttp hands it to the response (Response.LocalAddr),
-// which is how doFast finds the connection that answered, and its receive
-// time, without fasthttp knowing.
-type connAddr struct {
-	net.Addr
-	c *trackedConn
-}
-
-// errStaleConn fails a write to a kept-alive connection the server had
-// closed; nothing was sent.
-var errStaleConn = errors.New("kept-alive connection closed by the server while idle")
-
-// staleCheckAfter is how long a connection must have been idle (since its
-// last request started) for the next request to peek at it first. Busy
-// connections skip the system call; on them a close races the request
-// anyway, and staleRetry resends (and counts) it.
-const staleCheckAfter = 10 * time.Millisecond
-
-func (c *trackedConn) Read(b []byte) (int, error) {
-	c.read = true
-	if c.rx != nil {
-		return c.rx.read(c.Conn, b)
-	}
-	return c.Conn.Read(b)
-}
-
-func (c *trackedConn) Write(b []byte) (int, error) {
-	if c.read {
-		c.read = false
-		now := time.Now()
-		if c.peek != nil && now.Sub(c.lastWrite) >= staleCheckAfter && c.peek.closed() {
-			return 0, errStaleConn
-		}
-		c.lastWrite = now
-		if c.rx != nil {
-			c.rx.reset()
-		}
-	}
-	return c.Conn.Write(b)
-}
-
-func (c *trackedConn) LocalAddr() net.Addr { return &c.addr }
-
-func (c *trackedConn) Close() error {
-	c.once.Do(func() {
-		c.fc.mu.Lock()
-		delete(c.fc.conns, c)
-		c.fc.mu.Unlock()
-	})
-	return c.Conn.Close()
-}
-
-// rawConn returns c's raw socket, for the peek and the receive
-// timestamps, or nil when c has none.
-func rawConn(c net.Conn) syscall.RawConn {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return nil
-	}
-	return raw
-}
-
-func (fc *FastClient) track(c net.Conn) net.Conn {
-	raw := rawConn(c)
-	tc := &trackedConn{Conn: c, fc: fc, peek: newPeeker(raw), rx: newRxReader(raw), lastWrite: time.Now()}
-	tc.addr = connAddr{Addr: c.LocalAddr(), c: tc}
-	fc.mu.Lock()
-	fc.conns[tc] = struct{}{}
-	fc.mu.Unlock()
-	return tc
-}
-
 // Abort closes every connection, failing the requests on them at once
 // (fasthttp has no per-request cancellation): the engine's drain calls it
 // when the drain timeout is over.
-func (fc *FastClient) Abort() {
-	fc.mu.Lock()
-	conns := make([]net.Conn, 0, len(fc.conns))
-	for c := range fc.conns {
-		conns = append(conns, c)
-	}
-	fc.mu.Unlock()
-	for _, c := range conns {
-		c.Close()
-	}
-}
+func (fc *FastClient) Abort() { fc.conns.closeAll() }
 
 // CloseIdleConnections closes the keep-alive connections not in use.
 func (fc *FastClient) CloseIdleConnections() {
@@ -338,7 +194,7 @@ func (fc *FastClient) send(ctx context.Context, req *fasthttp.Request, resp *fas
 				unsent++ // not sent: any method
 				n--
 				continue
-			case stale < maxStale && staleRetry(req, err, time.Since(sent)):
+			case stale < maxStale && staleRetry(req.Header.Method(), err, errors.Is(err, fasthttp.ErrConnectionClosed), time.Since(sent)):
 				stale++ // written: the server may have read it
 				n--
 				continue

@@ -83,7 +83,7 @@ func TestUncapturedBodyNotKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{ClientFastHTTP, ClientNetHTTP} {
+	for _, kind := range allClients {
 		t.Run(kind, func(t *testing.T) {
 			d := testDoer(t, kind, 1, 2*time.Second)
 			c := &client{doer: d, base: srv.URL}
@@ -112,7 +112,7 @@ func (r *slowReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// The default client is fasthttp, except where a proxy from the
+// The default client is h1, except where a proxy from the
 // environment applies to the target: net/http honours it, so a user
 // behind a proxy is not silently bypassed. net/http reads the proxy
 // variables once per process, so each case runs in a child process.
@@ -128,13 +128,13 @@ func TestChooseClient(t *testing.T) {
 		want         string
 		why          bool
 	}{
-		{nil, "", "http://api.internal.test/v1", ClientFastHTTP, false},
+		{nil, "", "http://api.internal.test/v1", ClientH1, false},
 		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, "", "http://api.internal.test/v1", ClientNetHTTP, true},
-		{[]string{"HTTPS_PROXY=http://127.0.0.1:9"}, "", "http://api.internal.test/v1", ClientFastHTTP, false},
+		{[]string{"HTTPS_PROXY=http://127.0.0.1:9"}, "", "http://api.internal.test/v1", ClientH1, false},
 		{[]string{"HTTPS_PROXY=http://127.0.0.1:9"}, "", "https://api.internal.test/v1", ClientNetHTTP, true},
-		{[]string{"HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=.internal.test"}, "", "http://api.internal.test/v1", ClientFastHTTP, false},
+		{[]string{"HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=.internal.test"}, "", "http://api.internal.test/v1", ClientH1, false},
 		// loopback never goes through a proxy
-		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, "", "http://127.0.0.1:8080", ClientFastHTTP, false},
+		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, "", "http://127.0.0.1:8080", ClientH1, false},
 		// asked for: kept, proxy or not
 		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, ClientFastHTTP, "http://api.internal.test/v1", ClientFastHTTP, false},
 		{nil, ClientNetHTTP, "http://api.internal.test/v1", ClientNetHTTP, false},

@@ -288,6 +288,8 @@ func TestFaultClosesKeepAlive(t *testing.T) {
 		{"abruptly", "", ClientNetHTTP},
 		{"with Connection: close/fasthttp", "Connection: close\r\n", ClientFastHTTP},
 		{"abruptly/fasthttp", "", ClientFastHTTP},
+		{"with Connection: close/h1", "Connection: close\r\n", ClientH1},
+		{"abruptly/h1", "", ClientH1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -320,7 +322,7 @@ func TestFaultClosesKeepAlive(t *testing.T) {
 // nothing is resent or fails and the server's count is the total.
 func TestFaultKeepAliveTimeout(t *testing.T) {
 	t.Parallel()
-	for _, cl := range []string{ClientNetHTTP, ClientFastHTTP} {
+	for _, cl := range allClients {
 		t.Run(cl, func(t *testing.T) {
 			t.Parallel()
 			srv := newRawServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
@@ -358,7 +360,7 @@ func TestFaultKeepAliveTimeout(t *testing.T) {
 // total plus the resent ones.
 func TestFaultServerDiesAfterReadingARequest(t *testing.T) {
 	t.Parallel()
-	for _, cl := range []string{ClientNetHTTP, ClientFastHTTP} {
+	for _, cl := range allClients {
 		t.Run(cl, func(t *testing.T) {
 			t.Parallel()
 			srv := newRawServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {

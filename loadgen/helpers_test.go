@@ -40,14 +40,26 @@ func inProcessClient(h http.Handler) *http.Client {
 
 var _ = testing.Short
 
-// testDoer returns a client of the kind named (ClientFastHTTP or
-// ClientNetHTTP) for conns connections, whose idle connections close when
-// the test ends.
+// testDoer returns a client of the kind named (ClientH1, ClientFastHTTP
+// or ClientNetHTTP) for conns connections, whose idle connections close
+// when the test ends.
 func testDoer(tb testing.TB, kind string, conns int, timeout time.Duration) Doer {
+	return keepAliveDoer(tb, kind, conns, timeout, 50*time.Millisecond)
+}
+
+// keepAliveDoer is testDoer with the h1 and fasthttp clients' keep-alive
+// idle time.
+func keepAliveDoer(tb testing.TB, kind string, conns int, timeout, idle time.Duration) Doer {
 	var d Doer = NewHTTPClient(conns, timeout)
-	if kind == ClientFastHTTP {
-		d = newFastClient(conns, timeout, 50*time.Millisecond)
+	switch kind {
+	case ClientH1:
+		d = newH1Client(conns, timeout, idle)
+	case ClientFastHTTP:
+		d = newFastClient(conns, timeout, idle)
 	}
 	tb.Cleanup(d.(interface{ CloseIdleConnections() }).CloseIdleConnections)
 	return d
 }
+
+// allClients are the HTTP clients every client test runs against.
+var allClients = []string{ClientH1, ClientFastHTTP, ClientNetHTTP}

@@ -39,12 +39,12 @@ func TestReceiveTimeIsArrivalNotRead(t *testing.T) {
 			wrote <- time.Now()
 		}
 	}()
-	fc := newFastClient(1, time.Second, 50*time.Millisecond)
+	var set connSet
 	c, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc := fc.track(c).(*trackedConn)
+	tc := set.track(c)
 	defer tc.Close()
 	if tc.rx == nil {
 		t.Skip("no receive timestamps on this kernel")

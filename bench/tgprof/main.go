@@ -28,6 +28,7 @@ func main() {
 	client := flag.String("client", "", "HTTP client: fasthttp or nethttp (default: loadgen.DefaultClient())")
 	cpu := flag.String("cpu", "", "write a CPU profile here")
 	mem := flag.String("mem", "", "write an allocation profile here")
+	verbose := flag.Bool("v", false, "print the goroutine count each second (the open-model pool's size, roughly)")
 	flag.Parse()
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: tgprof [-c N | -rps R] [-d D] [-cpu F] [-mem F] URL...")
@@ -69,6 +70,13 @@ func main() {
 		for range eng.Snapshots() { // a reader, as the headless printer is
 		}
 	}()
+	if *verbose {
+		go func() {
+			for range time.Tick(time.Second) {
+				fmt.Fprintf(os.Stderr, "goroutines %d\n", runtime.NumGoroutine())
+			}
+		}()
+	}
 	start := time.Now()
 	eng.Run(context.Background())
 	el := time.Since(start)

@@ -14,10 +14,10 @@ import (
 	"github.com/trafficgen/trafficgen/stats"
 )
 
-// The fasthttp path sends what the net/http path sends: method, path,
-// scenario and request headers, body; and reads status and body, following
-// redirects.
-func TestFastClientMatchesNetHTTP(t *testing.T) {
+// The h1 and fasthttp paths send what the net/http path sends: method,
+// path, scenario and request headers, body; and read status and body,
+// following redirects.
+func TestClientsMatchNetHTTP(t *testing.T) {
 	type seen struct{ method, path, key, ctype, body string }
 	got := make(chan seen, 4)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -46,7 +46,7 @@ endpoints:
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{ClientFastHTTP, ClientNetHTTP} {
+	for _, kind := range allClients {
 		t.Run(kind, func(t *testing.T) {
 			d := testDoer(t, kind, 4, 2*time.Second)
 			c := &client{doer: d, base: srv.URL, headers: post.Headers}
@@ -72,7 +72,7 @@ endpoints:
 }
 
 // Refused connections and timeouts are classified as with net/http.
-func TestFastClientErrors(t *testing.T) {
+func TestClientErrors(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -84,43 +84,45 @@ func TestFastClientErrors(t *testing.T) {
 	defer slow.Close()
 	defer close(block)
 
-	fc := newFastClient(4, 200*time.Millisecond, 50*time.Millisecond)
-	defer fc.CloseIdleConnections()
-	for _, tt := range []struct {
-		url  string
-		want stats.ErrorKind
-	}{{closed + "/x", stats.KindRefused}, {slow.URL + "/x", stats.KindTimeout}} {
-		scn, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{tt.url}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := &client{doer: fc, base: tt.url}
-		var sc scratch
-		ex := c.do(context.Background(), scn.Endpoints[0], scn.NewRun().NewEnv(newTestRand(), nil), &sc)
-		if ex.kind != tt.want {
-			t.Errorf("%s: kind %v (%v), want %v", tt.url, ex.kind, ex.err, tt.want)
+	for _, kind := range allClients {
+		d := testDoer(t, kind, 4, 200*time.Millisecond)
+		for _, tt := range []struct {
+			url  string
+			want stats.ErrorKind
+		}{{closed + "/x", stats.KindRefused}, {slow.URL + "/x", stats.KindTimeout}} {
+			scn, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{tt.url}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &client{doer: d, base: tt.url}
+			var sc scratch
+			ex := c.do(context.Background(), scn.Endpoints[0], scn.NewRun().NewEnv(newTestRand(), nil), &sc)
+			if ex.kind != tt.want {
+				t.Errorf("%s %s: kind %v (%v), want %v", kind, tt.url, ex.kind, ex.err, tt.want)
+			}
 		}
 	}
 }
 
-// Do adapts the fasthttp client to the Doer interface.
-func TestFastClientDo(t *testing.T) {
+// Do adapts the h1 and fasthttp clients to the Doer interface.
+func TestClientDo(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Seen", r.Header.Get("X-In"))
 		io.WriteString(w, "hello")
 	}))
 	defer srv.Close()
-	fc := newFastClient(2, time.Second, 50*time.Millisecond)
-	defer fc.CloseIdleConnections()
-	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
-	req.Header.Set("X-In", "v")
-	resp, err := fc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || string(b) != "hello" || resp.Header.Get("X-Seen") != "v" {
-		t.Fatalf("got %d %q %v", resp.StatusCode, b, resp.Header)
+	for _, kind := range allClients {
+		d := testDoer(t, kind, 2, time.Second)
+		req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+		req.Header.Set("X-In", "v")
+		resp, err := d.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || string(b) != "hello" || resp.Header.Get("X-Seen") != "v" {
+			t.Fatalf("%s: got %d %q %v", kind, resp.StatusCode, b, resp.Header)
+		}
 	}
 }
 
@@ -128,7 +130,13 @@ func TestFastClientDo(t *testing.T) {
 // so the burst's other connections go idle and close (idleConnTimeout)
 // instead of being cycled through, each kept open, and each checked for
 // a close by the server before reuse (trackedConn).
-func TestFastClientReusesTheLastConnection(t *testing.T) {
+func TestClientReusesTheLastConnection(t *testing.T) {
+	for _, kind := range []string{ClientH1, ClientFastHTTP} {
+		t.Run(kind, func(t *testing.T) { testReusesTheLastConnection(t, kind) })
+	}
+}
+
+func testReusesTheLastConnection(t *testing.T, kind string) {
 	const burst = 8
 	var mu sync.Mutex
 	arrived := 0
@@ -144,8 +152,7 @@ func TestFastClientReusesTheLastConnection(t *testing.T) {
 		<-all // the burst's requests wait for each other: one connection each
 	}))
 	defer srv.Close()
-	fc := newFastClient(burst, 2*time.Second, time.Minute)
-	defer fc.CloseIdleConnections()
+	fc := keepAliveDoer(t, kind, burst, 2*time.Second, time.Minute)
 	scn, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{srv.URL + "/x"}})
 	if err != nil {
 		t.Fatal(err)

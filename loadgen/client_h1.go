@@ -1,0 +1,525 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/stats"
+)
+
+// H1Client is trafficgen's own HTTP/1.1 client, the default: HTTP/1.1
+// over TCP or TLS, no proxies (ChooseClient picks net/http when one
+// applies), at about half the CPU per request of fasthttp's client outside
+// the system calls (BENCHMARKS.md). A request is rendered straight into
+// its connection's write buffer and sent with one write; the answer is
+// parsed in the connection's read buffer for what the engine needs (the
+// status, the framing of the body, Connection and Location) and its body
+// is kept (up to BodyLimit, for captures) or skipped there, so a request
+// allocates nothing.
+//
+// It counts as exactly as the other clients: a kept-alive connection the
+// server closed while idle is found before a request is written to it
+// (trackedConn), a request sent again after its connection died before a
+// byte of the answer is counted as resent (staleRetry), and a response's
+// latency ends at its kernel receive time (rxReader).
+//
+// Connections are kept per scheme and host, at most maxConns each; the
+// one released last is reused first, so after a burst its extra
+// connections go idle and close after idleConnTimeout.
+type H1Client struct {
+	timeout  time.Duration
+	maxConns int
+	idle     time.Duration
+	dialer   net.Dialer
+	tlsConf  *tls.Config
+	conns    connSet
+
+	hmu   sync.RWMutex
+	hosts [2]map[string]*h1Host // [0] http, [1] https, by authority
+}
+
+// NewH1Client returns trafficgen's HTTP/1.1 client for up to maxConns
+// concurrent requests per host, with the given whole-request timeout.
+func NewH1Client(maxConns int, timeout time.Duration) *H1Client {
+	return newH1Client(maxConns, timeout, idleConnTimeout)
+}
+
+// newH1Client is NewH1Client with the keep-alive idle time (tests use a
+// short one).
+func newH1Client(maxConns int, timeout, idle time.Duration) *H1Client {
+	return &H1Client{
+		timeout: timeout, maxConns: max(maxConns, 1), idle: idle,
+		dialer:  net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second},
+		tlsConf: &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(0)},
+	}
+}
+
+// h1Host is one scheme and host's connections.
+type h1Host struct {
+	c     *H1Client
+	auth  string // host[:port], as in the URL
+	addr  string // what is dialled: with the scheme's port
+	name  string // the TLS server name
+	isTLS bool
+
+	mu       sync.Mutex
+	idle     []*h1Conn // a stack: the top was released last
+	open     int       // connections open or being dialled
+	waiters  []chan *h1Conn
+	cleaning bool // a clean is scheduled
+}
+
+// host returns the connections for a scheme and authority.
+func (c *H1Client) host(isTLS bool, auth []byte) *h1Host {
+	i := 0
+	if isTLS {
+		i = 1
+	}
+	c.hmu.RLock()
+	h := c.hosts[i][string(auth)]
+	c.hmu.RUnlock()
+	if h != nil {
+		return h
+	}
+	c.hmu.Lock()
+	defer c.hmu.Unlock()
+	if h = c.hosts[i][string(auth)]; h == nil {
+		if c.hosts[i] == nil {
+			c.hosts[i] = map[string]*h1Host{}
+		}
+		h = &h1Host{c: c, auth: string(auth), isTLS: isTLS}
+		if host, _, err := net.SplitHostPort(h.auth); err == nil {
+			h.addr, h.name = h.auth, host
+		} else {
+			h.name = unbracket(h.auth)
+			h.addr = net.JoinHostPort(h.name, map[bool]string{false: "80", true: "443"}[isTLS])
+		}
+		c.hosts[i][h.auth] = h
+	}
+	return h
+}
+
+// unbracket takes the brackets off an IPv6 literal.
+func unbracket(host string) string {
+	if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
+		return host[1 : len(host)-1]
+	}
+	return host
+}
+
+// errNoFreeConn fails a request that waited for a connection (all
+// maxConns busy) until its deadline.
+var errNoFreeConn = fmt.Errorf("no free connection before the timeout: %w", os.ErrDeadlineExceeded)
+
+// get returns an idle connection, a new one, or, when maxConns are open,
+// the first one released before the deadline.
+func (h *h1Host) get(ctx context.Context, deadline time.Time) (*h1Conn, error) {
+	h.mu.Lock()
+	if n := len(h.idle); n > 0 {
+		cn := h.idle[n-1]
+		h.idle[n-1] = nil
+		h.idle = h.idle[:n-1]
+		h.mu.Unlock()
+		return cn, nil
+	}
+	if h.open < h.c.maxConns {
+		h.open++
+		h.mu.Unlock()
+		return h.dial(ctx, deadline)
+	}
+	ch := make(chan *h1Conn, 1)
+	h.waiters = append(h.waiters, ch)
+	h.mu.Unlock()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	var err error
+	select {
+	case cn := <-ch:
+		if cn == nil { // a connection closed: its place is ours
+			return h.dial(ctx, deadline)
+		}
+		return cn, nil
+	case <-t.C:
+		err = errNoFreeConn
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	h.mu.Lock()
+	if i := slices.Index(h.waiters, ch); i >= 0 {
+		h.waiters = slices.Delete(h.waiters, i, i+1)
+		h.mu.Unlock()
+		return nil, err
+	}
+	h.mu.Unlock()
+	// Handed a connection (or a place) as the wait ended: pass it on.
+	if cn := <-ch; cn != nil {
+		h.put(cn)
+	} else {
+		h.gone()
+	}
+	return nil, err
+}
+
+// dial opens a connection in a place get reserved.
+func (h *h1Host) dial(ctx context.Context, deadline time.Time) (*h1Conn, error) {
+	d := h.c.dialer
+	d.Deadline = deadline
+	c, err := d.DialContext(ctx, "tcp", h.addr)
+	if err != nil {
+		h.gone()
+		return nil, err
+	}
+	tc := h.c.conns.track(c)
+	cn := &h1Conn{host: h, tc: tc, rw: tc, buf: make([]byte, connBufSize)}
+	if h.isTLS {
+		conf := h.c.tlsConf.Clone()
+		conf.ServerName = h.name
+		tlc := tls.Client(tc, conf)
+		tlc.SetDeadline(deadline)
+		if err := tlc.HandshakeContext(ctx); err != nil {
+			tlc.Close()
+			h.gone()
+			return nil, err
+		}
+		cn.rw = tlc
+	}
+	return cn, nil
+}
+
+// put returns a connection after a request: to the first request
+// waiting for one, or to the idle stack.
+func (h *h1Host) put(cn *h1Conn) {
+	h.mu.Lock()
+	if len(h.waiters) > 0 {
+		ch := h.waiters[0]
+		h.waiters = slices.Delete(h.waiters, 0, 1)
+		h.mu.Unlock()
+		ch <- cn
+		return
+	}
+	h.idle = append(h.idle, cn)
+	if !h.cleaning {
+		h.cleaning = true
+		time.AfterFunc(h.c.idle, h.clean)
+	}
+	h.mu.Unlock()
+}
+
+// discard closes a connection that cannot carry another request.
+func (h *h1Host) discard(cn *h1Conn) {
+	cn.rw.Close()
+	h.gone()
+}
+
+// gone gives up a connection's place: to the first request waiting for
+// one, which dials.
+func (h *h1Host) gone() {
+	h.mu.Lock()
+	if len(h.waiters) > 0 {
+		ch := h.waiters[0]
+		h.waiters = slices.Delete(h.waiters, 0, 1)
+		h.mu.Unlock()
+		ch <- nil
+		return
+	}
+	h.open--
+	h.mu.Unlock()
+}
+
+// clean closes the connections idle for the client's idle time, and
+// comes back while any are idle.
+func (h *h1Host) clean() {
+	now := time.Now()
+	h.mu.Lock()
+	n := 0 // the bottom of the stack was released first
+	for n < len(h.idle) && now.Sub(h.idle[n].lastUse) >= h.c.idle {
+		n++
+	}
+	old := slices.Clone(h.idle[:n])
+	rest := copy(h.idle, h.idle[n:])
+	clear(h.idle[rest:])
+	h.idle = h.idle[:rest]
+	h.open -= n
+	if len(h.idle) > 0 {
+		time.AfterFunc(max(h.c.idle-now.Sub(h.idle[0].lastUse), 10*time.Millisecond), h.clean)
+	} else {
+		h.cleaning = false
+	}
+	h.mu.Unlock()
+	for _, cn := range old {
+		cn.rw.Close()
+	}
+}
+
+// closeIdle closes the idle connections.
+func (h *h1Host) closeIdle() {
+	h.mu.Lock()
+	old := h.idle
+	h.idle = nil
+	h.open -= len(old)
+	h.mu.Unlock()
+	for _, cn := range old {
+		cn.rw.Close()
+	}
+}
+
+// CloseIdleConnections closes the keep-alive connections not in use.
+func (c *H1Client) CloseIdleConnections() {
+	c.hmu.RLock()
+	defer c.hmu.RUnlock()
+	for _, m := range c.hosts {
+		for _, h := range m {
+			h.closeIdle()
+		}
+	}
+}
+
+// Abort closes every connection, failing the requests on them at once:
+// the engine's drain calls it when the drain timeout is over.
+func (c *H1Client) Abort() { c.conns.closeAll() }
+
+// h1Scratch is a worker's reusable request and buffers.
+type h1Scratch struct {
+	req    h1Request
+	wire   []byte
+	sink   bodySink
+	loc    []byte
+	header http.Header // when not nil, the answer's headers (Do)
+}
+
+// h1Result is one request's answer.
+type h1Result struct {
+	code    int
+	body    []byte // kept when asked, up to BodyLimit: valid until the next request
+	resent  int
+	arrived time.Time
+}
+
+// send sends r (r.url absolute) within the client's timeout (or ctx's
+// deadline, when sooner), following up to MaxRedirects redirects, and
+// reads the answer, keeping its body when keep is set.
+func (c *H1Client) send(ctx context.Context, sc *h1Scratch, keep bool) (h1Result, error) {
+	var res h1Result
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	start := time.Now()
+	deadline := start.Add(c.timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	r := &sc.req
+	if _, userinfo, _, _, err := splitURL(r.url); err == nil && userinfo != nil {
+		r.addHeader("Authorization", basicAuth(userinfo))
+	}
+	unsent := 0
+	for n := 0; ; n++ {
+		isTLS, _, auth, target, err := splitURL(r.url)
+		if err != nil {
+			return res, err
+		}
+		h := c.host(isTLS, auth)
+		sc.wire = r.wire(sc.wire[:0], auth, target)
+		sent := start
+		if n > 0 || res.resent > 0 || unsent > 0 {
+			sent = time.Now()
+		}
+		cn, err := h.get(ctx, deadline)
+		if err != nil {
+			return res, err
+		}
+		sc.sink = bodySink{keeping: keep, kept: sc.sink.kept[:0]}
+		clear(sc.header) // the last answer's headers, not a redirect's
+		cn.header = sc.header
+		head, reuse, err := cn.exchange(sc.wire, deadline, bytes.Equal(r.method, []byte("HEAD")), &sc.sink)
+		if err != nil {
+			h.discard(cn)
+			switch {
+			case errors.Is(err, errStaleConn) && unsent < maxUnsent:
+				unsent++ // not sent: any method
+				n--
+				continue
+			case !cn.got && res.resent < maxStale && staleRetry(r.method, err, false, time.Since(sent)):
+				res.resent++ // written: the server may have read it
+				n--
+				continue
+			}
+			return res, err
+		}
+		cn.header = nil
+		now := time.Now()
+		res.code = head.code
+		res.arrived = cn.tc.rx.arrivedBy(now)
+		cn.lastUse = now
+		redirect := head.code >= 300 && head.code <= 399 && head.code != 304 && len(head.location) > 0
+		if redirect {
+			sc.loc = append(sc.loc[:0], head.location...) // it points into cn's buffer
+		}
+		if reuse {
+			h.put(cn)
+		} else {
+			h.discard(cn)
+		}
+		if !redirect {
+			if keep {
+				res.body = sc.sink.kept
+			}
+			return res, nil
+		}
+		if n >= MaxRedirects {
+			return res, errTooManyRedirects
+		}
+		if err := sc.redirect(head.code); err != nil {
+			return res, err
+		}
+	}
+}
+
+// redirect points sc.req at a redirect's Location (sc.loc, resolved
+// against the request's URL). A 301, 302 or 303 turns any method but GET
+// and HEAD into a GET without a body, as net/http does.
+func (sc *h1Scratch) redirect(code int) error {
+	r := &sc.req
+	base, err := url.Parse(string(r.url))
+	if err != nil {
+		return err
+	}
+	ref, err := url.Parse(string(sc.loc))
+	if err != nil {
+		return fmt.Errorf("redirect to %q: %w", sc.loc, err)
+	}
+	next := base.ResolveReference(ref)
+	next.Fragment = ""
+	if next.Host != base.Host {
+		r.host = nil // a Host header was for the first host
+	}
+	r.url = append(r.url[:0], next.String()...)
+	if m := string(r.method); (code == 301 || code == 302 || code == 303) && m != "GET" && m != "HEAD" {
+		r.method = append(r.method[:0], "GET"...)
+		r.body, r.noBody = nil, true
+		r.dropHeader("Content-Type")
+	}
+	return nil
+}
+
+func basicAuth(userinfo []byte) []byte {
+	u, err := url.PathUnescape(string(userinfo))
+	if err != nil {
+		u = string(userinfo)
+	}
+	return []byte("Basic " + base64.StdEncoding.EncodeToString([]byte(u)))
+}
+
+// exchange writes a request and reads its answer on cn.
+func (cn *h1Conn) exchange(wire []byte, deadline time.Time, head bool, sink *bodySink) (h1Head, bool, error) {
+	cn.got = false
+	if err := cn.rw.SetDeadline(deadline); err != nil {
+		return h1Head{}, false, err
+	}
+	if _, err := cn.rw.Write(wire); err != nil {
+		return h1Head{}, false, err
+	}
+	return cn.readResponse(head, sink)
+}
+
+// doH1 is client.do over H1Client.
+func (c *client) doH1(ctx context.Context, hc *H1Client, req *scenario.Request, env *scenario.Env, sc *scratch) exchange {
+	c.abortOnce.Do(func() { context.AfterFunc(ctx, hc.Abort) })
+	if sc.h1 == nil {
+		sc.h1 = new(h1Scratch)
+	}
+	r := &sc.h1.req
+	sc.url = append(sc.url[:0], c.base...)
+	sc.url = req.Path.Append(sc.url, env)
+	u := sc.url
+	if rest := u[len(c.base):]; bytes.HasPrefix(rest, []byte("http://")) || bytes.HasPrefix(rest, []byte("https://")) {
+		u = rest // an absolute URL in the scenario wins over the target
+	}
+	r.url = append(r.url[:0], u...)
+	r.method = append(r.method[:0], req.Method...)
+	r.hdrs, r.host, r.ua = r.hdrs[:0], nil, false
+	for _, h := range c.headers {
+		if !overridden(h.Name, req.Headers) {
+			sc.hdr = h.Value.Append(sc.hdr[:0], env)
+			r.addHeader(h.Name, sc.hdr)
+		}
+	}
+	for _, h := range req.Headers {
+		sc.hdr = h.Value.Append(sc.hdr[:0], env)
+		r.addHeader(h.Name, sc.hdr)
+	}
+	r.body, r.noBody = nil, req.Body == nil
+	if req.Body != nil {
+		sc.body = req.Body.Append(sc.body[:0], env)
+		r.body = sc.body
+	}
+	res, err := hc.send(ctx, sc.h1, req.ReadsBody())
+	if err != nil {
+		return exchange{kind: classify(err), err: err, resent: res.resent}
+	}
+	return exchange{code: res.code, kind: stats.KindForStatus(res.code), body: res.body, resent: res.resent, arrived: res.arrived}
+}
+
+// overridden says whether a request header of the same name replaces a
+// scenario-wide one.
+func overridden(name string, hs []scenario.Header) bool {
+	for _, h := range hs {
+		if equalFold(h.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// Do sends an *http.Request, for callers outside the engine; it buffers
+// the body (all of it, unlike the engine's BodyLimit). Redirects are
+// followed as in net/http.
+func (c *H1Client) Do(hr *http.Request) (*http.Response, error) {
+	sc := h1Scratch{header: http.Header{}}
+	r := &sc.req
+	r.method = []byte(hr.Method)
+	if hr.Method == "" {
+		r.method = []byte("GET")
+	}
+	r.url = []byte(hr.URL.String())
+	for k, vs := range hr.Header {
+		for _, v := range vs {
+			r.addHeader(k, []byte(v))
+		}
+	}
+	if hr.Host != "" {
+		r.host = []byte(hr.Host)
+	}
+	r.noBody = hr.Body == nil || hr.Body == http.NoBody
+	if hr.Body != nil {
+		b, err := io.ReadAll(hr.Body)
+		hr.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		r.body, r.noBody = b, r.noBody && len(b) == 0
+	}
+	res, err := c.send(hr.Context(), &sc, true)
+	if err != nil {
+		return nil, err
+	}
+	return &http.Response{
+		Status: fmt.Sprintf("%d %s", res.code, http.StatusText(res.code)), StatusCode: res.code,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: sc.header, Request: hr,
+		Body:          io.NopCloser(bytes.NewReader(res.body)),
+		ContentLength: int64(len(res.body)),
+	}, nil
+}

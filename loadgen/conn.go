@@ -1,0 +1,169 @@
+package loadgen
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// staleRetry says whether to send a request again (up to maxStale times)
+// after err, when no byte of its answer arrived: an
+// idempotent request whose connection gave an orderly close before a byte
+// of the answer, within staleWithin of sending, is taken to have met a
+// keep-alive connection the server closed while it was idle (net/http
+// retries those too); so is a reset or broken pipe that soon (the request
+// hit the closed socket). A timeout, a partial answer, or a close or
+// reset after the server took its time is reported, never retried, so the
+// server sees exactly the requests counted.
+// closed says err is such a close (the client's own error for one counts
+// too).
+func staleRetry(method []byte, err error, closed bool, took time.Duration) bool {
+	if took > staleWithin || !(closed || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
+		return false
+	}
+	switch string(method) {
+	case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
+		return true
+	}
+	return false
+}
+
+// staleWithin bounds how soon a dead keep-alive connection fails: on
+// loopback the close is read microseconds after the write, but the
+// worker may wait that long for a CPU (10 ms was exceeded once under
+// go test -race on two cores, and the request, which the server never
+// saw, was counted as a reset). maxStale bounds the resends of one
+// request, and maxUnsent the tries on connections found dead before
+// writing.
+const (
+	staleWithin = 50 * time.Millisecond
+	maxStale    = 4
+	maxUnsent   = 64
+)
+
+// trackedConn leaves the client's set of open connections when closed.
+//
+// It also does for fasthttp what net/http's idle reader does: before a
+// request is written to a kept-alive connection that has been idle for a
+// while, it checks (a non-blocking peek) that the server has not closed it
+// meanwhile. A dead one fails the write with errStaleConn before a byte
+// is sent, and send tries the request again on another connection: the
+// server never saw it, so nothing is resent. Without the check the request
+// would be written into the closed connection, and whether the server read
+// it could not be known.
+type trackedConn struct {
+	net.Conn
+	set  *connSet
+	once sync.Once
+
+	peek      *peeker   // nil where the connection cannot be peeked
+	rx        *rxReader // nil where receive timestamps are unavailable
+	addr      connAddr  // what LocalAddr returns: the address, and c
+	read      bool      // a Read since the last Write: the next Write starts a request
+	lastWrite time.Time // when the last request started
+}
+
+// connAddr is a connection's local address that also leads back to the
+// connection: fasthttp hands it to the response (Response.LocalAddr),
+// which is how doFast finds the connection that answered, and its receive
+// time, without fasthttp knowing.
+type connAddr struct {
+	net.Addr
+	c *trackedConn
+}
+
+// errStaleConn fails a write to a kept-alive connection the server had
+// closed; nothing was sent.
+var errStaleConn = errors.New("kept-alive connection closed by the server while idle")
+
+// staleCheckAfter is how long a connection must have been idle (since its
+// last request started) for the next request to peek at it first. Busy
+// connections skip the system call; on them a close races the request
+// anyway, and staleRetry resends (and counts) it.
+const staleCheckAfter = 10 * time.Millisecond
+
+func (c *trackedConn) Read(b []byte) (int, error) {
+	c.read = true
+	if c.rx != nil {
+		return c.rx.read(c.Conn, b)
+	}
+	return c.Conn.Read(b)
+}
+
+func (c *trackedConn) Write(b []byte) (int, error) {
+	if c.read {
+		c.read = false
+		now := time.Now()
+		if c.peek != nil && now.Sub(c.lastWrite) >= staleCheckAfter && c.peek.closed() {
+			return 0, errStaleConn
+		}
+		c.lastWrite = now
+		if c.rx != nil {
+			c.rx.reset()
+		}
+	}
+	return c.Conn.Write(b)
+}
+
+func (c *trackedConn) LocalAddr() net.Addr { return &c.addr }
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.set.mu.Lock()
+		delete(c.set.m, c)
+		c.set.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+// rawConn returns c's raw socket, for the peek and the receive
+// timestamps, or nil when c has none.
+func rawConn(c net.Conn) syscall.RawConn {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return raw
+}
+
+// connSet is a client's open connections, for Abort.
+type connSet struct {
+	mu sync.Mutex
+	m  map[net.Conn]struct{}
+}
+
+// track wraps a new connection, and adds it to the set until it closes.
+func (s *connSet) track(c net.Conn) *trackedConn {
+	raw := rawConn(c)
+	tc := &trackedConn{Conn: c, set: s, peek: newPeeker(raw), rx: newRxReader(raw), lastWrite: time.Now()}
+	tc.addr = connAddr{Addr: c.LocalAddr(), c: tc}
+	s.mu.Lock()
+	if s.m == nil {
+		s.m = map[net.Conn]struct{}{}
+	}
+	s.m[tc] = struct{}{}
+	s.mu.Unlock()
+	return tc
+}
+
+// closeAll closes every connection in the set, failing the requests on
+// them at once.
+func (s *connSet) closeAll() {
+	s.mu.Lock()
+	conns := make([]net.Conn, 0, len(s.m))
+	for c := range s.m {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+}
