@@ -298,6 +298,7 @@ type h1Scratch struct {
 	sink   bodySink
 	loc    []byte
 	header http.Header // when not nil, the answer's headers (Do)
+	whole  bool        // keep the whole body, not BodyLimit (Do)
 }
 
 // h1Result is one request's answer.
@@ -322,7 +323,10 @@ func (c *H1Client) send(ctx context.Context, sc *h1Scratch, keep bool) (h1Result
 		deadline = d
 	}
 	r := &sc.req
-	if _, userinfo, _, _, err := splitURL(r.url); err == nil && userinfo != nil {
+	if !validToken(r.method) {
+		return res, fmt.Errorf("invalid method %q", truncate(r.method, 40))
+	}
+	if _, userinfo, _, _, err := splitURL(r.url); err == nil && userinfo != nil && !r.auth {
 		r.addHeader("Authorization", basicAuth(userinfo))
 	}
 	unsent := 0
@@ -333,40 +337,45 @@ func (c *H1Client) send(ctx context.Context, sc *h1Scratch, keep bool) (h1Result
 		}
 		h := c.host(isTLS, auth)
 		sc.wire = r.wire(sc.wire[:0], auth, target)
-		sent := start
-		if n > 0 || res.resent > 0 || unsent > 0 {
-			sent = time.Now()
-		}
 		cn, err := h.get(ctx, deadline)
 		if err != nil {
 			return res, err
 		}
-		sc.sink = bodySink{keeping: keep, kept: sc.sink.kept[:0]}
+		sc.sink = bodySink{keeping: keep, whole: sc.whole, kept: sc.sink.kept[:0]}
 		clear(sc.header) // the last answer's headers, not a redirect's
 		cn.header = sc.header
 		head, reuse, err := cn.exchange(sc.wire, deadline, bytes.Equal(r.method, []byte("HEAD")), &sc.sink)
+		cn.header = nil
 		if err != nil {
 			h.discard(cn)
 			switch {
-			case errors.Is(err, errStaleConn) && unsent < maxUnsent:
-				unsent++ // not sent: any method
+			case errors.Is(err, errStaleConn) && unsent <= c.maxConns:
+				// Found dead (or talking) before a byte was written: the
+				// next idle connection may be too, and after those a new
+				// one is dialled.
+				unsent++
 				n--
 				continue
-			case !cn.got && res.resent < maxStale && staleRetry(r.method, err, false, time.Since(sent)):
-				res.resent++ // written: the server may have read it
+			case !cn.got && cn.used && res.resent < maxStale && staleRetry(r.method, err, false, time.Since(cn.tc.lastWrite)):
+				// A kept-alive connection died under the request: written,
+				// so the server may have read it.
+				res.resent++
 				n--
 				continue
 			}
+			if head.code >= 200 {
+				res.code = head.code // the status arrived, the body broke off
+			}
 			return res, err
 		}
-		cn.header = nil
+		cn.used = true
 		now := time.Now()
 		res.code = head.code
 		res.arrived = cn.tc.rx.arrivedBy(now)
 		cn.lastUse = now
 		redirect := head.code >= 300 && head.code <= 399 && head.code != 304 && len(head.location) > 0
 		if redirect {
-			sc.loc = append(sc.loc[:0], head.location...) // it points into cn's buffer
+			sc.loc = append(sc.loc[:0], head.location...) // cn's, which goes back to the pool
 		}
 		if reuse {
 			h.put(cn)
@@ -404,7 +413,13 @@ func (sc *h1Scratch) redirect(code int) error {
 	next := base.ResolveReference(ref)
 	next.Fragment = ""
 	if next.Host != base.Host {
-		r.host = nil // a Host header was for the first host
+		// The first host's Host header and credentials are not sent to
+		// another (net/http drops these too).
+		r.host = nil
+		for _, name := range []string{"Authorization", "Www-Authenticate", "Cookie", "Cookie2"} {
+			r.dropHeader(name)
+		}
+		r.auth = false
 	}
 	r.url = append(r.url[:0], next.String()...)
 	if m := string(r.method); (code == 301 || code == 302 || code == 303) && m != "GET" && m != "HEAD" {
@@ -450,7 +465,7 @@ func (c *client) doH1(ctx context.Context, hc *H1Client, req *scenario.Request, 
 	}
 	r.url = append(r.url[:0], u...)
 	r.method = append(r.method[:0], req.Method...)
-	r.hdrs, r.host, r.ua = r.hdrs[:0], nil, false
+	r.hdrs, r.host, r.ua, r.auth = r.hdrs[:0], nil, false, false
 	for _, h := range c.headers {
 		if !overridden(h.Name, req.Headers) {
 			sc.hdr = h.Value.Append(sc.hdr[:0], env)
@@ -468,7 +483,11 @@ func (c *client) doH1(ctx context.Context, hc *H1Client, req *scenario.Request, 
 	}
 	res, err := hc.send(ctx, sc.h1, req.ReadsBody())
 	if err != nil {
-		return exchange{kind: classify(err), err: err, resent: res.resent}
+		ex := exchange{code: res.code, kind: classify(err), err: err, resent: res.resent}
+		if res.code != 0 && stats.KindForStatus(res.code) != stats.KindNone {
+			ex.kind = stats.KindForStatus(res.code) // the status arrived, its body broke off
+		}
+		return ex
 	}
 	return exchange{code: res.code, kind: stats.KindForStatus(res.code), body: res.body, resent: res.resent, arrived: res.arrived}
 }
@@ -485,10 +504,11 @@ func overridden(name string, hs []scenario.Header) bool {
 }
 
 // Do sends an *http.Request, for callers outside the engine; it buffers
-// the body (all of it, unlike the engine's BodyLimit). Redirects are
-// followed as in net/http.
+// the whole body. Redirects are followed as in net/http; the request's
+// context is looked at before the request is sent (a request under way
+// runs to its answer or the client's timeout).
 func (c *H1Client) Do(hr *http.Request) (*http.Response, error) {
-	sc := h1Scratch{header: http.Header{}}
+	sc := h1Scratch{header: http.Header{}, whole: true}
 	r := &sc.req
 	r.method = []byte(hr.Method)
 	if hr.Method == "" {
@@ -514,7 +534,7 @@ func (c *H1Client) Do(hr *http.Request) (*http.Response, error) {
 	}
 	res, err := c.send(hr.Context(), &sc, true)
 	if err != nil {
-		return nil, err
+		return nil, &url.Error{Op: hr.Method, URL: hr.URL.String(), Err: err}
 	}
 	return &http.Response{
 		Status: fmt.Sprintf("%d %s", res.code, http.StatusText(res.code)), StatusCode: res.code,

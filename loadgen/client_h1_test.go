@@ -1,12 +1,14 @@
 package loadgen
 
 import (
+	"bufio"
 	"context"
 	"crypto/x509"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -183,5 +185,103 @@ func TestH1BasicAuth(t *testing.T) {
 	url := "http://ann:s%40cret@" + srv.Listener.Addr().String() + "/x"
 	if ex := h1Get(t, hc, url); ex.code != 200 {
 		t.Errorf("basic auth from the URL: %d %v (%v)", ex.code, ex.kind, ex.err)
+	}
+}
+
+// A redirect whose body arrives after its headers still goes to its
+// Location (the body is read through the buffer that held it).
+func TestH1RedirectWithASlowBody(t *testing.T) {
+	body := strings.Repeat("x", 6000)
+	srv := newRawServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			s.saw.Add(1)
+			if req.URL.Path == "/target" {
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				continue
+			}
+			io.WriteString(c, "HTTP/1.1 302 Found\r\nLocation: /target\r\nContent-Length: 6000\r\n\r\n")
+			time.Sleep(20 * time.Millisecond)
+			io.WriteString(c, body)
+		}
+	})
+	hc := newH1Client(2, 2*time.Second, time.Minute)
+	defer hc.CloseIdleConnections()
+	if ex := h1Get(t, hc, "http://"+srv.addr+"/old"); ex.code != 200 {
+		t.Errorf("after a redirect with a slow body: %d %v (%v)", ex.code, ex.kind, ex.err)
+	}
+}
+
+// An answer whose body breaks off keeps its status: a 503 cut short
+// counts as a 5xx, as with the other clients.
+func TestH1KeepsTheStatusOfABrokenBody(t *testing.T) {
+	srv := newRawServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+		if s.readRequest(br) {
+			io.WriteString(c, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 100\r\n\r\nabc")
+		}
+		c.Close()
+	})
+	hc := newH1Client(2, 2*time.Second, time.Minute)
+	defer hc.CloseIdleConnections()
+	if ex := h1Get(t, hc, "http://"+srv.addr+"/x"); ex.code != 503 || ex.kind != stats.KindStatus5xx || ex.err == nil {
+		t.Errorf("a 503 cut short: %d %v (%v), want 503 counted as 5xx", ex.code, ex.kind, ex.err)
+	}
+}
+
+// A server that sends something on an idle kept-alive connection before
+// closing it (a 408 Request Timeout) does not answer the next request:
+// that goes over a new connection, and is neither failed nor resent.
+func TestIdleConnectionThatTalksIsNotUsed(t *testing.T) {
+	for _, kind := range []string{ClientH1, ClientFastHTTP} {
+		t.Run(kind, func(t *testing.T) {
+			srv := newRawServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+				if s.readRequest(br) {
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+					time.Sleep(10 * time.Millisecond)
+					io.WriteString(c, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+					time.Sleep(100 * time.Millisecond)
+				}
+				c.Close()
+			})
+			d := testDoer(t, kind, 2, 2*time.Second)
+			scn, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{"http://" + srv.addr + "/x"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &client{doer: d, base: "http://" + srv.addr}
+			var sc scratch
+			env := scn.NewRun().NewEnv(newTestRand(), nil)
+			for i := range 2 {
+				if ex := c.do(context.Background(), scn.Endpoints[0], env, &sc); ex.code != 200 || ex.resent != 0 {
+					t.Fatalf("request %d: %d %v resent %d (%v), want 200 not resent", i, ex.code, ex.kind, ex.resent, ex.err)
+				}
+				time.Sleep(40 * time.Millisecond) // the 408 arrives
+			}
+			if n := srv.saw.Load(); n != 2 {
+				t.Errorf("the server saw %d requests, want 2", n)
+			}
+		})
+	}
+}
+
+// Do keeps the whole body, not BodyLimit of it.
+func TestH1DoKeepsTheWholeBody(t *testing.T) {
+	big := strings.Repeat("y", 3*BodyLimit)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, big)
+	}))
+	defer srv.Close()
+	hc := newH1Client(2, 2*time.Second, time.Minute)
+	defer hc.CloseIdleConnections()
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(resp.Body); len(b) != len(big) {
+		t.Errorf("Do kept %d bytes of %d", len(b), len(big))
 	}
 }

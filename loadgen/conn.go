@@ -47,10 +47,10 @@ const (
 
 // trackedConn leaves the client's set of open connections when closed.
 //
-// It also does for fasthttp what net/http's idle reader does: before a
-// request is written to a kept-alive connection that has been idle for a
-// while, it checks (a non-blocking peek) that the server has not closed it
-// meanwhile. A dead one fails the write with errStaleConn before a byte
+// It also does for H1Client and fasthttp what net/http's idle reader
+// does: before a request is written to a kept-alive connection that has
+// been idle for a while, it checks (a non-blocking peek) that the server
+// has neither closed it nor sent anything on it meanwhile. A dead one fails the write with errStaleConn before a byte
 // is sent, and send tries the request again on another connection: the
 // server never saw it, so nothing is resent. Without the check the request
 // would be written into the closed connection, and whether the server read
@@ -98,7 +98,7 @@ func (c *trackedConn) Write(b []byte) (int, error) {
 	if c.read {
 		c.read = false
 		now := time.Now()
-		if c.peek != nil && now.Sub(c.lastWrite) >= staleCheckAfter && c.peek.closed() {
+		if c.peek != nil && now.Sub(c.lastWrite) >= staleCheckAfter && c.peek.unusable() {
 			return 0, errStaleConn
 		}
 		c.lastWrite = now

@@ -38,7 +38,9 @@ type h1Conn struct {
 	r, w    int // buf[r:w] is read but not yet parsed
 	lastUse time.Time
 	got     bool        // a byte of the current response has arrived
+	used    bool        // it has carried a request: it was kept alive
 	header  http.Header // when not nil, readHead adds the headers to it
+	loc     []byte      // the last Location header (copied: the body reuses buf)
 }
 
 // fill reads more into buf, moving the unparsed bytes to its start (or
@@ -105,8 +107,8 @@ type h1Head struct {
 	location  []byte
 }
 
-// readHead reads a status line and its headers. The returned location
-// points into the read buffer: valid until the next read.
+// readHead reads a status line and its headers. The returned location is
+// cn's: valid until its next response.
 func (cn *h1Conn) readHead() (h1Head, error) {
 	h := h1Head{length: -1}
 	l, err := cn.line()
@@ -140,7 +142,7 @@ func (cn *h1Conn) readHead() (h1Head, error) {
 			continue // an obsolete folded continuation: nothing we read
 		}
 		colon := bytes.IndexByte(l, ':')
-		if colon <= 0 {
+		if colon <= 0 || !validToken(l[:colon]) {
 			return h, badResponse("header line %q", truncate(l, 40))
 		}
 		name, value := l[:colon], bytes.Trim(l[colon+1:], " \t")
@@ -150,7 +152,7 @@ func (cn *h1Conn) readHead() (h1Head, error) {
 		switch {
 		case bytes.EqualFold(name, []byte("Content-Length")):
 			n, err := strconv.ParseInt(string(value), 10, 64)
-			if err != nil || n < 0 || h.length >= 0 && n != h.length {
+			if err != nil || len(value) == 0 || value[0] < '0' || value[0] > '9' || h.length >= 0 && n != h.length {
 				return h, badResponse("Content-Length %q", truncate(value, 40))
 			}
 			h.length = n
@@ -169,26 +171,48 @@ func (cn *h1Conn) readHead() (h1Head, error) {
 				h.keepAlive = h.keepAlive || bytes.EqualFold(tok, []byte("keep-alive"))
 			}
 		case bytes.EqualFold(name, []byte("Location")):
-			h.location = value
+			cn.loc = append(cn.loc[:0], value...)
+			h.location = cn.loc
 		}
 	}
-	if h.minor == 0 && !h.keepAlive {
+	if h.minor == 0 && !h.keepAlive || h.chunked && h.length >= 0 {
+		// HTTP/1.0 closes by default; a length beside chunked framing
+		// means someone between may have read it otherwise (RFC 9112
+		// 6.3): neither connection carries another request.
 		h.close = true
 	}
 	return h, nil
 }
 
+// validToken reports whether b is an HTTP token (RFC 9110 5.6.2): a
+// method or a header name.
+func validToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte(`"(),/:;<=>?@[\]{}`), c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func truncate(b []byte, n int) []byte { return b[:min(len(b), n)] }
 
-// bodySink takes a response body: the first BodyLimit bytes into keep
-// when keeping, the rest dropped.
+// bodySink takes a response body: the first BodyLimit bytes (or all of
+// it, when whole) into kept when keeping, the rest dropped.
 type bodySink struct {
 	keeping bool
+	whole   bool
 	kept    []byte
 }
 
 func (s *bodySink) write(b []byte) {
-	if s.keeping && len(s.kept) < BodyLimit {
+	switch {
+	case s.whole:
+		s.kept = append(s.kept, b...)
+	case s.keeping && len(s.kept) < BodyLimit:
 		s.kept = append(s.kept, b[:min(len(b), BodyLimit-len(s.kept))]...)
 	}
 }
@@ -306,6 +330,7 @@ type h1Request struct {
 	hdrs   []byte // "Name: value\r\n" lines, without Host and framing
 	host   []byte // a Host header given in the scenario, or nil
 	ua     bool   // hdrs has a User-Agent
+	auth   bool   // hdrs has an Authorization
 	body   []byte
 	noBody bool // no body and no Content-Length (nil Body, or dropped by a redirect)
 }
@@ -318,11 +343,18 @@ func (r *h1Request) addHeader(name string, value []byte) {
 	switch {
 	case equalFold(name, "Host"):
 		r.host = append(r.host[:0], value...)
+		for i, c := range r.host {
+			if c < ' ' || c == 0x7f {
+				r.host[i] = ' '
+			}
+		}
 		return
 	case equalFold(name, "Content-Length"), equalFold(name, "Transfer-Encoding"):
 		return
 	case equalFold(name, "User-Agent"):
 		r.ua = true
+	case equalFold(name, "Authorization"):
+		r.auth = true
 	}
 	r.hdrs = append(r.hdrs, name...)
 	r.hdrs = append(r.hdrs, ':', ' ')
@@ -360,7 +392,7 @@ func equalFold(a, b string) bool {
 func (r *h1Request) wire(dst, host, target []byte) []byte {
 	dst = append(dst, r.method...)
 	dst = append(dst, ' ')
-	dst = append(dst, target...)
+	dst = appendTarget(dst, target)
 	dst = append(dst, " HTTP/1.1\r\nHost: "...)
 	if r.host != nil {
 		host = r.host
@@ -371,13 +403,40 @@ func (r *h1Request) wire(dst, host, target []byte) []byte {
 	if !r.ua {
 		dst = append(dst, "User-Agent: trafficgen\r\n"...)
 	}
-	if !r.noBody {
+	if !r.noBody || bodyMethod(r.method) {
 		dst = append(dst, "Content-Length: "...)
 		dst = strconv.AppendInt(dst, int64(len(r.body)), 10)
 		dst = append(dst, "\r\n"...)
 	}
 	dst = append(dst, "\r\n"...)
 	return append(dst, r.body...)
+}
+
+// bodyMethod says whether a request with method carries a body by
+// nature: without one it says Content-Length: 0, as net/http does (some
+// servers answer 411 Length Required otherwise).
+func bodyMethod(method []byte) bool {
+	switch string(method) {
+	case "POST", "PUT", "PATCH":
+		return true
+	}
+	return false
+}
+
+// appendTarget appends a request target, percent-encoding what may not
+// appear in a request line (controls, spaces, bytes beyond ASCII): a value
+// captured from a response and put into a path unescaped cannot split the
+// request or add a header.
+func appendTarget(dst, target []byte) []byte {
+	const hex = "0123456789ABCDEF"
+	for _, c := range target {
+		if c <= ' ' || c >= 0x7f {
+			dst = append(dst, '%', hex[c>>4], hex[c&15])
+		} else {
+			dst = append(dst, c)
+		}
+	}
+	return dst
 }
 
 // splitURL splits an absolute http or https URL into its scheme's TLS
@@ -402,6 +461,9 @@ func splitURL(u []byte) (isTLS bool, userinfo, host, target []byte, err error) {
 	}
 	if len(host) == 0 {
 		return false, nil, nil, nil, fmt.Errorf("no host in %q", truncate(u, 60))
+	}
+	if bytes.ContainsFunc(host, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+		return false, nil, nil, nil, fmt.Errorf("invalid host %q", truncate(host, 60))
 	}
 	if i := bytes.IndexByte(target, '#'); i >= 0 {
 		target = target[:i]

@@ -53,7 +53,7 @@ func TestH1ReadsResponses(t *testing.T) {
 		{"header case and spaces", "HTTP/1.1 201 Created\r\ncontent-LENGTH:   3  \r\n\r\nabc", false, 201, "abc", true},
 		{"chunked, extensions, trailers", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
 			"4;ext=1\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nX-Trailer: 1\r\n\r\n", false, 200, "Wikipedia in\r\n\r\nchunks.", true},
-		{"chunked wins over content-length", "HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", false, 200, "ok", true},
+		{"chunked wins over content-length", "HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", false, 200, "ok", false},
 		{"read to the close", "HTTP/1.1 200 OK\r\n\r\nuntil the end", false, 200, "until the end", false},
 		{"other transfer coding: to the close", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nzz", false, 200, "zz", false},
 		{"connection: close", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", false, 200, "ok", false},
@@ -99,6 +99,8 @@ func TestH1RejectsBrokenResponses(t *testing.T) {
 		{"status letters", "HTTP/1.1 2x0 OK\r\n\r\n", errBadResponse},
 		{"no colon", "HTTP/1.1 200 OK\r\nbroken\r\n\r\n", errBadResponse},
 		{"bad length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", errBadResponse},
+		{"signed length", "HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\nok", errBadResponse},
+		{"space before the colon", "HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok", errBadResponse},
 		{"two lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok", errBadResponse},
 		{"bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", errBadResponse},
 		{"chunk without line end", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokX\r\n0\r\n\r\n", errBadResponse},
@@ -148,6 +150,22 @@ func TestH1RequestWire(t *testing.T) {
 	}
 }
 
+// What may not appear in a request line is percent-encoded: a captured
+// value put into a path cannot split the request. A POST without a body
+// says Content-Length: 0.
+func TestH1RequestLineIsSafe(t *testing.T) {
+	r := h1Request{method: []byte("POST"), noBody: true}
+	got := string(r.wire(nil, []byte("h"), []byte("/a b\r\nX-Injected: yes\r\nX: é")))
+	want := "POST /a%20b%0D%0AX-Injected:%20yes%0D%0AX:%20%C3%A9 HTTP/1.1\r\nHost: h\r\nUser-Agent: trafficgen\r\nContent-Length: 0\r\n\r\n"
+	if got != want {
+		t.Errorf("wire:\n%q\nwant\n%q", got, want)
+	}
+	r.method = []byte("GET")
+	if got := string(r.wire(nil, []byte("h"), []byte("/"))); strings.Contains(got, "Content-Length") {
+		t.Errorf("a GET without a body says its length: %q", got)
+	}
+}
+
 func TestSplitURL(t *testing.T) {
 	tests := []struct {
 		url, user, host, target string
@@ -160,6 +178,7 @@ func TestSplitURL(t *testing.T) {
 		{url: "http://ann:s%40cret@h:1/p", user: "ann:s%40cret", host: "h:1", target: "/p"},
 		{url: "ftp://h/x", bad: true},
 		{url: "http:///x", bad: true},
+		{url: "http://h\r\nX: y/x", bad: true},
 	}
 	for _, tt := range tests {
 		isTLS, user, host, target, err := splitURL([]byte(tt.url))

@@ -8,8 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// peeker looks, without blocking or consuming anything, at whether the
-// other end of a TCP connection has closed it.
+// peeker looks, without blocking or consuming anything, at whether an
+// idle kept-alive TCP connection can carry a request.
 type peeker struct {
 	raw    syscall.RawConn
 	fn     func(fd uintptr) bool // p.try, bound once: no allocation per peek
@@ -26,10 +26,13 @@ func newPeeker(raw syscall.RawConn) *peeker {
 	return p
 }
 
-// closed reports whether the peer closed (or reset) the connection: a
-// peek finds the end of the stream, or an error other than "no data yet".
-// Data waiting (an unexpected answer) is not a close.
-func (p *peeker) closed() bool {
+// unusable reports whether the peer closed (or reset) the connection, or
+// sent something while it was idle: a peek finds the end of the stream,
+// data, or an error other than "no data yet". Data on an idle connection
+// answers no request of ours: a 408 Request Timeout or a TLS close_notify
+// sent before the close, which would otherwise be read as the answer to
+// the next request (which the server never saw).
+func (p *peeker) unusable() bool {
 	p.isDead = false
 	if err := p.raw.Read(p.fn); err != nil {
 		return true
@@ -39,7 +42,7 @@ func (p *peeker) closed() bool {
 
 func (p *peeker) try(fd uintptr) bool {
 	var b [1]byte
-	n, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
-	p.isDead = n == 0 && err == nil || err != nil && err != unix.EAGAIN && err != unix.EINTR
-	return true // never wait for readiness
+	_, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	p.isDead = err != unix.EAGAIN && err != unix.EINTR // nil: data, or the end of the stream
+	return true                                        // never wait for readiness
 }
