@@ -327,14 +327,14 @@ func (c *H1Client) send(ctx context.Context, sc *h1Scratch, keep bool) (h1Result
 	if !validToken(r.method) {
 		return res, fmt.Errorf("invalid method %q", truncate(r.method, 40))
 	}
-	if _, userinfo, _, _, err := splitURL(r.url); err == nil && userinfo != nil && !r.auth {
-		r.addHeader("Authorization", basicAuth(userinfo))
-	}
 	unsent := 0
 	for n := 0; ; n++ {
-		isTLS, _, auth, target, err := splitURL(r.url)
+		isTLS, userinfo, auth, target, err := splitURL(r.url)
 		if err != nil {
 			return res, err
+		}
+		if userinfo != nil && !r.auth {
+			r.addHeader("Authorization", basicAuth(userinfo)) // once: it sets r.auth
 		}
 		h := c.host(isTLS, auth)
 		sc.wire = r.wire(sc.wire[:0], auth, target)

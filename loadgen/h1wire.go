@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -145,32 +146,32 @@ func (cn *h1Conn) readHead() (h1Head, error) {
 		if colon <= 0 || !validToken(l[:colon]) {
 			return h, badResponse("header line %q", truncate(l, 40))
 		}
-		name, value := l[:colon], bytes.Trim(l[colon+1:], " \t")
+		name, value := l[:colon], trimOWS(l[colon+1:])
 		if cn.header != nil && h.code >= 200 {
 			cn.header.Add(string(name), string(value))
 		}
-		switch {
-		case bytes.EqualFold(name, []byte("Content-Length")):
+		switch { // the length first: most headers are none of these
+		case len(name) == 14 && bytes.EqualFold(name, []byte("Content-Length")):
 			n, err := strconv.ParseInt(string(value), 10, 64)
 			if err != nil || len(value) == 0 || value[0] < '0' || value[0] > '9' || h.length >= 0 && n != h.length {
 				return h, badResponse("Content-Length %q", truncate(value, 40))
 			}
 			h.length = n
-		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+		case len(name) == 17 && bytes.EqualFold(name, []byte("Transfer-Encoding")):
 			// The last coding decides: chunked frames the body.
 			last := value
 			if i := bytes.LastIndexByte(value, ','); i >= 0 {
-				last = bytes.Trim(value[i+1:], " \t")
+				last = trimOWS(value[i+1:])
 			}
 			h.chunked = bytes.EqualFold(last, []byte("chunked"))
 			h.otherTE = !h.chunked
-		case bytes.EqualFold(name, []byte("Connection")):
+		case len(name) == 10 && bytes.EqualFold(name, []byte("Connection")):
 			for tok := range bytes.SplitSeq(value, []byte{','}) {
-				tok = bytes.Trim(tok, " \t")
+				tok = trimOWS(tok)
 				h.close = h.close || bytes.EqualFold(tok, []byte("close"))
 				h.keepAlive = h.keepAlive || bytes.EqualFold(tok, []byte("keep-alive"))
 			}
-		case bytes.EqualFold(name, []byte("Location")):
+		case len(name) == 8 && bytes.EqualFold(name, []byte("Location")):
 			cn.loc = append(cn.loc[:0], value...)
 			h.location = cn.loc
 		}
@@ -191,11 +192,32 @@ func validToken(b []byte) bool {
 		return false
 	}
 	for _, c := range b {
-		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte(`"(),/:;<=>?@[\]{}`), c) >= 0 {
+		if !tokenChar[c] {
 			return false
 		}
 	}
 	return true
+}
+
+// tokenChar marks the bytes a token may hold: visible ASCII but for the
+// delimiters.
+var tokenChar = func() (t [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		t[c] = !strings.ContainsRune(`"(),/:;<=>?@[\]{}`, c)
+	}
+	return t
+}()
+
+// trimOWS trims the optional whitespace (spaces and tabs) around a
+// header value.
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 func truncate(b []byte, n int) []byte { return b[:min(len(b), n)] }
@@ -265,7 +287,7 @@ func (cn *h1Conn) readChunked(sink *bodySink) error {
 		if i := bytes.IndexByte(l, ';'); i >= 0 {
 			l = l[:i] // chunk extensions
 		}
-		l = bytes.Trim(l, " \t")
+		l = trimOWS(l)
 		size, err := strconv.ParseInt(string(l), 16, 64)
 		if err != nil || size < 0 || len(l) > 15 {
 			return badResponse("chunk size %q", truncate(l, 20))
@@ -462,8 +484,10 @@ func splitURL(u []byte) (isTLS bool, userinfo, host, target []byte, err error) {
 	if len(host) == 0 {
 		return false, nil, nil, nil, fmt.Errorf("no host in %q", truncate(u, 60))
 	}
-	if bytes.ContainsFunc(host, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
-		return false, nil, nil, nil, fmt.Errorf("invalid host %q", truncate(host, 60))
+	for _, c := range host {
+		if c <= ' ' || c >= 0x7f {
+			return false, nil, nil, nil, fmt.Errorf("invalid host %q", truncate(host, 60))
+		}
 	}
 	if i := bytes.IndexByte(target, '#'); i >= 0 {
 		target = target[:i]
