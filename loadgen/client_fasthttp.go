@@ -47,12 +47,16 @@ func NewFastClient(maxConns int, timeout time.Duration) *FastClient {
 func newFastClient(maxConns int, timeout, idle time.Duration) *FastClient {
 	fc := &FastClient{timeout: timeout}
 	d := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
-	dial := func(addr string) (net.Conn, error) {
-		c, err := d.Dial("tcp", addr)
-		if err != nil {
-			return nil, err
+	dial := func(isTLS bool) fasthttp.DialFunc {
+		return func(addr string) (net.Conn, error) {
+			c, err := d.Dial("tcp", addr)
+			if err != nil {
+				return nil, err
+			}
+			tc := fc.conns.track(c)
+			tc.tlsAbove = isTLS
+			return tc, nil
 		}
-		return fc.conns.track(c), nil
 	}
 	// One HostClient per scheme and host, as fasthttp.Client keeps, but
 	// without its map-cleaner goroutine (which outlives the client by 10 s).
@@ -76,7 +80,7 @@ func newFastClient(maxConns int, timeout, idle time.Duration) *FastClient {
 			DisableHeaderNamesNormalizing: true,
 			DisablePathNormalizing:        true,
 			TLSConfig:                     &tls.Config{},
-			Dial:                          dial,
+			Dial:                          dial(isTLS),
 		}
 	}
 	return fc

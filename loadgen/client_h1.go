@@ -184,6 +184,7 @@ func (h *h1Host) dial(ctx context.Context, deadline time.Time) (*h1Conn, error) 
 		return nil, err
 	}
 	tc := h.c.conns.track(c)
+	tc.tlsAbove = h.isTLS
 	cn := &h1Conn{host: h, tc: tc, rw: tc, buf: make([]byte, connBufSize)}
 	if h.isTLS {
 		conf := h.c.tlsConf.Clone()
@@ -371,7 +372,6 @@ func (c *H1Client) send(ctx context.Context, sc *h1Scratch, keep bool) (h1Result
 		}
 		cn.used = true
 		now := time.Now()
-		res.code = head.code
 		res.arrived = cn.tc.rx.arrivedBy(now)
 		cn.lastUse = now
 		redirect := head.code >= 300 && head.code <= 399 && head.code != 304 && len(head.location) > 0
@@ -384,6 +384,7 @@ func (c *H1Client) send(ctx context.Context, sc *h1Scratch, keep bool) (h1Result
 			h.discard(cn)
 		}
 		if !redirect {
+			res.code = head.code // a redirect's is not the answer's, nor a later error's
 			if keep {
 				res.body = sc.sink.kept
 			}

@@ -285,3 +285,30 @@ func TestH1DoKeepsTheWholeBody(t *testing.T) {
 		t.Errorf("Do kept %d bytes of %d", len(b), len(big))
 	}
 }
+
+// A redirect that leads to an error reports the error, not the
+// redirect's status.
+func TestRedirectToAnErrorHasNoStatus(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String() + "/gone"
+	ln.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, closed, http.StatusFound)
+	}))
+	defer srv.Close()
+	scn, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{srv.URL + "/old"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range allClients {
+		c := &client{doer: testDoer(t, kind, 2, 2*time.Second), base: srv.URL}
+		var sc scratch
+		ex := c.do(context.Background(), scn.Endpoints[0], scn.NewRun().NewEnv(newTestRand(), nil), &sc)
+		if ex.code != 0 || ex.kind != stats.KindRefused {
+			t.Errorf("%s: a redirect to a closed port gave %d %v (%v), want no status and refused", kind, ex.code, ex.kind, ex.err)
+		}
+	}
+}

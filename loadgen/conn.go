@@ -65,6 +65,12 @@ type trackedConn struct {
 	addr      connAddr  // what LocalAddr returns: the address, and c
 	read      bool      // a Read since the last Write: the next Write starts a request
 	lastWrite time.Time // when the last request started
+	// tlsAbove says TLS runs over the connection: bytes waiting on it
+	// while idle may be the TLS layer's own (a session ticket that came
+	// after the handshake's last read), so only a close makes it
+	// unusable; a close_notify before the close is then met by
+	// staleRetry.
+	tlsAbove bool
 }
 
 // connAddr is a connection's local address that also leads back to the
@@ -98,7 +104,7 @@ func (c *trackedConn) Write(b []byte) (int, error) {
 	if c.read {
 		c.read = false
 		now := time.Now()
-		if c.peek != nil && now.Sub(c.lastWrite) >= staleCheckAfter && c.peek.unusable() {
+		if c.peek != nil && now.Sub(c.lastWrite) >= staleCheckAfter && c.peek.unusable(!c.tlsAbove) {
 			return 0, errStaleConn
 		}
 		c.lastWrite = now

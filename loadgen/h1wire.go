@@ -359,8 +359,8 @@ type h1Request struct {
 
 // addHeader appends a header line, unless it is one the client writes
 // itself (Host is kept aside; Content-Length and Transfer-Encoding follow
-// the body). Line breaks in the value become spaces, so a captured value
-// cannot add a header.
+// the body). Control characters in the value (but tab) become spaces, so
+// a captured value cannot add a header or be refused for a NUL.
 func (r *h1Request) addHeader(name string, value []byte) {
 	switch {
 	case equalFold(name, "Host"):
@@ -383,7 +383,7 @@ func (r *h1Request) addHeader(name string, value []byte) {
 	start := len(r.hdrs)
 	r.hdrs = append(r.hdrs, value...)
 	for i, c := range r.hdrs[start:] {
-		if c == '\r' || c == '\n' {
+		if c < ' ' && c != '\t' || c == 0x7f {
 			r.hdrs[start+i] = ' '
 		}
 	}

@@ -126,12 +126,12 @@ func TestH1RequestWire(t *testing.T) {
 	r.method = []byte("POST")
 	r.addHeader("X-API-Key", []byte("k1"))
 	r.addHeader("Content-Type", []byte("application/json"))
-	r.addHeader("X-Id", []byte("7\r\nX-Injected: yes")) // a captured value with a line break
-	r.addHeader("Content-Length", []byte("999"))        // the body's own length is sent
+	r.addHeader("X-Id", []byte("7\r\nX-Injected: yes\x00")) // a captured value with a line break and a NUL
+	r.addHeader("Content-Length", []byte("999"))            // the body's own length is sent
 	r.body = []byte(`{"a":1}`)
 	got := string(r.wire(nil, []byte("127.0.0.1:8080"), []byte("/api/users?x=1")))
 	want := "POST /api/users?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nX-API-Key: k1\r\nContent-Type: application/json\r\n" +
-		"X-Id: 7  X-Injected: yes\r\nUser-Agent: trafficgen\r\nContent-Length: 7\r\n\r\n{\"a\":1}"
+		"X-Id: 7  X-Injected: yes \r\nUser-Agent: trafficgen\r\nContent-Length: 7\r\n\r\n{\"a\":1}"
 	if got != want {
 		t.Errorf("wire:\n%q\nwant\n%q", got, want)
 	}
@@ -144,7 +144,7 @@ func TestH1RequestWire(t *testing.T) {
 	r.addHeader("Host", []byte("api.example"))
 	r.addHeader("User-Agent", []byte("mine/1"))
 	got = string(r.wire(nil, []byte("127.0.0.1:8080"), []byte("/")))
-	want = "GET / HTTP/1.1\r\nHost: api.example\r\nX-API-Key: k1\r\nX-Id: 7  X-Injected: yes\r\nUser-Agent: mine/1\r\n\r\n"
+	want = "GET / HTTP/1.1\r\nHost: api.example\r\nX-API-Key: k1\r\nX-Id: 7  X-Injected: yes \r\nUser-Agent: mine/1\r\n\r\n"
 	if got != want {
 		t.Errorf("wire after redirect:\n%q\nwant\n%q", got, want)
 	}
