@@ -53,8 +53,9 @@ const (
 
 // defaultClient is the client NewClient picks for "": a variable so that a
 // benchmark build can change it with -ldflags -X. It is trafficgen's own
-// HTTP/1.1 client: 1.3–1.5× the closed-loop rate of fasthttp (itself 3.3×
-// net/http's) at under half its user CPU per request (BENCHMARKS.md), and
+// HTTP/1.1 client: 1.26× the closed-loop rate of fasthttp (itself 3.3×
+// net/http's) at 0.79× its CPU per request, under half its user CPU
+// (BENCHMARKS.md), and
 // it counts as exactly: a kept-alive connection the server closed is found
 // before a request is written to it (trackedConn), and a request sent
 // again after its connection died is counted as resent. ChooseClient
