@@ -55,12 +55,11 @@ const (
 // benchmark build can change it with -ldflags -X. It is trafficgen's own
 // HTTP/1.1 client: 1.26× the closed-loop rate of fasthttp (itself 3.3×
 // net/http's) at 0.79× its CPU per request, under half its user CPU
-// (BENCHMARKS.md), and
-// it counts as exactly: a kept-alive connection the server closed is found
-// before a request is written to it (trackedConn), and a request sent
-// again after its connection died is counted as resent. ChooseClient
-// falls back to net/http where it would surprise: a proxy from the
-// environment that applies to the target.
+// (BENCHMARKS.md), and it counts as exactly: a kept-alive connection the
+// server closed is found before a request is written to it (trackedConn),
+// and a request sent again after its connection died is counted as
+// resent. ChooseClient falls back to net/http where it would surprise: a
+// proxy from the environment that applies to the target.
 var defaultClient = ClientH1
 
 // DefaultClient names the client NewClient picks when none is asked for.

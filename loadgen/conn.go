@@ -83,7 +83,7 @@ type connAddr struct {
 }
 
 // errStaleConn fails a write to a kept-alive connection the server had
-// closed; nothing was sent.
+// closed (or sent something on) while it was idle; nothing was sent.
 var errStaleConn = errors.New("kept-alive connection closed by the server while idle")
 
 // staleCheckAfter is how long a connection must have been idle (since its
