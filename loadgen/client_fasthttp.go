@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -29,8 +28,7 @@ type FastClient struct {
 	timeout time.Duration
 	newHost func(addr string, tls bool) *fasthttp.HostClient
 
-	hmu   sync.RWMutex
-	hosts [2]map[string]*fasthttp.HostClient // [0] http, [1] https, by host
+	hosts hostMap[fasthttp.HostClient]
 
 	conns connSet
 }
@@ -96,23 +94,7 @@ func (fc *FastClient) host(uri *fasthttp.URI) (*fasthttp.HostClient, error) {
 	default:
 		return nil, fmt.Errorf("unsupported protocol %q", uri.Scheme())
 	}
-	h := uri.Host()
-	fc.hmu.RLock()
-	hc := fc.hosts[i][string(h)]
-	fc.hmu.RUnlock()
-	if hc != nil {
-		return hc, nil
-	}
-	fc.hmu.Lock()
-	defer fc.hmu.Unlock()
-	if hc = fc.hosts[i][string(h)]; hc == nil {
-		if fc.hosts[i] == nil {
-			fc.hosts[i] = map[string]*fasthttp.HostClient{}
-		}
-		hc = fc.newHost(string(h), i == 1)
-		fc.hosts[i][string(h)] = hc
-	}
-	return hc, nil
+	return fc.hosts.get(i == 1, uri.Host(), fc.newHost), nil
 }
 
 // Abort closes every connection, failing the requests on them at once
@@ -122,13 +104,7 @@ func (fc *FastClient) Abort() { fc.conns.closeAll() }
 
 // CloseIdleConnections closes the keep-alive connections not in use.
 func (fc *FastClient) CloseIdleConnections() {
-	fc.hmu.RLock()
-	defer fc.hmu.RUnlock()
-	for _, m := range fc.hosts {
-		for _, hc := range m {
-			hc.CloseIdleConnections()
-		}
-	}
+	fc.hosts.each(func(hc *fasthttp.HostClient) { hc.CloseIdleConnections() })
 }
 
 // Do sends an *http.Request through fasthttp, for callers outside the

@@ -48,8 +48,7 @@ type H1Client struct {
 	tlsConf  *tls.Config
 	conns    connSet
 
-	hmu   sync.RWMutex
-	hosts [2]map[string]*h1Host // [0] http, [1] https, by authority
+	hosts hostMap[h1Host]
 }
 
 // NewH1Client returns trafficgen's HTTP/1.1 client for up to maxConns
@@ -85,30 +84,16 @@ type h1Host struct {
 
 // host returns the connections for a scheme and authority.
 func (c *H1Client) host(isTLS bool, auth []byte) *h1Host {
-	i := 0
-	if isTLS {
-		i = 1
-	}
-	c.hmu.RLock()
-	h := c.hosts[i][string(auth)]
-	c.hmu.RUnlock()
-	if h != nil {
-		return h
-	}
-	c.hmu.Lock()
-	defer c.hmu.Unlock()
-	if h = c.hosts[i][string(auth)]; h == nil {
-		if c.hosts[i] == nil {
-			c.hosts[i] = map[string]*h1Host{}
-		}
-		h = &h1Host{c: c, auth: string(auth), isTLS: isTLS}
-		if host, _, err := net.SplitHostPort(h.auth); err == nil {
-			h.addr, h.name = h.auth, host
-		} else {
-			h.name = unbracket(h.auth)
-			h.addr = net.JoinHostPort(h.name, map[bool]string{false: "80", true: "443"}[isTLS])
-		}
-		c.hosts[i][h.auth] = h
+	return c.hosts.get(isTLS, auth, c.newHost)
+}
+
+func (c *H1Client) newHost(auth string, isTLS bool) *h1Host {
+	h := &h1Host{c: c, auth: auth, isTLS: isTLS}
+	if host, _, err := net.SplitHostPort(auth); err == nil {
+		h.addr, h.name = auth, host
+	} else {
+		h.name = unbracket(auth)
+		h.addr = net.JoinHostPort(h.name, map[bool]string{false: "80", true: "443"}[isTLS])
 	}
 	return h
 }
@@ -205,9 +190,7 @@ func (h *h1Host) dial(ctx context.Context, deadline time.Time) (*h1Conn, error) 
 // waiting for one, or to the idle stack.
 func (h *h1Host) put(cn *h1Conn) {
 	h.mu.Lock()
-	if len(h.waiters) > 0 {
-		ch := h.waiters[0]
-		h.waiters = slices.Delete(h.waiters, 0, 1)
+	if ch := h.firstWaiter(); ch != nil {
 		h.mu.Unlock()
 		ch <- cn
 		return
@@ -230,15 +213,24 @@ func (h *h1Host) discard(cn *h1Conn) {
 // one, which dials.
 func (h *h1Host) gone() {
 	h.mu.Lock()
-	if len(h.waiters) > 0 {
-		ch := h.waiters[0]
-		h.waiters = slices.Delete(h.waiters, 0, 1)
+	if ch := h.firstWaiter(); ch != nil {
 		h.mu.Unlock()
 		ch <- nil
 		return
 	}
 	h.open--
 	h.mu.Unlock()
+}
+
+// firstWaiter takes the first request waiting for a connection off the
+// queue, or returns nil. The caller holds h.mu.
+func (h *h1Host) firstWaiter() chan *h1Conn {
+	if len(h.waiters) == 0 {
+		return nil
+	}
+	ch := h.waiters[0]
+	h.waiters = slices.Delete(h.waiters, 0, 1)
+	return ch
 }
 
 // clean closes the connections idle for the client's idle time, and
@@ -279,15 +271,7 @@ func (h *h1Host) closeIdle() {
 }
 
 // CloseIdleConnections closes the keep-alive connections not in use.
-func (c *H1Client) CloseIdleConnections() {
-	c.hmu.RLock()
-	defer c.hmu.RUnlock()
-	for _, m := range c.hosts {
-		for _, h := range m {
-			h.closeIdle()
-		}
-	}
-}
+func (c *H1Client) CloseIdleConnections() { c.hosts.each((*h1Host).closeIdle) }
 
 // Abort closes every connection, failing the requests on them at once:
 // the engine's drain calls it when the drain timeout is over.
@@ -471,13 +455,11 @@ func (c *client) doH1(ctx context.Context, hc *H1Client, req *scenario.Request, 
 		sc.h1 = new(h1Scratch)
 	}
 	r := &sc.h1.req
-	sc.url = append(sc.url[:0], c.base...)
-	sc.url = req.Path.Append(sc.url, env)
-	u := sc.url
-	if rest := u[len(c.base):]; bytes.HasPrefix(rest, []byte("http://")) || bytes.HasPrefix(rest, []byte("https://")) {
-		u = rest // an absolute URL in the scenario wins over the target
+	r.url = append(r.url[:0], c.base...)
+	r.url = req.Path.Append(r.url, env)
+	if rest := r.url[len(c.base):]; bytes.HasPrefix(rest, []byte("http://")) || bytes.HasPrefix(rest, []byte("https://")) {
+		r.url = append(r.url[:0], rest...) // an absolute URL in the scenario wins over the target
 	}
-	r.url = append(r.url[:0], u...)
 	r.method = append(r.method[:0], req.Method...)
 	r.hdrs, r.host, r.ua, r.auth = r.hdrs[:0], nil, false, false
 	for _, h := range c.headers {

@@ -173,3 +173,45 @@ func (s *connSet) closeAll() {
 		c.Close()
 	}
 }
+
+// hostMap is a client's per-host state, one per scheme and host (as
+// written in the URL), made on first use. Lookups share a read lock.
+type hostMap[T any] struct {
+	mu sync.RWMutex
+	m  [2]map[string]*T // [0] http, [1] https
+}
+
+// get returns the state for a scheme and host, made by newT if new.
+func (hm *hostMap[T]) get(isTLS bool, host []byte, newT func(host string, isTLS bool) *T) *T {
+	i := 0
+	if isTLS {
+		i = 1
+	}
+	hm.mu.RLock()
+	v := hm.m[i][string(host)]
+	hm.mu.RUnlock()
+	if v != nil {
+		return v
+	}
+	hm.mu.Lock()
+	defer hm.mu.Unlock()
+	if v = hm.m[i][string(host)]; v == nil {
+		if hm.m[i] == nil {
+			hm.m[i] = map[string]*T{}
+		}
+		v = newT(string(host), isTLS)
+		hm.m[i][string(host)] = v
+	}
+	return v
+}
+
+// each calls f for every host's state.
+func (hm *hostMap[T]) each(f func(*T)) {
+	hm.mu.RLock()
+	defer hm.mu.RUnlock()
+	for _, m := range hm.m {
+		for _, v := range m {
+			f(v)
+		}
+	}
+}
