@@ -9,8 +9,11 @@
 //
 // The test server measures its own service time for every request (from
 // the handler's entry to its return) in an HDR histogram: that is the
-// "truth" the generators' reported latencies are compared with. GET
-// /truth returns it as JSON and, with ?reset=1, starts afresh.
+// "truth" the generators' reported latencies are compared with. On Linux
+// it also measures from the request's arrival (the kernel's receive
+// timestamp) to the response written: the "arrival truth", which adds the
+// server's own wake-up and reading of the request (arrival_linux.go). GET
+// /truth returns both as JSON and, with ?reset=1, starts afresh.
 package main
 
 import (
@@ -71,7 +74,8 @@ const Body = `{"id":42,"name":"Ada Lovelace","email":"ada@example.com","status":
 // truth is the server's own record of its service times.
 type truth struct {
 	mu    sync.Mutex
-	h     *hdr.Histogram
+	h     *hdr.Histogram // handler entry to return
+	arr   *hdr.Histogram // arrival to the response written
 	first time.Time
 }
 
@@ -82,6 +86,11 @@ type Truth struct {
 	P90Ms          float64 `json:"p90Ms"`
 	P99Ms          float64 `json:"p99Ms"`
 	FirstUnixNanos int64   `json:"firstUnixNanos"`
+	// From the request's arrival to the response written (Linux).
+	ArrivalCount int64   `json:"arrivalCount"`
+	ArrivalP50Ms float64 `json:"arrivalP50Ms"`
+	ArrivalP90Ms float64 `json:"arrivalP90Ms"`
+	ArrivalP99Ms float64 `json:"arrivalP99Ms"`
 }
 
 func serve(args []string) error {
@@ -99,9 +108,21 @@ func serve(args []string) error {
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 		return fmt.Errorf("serve: %s is not a loopback address", *addr)
 	}
-	t := &truth{h: hdr.New(1, 60_000_000, 3)}
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "benchtool serve on", l.Addr())
+	return serveTest(l, testHandler(*fixed, *lo, *hi, *seed))
+}
+
+// testHandler is the test server: GET /truth, and every other path
+// answered with Body after a service time, fixed or drawn uniformly from
+// [lo, hi] when hi > 0.
+func testHandler(fixed, lo, hi time.Duration, seed uint64) http.Handler {
+	t := &truth{h: hdr.New(1, 60_000_000, 3), arr: hdr.New(1, 60_000_000, 3)}
 	var rmu sync.Mutex
-	rnd := rand.New(rand.NewPCG(*seed, 7))
+	rnd := rand.New(rand.NewPCG(seed, 7))
 	mux := http.NewServeMux()
 	mux.HandleFunc("/truth", func(w http.ResponseWriter, r *http.Request) {
 		t.mu.Lock()
@@ -112,8 +133,14 @@ func serve(args []string) error {
 			out.P99Ms = float64(t.h.ValueAtQuantile(99)) / 1000
 			out.FirstUnixNanos = t.first.UnixNano()
 		}
+		if out.ArrivalCount = t.arr.TotalCount(); out.ArrivalCount > 0 {
+			out.ArrivalP50Ms = float64(t.arr.ValueAtQuantile(50)) / 1000
+			out.ArrivalP90Ms = float64(t.arr.ValueAtQuantile(90)) / 1000
+			out.ArrivalP99Ms = float64(t.arr.ValueAtQuantile(99)) / 1000
+		}
 		if r.URL.Query().Get("reset") != "" {
 			t.h.Reset()
+			t.arr.Reset()
 			t.first = time.Time{}
 		}
 		t.mu.Unlock()
@@ -122,10 +149,11 @@ func serve(args []string) error {
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		d := *fixed
-		if *hi > 0 {
+		arrived, stamped := arrivalOf(r.Context())
+		d := fixed
+		if hi > 0 {
 			rmu.Lock()
-			d = *lo + time.Duration(rnd.Int64N(int64(*hi-*lo)+1))
+			d = lo + time.Duration(rnd.Int64N(int64(hi-lo)+1))
 			rmu.Unlock()
 		}
 		if d > 0 {
@@ -135,19 +163,25 @@ func serve(args []string) error {
 		w.Header().Set("Content-Length", strconv.Itoa(len(Body)))
 		io.WriteString(w, Body)
 		end := time.Now()
+		w.(http.Flusher).Flush() // the response written, for the arrival truth
+		written := time.Now()
 		t.mu.Lock()
 		if t.first.IsZero() {
 			t.first = start
 		}
 		t.h.RecordValue(max(end.Sub(start).Microseconds(), 1))
+		if stamped {
+			t.arr.RecordValue(max(written.Sub(arrived).Microseconds(), 1))
+		}
 		t.mu.Unlock()
 	})
-	l, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(os.Stderr, "benchtool serve on", l.Addr())
-	return http.Serve(l, mux)
+	return mux
+}
+
+// serveTest serves h on l, each request's arrival noted (stampListener).
+func serveTest(l net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ConnContext: withConn}
+	return srv.Serve(stampListener{l})
 }
 
 // Row is one run of one tool at one load.
@@ -159,6 +193,7 @@ type Row struct {
 	P50, P90, P99                   float64 // ms, as the tool reports
 	TruthP50, TruthP90, TruthP99    float64 // ms, as the server measured; 0 = unknown
 	Dropped, Errors, Total          int64   // -1 = not reported
+	ArrP50, ArrP90, ArrP99          float64 // ms, the server's arrival truth; 0 = unknown
 	hasTruth, hasDropped, hasErrors bool
 }
 
@@ -313,11 +348,15 @@ func parse(args []string) error {
 		var t Truth
 		if tb, err := os.ReadFile(*truthF); err == nil && json.Unmarshal(tb, &t) == nil && t.Count > 0 {
 			r.TruthP50, r.TruthP90, r.TruthP99 = t.P50Ms, t.P90Ms, t.P99Ms
+			if t.ArrivalCount > 0 {
+				r.ArrP50, r.ArrP90, r.ArrP99 = t.ArrivalP50Ms, t.ArrivalP90Ms, t.ArrivalP99Ms
+			}
 		}
 	}
-	fmt.Printf("%s\t%s\t%g\t%.1f\t%.4f\t%.2f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\n",
+	fmt.Printf("%s\t%s\t%g\t%.1f\t%.4f\t%.2f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\n",
 		r.Load, r.Tool, r.Target, r.Achieved, r.Ratio, r.CPUPer1k, r.RSSMB,
-		r.P50, r.P90, r.P99, r.TruthP50, r.TruthP90, r.TruthP99, r.Dropped, r.Errors, r.Total)
+		r.P50, r.P90, r.P99, r.TruthP50, r.TruthP90, r.TruthP99, r.Dropped, r.Errors, r.Total,
+		r.ArrP50, r.ArrP90, r.ArrP99)
 	return nil
 }
 
@@ -416,6 +455,44 @@ func table(args []string) error {
 		fmt.Printf("| %s | %s | %d | %.0f | %s | %.1f | %.1f | %.2f / %.2f / %.2f | %s | %s | %s |\n",
 			k.load, k.tool, len(rs), med(rs, 3), ratio, med(rs, 5), med(rs, 6),
 			med(rs, 7), med(rs, 8), med(rs, 9), truthS, dropped, errs)
+	}
+	// Latency truth: the median over the runs of each run's reported
+	// minus the server's, against both of its truths.
+	diff := func(rs [][]string, i, j int) string {
+		var v []float64
+		for _, r := range rs {
+			if len(r) <= j {
+				return "–"
+			}
+			x, _ := strconv.ParseFloat(r[i], 64)
+			y, _ := strconv.ParseFloat(r[j], 64)
+			if y <= 0 {
+				return "–"
+			}
+			v = append(v, x-y)
+		}
+		slices.Sort(v)
+		m := v[len(v)/2]
+		if len(v)%2 == 0 {
+			m = (v[len(v)/2-1] + m) / 2
+		}
+		return fmt.Sprintf("%+.2f", m)
+	}
+	header := false
+	for _, k := range order {
+		rs := rows[k]
+		if med(rs, 10) <= 0 {
+			continue
+		}
+		if !header {
+			fmt.Println()
+			fmt.Println("| load | tool | reported − server truth, p50 / p90 / p99 ms | reported − arrival truth, p50 / p90 / p99 ms |")
+			fmt.Println("|---|---|---|---|")
+			header = true
+		}
+		fmt.Printf("| %s | %s | %s / %s / %s | %s / %s / %s |\n", k.load, k.tool,
+			diff(rs, 7, 10), diff(rs, 8, 11), diff(rs, 9, 12),
+			diff(rs, 7, 16), diff(rs, 8, 17), diff(rs, 9, 18))
 	}
 	return sc.Err()
 }
