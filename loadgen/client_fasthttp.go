@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -24,11 +25,15 @@ import (
 // net/http does (retryIfErr). The engine drives it directly, reusing one request and
 // response per worker, so a request allocates nothing; Do adapts it to
 // the Doer interface for other callers.
+//
+// Like H1Client it keeps a pool per scheme and host (hostKey), and
+// forgets a host without connections for its idle time (fastHost).
 type FastClient struct {
 	timeout time.Duration
-	newHost func(addr string, tls bool) *fasthttp.HostClient
+	idle    time.Duration // between a host's sweeps: the idle time, at least 10 ms
+	newHost func(key string, tls bool) *fastHost
 
-	hosts hostMap[fasthttp.HostClient]
+	hosts hostMap[fastHost]
 
 	conns connSet
 }
@@ -41,9 +46,10 @@ func NewFastClient(maxConns int, timeout time.Duration) *FastClient {
 
 // newFastClient is NewFastClient with the keep-alive idle time: a host's
 // connection cleaner goroutine lives until that long after its last
-// connection closes (tests use a short one).
+// connection closes, and the host is forgotten after that long without
+// connections (tests use a short one).
 func newFastClient(maxConns int, timeout, idle time.Duration) *FastClient {
-	fc := &FastClient{timeout: timeout}
+	fc := &FastClient{timeout: timeout, idle: max(idle, 10*time.Millisecond)}
 	d := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
 	dial := func(isTLS bool) fasthttp.DialFunc {
 		return func(addr string) (net.Conn, error) {
@@ -57,10 +63,13 @@ func newFastClient(maxConns int, timeout, idle time.Duration) *FastClient {
 		}
 	}
 	// One HostClient per scheme and host, as fasthttp.Client keeps, but
-	// without its map-cleaner goroutine (which outlives the client by 10 s).
-	fc.newHost = func(addr string, isTLS bool) *fasthttp.HostClient {
-		return &fasthttp.HostClient{
-			Addr:                fasthttp.AddMissingPort(addr, isTLS),
+	// without its map-cleaner goroutine (which outlives the client by
+	// 10 s): each host's sweep is a timer. It dials the host as its key
+	// spells it, with the scheme's port when none is given; the Host
+	// header is the URL's host, as fasthttp spells it.
+	fc.newHost = func(key string, isTLS bool) *fastHost {
+		h := &fastHost{fc: fc, key: key, isTLS: isTLS, hc: fasthttp.HostClient{
+			Addr:                fasthttp.AddMissingPort(key, isTLS),
 			IsTLS:               isTLS,
 			Name:                "trafficgen",
 			MaxConns:            maxConns,
@@ -79,22 +88,84 @@ func newFastClient(maxConns int, timeout, idle time.Duration) *FastClient {
 			DisablePathNormalizing:        true,
 			TLSConfig:                     &tls.Config{},
 			Dial:                          dial(isTLS),
-		}
+		}}
+		time.AfterFunc(fc.idle, h.sweep)
+		return h
 	}
 	return fc
 }
 
-// host returns the HostClient for uri's scheme and host.
-func (fc *FastClient) host(uri *fasthttp.URI) (*fasthttp.HostClient, error) {
-	var i int
+// use returns the host for uri's scheme and host, counting a request in
+// it until done.
+func (fc *FastClient) use(uri *fasthttp.URI) (*fastHost, error) {
+	var isTLS bool
 	switch string(uri.Scheme()) {
 	case "http":
 	case "https":
-		i = 1
+		isTLS = true
 	default:
 		return nil, fmt.Errorf("unsupported protocol %q", uri.Scheme())
 	}
-	return fc.hosts.get(i == 1, uri.Host(), fc.newHost), nil
+	for {
+		h := fc.hosts.get(isTLS, uri.Host(), fc.newHost)
+		if h.state.Add(fastUse)&fastEvicted == 0 {
+			return h, nil
+		}
+		// Evicted since the lookup: sweep may not have taken it out of
+		// the map yet.
+		fc.hosts.remove(isTLS, h.key, h)
+	}
+}
+
+// fastHost is one scheme and host's fasthttp.HostClient.
+//
+// It leaves the client's map once it has had no connection open or being
+// dialled (hc.ConnsCount, which counts both) and no request in it for the
+// client's idle time: sweep looks every idle time, and evicts it when it
+// found it so at its last look too and no request came between. A request
+// counts itself in state from its lookup (use) until DoDeadline returns
+// (done); a connection it keeps after that for a streamed body is in
+// ConnsCount until the body is closed. sweep marks h evicted with a
+// compare-and-swap on state, which succeeds only if no request has come
+// since it looked, and use's add returns state with the mark: a request
+// either counted itself first (and the swap fails) or sees the mark and
+// looks again, so no request uses an evicted host.
+type fastHost struct {
+	hc    fasthttp.HostClient
+	fc    *FastClient
+	key   string // its key in fc.hosts
+	isTLS bool
+
+	// state: in bits 0-30 the requests in the host now, bit 31 evicted,
+	// above them the requests so far (wrapping).
+	state atomic.Uint64
+
+	// sweep's own, from one sweep to the next
+	swept uint64 // state's count of requests so far, at the last sweep
+	empty bool   // no request nor connection at the last sweep
+}
+
+// fastHost.state's parts.
+const (
+	fastInUse   = 1<<31 - 1
+	fastEvicted = 1 << 31
+	fastUse     = 1<<32 | 1 // a request more, in the host now
+)
+
+// done ends a request's use of h, after DoDeadline.
+func (h *fastHost) done() { h.state.Add(^uint64(0)) }
+
+// sweep evicts h once it has been unused for the idle time (see
+// fastHost), or comes back after the idle time.
+func (h *fastHost) sweep() {
+	s := h.state.Load()
+	empty := s&fastInUse == 0 && h.hc.ConnsCount() == 0
+	if empty && h.empty && s>>32 == h.swept && h.state.CompareAndSwap(s, s|fastEvicted) {
+		h.fc.hosts.remove(h.isTLS, h.key, h)
+		return
+	}
+	h.swept, h.empty = s>>32, empty
+	time.AfterFunc(h.fc.idle, h.sweep)
 }
 
 // Abort closes every connection, failing the requests on them at once
@@ -104,7 +175,7 @@ func (fc *FastClient) Abort() { fc.conns.closeAll() }
 
 // CloseIdleConnections closes the keep-alive connections not in use.
 func (fc *FastClient) CloseIdleConnections() {
-	fc.hosts.each(func(hc *fasthttp.HostClient) { hc.CloseIdleConnections() })
+	fc.hosts.each(func(h *fastHost) { h.hc.CloseIdleConnections() })
 }
 
 // Do sends an *http.Request through fasthttp, for callers outside the
@@ -161,12 +232,14 @@ func (fc *FastClient) send(ctx context.Context, req *fasthttp.Request, resp *fas
 	}
 	stale, unsent := 0, 0
 	for n := 0; ; n++ {
-		hc, err := fc.host(req.URI())
+		h, err := fc.use(req.URI())
 		if err != nil {
 			return stale, err
 		}
 		sent := time.Now()
-		if err := hc.DoDeadline(req, resp, deadline); err != nil {
+		err = h.hc.DoDeadline(req, resp, deadline)
+		h.done()
+		if err != nil {
 			// The next idle connection may be as dead: try again (n-- keeps
 			// the redirect count).
 			switch {

@@ -37,9 +37,11 @@ import (
 // byte of the answer is counted as resent (staleRetry), and a response's
 // latency ends at its kernel receive time (rxReader).
 //
-// Connections are kept per scheme and host, at most maxConns each; the
-// one released last is reused first, so after a burst its extra
-// connections go idle and close after idleConnTimeout.
+// Connections are kept per scheme and host (hostKey: Example.com and
+// example.com:80 are one host), at most maxConns each; the one released
+// last is reused first, so after a burst its extra connections go idle
+// and close after idleConnTimeout. A host without connections for that
+// long is forgotten.
 type H1Client struct {
 	timeout  time.Duration
 	maxConns int
@@ -68,18 +70,31 @@ func newH1Client(maxConns int, timeout, idle time.Duration) *H1Client {
 }
 
 // h1Host is one scheme and host's connections.
+//
+// It leaves the client's map once it has had no connection open or
+// being dialled, and no request waiting for one, for the client's idle
+// time: clean, which already runs while connections are idle, is also
+// scheduled whenever open falls to 0, and evicts it then. Requests pay
+// nothing for it. A request may have looked h up just before: clean
+// marks h evicted under h.mu, only while open is 0 and no request waits,
+// and only then takes it out of the map; get looks at the mark under
+// h.mu before it takes a connection or a place, so no request ever uses
+// an evicted host (get fails with errEvicted, and conn looks again), and
+// none is left waiting in one.
 type h1Host struct {
 	c     *H1Client
-	auth  string // host[:port], as in the URL
+	key   string // its key in c.hosts: host[:port], as hostKey spells it
 	addr  string // what is dialled: with the scheme's port
 	name  string // the TLS server name
 	isTLS bool
 
-	mu       sync.Mutex
-	idle     []*h1Conn // a stack: the top was released last
-	open     int       // connections open or being dialled
-	waiters  []chan *h1Conn
-	cleaning bool // a clean is scheduled
+	mu         sync.Mutex
+	idle       []*h1Conn // a stack: the top was released last
+	open       int       // connections open or being dialled
+	waiters    []chan *h1Conn
+	cleaning   bool      // a clean is scheduled
+	emptySince time.Time // when open last fell to 0
+	evicted    bool      // out of c.hosts: get fails
 }
 
 // host returns the connections for a scheme and authority.
@@ -87,15 +102,33 @@ func (c *H1Client) host(isTLS bool, auth []byte) *h1Host {
 	return c.hosts.get(isTLS, auth, c.newHost)
 }
 
-func (c *H1Client) newHost(auth string, isTLS bool) *h1Host {
-	h := &h1Host{c: c, auth: auth, isTLS: isTLS}
-	if host, _, err := net.SplitHostPort(auth); err == nil {
-		h.addr, h.name = auth, host
+// newHost makes a host's pool. It dials the host as its key spells it,
+// which is the authority as written but for the case of its letters, with
+// the scheme's port when none (or an empty one) is given; the Host header
+// keeps the authority as written (send).
+func (c *H1Client) newHost(key string, isTLS bool) *h1Host {
+	h := &h1Host{c: c, key: key, isTLS: isTLS}
+	if host, _, err := net.SplitHostPort(key); err == nil {
+		h.addr, h.name = key, host
 	} else {
-		h.name = unbracket(auth)
+		h.name = unbracket(key)
 		h.addr = net.JoinHostPort(h.name, map[bool]string{false: "80", true: "443"}[isTLS])
 	}
 	return h
+}
+
+// conn returns a connection to a scheme and authority, and its host.
+func (c *H1Client) conn(ctx context.Context, isTLS bool, auth []byte, deadline time.Time) (*h1Host, *h1Conn, error) {
+	for {
+		h := c.host(isTLS, auth)
+		cn, err := h.get(ctx, deadline)
+		if err != errEvicted {
+			return h, cn, err
+		}
+		// Evicted since the lookup: clean may not have taken it out of
+		// the map yet.
+		c.hosts.remove(isTLS, h.key, h)
+	}
 }
 
 // unbracket takes the brackets off an IPv6 literal.
@@ -110,10 +143,18 @@ func unbracket(host string) string {
 // maxConns busy) until its deadline.
 var errNoFreeConn = fmt.Errorf("no free connection before the timeout: %w", os.ErrDeadlineExceeded)
 
+// errEvicted fails get on a host evicted since it was looked up; conn
+// looks it up again.
+var errEvicted = errors.New("host evicted")
+
 // get returns an idle connection, a new one, or, when maxConns are open,
 // the first one released before the deadline.
 func (h *h1Host) get(ctx context.Context, deadline time.Time) (*h1Conn, error) {
 	h.mu.Lock()
+	if h.evicted {
+		h.mu.Unlock()
+		return nil, errEvicted
+	}
 	if n := len(h.idle); n > 0 {
 		cn := h.idle[n-1]
 		h.idle[n-1] = nil
@@ -196,11 +237,23 @@ func (h *h1Host) put(cn *h1Conn) {
 		return
 	}
 	h.idle = append(h.idle, cn)
+	h.schedule()
+	h.mu.Unlock()
+}
+
+// schedule makes sure a clean is coming, within the idle time. The
+// caller holds h.mu.
+func (h *h1Host) schedule() {
 	if !h.cleaning {
 		h.cleaning = true
 		time.AfterFunc(h.c.idle, h.clean)
 	}
-	h.mu.Unlock()
+}
+
+// emptied notes that h's last connection closed. The caller holds h.mu.
+func (h *h1Host) emptied(now time.Time) {
+	h.emptySince = now
+	h.schedule()
 }
 
 // discard closes a connection that cannot carry another request.
@@ -219,6 +272,9 @@ func (h *h1Host) gone() {
 		return
 	}
 	h.open--
+	if h.open == 0 {
+		h.emptied(time.Now())
+	}
 	h.mu.Unlock()
 }
 
@@ -234,7 +290,9 @@ func (h *h1Host) firstWaiter() chan *h1Conn {
 }
 
 // clean closes the connections idle for the client's idle time, and
-// comes back while any are idle.
+// comes back while any are idle; it evicts h once h has had none open,
+// none being dialled and no request waiting for the idle time, and
+// comes back until then.
 func (h *h1Host) clean() {
 	now := time.Now()
 	h.mu.Lock()
@@ -247,14 +305,33 @@ func (h *h1Host) clean() {
 	clear(h.idle[rest:])
 	h.idle = h.idle[:rest]
 	h.open -= n
-	if len(h.idle) > 0 {
-		time.AfterFunc(max(h.c.idle-now.Sub(h.idle[0].lastUse), 10*time.Millisecond), h.clean)
-	} else {
-		h.cleaning = false
+	if n > 0 && h.open == 0 {
+		h.emptySince = now
 	}
+	var next time.Duration // until the next clean; none when 0
+	switch {
+	case len(h.idle) > 0:
+		next = max(h.c.idle-now.Sub(h.idle[0].lastUse), 10*time.Millisecond)
+	case h.open == 0 && len(h.waiters) == 0:
+		if left := h.c.idle - now.Sub(h.emptySince); left > 0 {
+			next = max(left, 10*time.Millisecond)
+		} else {
+			h.evicted = true
+		}
+	}
+	// Otherwise every connection is in use: put or gone schedules the
+	// next clean.
+	h.cleaning = next > 0
+	if next > 0 {
+		time.AfterFunc(next, h.clean)
+	}
+	evicted := h.evicted
 	h.mu.Unlock()
 	for _, cn := range old {
 		cn.rw.Close()
+	}
+	if evicted {
+		h.c.hosts.remove(h.isTLS, h.key, h)
 	}
 }
 
@@ -264,6 +341,9 @@ func (h *h1Host) closeIdle() {
 	old := h.idle
 	h.idle = nil
 	h.open -= len(old)
+	if len(old) > 0 && h.open == 0 {
+		h.emptied(time.Now())
+	}
 	h.mu.Unlock()
 	for _, cn := range old {
 		cn.rw.Close()
@@ -321,9 +401,8 @@ func (c *H1Client) send(ctx context.Context, sc *h1Scratch, keep bool) (h1Result
 		if userinfo != nil && !r.auth {
 			r.addHeader("Authorization", basicAuth(userinfo)) // once: it sets r.auth
 		}
-		h := c.host(isTLS, auth)
-		sc.wire = r.wire(sc.wire[:0], auth, target)
-		cn, err := h.get(ctx, deadline)
+		sc.wire = r.wire(sc.wire[:0], auth, target) // Host: auth as written
+		h, cn, err := c.conn(ctx, isTLS, auth, deadline)
 		if err != nil {
 			return res, err
 		}

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -174,35 +175,63 @@ func (s *connSet) closeAll() {
 	}
 }
 
-// hostMap is a client's per-host state, one per scheme and host (as
-// written in the URL), made on first use. Lookups share a read lock.
+// hostMap is a client's per-host state, one per scheme and host, made on
+// first use. Lookups share a read lock. A host is keyed as hostKey
+// spells it, so every spelling of one host and port (Example.com,
+// example.com:80) shares one entry, and with it one pool of at most
+// maxConns connections.
+//
+// The clients remove a host's entry (remove) once it has been unused for
+// their idle time, so a scenario that makes up host names does not grow
+// the map without end. A request may have looked the entry up just
+// before: each client marks an entry as removed, under the entry's own
+// lock or atomically with the entry's use, before taking it out of the
+// map, and a request that meets a marked entry removes it (if still
+// there) and looks again, getting a new one.
 type hostMap[T any] struct {
 	mu sync.RWMutex
 	m  [2]map[string]*T // [0] http, [1] https
 }
 
-// get returns the state for a scheme and host, made by newT if new.
-func (hm *hostMap[T]) get(isTLS bool, host []byte, newT func(host string, isTLS bool) *T) *T {
+// get returns the state for a scheme and host (a URL's authority), made
+// by newT, with the host's key (hostKey), if new.
+func (hm *hostMap[T]) get(isTLS bool, host []byte, newT func(key string, isTLS bool) *T) *T {
 	i := 0
 	if isTLS {
 		i = 1
 	}
+	var buf [64]byte // a key lower-cased here stays on the stack
+	key := hostKey(buf[:0], host, isTLS)
 	hm.mu.RLock()
-	v := hm.m[i][string(host)]
+	v := hm.m[i][string(key)]
 	hm.mu.RUnlock()
 	if v != nil {
 		return v
 	}
 	hm.mu.Lock()
 	defer hm.mu.Unlock()
-	if v = hm.m[i][string(host)]; v == nil {
+	if v = hm.m[i][string(key)]; v == nil {
 		if hm.m[i] == nil {
 			hm.m[i] = map[string]*T{}
 		}
-		v = newT(string(host), isTLS)
-		hm.m[i][string(host)] = v
+		v = newT(string(key), isTLS)
+		hm.m[i][string(key)] = v
 	}
 	return v
+}
+
+// remove takes v, made for key, out of the map, unless another state
+// has replaced it.
+func (hm *hostMap[T]) remove(isTLS bool, key string, v *T) {
+	i := 0
+	if isTLS {
+		i = 1
+	}
+	hm.mu.Lock()
+	if hm.m[i][key] == v {
+		delete(hm.m[i], key)
+	}
+	hm.mu.Unlock()
 }
 
 // each calls f for every host's state.
@@ -214,4 +243,52 @@ func (hm *hostMap[T]) each(f func(*T)) {
 			f(v)
 		}
 	}
+}
+
+// hostKey returns a URL's authority (host[:port], without user info) as
+// hostMap's key: lower-cased (ASCII), without an empty port or the
+// scheme's default one (:80 for http, :443 for https). An IPv6 literal
+// keeps its brackets, and its zone (after %) its case: interface names
+// are case-sensitive. A host with more than one colon outside brackets
+// is not a host and port, and keeps them.
+//
+// An authority already so spelt (the common case) is returned as it is,
+// and one with only a port to drop as a slice of it: only a host with an
+// upper-case letter is copied, appended to dst.
+func hostKey(dst, host []byte, isTLS bool) []byte {
+	end := len(host) // of the host, before any port
+	lower := len(host)
+	if len(host) > 0 && host[0] == '[' {
+		if i := bytes.IndexByte(host, ']'); i > 0 {
+			end = i + 1
+			if z := bytes.IndexByte(host[:i], '%'); z > 0 {
+				lower = z
+			}
+		}
+	} else if i := bytes.IndexByte(host, ':'); i >= 0 && i == bytes.LastIndexByte(host, ':') {
+		end = i
+	}
+	if end < len(host) && host[end] == ':' {
+		port, def := host[end+1:], "80"
+		if isTLS {
+			def = "443"
+		}
+		if len(port) == 0 || string(port) == def {
+			host = host[:end]
+			lower = min(lower, end)
+		}
+	}
+	for i, c := range host[:lower] {
+		if 'A' <= c && c <= 'Z' {
+			n := len(dst)
+			dst = append(dst, host...)
+			for j := n + i; j < n+lower; j++ {
+				if c := dst[j]; 'A' <= c && c <= 'Z' {
+					dst[j] = c + 'a' - 'A'
+				}
+			}
+			return dst
+		}
+	}
+	return host
 }
