@@ -69,7 +69,7 @@ func newFastClient(maxConns int, timeout, idle time.Duration) *FastClient {
 	// header is the URL's host, as fasthttp spells it.
 	fc.newHost = func(key string, isTLS bool) *fastHost {
 		h := &fastHost{fc: fc, key: key, isTLS: isTLS, hc: fasthttp.HostClient{
-			Addr:                fasthttp.AddMissingPort(key, isTLS),
+			Addr:                fasthttp.AddMissingPort(dialHost(key), isTLS),
 			IsTLS:               isTLS,
 			Name:                "trafficgen",
 			MaxConns:            maxConns,

@@ -108,10 +108,11 @@ func (c *H1Client) host(isTLS bool, auth []byte) *h1Host {
 // keeps the authority as written (send).
 func (c *H1Client) newHost(key string, isTLS bool) *h1Host {
 	h := &h1Host{c: c, key: key, isTLS: isTLS}
-	if host, _, err := net.SplitHostPort(key); err == nil {
-		h.addr, h.name = key, host
+	dial := dialHost(key)
+	if host, _, err := net.SplitHostPort(dial); err == nil {
+		h.addr, h.name = dial, host
 	} else {
-		h.name = unbracket(key)
+		h.name = unbracket(dial)
 		h.addr = net.JoinHostPort(h.name, map[bool]string{false: "80", true: "443"}[isTLS])
 	}
 	return h

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -291,4 +292,14 @@ func hostKey(dst, host []byte, isTLS bool) []byte {
 		}
 	}
 	return host
+}
+
+// dialHost is a host key (hostKey) as the dialler takes it: a URL writes
+// an IPv6 zone's % as %25 (RFC 6874), and net/url, and the dialler, take
+// it bare.
+func dialHost(key string) string {
+	if strings.HasPrefix(key, "[") {
+		return strings.Replace(key, "%25", "%", 1)
+	}
+	return key
 }

@@ -80,6 +80,8 @@ func TestSpellingsOfAHostDialIt(t *testing.T) {
 		{false, []string{"example.com:8080", "EXAMPLE.com:8080"}, "example.com:8080", "example.com"},
 		{false, []string{"[::1]", "[::1]:80", "[::1]:"}, "[::1]:80", "::1"},
 		{true, []string{"[::1]:8443"}, "[::1]:8443", "::1"},
+		{false, []string{"[fe80::1%25eth0]:8080"}, "[fe80::1%eth0]:8080", "fe80::1%eth0"},
+		{false, []string{"[fe80::1%25eth0]", "[FE80::1%25eth0]:80"}, "[fe80::1%eth0]:80", "fe80::1%eth0"},
 	} {
 		h := hc.host(tt.tls, []byte(tt.auths[0]))
 		f := fc.hosts.get(tt.tls, []byte(tt.auths[0]), fc.newHost)
