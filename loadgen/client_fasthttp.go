@@ -69,7 +69,7 @@ func newFastClient(maxConns int, timeout, idle time.Duration) *FastClient {
 	// header is the URL's host, as fasthttp spells it.
 	fc.newHost = func(key string, isTLS bool) *fastHost {
 		h := &fastHost{fc: fc, key: key, isTLS: isTLS, hc: fasthttp.HostClient{
-			Addr:                fasthttp.AddMissingPort(dialHost(key), isTLS),
+			Addr:                fasthttp.AddMissingPort(key, isTLS),
 			IsTLS:               isTLS,
 			Name:                "trafficgen",
 			MaxConns:            maxConns,
@@ -159,6 +159,9 @@ func (h *fastHost) done() { h.state.Add(^uint64(0)) }
 // fastHost), or comes back after the idle time.
 func (h *fastHost) sweep() {
 	s := h.state.Load()
+	if s&fastEvicted != 0 {
+		return // out of the map: the sweeps end
+	}
 	empty := s&fastInUse == 0 && h.hc.ConnsCount() == 0
 	if empty && h.empty && s>>32 == h.swept && h.state.CompareAndSwap(s, s|fastEvicted) {
 		h.fc.hosts.remove(h.isTLS, h.key, h)

@@ -99,6 +99,9 @@ type h1Host struct {
 
 // host returns the connections for a scheme and authority.
 func (c *H1Client) host(isTLS bool, auth []byte) *h1Host {
+	if z := ipv6Zone(auth); z >= 0 {
+		auth = zoneDecoded(auth, z) // rare: allocates
+	}
 	return c.hosts.get(isTLS, auth, c.newHost)
 }
 
@@ -108,11 +111,10 @@ func (c *H1Client) host(isTLS bool, auth []byte) *h1Host {
 // keeps the authority as written (send).
 func (c *H1Client) newHost(key string, isTLS bool) *h1Host {
 	h := &h1Host{c: c, key: key, isTLS: isTLS}
-	dial := dialHost(key)
-	if host, _, err := net.SplitHostPort(dial); err == nil {
-		h.addr, h.name = dial, host
+	if host, _, err := net.SplitHostPort(key); err == nil {
+		h.addr, h.name = key, host
 	} else {
-		h.name = unbracket(dial)
+		h.name = unbracket(key)
 		h.addr = net.JoinHostPort(h.name, map[bool]string{false: "80", true: "443"}[isTLS])
 	}
 	return h

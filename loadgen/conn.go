@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -215,8 +217,9 @@ func (hm *hostMap[T]) get(isTLS bool, host []byte, newT func(key string, isTLS b
 		if hm.m[i] == nil {
 			hm.m[i] = map[string]*T{}
 		}
-		v = newT(string(key), isTLS)
-		hm.m[i][string(key)] = v
+		k := string(key)
+		v = newT(k, isTLS)
+		hm.m[i][k] = v
 	}
 	return v
 }
@@ -248,58 +251,108 @@ func (hm *hostMap[T]) each(f func(*T)) {
 
 // hostKey returns a URL's authority (host[:port], without user info) as
 // hostMap's key: lower-cased (ASCII), without an empty port or the
-// scheme's default one (:80 for http, :443 for https). An IPv6 literal
+// scheme's default one (:80 for http, :443 for https), a port's leading
+// zeros dropped (080 is 80, as the dialler reads it). An IPv6 literal
 // keeps its brackets, and its zone (after %) its case: interface names
 // are case-sensitive. A host with more than one colon outside brackets
 // is not a host and port, and keeps them.
 //
 // An authority already so spelt (the common case) is returned as it is,
-// and one with only a port to drop as a slice of it: only a host with an
-// upper-case letter is copied, appended to dst.
-func hostKey(dst, host []byte, isTLS bool) []byte {
-	end := len(host) // of the host, before any port
-	lower := len(host)
-	if len(host) > 0 && host[0] == '[' {
-		if i := bytes.IndexByte(host, ']'); i > 0 {
+// and one with only a port to drop as a slice of it: only one with an
+// upper-case letter in its host or a zero to drop from its port is
+// copied, appended to dst.
+func hostKey(dst, auth []byte, isTLS bool) []byte {
+	end := len(auth) // of the host, before any port
+	lower := len(auth)
+	if len(auth) > 0 && auth[0] == '[' {
+		if i := bytes.IndexByte(auth, ']'); i > 0 {
 			end = i + 1
-			if z := bytes.IndexByte(host[:i], '%'); z > 0 {
+			if z := bytes.IndexByte(auth[:i], '%'); z > 0 {
 				lower = z
 			}
 		}
-	} else if i := bytes.IndexByte(host, ':'); i >= 0 && i == bytes.LastIndexByte(host, ':') {
+	} else if i := bytes.IndexByte(auth, ':'); i >= 0 && i == bytes.LastIndexByte(auth, ':') {
 		end = i
 	}
-	if end < len(host) && host[end] == ':' {
-		port, def := host[end+1:], "80"
+	host, port := auth, []byte(nil)
+	if end < len(auth) && auth[end] == ':' {
+		host, port = auth[:end], auth[end+1:]
+		if digits(port) {
+			for len(port) > 1 && port[0] == '0' {
+				port = port[1:]
+			}
+		}
+		def := "80"
 		if isTLS {
 			def = "443"
 		}
 		if len(port) == 0 || string(port) == def {
-			host = host[:end]
-			lower = min(lower, end)
+			port = nil
 		}
 	}
-	for i, c := range host[:lower] {
-		if 'A' <= c && c <= 'Z' {
-			n := len(dst)
-			dst = append(dst, host...)
-			for j := n + i; j < n+lower; j++ {
-				if c := dst[j]; 'A' <= c && c <= 'Z' {
-					dst[j] = c + 'a' - 'A'
-				}
-			}
-			return dst
+	lower = min(lower, len(host))
+	upper := slices.ContainsFunc(host[:lower], func(c byte) bool { return 'A' <= c && c <= 'Z' })
+	switch {
+	case !upper && port == nil:
+		return host
+	case !upper && len(host)+1+len(port) == len(auth):
+		return auth // the port as written
+	}
+	n := len(dst)
+	dst = append(dst, host...)
+	for j := n; j < n+lower; j++ {
+		if c := dst[j]; 'A' <= c && c <= 'Z' {
+			dst[j] = c + 'a' - 'A'
 		}
 	}
-	return host
+	if port != nil {
+		dst = append(dst, ':')
+		dst = append(dst, port...)
+	}
+	return dst
 }
 
-// dialHost is a host key (hostKey) as the dialler takes it: a URL writes
-// an IPv6 zone's % as %25 (RFC 6874), and net/url, and the dialler, take
-// it bare.
-func dialHost(key string) string {
-	if strings.HasPrefix(key, "[") {
-		return strings.Replace(key, "%25", "%", 1)
+// digits says s is a decimal number.
+func digits(s []byte) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
 	}
-	return key
+	return len(s) > 0
+}
+
+// ipv6Zone returns where the zone of an IPv6 literal starts in an
+// authority (the % of "[fe80::1%25eth0]:80"), or -1 if it has none.
+func ipv6Zone(auth []byte) int {
+	if len(auth) == 0 || auth[0] != '[' {
+		return -1
+	}
+	end := bytes.IndexByte(auth, ']')
+	if end < 0 {
+		return -1
+	}
+	return bytes.IndexByte(auth[:end], '%')
+}
+
+// zoneDecoded returns auth, whose zone starts at z (ipv6Zone), with the
+// zone as the dialler takes it: a URL writes its % as %25 and may escape
+// its other bytes (RFC 6874); a bare % is taken as it is, as curl does.
+func zoneDecoded(auth []byte, z int) []byte {
+	end := bytes.IndexByte(auth, ']')
+	zone := string(auth[z+1 : end])
+	if strings.HasPrefix(zone, "25") {
+		if d, err := url.PathUnescape(zone[2:]); err == nil {
+			zone = d
+		}
+	}
+	return slices.Concat(auth[:z+1], []byte(zone), auth[end:])
+}
+
+// withoutZone returns auth without its zone (starting at z, ipv6Zone):
+// the zone names an interface of the sender's, and is not sent in Host
+// (RFC 6874, section 4), as net/http does not send it.
+func withoutZone(dst, auth []byte, z int) []byte {
+	dst = append(dst, auth[:z]...)
+	return append(dst, auth[bytes.IndexByte(auth, ']'):]...)
 }

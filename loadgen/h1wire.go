@@ -416,10 +416,14 @@ func (r *h1Request) wire(dst, host, target []byte) []byte {
 	dst = append(dst, ' ')
 	dst = appendTarget(dst, target)
 	dst = append(dst, " HTTP/1.1\r\nHost: "...)
-	if r.host != nil {
-		host = r.host
+	switch z := ipv6Zone(host); {
+	case r.host != nil:
+		dst = append(dst, r.host...)
+	case z >= 0:
+		dst = withoutZone(dst, host, z)
+	default:
+		dst = append(dst, host...)
 	}
-	dst = append(dst, host...)
 	dst = append(dst, "\r\n"...)
 	dst = append(dst, r.hdrs...)
 	if !r.ua {

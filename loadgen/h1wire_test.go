@@ -166,6 +166,25 @@ func TestH1RequestLineIsSafe(t *testing.T) {
 	}
 }
 
+// An IPv6 zone names an interface of the sender's: it is not sent in
+// Host (RFC 6874), unless the scenario sets Host itself.
+func TestH1HostHeaderHasNoZone(t *testing.T) {
+	r := h1Request{method: []byte("GET")}
+	for auth, want := range map[string]string{
+		"[fe80::1%25eth0]:8080": "[fe80::1]:8080",
+		"[fe80::1%eth0]":        "[fe80::1]",
+		"[::1]:8080":            "[::1]:8080",
+	} {
+		if got := string(r.wire(nil, []byte(auth), []byte("/"))); !strings.Contains(got, "\r\nHost: "+want+"\r\n") {
+			t.Errorf("%s: wire %q, want Host: %s", auth, got, want)
+		}
+	}
+	r.host = []byte("named")
+	if got := string(r.wire(nil, []byte("[fe80::1%25eth0]"), []byte("/"))); !strings.Contains(got, "\r\nHost: named\r\n") {
+		t.Errorf("a Host set by the scenario: wire %q", got)
+	}
+}
+
 func TestSplitURL(t *testing.T) {
 	tests := []struct {
 		url, user, host, target string
