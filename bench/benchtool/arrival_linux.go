@@ -21,7 +21,23 @@ import (
 // before it reads and before its handler runs: the test server's second
 // truth, from the request's arrival to the response written, counts the
 // server's own wake-up, which the handler's timing cannot see.
+//
+// The option is set on the listening socket too, from which Linux copies
+// it to each accepted one: set only after the accept, the first request
+// on a connection (often in the socket already) would go unstamped. A
+// read without a stamp leaves its request out of the arrival truth.
 type stampListener struct{ net.Listener }
+
+func newStampListener(l net.Listener) stampListener {
+	if sc, ok := l.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			raw.Control(func(fd uintptr) {
+				unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+			})
+		}
+	}
+	return stampListener{l}
+}
 
 func (l stampListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()

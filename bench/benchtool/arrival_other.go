@@ -12,6 +12,8 @@ import (
 // handler's truth only.
 type stampListener struct{ net.Listener }
 
+func newStampListener(l net.Listener) stampListener { return stampListener{l} }
+
 func withConn(ctx context.Context, c net.Conn) context.Context { return ctx }
 
 func arrivalOf(context.Context) (time.Time, bool) { return time.Time{}, false }

@@ -181,7 +181,7 @@ func testHandler(fixed, lo, hi time.Duration, seed uint64) http.Handler {
 // serveTest serves h on l, each request's arrival noted (stampListener).
 func serveTest(l net.Listener, h http.Handler) error {
 	srv := &http.Server{Handler: h, ConnContext: withConn}
-	return srv.Serve(stampListener{l})
+	return srv.Serve(newStampListener(l))
 }
 
 // Row is one run of one tool at one load.

@@ -36,25 +36,32 @@ func TestServerTruths(t *testing.T) {
 		}
 		return b
 	}
-	// Two requests on one kept-alive connection, 300 ms apart: a stamp
-	// kept from the first would make the second's arrival truth 320 ms.
-	get("/x")
-	time.Sleep(300 * time.Millisecond)
-	if b := get("/x"); string(b) != Body {
-		t.Fatalf("body %q", b)
+	// Three requests on one kept-alive connection, 300 ms apart: a stamp
+	// kept from an earlier one would make a later one's arrival truth at
+	// least 320 ms.
+	for i := range 3 {
+		if i > 0 {
+			time.Sleep(300 * time.Millisecond)
+		}
+		if b := get("/x"); string(b) != Body {
+			t.Fatalf("body %q", b)
+		}
 	}
 	var tr Truth
 	if err := json.Unmarshal(get("/truth"), &tr); err != nil {
 		t.Fatal(err)
 	}
-	if tr.Count != 2 || tr.P50Ms < 20 {
-		t.Fatalf("handler truth %+v: want 2 requests of at least 20 ms", tr)
+	if tr.Count != 3 || tr.P50Ms < 20 {
+		t.Fatalf("handler truth %+v: want 3 requests of at least 20 ms", tr)
 	}
 	if runtime.GOOS != "linux" {
 		return
 	}
-	if tr.ArrivalCount != 2 {
-		t.Fatalf("arrival truth counted %d requests, want 2", tr.ArrivalCount)
+	// The kernel turns its receive timestamps on a moment after the
+	// first socket asks (a deferred switch), so the very first request
+	// may go unstamped, and uncounted.
+	if tr.ArrivalCount < 2 {
+		t.Fatalf("arrival truth counted %d requests of 3", tr.ArrivalCount)
 	}
 	if tr.ArrivalP99Ms > 200 {
 		t.Errorf("arrival truth p99 %.2f ms: an earlier request's arrival was used", tr.ArrivalP99Ms)
