@@ -160,7 +160,9 @@ func (h *fastHost) done() { h.state.Add(^uint64(0)) }
 func (h *fastHost) sweep() {
 	s := h.state.Load()
 	if s&fastEvicted != 0 {
-		return // out of the map: the sweeps end
+		// Only sweep marks a host, and returns when it does; a host
+		// marked otherwise (a test does) must not keep its timer going.
+		return
 	}
 	empty := s&fastInUse == 0 && h.hc.ConnsCount() == 0
 	if empty && h.empty && s>>32 == h.swept && h.state.CompareAndSwap(s, s|fastEvicted) {

@@ -349,6 +349,49 @@ func zoneDecoded(auth []byte, z int) []byte {
 	return slices.Concat(auth[:z+1], []byte(zone), auth[end:])
 }
 
+// validZone says an IPv6 zone, as written after the % (zoneDecoded),
+// names something: not empty, its escapes whole, and nothing decoded that
+// could not be in an interface's name or would end the brackets.
+func validZone(zone []byte) bool {
+	if len(zone) >= 2 && zone[0] == '2' && zone[1] == '5' {
+		zone = zone[2:]
+	}
+	if len(zone) == 0 {
+		return false
+	}
+	for i := 0; i < len(zone); i++ {
+		c := zone[i]
+		if c == '%' {
+			if i+2 >= len(zone) {
+				return false
+			}
+			hi, lo := unhex(zone[i+1]), unhex(zone[i+2])
+			if hi < 0 || lo < 0 {
+				return false
+			}
+			c = byte(hi<<4 | lo)
+			i += 2
+		}
+		if c <= ' ' || c >= 0x7f || c == '%' || c == ']' || c == '[' {
+			return false
+		}
+	}
+	return true
+}
+
+// unhex is a hex digit's value, or -1.
+func unhex(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c && c <= 'f':
+		return int(c-'a') + 10
+	case 'A' <= c && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
 // withoutZone returns auth without its zone (starting at z, ipv6Zone):
 // the zone names an interface of the sender's, and is not sent in Host
 // (RFC 6874, section 4), as net/http does not send it.

@@ -416,12 +416,12 @@ func (r *h1Request) wire(dst, host, target []byte) []byte {
 	dst = append(dst, ' ')
 	dst = appendTarget(dst, target)
 	dst = append(dst, " HTTP/1.1\r\nHost: "...)
-	switch z := ipv6Zone(host); {
-	case r.host != nil:
-		dst = append(dst, r.host...)
-	case z >= 0:
+	if r.host != nil {
+		host = r.host // the scenario's, or an *http.Request's (Do)
+	}
+	if z := ipv6Zone(host); z >= 0 {
 		dst = withoutZone(dst, host, z)
-	default:
+	} else {
 		dst = append(dst, host...)
 	}
 	dst = append(dst, "\r\n"...)
@@ -492,6 +492,12 @@ func splitURL(u []byte) (isTLS bool, userinfo, host, target []byte, err error) {
 		if c <= ' ' || c >= 0x7f {
 			return false, nil, nil, nil, fmt.Errorf("invalid host %q", truncate(host, 60))
 		}
+	}
+	if host[0] == ':' || bytes.HasPrefix(host, []byte("[]")) {
+		return false, nil, nil, nil, fmt.Errorf("no host in %q", truncate(u, 60))
+	}
+	if z := ipv6Zone(host); z >= 0 && !validZone(host[z+1:bytes.IndexByte(host, ']')]) {
+		return false, nil, nil, nil, fmt.Errorf("invalid IPv6 zone in %q", truncate(host, 60))
 	}
 	if i := bytes.IndexByte(target, '#'); i >= 0 {
 		target = target[:i]

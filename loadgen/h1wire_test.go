@@ -183,6 +183,11 @@ func TestH1HostHeaderHasNoZone(t *testing.T) {
 	if got := string(r.wire(nil, []byte("[fe80::1%25eth0]"), []byte("/"))); !strings.Contains(got, "\r\nHost: named\r\n") {
 		t.Errorf("a Host set by the scenario: wire %q", got)
 	}
+	// Do takes an *http.Request's Host, which net/url has decoded.
+	r.host = []byte("[fe80::1%eth0]:8080")
+	if got := string(r.wire(nil, []byte("[fe80::1%25eth0]:8080"), []byte("/"))); !strings.Contains(got, "\r\nHost: [fe80::1]:8080\r\n") {
+		t.Errorf("a Host with a zone from Do: wire %q", got)
+	}
 }
 
 func TestSplitURL(t *testing.T) {
@@ -198,6 +203,14 @@ func TestSplitURL(t *testing.T) {
 		{url: "ftp://h/x", bad: true},
 		{url: "http:///x", bad: true},
 		{url: "http://h\r\nX: y/x", bad: true},
+		{url: "http://:8080/x", bad: true},
+		{url: "http://[]:8080/x", bad: true},
+		{url: "http://[fe80::1%25eth0]:8080/x", host: "[fe80::1%25eth0]:8080", target: "/x"},
+		{url: "http://[fe80::1%eth0]/x", host: "[fe80::1%eth0]", target: "/x"},
+		{url: "http://[fe80::1%25]:8080/x", bad: true},
+		{url: "http://[fe80::1%25%zz]/x", bad: true},
+		{url: "http://[fe80::1%25%5D]/x", bad: true},
+		{url: "http://[fe80::1%25a%0a]/x", bad: true},
 	}
 	for _, tt := range tests {
 		isTLS, user, host, target, err := splitURL([]byte(tt.url))

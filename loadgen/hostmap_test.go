@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/valyala/fasthttp"
 )
 
 func TestHostKey(t *testing.T) {
@@ -104,6 +105,24 @@ func TestSpellingsOfAHostDialIt(t *testing.T) {
 		if !tt.h1only && f.hc.Addr != tt.addr {
 			t.Errorf("fasthttp: %s (tls %v) dials %s, want %s", tt.auths[0], tt.tls, f.hc.Addr, tt.addr)
 		}
+	}
+}
+
+// fasthttp's URI decodes an IPv6 zone itself: the client dials it as
+// decoded, not decoded again (a zone named 25 is written %2525).
+func TestFastDialsAZoneDecodedOnce(t *testing.T) {
+	fc := newFastClient(1, time.Second, time.Minute)
+	var u fasthttp.URI
+	if err := u.Parse(nil, []byte("http://[fe80::1%2525]:8080/x")); err != nil {
+		t.Fatal(err)
+	}
+	h, err := fc.use(&u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.done()
+	if h.hc.Addr != "[fe80::1%25]:8080" {
+		t.Errorf("dials %s, want [fe80::1%%25]:8080", h.hc.Addr)
 	}
 }
 
