@@ -336,60 +336,29 @@ func ipv6Zone(auth []byte) int {
 }
 
 // zoneDecoded returns auth, whose zone starts at z (ipv6Zone), with the
-// zone as the dialler takes it: a URL writes its % as %25 and may escape
-// its other bytes (RFC 6874); a bare % is taken as it is, as curl does.
+// zone as the dialler takes it (decodeZone); splitURL has checked it.
 func zoneDecoded(auth []byte, z int) []byte {
 	end := bytes.IndexByte(auth, ']')
-	zone := string(auth[z+1 : end])
-	if strings.HasPrefix(zone, "25") {
-		if d, err := url.PathUnescape(zone[2:]); err == nil {
-			zone = d
-		}
-	}
+	zone, _ := decodeZone(auth[z+1 : end])
 	return slices.Concat(auth[:z+1], []byte(zone), auth[end:])
 }
 
-// validZone says an IPv6 zone, as written after the % (zoneDecoded),
-// names something: not empty, its escapes whole, and nothing decoded that
-// could not be in an interface's name or would end the brackets.
-func validZone(zone []byte) bool {
-	if len(zone) >= 2 && zone[0] == '2' && zone[1] == '5' {
-		zone = zone[2:]
-	}
-	if len(zone) == 0 {
-		return false
-	}
-	for i := 0; i < len(zone); i++ {
-		c := zone[i]
-		if c == '%' {
-			if i+2 >= len(zone) {
-				return false
-			}
-			hi, lo := unhex(zone[i+1]), unhex(zone[i+2])
-			if hi < 0 || lo < 0 {
-				return false
-			}
-			c = byte(hi<<4 | lo)
-			i += 2
+// decodeZone returns an IPv6 zone, as written after the %, as the dialler
+// takes it: a URL writes the % as %25 and may escape the zone's other
+// bytes (RFC 6874); a bare % is taken as it is, as curl does. It says
+// false for a zone that names nothing: empty, an escape cut short, or a
+// byte that cannot be in an interface's name or would end the brackets.
+func decodeZone(zone []byte) (string, bool) {
+	s := string(zone)
+	if strings.HasPrefix(s, "25") {
+		d, err := url.PathUnescape(s[2:])
+		if err != nil {
+			return "", false
 		}
-		if c <= ' ' || c >= 0x7f || c == '%' || c == ']' || c == '[' {
-			return false
-		}
+		s = d
 	}
-	return true
-}
-
-// unhex is a hex digit's value, or -1.
-func unhex(c byte) int {
-	switch {
-	case '0' <= c && c <= '9':
-		return int(c - '0')
-	case 'a' <= c && c <= 'f':
-		return int(c-'a') + 10
-	case 'A' <= c && c <= 'F':
-		return int(c-'A') + 10
-	}
-	return -1
+	bad := func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune("%[]", r) }
+	return s, s != "" && !strings.ContainsFunc(s, bad)
 }
 
 // withoutZone returns auth without its zone (starting at z, ipv6Zone):

@@ -496,8 +496,10 @@ func splitURL(u []byte) (isTLS bool, userinfo, host, target []byte, err error) {
 	if host[0] == ':' || bytes.HasPrefix(host, []byte("[]")) {
 		return false, nil, nil, nil, fmt.Errorf("no host in %q", truncate(u, 60))
 	}
-	if z := ipv6Zone(host); z >= 0 && !validZone(host[z+1:bytes.IndexByte(host, ']')]) {
-		return false, nil, nil, nil, fmt.Errorf("invalid IPv6 zone in %q", truncate(host, 60))
+	if z := ipv6Zone(host); z >= 0 {
+		if _, ok := decodeZone(host[z+1 : bytes.IndexByte(host, ']')]); !ok {
+			return false, nil, nil, nil, fmt.Errorf("invalid IPv6 zone in %q", truncate(host, 60))
+		}
 	}
 	if i := bytes.IndexByte(target, '#'); i >= 0 {
 		target = target[:i]
