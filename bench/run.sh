@@ -21,13 +21,14 @@
 # (never into the repository). Servers run pinned to core 1, generators to
 # core 0. Everything it starts it stops by PID on exit. Results: one TSV
 # line per run in $OUT/results.tsv, and the Markdown table of medians on
-# standard output (and in $OUT/table.md).
+# standard output (and in $OUT/table.md), headed by how steady the
+# machine was before and after the runs (benchtool steady).
 set -euo pipefail
 
-DUR=10 REPS=3 LOADS=all TOOLS=all BASE_REV="" VARIANT="" OUT="" EXTRA=()
+DUR=10 REPS=3 STEADY=10 LOADS=all TOOLS=all BASE_REV="" VARIANT="" OUT="" EXTRA=()
 while getopts "qd:n:l:t:b:v:o:x:" opt; do
 	case $opt in
-	q) DUR=3 REPS=1 ;;
+	q) DUR=3 REPS=1 STEADY=3 ;;
 	d) DUR=$OPTARG ;;
 	n) REPS=$OPTARG ;;
 	l) LOADS=$OPTARG ;;
@@ -36,7 +37,7 @@ while getopts "qd:n:l:t:b:v:o:x:" opt; do
 	v) VARIANT=$OPTARG ;;
 	o) OUT=$OPTARG ;;
 	x) EXTRA+=("$OPTARG") ;;
-	*) sed -n '2,24p' "$0"; exit 2 ;;
+	*) sed -n '2,25p' "$0"; exit 2 ;;
 	esac
 done
 
@@ -150,6 +151,13 @@ PIDS+=($!)
 for p in "$NGINX_PORT" "$DEMO_PORT" "$DEMO2_PORT" "$FIXED_PORT" "$UNI_PORT"; do wait_port "$p"; done
 NGINX_URL=http://127.0.0.1:$NGINX_PORT/x.json
 log "nginx $NGINX_URL ($(curl -s "$NGINX_URL" | wc -c) bytes), demo API :$DEMO_PORT, fixed 20 ms :$FIXED_PORT, uniform 10-100 ms :$UNI_PORT"
+
+# How steady the machine is, before and after the runs: round trips
+# through the kernel between the two cores, against a computation that
+# stays in the cache (benchtool steady; BENCHMARKS.md, eighth round).
+steadiness() { taskset -c 0 "$BT" steady -d "${STEADY}s" -peer 1 2>&1 || true; }
+STEADY_BEFORE=$(steadiness)
+log "steadiness before the runs, $STEADY_BEFORE"
 
 # --- one run -------------------------------------------------------------
 # run LOAD TOOL TARGET TRUTH_URL -- command...   (pinned to core 0, timed)
@@ -318,9 +326,13 @@ if want_load rss60 && want_tool trafficgen; then
 	DUR=$SAVE
 fi
 
+STEADY_AFTER=$(steadiness)
+log "steadiness after the runs, $STEADY_AFTER"
+
 {
 	echo "Machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), Linux $(uname -r), $(go version | cut -d' ' -f3)"
 	echo "Runs: ${DUR}s each, median of $REPS; generators on core 0, servers on core 1."
+	echo "Steadiness (\`benchtool steady\`, core 0): before the runs, $STEADY_BEFORE; after them, $STEADY_AFTER."
 	echo
 	"$BT" table "$OUT/results.tsv"
 	if [[ -s $OUT/startup.txt ]]; then

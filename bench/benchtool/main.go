@@ -6,6 +6,7 @@
 //	benchtool table results.tsv                    medians per load and tool, as a Markdown table
 //	benchtool startup -truth URL -- cmd args...    ms from exec to the first request's arrival
 //	benchtool freeport                             a free loopback TCP port
+//	benchtool steady -d 10s                        how steady this core's kernel path and computation are
 //
 // The test server measures its own service time for every request (from
 // the handler's entry to its return) in an HDR histogram: that is the
@@ -40,7 +41,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchtool serve|parse|table|startup|freeport ...")
+		fmt.Fprintln(os.Stderr, "usage: benchtool serve|parse|table|startup|freeport|steady ...")
 		os.Exit(2)
 	}
 	var err error
@@ -53,6 +54,8 @@ func main() {
 		err = table(os.Args[2:])
 	case "startup":
 		err = startup(os.Args[2:])
+	case "steady":
+		err = steady(os.Args[2:])
 	case "freeport":
 		var l net.Listener
 		if l, err = net.Listen("tcp", "127.0.0.1:0"); err == nil {

@@ -28,6 +28,7 @@ func main() {
 	client := flag.String("client", "", "HTTP client: fasthttp or nethttp (default: loadgen.DefaultClient())")
 	cpu := flag.String("cpu", "", "write a CPU profile here")
 	mem := flag.String("mem", "", "write an allocation profile here")
+	inflight := flag.Int("inflight", 0, "open loop: the in-flight cap (default: the engine's)")
 	verbose := flag.Bool("v", false, "print the goroutine count each second (the open-model pool's size, roughly)")
 	flag.Parse()
 	if flag.NArg() == 0 {
@@ -41,12 +42,12 @@ func main() {
 	}
 	cfg := loadgen.Config{
 		Target: flag.Arg(0), Mode: loadgen.ModeSteady, RPS: *rps, Duration: *dur, DurationSet: true,
-		UsersSet: true, Scenario: scn,
+		UsersSet: true, Scenario: scn, MaxInFlight: *inflight,
 	}
 	if *conc > 0 {
 		cfg.Mode, cfg.Concurrency = loadgen.ModeMax, *conc
 	}
-	if cfg.Client, err = loadgen.NewClient(*client, 1000+*conc+64, 10*time.Second); err != nil {
+	if cfg.Client, err = loadgen.NewClient(*client, max(1000, *inflight)+*conc+64, 10*time.Second); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
