@@ -29,20 +29,23 @@ type Report struct {
 	// single run).
 	Instances int `json:"instances"`
 
-	Total       int64            `json:"total"`
-	Success     int64            `json:"success"`
-	Errors      int64            `json:"errors"`
-	Dropped     int64            `json:"dropped"`
-	Resent      int64            `json:"resent,omitempty"` // attempts the HTTP client resent (Result.Resent); absent when 0
-	SuccessRate float64          `json:"successRate"`
-	AverageRPS  float64          `json:"averageRps"`
-	Latency     LatencyReport    `json:"latency"`
-	Endpoints   []RouteReport    `json:"endpoints"`
-	StatusCodes map[string]int64 `json:"statusCodes"`
-	ErrorKinds  map[string]int64 `json:"errorKinds"`
-	Journeys    JourneyReport    `json:"journeys"`
-	Series      []Point          `json:"series"`
-	Events      []Event          `json:"events,omitempty"`
+	Total   int64 `json:"total"`
+	Success int64 `json:"success"`
+	Errors  int64 `json:"errors"`
+	Dropped int64 `json:"dropped"`
+	// DroppedBehind is the part of Dropped due while trafficgen itself was
+	// the limit (RunInfo.DroppedBehind); absent when 0.
+	DroppedBehind int64            `json:"droppedBehind,omitempty"`
+	Resent        int64            `json:"resent,omitempty"` // attempts the HTTP client resent (Result.Resent); absent when 0
+	SuccessRate   float64          `json:"successRate"`
+	AverageRPS    float64          `json:"averageRps"`
+	Latency       LatencyReport    `json:"latency"`
+	Endpoints     []RouteReport    `json:"endpoints"`
+	StatusCodes   map[string]int64 `json:"statusCodes"`
+	ErrorKinds    map[string]int64 `json:"errorKinds"`
+	Journeys      JourneyReport    `json:"journeys"`
+	Series        []Point          `json:"series"`
+	Events        []Event          `json:"events,omitempty"`
 }
 
 // LatencyReport is a latency summary in milliseconds with the encoded
@@ -208,6 +211,7 @@ func Merge(reports ...*Report) (*Report, error) {
 		out.Success += r.Success
 		out.Errors += r.Errors
 		out.Dropped += r.Dropped
+		out.DroppedBehind += r.DroppedBehind
 		out.Resent += r.Resent
 		for k, v := range r.StatusCodes {
 			out.StatusCodes[k] += v

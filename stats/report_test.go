@@ -179,3 +179,54 @@ func TestSummaryFits80Columns(t *testing.T) {
 		}
 	}
 }
+
+// Under the dropped count, the summary says what held the in-flight cap:
+// trafficgen's own CPU, the server, or each for a share; nothing when
+// nothing was dropped. Merged reports add up the first share.
+func TestSummaryDropCauses(t *testing.T) {
+	r := New()
+	fill(r, 10, time.Millisecond)
+	base := r.Snapshot(r.Start().Add(2 * time.Second))
+	for _, c := range []struct {
+		dropped, behind int64
+		want, not       []string
+	}{
+		{0, 0, nil, []string{"of them"}},
+		{100, 100, []string{
+			"   Dropped (due but not sent, in-flight cap full): 100\n" +
+				"     All of them: trafficgen itself was behind (its CPU saturated; the\n" +
+				"     requests waited for one of its workers, not for the server). -c N\n" +
+				"     (max-throughput mode) sends the most this machine can.\n   Average RPS",
+		}, []string{"server held"}},
+		{100, 0, []string{
+			"   Dropped (due but not sent, in-flight cap full): 100\n" +
+				"     All of them: the server held the cap's 1000 requests. Raise\n" +
+				"     --max-in-flight (MAX_IN_FLIGHT) to offer the full rate.\n",
+		}, []string{"behind"}},
+		{100, 30, []string{"     30 of them: trafficgen itself was behind", "     70 of them: the server held the cap's 1000"}, nil},
+	} {
+		s := base
+		s.Dropped, s.Run.DroppedBehind, s.Run.MaxInFlight = c.dropped, c.behind, 1000
+		var b strings.Builder
+		WriteSummary(&b, s)
+		for _, w := range c.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("dropped %d, %d behind: summary lacks\n%s\nin:\n%s", c.dropped, c.behind, w, b.String())
+			}
+		}
+		for _, n := range c.not {
+			if strings.Contains(b.String(), n) {
+				t.Errorf("dropped %d, %d behind: summary has %q:\n%s", c.dropped, c.behind, n, b.String())
+			}
+		}
+	}
+	a := &Report{Schema: ReportSchema, Dropped: 5, DroppedBehind: 4}
+	b := &Report{Schema: ReportSchema, Dropped: 3}
+	m, err := Merge(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.DroppedBehind != 4 || m.Dropped != 8 {
+		t.Fatalf("merged: dropped %d behind %d, want 8 and 4", m.Dropped, m.DroppedBehind)
+	}
+}

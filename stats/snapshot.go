@@ -180,8 +180,14 @@ type RunInfo struct {
 	// Paused is true while traffic is paused; Held while the demo's phase
 	// clock is held.
 	Paused, Held bool
-	// Concurrency is the worker count in max-throughput mode, else zero.
-	Concurrency int
+	// Concurrency is the worker count in max-throughput mode, else zero;
+	// MaxInFlight is the open model's in-flight cap, else zero.
+	Concurrency, MaxInFlight int
+	// DroppedBehind counts the dropped requests (Snapshot.Dropped) that
+	// were due while trafficgen itself was the limit: its CPU saturated
+	// and most of the cap waiting for one of its workers, not for the
+	// server.
+	DroppedBehind int64
 	// Events is the event log, oldest first (at most the last 100).
 	Events []Event
 	// Done is true in the last snapshot of a run.

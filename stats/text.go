@@ -62,6 +62,41 @@ func WriteBlock(w io.Writer, s Snapshot) error {
 	return err
 }
 
+// dropCauses says, under the dropped count, what held the in-flight cap
+// full: trafficgen itself (RunInfo.DroppedBehind), for which more cap
+// would not help, or the server, for which it would.
+func dropCauses(s Snapshot) []string {
+	if s.Dropped <= 0 {
+		return nil
+	}
+	behind := min(max(s.Run.DroppedBehind, 0), s.Dropped)
+	var out []string
+	if behind > 0 {
+		out = append(out,
+			fmt.Sprintf("%s: trafficgen itself was behind (its CPU saturated; the", share(behind, s.Dropped)),
+			"requests waited for one of its workers, not for the server). -c N",
+			"(max-throughput mode) sends the most this machine can.")
+	}
+	if rest := s.Dropped - behind; rest > 0 {
+		held := "the in-flight cap"
+		if s.Run.MaxInFlight > 0 {
+			held = fmt.Sprintf("the cap's %d requests", s.Run.MaxInFlight)
+		}
+		out = append(out,
+			fmt.Sprintf("%s: the server held %s. Raise", share(rest, s.Dropped), held),
+			"--max-in-flight (MAX_IN_FLIGHT) to offer the full rate.")
+	}
+	return out
+}
+
+// share names n of all: "All of them" or "12 of them".
+func share(n, all int64) string {
+	if n == all {
+		return "All of them"
+	}
+	return fmt.Sprintf("%d of them", n)
+}
+
 func targetText(r RunInfo) string {
 	if r.Mode == "max" {
 		return fmt.Sprintf("max (%d workers)", r.Concurrency)
@@ -83,6 +118,9 @@ func WriteSummary(w io.Writer, s Snapshot) error {
 	fmt.Fprintf(&b, "   Successful: %d (%.1f%%)\n", s.Success, s.SuccessRate())
 	fmt.Fprintf(&b, "   Errors: %d\n", s.Errors)
 	fmt.Fprintf(&b, "   Dropped (due but not sent, in-flight cap full): %d\n", s.Dropped)
+	for _, l := range dropCauses(s) {
+		fmt.Fprintf(&b, "     %s\n", l)
+	}
 	if s.Resent > 0 {
 		fmt.Fprintf(&b, "   Resent: %d (by the HTTP client, after a kept-alive connection died;\n"+
 			"           the server may have seen up to %d more requests than counted)\n", s.Resent, s.Resent)
