@@ -92,7 +92,7 @@ func FuzzOptions(f *testing.F) {
 		}
 		c := o.cfg
 		if c.RPS < 0 || math.IsNaN(c.RPS) || math.IsInf(c.RPS, 0) || c.Duration < 0 || c.Users < 0 ||
-			c.MaxInFlight < 1 || c.Timeout <= 0 || !(c.SpikeMultiplier > 0) {
+			c.MaxInFlight < 0 || c.Timeout <= 0 || !(c.SpikeMultiplier > 0) {
 			t.Fatalf("accepted a bad config: %+v", c)
 		}
 		if _, err := loadgen.New(c); err != nil {

@@ -63,7 +63,7 @@ type runCmd struct {
 	Concurrency     int           `short:"c" env:"CONCURRENCY" help:"Max-throughput mode: this many workers send back to back (with no rate given, or RPS=0)."`
 	SpikeMultiplier float64       `env:"SPIKE_MULTIPLIER" default:"5" help:"A live spike adds this many times the base rate."`
 	SpikeDuration   time.Duration `env:"SPIKE_DURATION" default:"3s" help:"How long a live spike lasts."`
-	MaxInFlight     int           `env:"MAX_IN_FLIGHT" default:"1000" help:"Cap on outstanding requests; a request due while it is full is dropped and counted."`
+	MaxInFlight     int           `env:"MAX_IN_FLIGHT" default:"0" help:"Cap on outstanding requests; a request due while it is full is dropped and counted. 0: 1000, or 100ms of the target rate if more."`
 	Timeout         time.Duration `env:"REQUEST_TIMEOUT" default:"10s" help:"Per-request timeout, and the longest the final drain waits."`
 	Think           string        `env:"THINK_TIME" help:"Think time between a user's journeys, e.g. 2s-5s (default: the scenario's)."`
 	StatsInterval   time.Duration `env:"STATS_INTERVAL" default:"5s" help:"Headless output: how often a stats block prints."`
@@ -262,8 +262,8 @@ func (r *runCmd) options(stdout io.Writer) (*options, error) {
 		return nil, usagef("SPIKE_MULTIPLIER/--spike-multiplier: want more than 0 and at most 1000, got %g", r.SpikeMultiplier)
 	case r.SpikeDuration <= 0:
 		return nil, usagef("SPIKE_DURATION/--spike-duration: must be positive, got %v", r.SpikeDuration)
-	case r.MaxInFlight < 1 || r.MaxInFlight > 1_000_000:
-		return nil, usagef("MAX_IN_FLIGHT/--max-in-flight: want 1 to 1000000, got %d", r.MaxInFlight)
+	case r.MaxInFlight < 0 || r.MaxInFlight > 1_000_000:
+		return nil, usagef("MAX_IN_FLIGHT/--max-in-flight: want 0 (automatic) to 1000000, got %d", r.MaxInFlight)
 	case r.Timeout <= 0:
 		return nil, usagef("REQUEST_TIMEOUT/--timeout: must be positive, got %v", r.Timeout)
 	case r.StatsInterval < 100*time.Millisecond:

@@ -210,7 +210,7 @@ func TestBadInput(t *testing.T) {
 		{"spike duration", "SPIKE_DURATION", "--spike-duration", "", values{"empty": ""},
 			values{"zero": "0s", "negative": "-3s", "words": "3"}},
 		{"max in flight", "MAX_IN_FLIGHT", "--max-in-flight", "", values{"empty": ""},
-			values{"zero": "0", "negative": "-1", "huge": "2000000", "words": "lots"}},
+			values{"negative": "-1", "huge": "2000000", "words": "lots"}},
 		{"timeout", "REQUEST_TIMEOUT", "--timeout", "", values{"empty": ""},
 			values{"zero": "0s", "negative": "-1s", "words": "abc"}},
 		{"think", "THINK_TIME", "--think", "", nil,
@@ -446,6 +446,25 @@ func TestEmptyOptionalVariables(t *testing.T) {
 	defer srv.mu.Unlock()
 	if srv.keys[defaultAPIKey] != int(srv.n.Load()) {
 		t.Errorf("an empty API_KEY did not send the default key: %v", srv.keys)
+	}
+}
+
+// TestMaxInFlightAutomatic: 0, in the environment or as a flag, is the
+// automatic cap (the default), not an error.
+func TestMaxInFlightAutomatic(t *testing.T) {
+	srv := newCounter(t, nil)
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+	}{
+		{map[string]string{"MAX_IN_FLIGHT": "0"}, nil},
+		{nil, []string{"--max-in-flight", "0"}},
+	} {
+		before := srv.n.Load()
+		args := append([]string{"--no-tui", "--mode", "steady", "-r", "50", "-t", "0.2", "-u", srv.URL}, c.args...)
+		if code, out, errOut := runMain(t, c.env, args...); code != exitOK || srv.n.Load() == before {
+			t.Fatalf("%v %v: exit %d, %d sent\n%s\n%s", c.env, c.args, code, srv.n.Load()-before, out, errOut)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/url"
 	"strings"
@@ -41,8 +42,10 @@ type Config struct {
 	// 3 s): it adds SpikeMultiplier × the base rate for SpikeDuration.
 	SpikeMultiplier float64
 	SpikeDuration   time.Duration
-	// MaxInFlight caps outstanding open-model requests (default 1000); a
-	// request due while the cap is full is dropped and counted.
+	// MaxInFlight caps outstanding open-model requests (sent, or waiting
+	// for a worker); a request due while the cap is full is dropped and
+	// counted. 0, the default, is the larger of 1,000 and 100 ms of the
+	// target rate, followed as the rate changes (inFlightCap).
 	MaxInFlight int
 	// Timeout bounds each request (default 10 s) and the drain at the end.
 	Timeout time.Duration
@@ -82,9 +85,6 @@ func (c *Config) defaults() error {
 	if c.SpikeDuration == 0 {
 		c.SpikeDuration = 3 * time.Second
 	}
-	if c.MaxInFlight == 0 {
-		c.MaxInFlight = 1000
-	}
 	if c.Timeout == 0 {
 		c.Timeout = 10 * time.Second
 	}
@@ -96,8 +96,8 @@ func (c *Config) defaults() error {
 		return fmt.Errorf("rps must not be negative, got %g", c.RPS)
 	case c.Users < 0:
 		return fmt.Errorf("users must not be negative, got %d", c.Users)
-	case c.MaxInFlight < 1:
-		return fmt.Errorf("max in-flight must be at least 1, got %d", c.MaxInFlight)
+	case c.MaxInFlight < 0:
+		return fmt.Errorf("max in-flight must not be negative, got %d", c.MaxInFlight)
 	case c.Mode == ModeMax && c.Concurrency < 1:
 		return errors.New("max-throughput mode needs a concurrency of at least 1")
 	case c.Duration < 0:
@@ -107,6 +107,35 @@ func (c *Config) defaults() error {
 		return fmt.Errorf("target: %w", err)
 	}
 	return nil
+}
+
+// The open model's in-flight cap when Config.MaxInFlight is 0: the larger
+// of autoInFlight and autoInFlightSpan of the target rate. At 60,000
+// req/s a cap of 1,000 is 16 ms of requests, and a stall of the machine
+// that long dropped requests in half the runs at 90 % of trafficgen's
+// maximum; 100 ms of them waits the stall out, measured as latency from
+// each request's due time (BENCHMARKS.md, eighth round). Below 10,000
+// req/s the cap stays 1,000.
+const (
+	autoInFlight     = 1000
+	autoInFlightSpan = 100 * time.Millisecond
+	maxInFlightCap   = 1_000_000
+)
+
+// inFlightCap is the in-flight cap at the target rate: set, when it is
+// not 0, else the automatic cap.
+func inFlightCap(set int, rate float64) int {
+	if set > 0 {
+		return set
+	}
+	n := math.Ceil(rate * autoInFlightSpan.Seconds())
+	switch {
+	case n > maxInFlightCap:
+		return maxInFlightCap
+	case n > autoInFlight:
+		return int(n)
+	}
+	return autoInFlight // NaN too
 }
 
 // Engine runs one load test. Build it with New, start it with Run; the
@@ -135,8 +164,14 @@ type Engine struct {
 
 	think    scenario.Range
 	inFlight atomic.Int64 // open-model requests outstanding
-	pool     workerPool   // the open-model workers
-	users    *userPool
+	// droppedBehind counts the requests dropped while trafficgen was
+	// behind (workerPool.behind), not the server
+	droppedBehind atomic.Int64
+	// inFlightLimit is the in-flight cap the scheduler applied last while
+	// the rate was above 0 (0 before it starts)
+	inFlightLimit atomic.Int64
+	pool          workerPool // the open-model workers
+	users         *userPool
 
 	last        atomic.Pointer[stats.Snapshot]
 	ran         atomic.Bool
@@ -168,7 +203,11 @@ func New(cfg Config) (*Engine, error) {
 	if doer == nil {
 		clientName, clientWhy = ChooseClient(cfg.HTTPClient, cfg.Target)
 		var err error
-		if doer, err = NewClient(clientName, cfg.MaxInFlight+max(cfg.Users, cfg.Concurrency)+64, cfg.Timeout); err != nil {
+		// Connections for the cap at the base rate with a live spike on
+		// top (or a spike mode's or the demo's peak); beyond them a request
+		// waits for a connection, still in flight.
+		peak := cfg.RPS * (cfg.SpikeMultiplier + 1)
+		if doer, err = NewClient(clientName, inFlightCap(cfg.MaxInFlight, peak)+max(cfg.Users, cfg.Concurrency)+64, cfg.Timeout); err != nil {
 			return nil, err
 		}
 	}
@@ -349,7 +388,10 @@ func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
 	r.Paused, r.Held = cs.paused, cs.held
 	if cs.mode == ModeMax {
 		r.Concurrency = e.cfg.Concurrency
+	} else if r.MaxInFlight = int(e.inFlightLimit.Load()); r.MaxInFlight == 0 {
+		r.MaxInFlight = inFlightCap(e.cfg.MaxInFlight, cs.target)
 	}
+	r.DroppedBehind = min(e.droppedBehind.Load(), s.Dropped)
 	r.Done = done
 	if e.users != nil {
 		s.Journeys.Users = e.users.count()
@@ -452,7 +494,12 @@ func (e *Engine) Note(kind, text string) { e.rec.Event(time.Now(), kind, text) }
 
 // Report builds the run's JSON report; config is recorded as given.
 func (e *Engine) Report(config map[string]any) (*stats.Report, error) {
-	return e.rec.Report(e.Final().Taken, config)
+	final := e.Final()
+	rep, err := e.rec.Report(final.Taken, config)
+	if rep != nil {
+		rep.DroppedBehind = final.Run.DroppedBehind
+	}
+	return rep, err
 }
 
 // pickEndpoint picks an endpoint index by weight.

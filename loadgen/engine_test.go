@@ -1,9 +1,11 @@
 package loadgen
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -358,17 +360,21 @@ func TestBurstWorkersRetire(t *testing.T) {
 	})
 }
 
+// holding answers each request after d, or when it is cancelled.
+func holding(d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+		}
+	})
+}
+
 func TestInFlightCapDropsAndCounts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-time.After(time.Second):
-			case <-r.Context().Done():
-			}
-		})
 		_, s := runEngine(t, Config{
 			Target: "http://slow.test", Mode: ModeSteady, RPS: 100, Duration: 3 * time.Second,
-			MaxInFlight: 10, Client: inProcessClient(slow),
+			MaxInFlight: 10, Client: inProcessClient(holding(time.Second)),
 		})
 		// 10 in flight at a time, each taking 1 s: about 10 per second sent.
 		if s.Total < 25 || s.Total > 35 || s.Total+s.Dropped < 295 || s.Total+s.Dropped > 305 {
@@ -379,7 +385,54 @@ func TestInFlightCapDropsAndCounts(t *testing.T) {
 		if s.Latency.Max > 1100*time.Millisecond || s.Latency.P50 < 990*time.Millisecond {
 			t.Errorf("latency %+v", s.Latency)
 		}
+		// The server held the cap, not trafficgen, and the summary says so.
+		if s.Run.DroppedBehind != 0 || s.Run.MaxInFlight != 10 {
+			t.Errorf("dropped behind %d, cap %d; want 0 and 10", s.Run.DroppedBehind, s.Run.MaxInFlight)
+		}
+		var b strings.Builder
+		stats.WriteSummary(&b, s)
+		if want := "     All of them: the server held the cap's 10 requests. Raise\n"; !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
 	})
+}
+
+// The automatic cap is 1,000 or 100 ms of the target rate, whichever is
+// more: at 15,000 req/s against a server that holds each request for 1 s,
+// the 1,500 due in 100 ms are all sent; a cap set to 1,000 drops 500.
+func TestInFlightCapFollowsTheRate(t *testing.T) {
+	for _, c := range []struct {
+		set, sent, dropped int64
+	}{{0, 1500, 0}, {1000, 1000, 500}} {
+		synctest.Test(t, func(t *testing.T) {
+			_, s := runEngine(t, Config{
+				Target: "http://slow.test", Mode: ModeSteady, RPS: 15000, Duration: 100 * time.Millisecond,
+				MaxInFlight: int(c.set), Client: inProcessClient(holding(time.Second)),
+			})
+			if s.Total < c.sent-10 || s.Total > c.sent+10 || s.Dropped < c.dropped-10 || s.Dropped > c.dropped+10 {
+				t.Errorf("cap %d: sent %d dropped %d; want about %d and %d", c.set, s.Total, s.Dropped, c.sent, c.dropped)
+			}
+			if want := cmp.Or(int(c.set), 1500); s.Run.MaxInFlight != want {
+				t.Errorf("cap %d: the snapshot says %d, want %d", c.set, s.Run.MaxInFlight, want)
+			}
+		})
+	}
+}
+
+func TestInFlightCap(t *testing.T) {
+	for _, c := range []struct {
+		set  int
+		rate float64
+		want int
+	}{
+		{0, 0, 1000}, {0, 20, 1000}, {0, 10000, 1000}, {0, 10001, 1001}, {0, 60000, 6000},
+		{0, 1e12, 1_000_000}, {0, math.NaN(), 1000}, {0, math.Inf(1), 1_000_000},
+		{500, 60000, 500}, {1, 0, 1},
+	} {
+		if got := inFlightCap(c.set, c.rate); got != c.want {
+			t.Errorf("inFlightCap(%d, %g) = %d, want %d", c.set, c.rate, got, c.want)
+		}
+	}
 }
 
 func TestClosedPortAndTimeouts(t *testing.T) {
@@ -387,12 +440,7 @@ func TestClosedPortAndTimeouts(t *testing.T) {
 	closed := ln.URL
 	ln.Close()
 
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-time.After(2 * time.Second):
-		case <-r.Context().Done():
-		}
-	}))
+	slow := httptest.NewServer(holding(2 * time.Second))
 	defer slow.Close()
 
 	_, s := runEngine(t, Config{Target: closed, Mode: ModeSteady, RPS: 50, Duration: time.Second, Timeout: time.Second})

@@ -270,3 +270,32 @@ func TestSizerServerTimeAndRate(t *testing.T) {
 		t.Fatal("over does not compare with the limit")
 	}
 }
+
+// A drop is trafficgen's own (behind) only while the CPU is saturated and
+// at least half the in-flight cap waits in the backlog for a worker; a
+// cap held by requests at the server, or a backlog with the CPU free (a
+// server slow to accept), is the server's.
+func TestPoolBehind(t *testing.T) {
+	p := &workerPool{rq: newRunQueue()}
+	const limit = 10
+	if p.behind(limit) {
+		t.Fatal("behind with nothing waiting")
+	}
+	for range limit / 2 {
+		p.backlog = append(p.backlog, job{})
+	}
+	if p.behind(limit) {
+		t.Fatal("behind with the CPU free")
+	}
+	p.rq.isBusy.Store(true)
+	if !p.behind(limit) {
+		t.Fatal("not behind with the CPU saturated and half the cap waiting for a worker")
+	}
+	p.head = 1 // one taken: 4 of 10 wait
+	if p.behind(limit) {
+		t.Fatal("behind with less than half the cap waiting")
+	}
+	if (&workerPool{backlog: make([]job, limit)}).behind(limit) {
+		t.Fatal("behind with no run queue watched")
+	}
+}

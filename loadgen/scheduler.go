@@ -145,7 +145,8 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 	// the end of the run, or when the cap is full (dropRest counts them as
 	// dropped in one step, so a rate far beyond the machine costs the
 	// scheduler little more than its own).
-	issued, stopping, lastDue := 0, false, start
+	issued, stopping, lastDue, behind := 0, false, start, false
+	limit := inFlightCap(e.cfg.MaxInFlight, e.ctl.rate(start))
 	dispatch := func(due time.Time) bool {
 		if issued++; issued%stopCheck == 0 && runCtx.Err() != nil {
 			stopping = true
@@ -153,8 +154,12 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 		}
 		lastDue = due
 		ep := e.pickEndpoint(rnd)
-		if e.inFlight.Load() >= int64(e.cfg.MaxInFlight) {
+		if e.inFlight.Load() >= int64(limit) {
+			behind = pool.behind(limit)
 			e.rec.Dropped(e.routes[ep], due)
+			if behind {
+				e.droppedBehind.Add(1)
+			}
 			return false
 		}
 		e.inFlight.Add(1)
@@ -166,6 +171,9 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 	dropRest := func(n int64) {
 		if !stopping && n > 0 {
 			e.dropMany(rnd, n, lastDue)
+			if behind {
+				e.droppedBehind.Add(n)
+			}
 		}
 	}
 	lastRetire, lastSize := start, start
@@ -192,6 +200,10 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 		now := time.Now()
 		pool.rq.update(now)
 		rate := e.ctl.rate(now)
+		if rate > 0 {
+			limit = inFlightCap(e.cfg.MaxInFlight, rate)
+			e.inFlightLimit.Store(int64(limit))
+		}
 		a.poisson = e.ctl.poisson()
 		if len(e.routes) > 0 {
 			a.advance(now, rate, dispatch, dropRest)
@@ -352,6 +364,19 @@ func (p *workerPool) stop(w *poolWorker) {
 	p.all[w.slot], moved.slot = moved, w.slot
 	p.all[last] = nil
 	p.all = p.all[:last]
+}
+
+// behind reports whether trafficgen itself, not the server, holds most of
+// an in-flight cap of limit: the CPU is saturated (runQueue) and at least
+// half the cap waits in the backlog for a worker.
+func (p *workerPool) behind(limit int) bool {
+	if !p.rq.busy() {
+		return false
+	}
+	p.mu.Lock()
+	waiting := len(p.backlog) - p.head
+	p.mu.Unlock()
+	return 2*waiting >= limit
 }
 
 // size returns the number of workers running.
