@@ -38,6 +38,9 @@ const (
 	// keepIdle idle workers are never retired, so that a rate of one
 	// request every second or two does not start a worker for each.
 	keepIdle = 2
+	// compactFrom is how many jobs taken from the front of the backlog
+	// let it move the rest to the front (workerPool.next).
+	compactFrom = 1024
 	// stopCheck is how many due requests the scheduler issues between two
 	// checks for the end of the run, when it is catching up a backlog.
 	stopCheck = 256
@@ -414,8 +417,15 @@ func (p *workerPool) next(w *poolWorker, starting *bool, held time.Duration) (jo
 	if p.head < len(p.backlog) {
 		j := p.backlog[p.head]
 		p.head++
-		if p.head == len(p.backlog) {
+		switch {
+		case p.head == len(p.backlog):
 			p.backlog, p.head = p.backlog[:0], 0
+		case p.head >= compactFrom && 2*p.head >= len(p.backlog):
+			// A backlog that never empties (the CPU saturated) would
+			// otherwise grow by every job ever queued: move the waiting
+			// ones to the front, at most as many as were taken since.
+			n := copy(p.backlog, p.backlog[p.head:])
+			p.backlog, p.head = p.backlog[:n], 0
 		}
 		return j, true
 	}
