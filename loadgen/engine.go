@@ -5,6 +5,7 @@
 package loadgen
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,7 +46,8 @@ type Config struct {
 	// MaxInFlight caps outstanding open-model requests (sent, or waiting
 	// for a worker); a request due while the cap is full is dropped and
 	// counted. 0, the default, is the larger of 1,000 and 100 ms of the
-	// target rate, followed as the rate changes (inFlightCap).
+	// target rate, rising with the rate at once and falling with it a
+	// request timeout later (inFlightCap, capHold).
 	MaxInFlight int
 	// Timeout bounds each request (default 10 s) and the drain at the end.
 	Timeout time.Duration
@@ -138,6 +140,25 @@ func inFlightCap(set int, rate float64) int {
 	return autoInFlight // NaN too
 }
 
+// capHold lowers the in-flight cap only once the requests sent under a
+// higher one have had their time: the request timeout after the cap was
+// last that high. Lowered at once, a falling rate (a spike's end, the
+// demo's step down, the - key) would drop requests due at the new rate
+// while the old rate's were still out.
+type capHold struct {
+	cap   int
+	until time.Time
+	hold  time.Duration
+}
+
+// at returns the cap at now, c being the cap at the rate of now.
+func (h *capHold) at(now time.Time, c int) int {
+	if c >= h.cap || !now.Before(h.until) {
+		h.cap, h.until = c, now.Add(h.hold)
+	}
+	return h.cap
+}
+
 // Engine runs one load test. Build it with New, start it with Run; the
 // control methods (Spike, SetMode, ...) may be called from any goroutine
 // while it runs, and never block.
@@ -165,8 +186,9 @@ type Engine struct {
 	think    scenario.Range
 	inFlight atomic.Int64 // open-model requests outstanding
 	// droppedBehind counts the requests dropped while trafficgen was
-	// behind (workerPool.behind), not the server
-	droppedBehind atomic.Int64
+	// behind (workerPool.behind), dropCap is the largest cap a request
+	// was dropped at (noteDrops); both start again with the stats
+	droppedBehind, dropCap atomic.Int64
 	// inFlightLimit is the in-flight cap the scheduler applied last while
 	// the rate was above 0 (0 before it starts)
 	inFlightLimit atomic.Int64
@@ -203,11 +225,11 @@ func New(cfg Config) (*Engine, error) {
 	if doer == nil {
 		clientName, clientWhy = ChooseClient(cfg.HTTPClient, cfg.Target)
 		var err error
-		// Connections for the cap at the base rate with a live spike on
-		// top (or a spike mode's or the demo's peak); beyond them a request
-		// waits for a connection, still in flight.
-		peak := cfg.RPS * (cfg.SpikeMultiplier + 1)
-		if doer, err = NewClient(clientName, inFlightCap(cfg.MaxInFlight, peak)+max(cfg.Users, cfg.Concurrency)+64, cfg.Timeout); err != nil {
+		// The in-flight cap, not the client, limits connections: the
+		// automatic cap has no top but the rate's (the + key has none),
+		// and connections open only as requests need them.
+		conns := cmp.Or(cfg.MaxInFlight, maxInFlightCap)
+		if doer, err = NewClient(clientName, conns+max(cfg.Users, cfg.Concurrency)+64, cfg.Timeout); err != nil {
 			return nil, err
 		}
 	}
@@ -392,6 +414,7 @@ func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
 		r.MaxInFlight = inFlightCap(e.cfg.MaxInFlight, cs.target)
 	}
 	r.DroppedBehind = min(e.droppedBehind.Load(), s.Dropped)
+	r.DroppedAtCap = int(e.dropCap.Load())
 	r.Done = done
 	if e.users != nil {
 		s.Journeys.Users = e.users.count()
@@ -464,6 +487,8 @@ func (e *Engine) TogglePause() {
 func (e *Engine) ResetStats() {
 	now := time.Now()
 	e.rec.Reset(now)
+	e.droppedBehind.Store(0)
+	e.dropCap.Store(0)
 	e.rec.Event(now, "reset", "stats reset")
 }
 
@@ -550,6 +575,18 @@ func (e *Engine) pickJourney(r *rand.Rand) int {
 }
 
 // dropN counts n requests for route, due by t, as dropped.
+// noteDrops notes n requests dropped at a cap of limit; behind says
+// trafficgen was behind (workerPool.behind) when they fell due. Only the
+// scheduler calls it.
+func (e *Engine) noteDrops(n int64, limit int, behind bool) {
+	if behind {
+		e.droppedBehind.Add(n)
+	}
+	if int64(limit) > e.dropCap.Load() {
+		e.dropCap.Store(int64(limit))
+	}
+}
+
 func (e *Engine) dropN(route int, t time.Time, n int64) {
 	for range n {
 		e.rec.Dropped(route, t)

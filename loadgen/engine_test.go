@@ -386,12 +386,12 @@ func TestInFlightCapDropsAndCounts(t *testing.T) {
 			t.Errorf("latency %+v", s.Latency)
 		}
 		// The server held the cap, not trafficgen, and the summary says so.
-		if s.Run.DroppedBehind != 0 || s.Run.MaxInFlight != 10 {
-			t.Errorf("dropped behind %d, cap %d; want 0 and 10", s.Run.DroppedBehind, s.Run.MaxInFlight)
+		if s.Run.DroppedBehind != 0 || s.Run.MaxInFlight != 10 || s.Run.DroppedAtCap != 10 {
+			t.Errorf("dropped behind %d, cap %d, dropped at %d; want 0, 10, 10", s.Run.DroppedBehind, s.Run.MaxInFlight, s.Run.DroppedAtCap)
 		}
 		var b strings.Builder
 		stats.WriteSummary(&b, s)
-		if want := "     All of them: the server held the cap's 10 requests. Raise\n"; !strings.Contains(b.String(), want) {
+		if want := "     All of them: the server held the 10 requests the cap allowed. Set\n"; !strings.Contains(b.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, b.String())
 		}
 	})
@@ -416,6 +416,77 @@ func TestInFlightCapFollowsTheRate(t *testing.T) {
 				t.Errorf("cap %d: the snapshot says %d, want %d", c.set, s.Run.MaxInFlight, want)
 			}
 		})
+	}
+}
+
+// When the rate falls, the automatic cap holds for a request timeout, so
+// the requests due at the new rate are not dropped while the old rate's
+// are still out: 15,000 req/s (a cap of 1,500) against a server that takes
+// 80 ms, then 3,000 req/s (1,000) while 1,200 are in flight.
+func TestInFlightCapHoldsWhenTheRateFalls(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e, err := New(Config{
+			Target: "http://slow.test", Mode: ModeSteady, RPS: 15000, Duration: 400 * time.Millisecond,
+			Client: inProcessClient(holding(80 * time.Millisecond)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for range e.Snapshots() {
+			}
+		}()
+		go func() {
+			time.Sleep(200 * time.Millisecond)
+			e.ScaleRate(0.2)
+		}()
+		e.Run(context.Background())
+		s := e.Final()
+		if s.Dropped != 0 || s.Total < 3500 || s.Total > 3700 {
+			t.Errorf("sent %d, dropped %d; want about 3,600 and none", s.Total, s.Dropped)
+		}
+		if s.Run.MaxInFlight != 1500 {
+			t.Errorf("cap %d at the end, want 1500 held", s.Run.MaxInFlight)
+		}
+	})
+}
+
+func TestCapHold(t *testing.T) {
+	t0 := time.Now()
+	h := capHold{hold: 10 * time.Second}
+	for _, c := range []struct {
+		at        time.Duration
+		cap, want int
+	}{
+		{0, 1000, 1000}, {time.Second, 6000, 6000}, // up at once
+		{2 * time.Second, 2000, 6000}, {10 * time.Second, 1000, 6000}, // held
+		{11 * time.Second, 2000, 2000},                                 // down a timeout after it was last 6,000
+		{12 * time.Second, 1000, 2000}, {20 * time.Second, 3000, 3000}, // up again at once
+		{40 * time.Second, 1000, 1000},
+	} {
+		if got := h.at(t0.Add(c.at), c.cap); got != c.want {
+			t.Errorf("at %v with %d: %d, want %d", c.at, c.cap, got, c.want)
+		}
+	}
+}
+
+// The drop causes start again with the stats.
+func TestDropCausesReset(t *testing.T) {
+	e, err := New(Config{Target: "http://x.test", Mode: ModeSteady, RPS: 10, Client: inProcessClient(http.NotFoundHandler())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		e.rec.Dropped(e.routes[0], time.Now())
+	}
+	e.noteDrops(3, 2000, true)
+	e.noteDrops(2, 1500, false)
+	if r := e.snapshot(time.Now(), false).Run; r.DroppedBehind != 3 || r.DroppedAtCap != 2000 {
+		t.Fatalf("dropped behind %d at %d, want 3 at 2000", r.DroppedBehind, r.DroppedAtCap)
+	}
+	e.ResetStats()
+	if r := e.snapshot(time.Now(), false).Run; r.DroppedBehind != 0 || r.DroppedAtCap != 0 {
+		t.Fatalf("after a reset: dropped behind %d at %d, want 0 at 0", r.DroppedBehind, r.DroppedAtCap)
 	}
 }
 

@@ -271,10 +271,10 @@ func TestSizerServerTimeAndRate(t *testing.T) {
 	}
 }
 
-// A drop is trafficgen's own (behind) only while the CPU is saturated and
-// at least half the in-flight cap waits in the backlog for a worker; a
-// cap held by requests at the server, or a backlog with the CPU free (a
-// server slow to accept), is the server's.
+// A drop is trafficgen's own (behind) only while at least half the
+// in-flight cap waits in the backlog for a worker and the CPU is (or was a
+// moment ago) saturated; a cap held by requests at the server, or a
+// backlog with the CPU free (a server slow to accept), is the server's.
 func TestPoolBehind(t *testing.T) {
 	p := &workerPool{rq: newRunQueue()}
 	const limit = 10
@@ -294,6 +294,14 @@ func TestPoolBehind(t *testing.T) {
 	p.head = 1 // one taken: 4 of 10 wait
 	if p.behind(limit) {
 		t.Fatal("behind with less than half the cap waiting")
+	}
+	// The CPU free a moment after it was saturated: the sizer still
+	// holds the pool, so the backlog is still trafficgen's.
+	p.head = 0
+	p.rq.isBusy.Store(false)
+	p.sizing.limit = busyFloor
+	if !p.behind(limit) {
+		t.Fatal("not behind with the pool held by the sizer and half the cap waiting")
 	}
 	if (&workerPool{backlog: make([]job, limit)}).behind(limit) {
 		t.Fatal("behind with no run queue watched")

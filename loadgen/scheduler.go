@@ -149,7 +149,8 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 	// dropped in one step, so a rate far beyond the machine costs the
 	// scheduler little more than its own).
 	issued, stopping, lastDue, behind := 0, false, start, false
-	limit := inFlightCap(e.cfg.MaxInFlight, e.ctl.rate(start))
+	hold := capHold{hold: e.cfg.Timeout}
+	limit := hold.at(start, inFlightCap(e.cfg.MaxInFlight, e.ctl.rate(start)))
 	dispatch := func(due time.Time) bool {
 		if issued++; issued%stopCheck == 0 && runCtx.Err() != nil {
 			stopping = true
@@ -160,9 +161,7 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 		if e.inFlight.Load() >= int64(limit) {
 			behind = pool.behind(limit)
 			e.rec.Dropped(e.routes[ep], due)
-			if behind {
-				e.droppedBehind.Add(1)
-			}
+			e.noteDrops(1, limit, behind)
 			return false
 		}
 		e.inFlight.Add(1)
@@ -174,9 +173,7 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 	dropRest := func(n int64) {
 		if !stopping && n > 0 {
 			e.dropMany(rnd, n, lastDue)
-			if behind {
-				e.droppedBehind.Add(n)
-			}
+			e.noteDrops(n, limit, behind)
 		}
 	}
 	lastRetire, lastSize := start, start
@@ -204,7 +201,7 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 		pool.rq.update(now)
 		rate := e.ctl.rate(now)
 		if rate > 0 {
-			limit = inFlightCap(e.cfg.MaxInFlight, rate)
+			limit = hold.at(now, inFlightCap(e.cfg.MaxInFlight, rate))
 			e.inFlightLimit.Store(int64(limit))
 		}
 		a.poisson = e.ctl.poisson()
@@ -370,16 +367,19 @@ func (p *workerPool) stop(w *poolWorker) {
 }
 
 // behind reports whether trafficgen itself, not the server, holds most of
-// an in-flight cap of limit: the CPU is saturated (runQueue) and at least
-// half the cap waits in the backlog for a worker.
+// an in-flight cap of limit: at least half the cap waits in the backlog
+// for a worker, and the CPU is saturated (runQueue) or was a moment ago
+// (the sizer still holds the pool). A saturated CPU alone is not enough:
+// starting a thousand workers for a slow server saturates it for a moment
+// too; nor is a long backlog alone: a server slow to accept connections
+// keeps one with the CPU idle. With a client that cannot stamp a
+// response's arrival (net/http, or off Linux) the sizer counts the wait
+// for the CPU as the server's, the cap fills with workers rather than
+// backlog, and such drops count as the server's.
 func (p *workerPool) behind(limit int) bool {
-	if !p.rq.busy() {
-		return false
-	}
 	p.mu.Lock()
-	waiting := len(p.backlog) - p.head
-	p.mu.Unlock()
-	return 2*waiting >= limit
+	defer p.mu.Unlock()
+	return 2*(len(p.backlog)-p.head) >= limit && (p.rq.busy() || p.sizing.limit > 0)
 }
 
 // size returns the number of workers running.

@@ -191,7 +191,7 @@ func TestSummaryDropCauses(t *testing.T) {
 		dropped, behind int64
 		want, not       []string
 	}{
-		{0, 0, nil, []string{"of them"}},
+		{0, 0, nil, []string{"of them", "1000"}},
 		{100, 100, []string{
 			"   Dropped (due but not sent, in-flight cap full): 100\n" +
 				"     All of them: trafficgen itself was behind (its CPU saturated; the\n" +
@@ -200,13 +200,17 @@ func TestSummaryDropCauses(t *testing.T) {
 		}, []string{"server held"}},
 		{100, 0, []string{
 			"   Dropped (due but not sent, in-flight cap full): 100\n" +
-				"     All of them: the server held the cap's 1000 requests. Raise\n" +
-				"     --max-in-flight (MAX_IN_FLIGHT) to offer the full rate.\n",
+				"     All of them: the server held the 6000 requests the cap allowed. Set\n" +
+				"     --max-in-flight (MAX_IN_FLIGHT) above 6000 to offer the full rate.\n",
 		}, []string{"behind"}},
-		{100, 30, []string{"     30 of them: trafficgen itself was behind", "     70 of them: the server held the cap's 1000"}, nil},
+		{100, 30, []string{"     30 of them: trafficgen itself was behind", "     70 of them: the server held the 6000 requests"}, nil},
 	} {
 		s := base
+		// The cap is 1,000 at the end, 6,000 where the drops were.
 		s.Dropped, s.Run.DroppedBehind, s.Run.MaxInFlight = c.dropped, c.behind, 1000
+		if c.dropped > 0 {
+			s.Run.DroppedAtCap = 6000
+		}
 		var b strings.Builder
 		WriteSummary(&b, s)
 		for _, w := range c.want {

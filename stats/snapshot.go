@@ -186,8 +186,10 @@ type RunInfo struct {
 	// DroppedBehind counts the dropped requests (Snapshot.Dropped) that
 	// were due while trafficgen itself was the limit: its CPU saturated
 	// and most of the cap waiting for one of its workers, not for the
-	// server.
+	// server; DroppedAtCap is the largest in-flight cap a request was
+	// dropped at (0: none dropped).
 	DroppedBehind int64
+	DroppedAtCap  int
 	// Events is the event log, oldest first (at most the last 100).
 	Events []Event
 	// Done is true in the last snapshot of a run.

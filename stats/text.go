@@ -63,8 +63,8 @@ func WriteBlock(w io.Writer, s Snapshot) error {
 }
 
 // dropCauses says, under the dropped count, what held the in-flight cap
-// full: trafficgen itself (RunInfo.DroppedBehind), for which more cap
-// would not help, or the server, for which it would.
+// full: trafficgen's saturated CPU (RunInfo.DroppedBehind), for which
+// more cap would not help, or the server, for which it would.
 func dropCauses(s Snapshot) []string {
 	if s.Dropped <= 0 {
 		return nil
@@ -78,13 +78,15 @@ func dropCauses(s Snapshot) []string {
 			"(max-throughput mode) sends the most this machine can.")
 	}
 	if rest := s.Dropped - behind; rest > 0 {
-		held := "the in-flight cap"
-		if s.Run.MaxInFlight > 0 {
-			held = fmt.Sprintf("the cap's %d requests", s.Run.MaxInFlight)
+		if c := cmp.Or(s.Run.DroppedAtCap, s.Run.MaxInFlight); c > 0 {
+			out = append(out,
+				fmt.Sprintf("%s: the server held the %d requests the cap allowed. Set", share(rest, s.Dropped), c),
+				fmt.Sprintf("--max-in-flight (MAX_IN_FLIGHT) above %d to offer the full rate.", c))
+		} else {
+			out = append(out,
+				fmt.Sprintf("%s: the server held the requests the cap allowed. A larger", share(rest, s.Dropped)),
+				"--max-in-flight (MAX_IN_FLIGHT) offers the full rate.")
 		}
-		out = append(out,
-			fmt.Sprintf("%s: the server held %s. Raise", share(rest, s.Dropped), held),
-			"--max-in-flight (MAX_IN_FLIGHT) to offer the full rate.")
 	}
 	return out
 }
