@@ -155,7 +155,7 @@ log "nginx $NGINX_URL ($(curl -s "$NGINX_URL" | wc -c) bytes), demo API :$DEMO_P
 # How steady the machine is, before and after the runs: round trips
 # through the kernel between the two cores, against a computation that
 # stays in the cache (benchtool steady; BENCHMARKS.md, eighth round).
-steadiness() { taskset -c 0 "$BT" steady -d "${STEADY}s" -peer 1 2>&1 || true; }
+steadiness() { taskset -c 0 "$BT" steady -d "${STEADY}s" -core 0 -peer 1 2>&1 || true; }
 STEADY_BEFORE=$(steadiness)
 log "steadiness before the runs, $STEADY_BEFORE"
 

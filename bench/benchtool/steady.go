@@ -4,12 +4,13 @@ import (
 	"crypto/sha256"
 	"flag"
 	"fmt"
+	"runtime"
 	"slices"
 	"time"
 )
 
 // steady measures how steady the machine is, for the table's header. For
-// each second it times, in alternate slices on this core, round trips
+// each second it times, in alternate slices on one core, round trips
 // through the kernel to a thread on the peer core (pinger: what a
 // loopback request and its response cost, without TCP) and a computation
 // that stays in the L1 cache (SHA-256 of 4 KiB). On the machine
@@ -20,9 +21,18 @@ import (
 func steady(args []string) error {
 	fs := flag.NewFlagSet("steady", flag.ContinueOnError)
 	dur := fs.Duration("d", 10*time.Second, "how long to measure")
+	core := fs.Int("core", 0, "the core the measuring thread runs on")
 	peer := fs.Int("peer", 1, "the core the round trips' echo thread runs on")
 	verbose := fs.Bool("v", false, "also print each second's rates")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *core == *peer {
+		return fmt.Errorf("-core and -peer are both %d: the round trips must cross cores", *core)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := pinThread(*core); err != nil {
 		return err
 	}
 	p, err := newPinger(*peer)
@@ -62,8 +72,8 @@ func steady(args []string) error {
 			fmt.Printf("s%d: %.1f k round trips/s, %.0f k SHA-256/s\n", i, trips[i]/1e3, comp[i]/1e3)
 		}
 	}
-	fmt.Printf("over %d s: round trips to core %d %s; computation %s\n",
-		secs, *peer, spread(trips, 1e3, "k/s"), spread(comp, 1e3, "k SHA-256/s"))
+	fmt.Printf("over %d s: round trips from core %d to core %d %s; computation %s\n",
+		secs, *core, *peer, spread(trips, 1e3, "k/s"), spread(comp, 1e3, "k SHA-256/s"))
 	return nil
 }
 

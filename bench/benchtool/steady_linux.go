@@ -30,12 +30,10 @@ func newPinger(cpu int) (*pinger, error) {
 	ready := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // the thread ends with the goroutine
-		var set unix.CPUSet
-		set.Set(cpu)
-		if err := unix.SchedSetaffinity(0, &set); err != nil {
+		if err := pinThread(cpu); err != nil {
 			unix.Close(p.to[0])
 			unix.Close(p.from[1])
-			ready <- fmt.Errorf("pin to core %d: %w", cpu, err)
+			ready <- err
 			return
 		}
 		ready <- nil
@@ -57,6 +55,17 @@ func newPinger(cpu int) (*pinger, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// pinThread pins the calling thread (locked to its goroutine) to core
+// cpu.
+func pinThread(cpu int) error {
+	var set unix.CPUSet
+	set.Set(cpu)
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		return fmt.Errorf("pin to core %d: %w", cpu, err)
+	}
+	return nil
 }
 
 // roundTrips does n round trips.

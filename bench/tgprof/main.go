@@ -42,14 +42,10 @@ func main() {
 	}
 	cfg := loadgen.Config{
 		Target: flag.Arg(0), Mode: loadgen.ModeSteady, RPS: *rps, Duration: *dur, DurationSet: true,
-		UsersSet: true, Scenario: scn, MaxInFlight: *inflight,
+		UsersSet: true, Scenario: scn, MaxInFlight: *inflight, HTTPClient: *client,
 	}
 	if *conc > 0 {
 		cfg.Mode, cfg.Concurrency = loadgen.ModeMax, *conc
-	}
-	if cfg.Client, err = loadgen.NewClient(*client, max(1000, *inflight)+*conc+64, 10*time.Second); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
 	}
 	eng, err := loadgen.New(cfg)
 	if err != nil {
