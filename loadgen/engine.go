@@ -185,10 +185,6 @@ type Engine struct {
 
 	think    scenario.Range
 	inFlight atomic.Int64 // open-model requests outstanding
-	// droppedBehind counts the requests dropped while trafficgen was
-	// behind (workerPool.behind), dropCap is the largest cap a request
-	// was dropped at (noteDrops); both start again with the stats
-	droppedBehind, dropCap atomic.Int64
 	// inFlightLimit is the in-flight cap the scheduler applied last while
 	// the rate was above 0 (0 before it starts)
 	inFlightLimit atomic.Int64
@@ -413,8 +409,6 @@ func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
 	} else if r.MaxInFlight = int(e.inFlightLimit.Load()); r.MaxInFlight == 0 {
 		r.MaxInFlight = inFlightCap(e.cfg.MaxInFlight, cs.target)
 	}
-	r.DroppedBehind = min(e.droppedBehind.Load(), s.Dropped)
-	r.DroppedAtCap = int(e.dropCap.Load())
 	r.Done = done
 	if e.users != nil {
 		s.Journeys.Users = e.users.count()
@@ -487,8 +481,6 @@ func (e *Engine) TogglePause() {
 func (e *Engine) ResetStats() {
 	now := time.Now()
 	e.rec.Reset(now)
-	e.droppedBehind.Store(0)
-	e.dropCap.Store(0)
 	e.rec.Event(now, "reset", "stats reset")
 }
 
@@ -519,12 +511,7 @@ func (e *Engine) Note(kind, text string) { e.rec.Event(time.Now(), kind, text) }
 
 // Report builds the run's JSON report; config is recorded as given.
 func (e *Engine) Report(config map[string]any) (*stats.Report, error) {
-	final := e.Final()
-	rep, err := e.rec.Report(final.Taken, config)
-	if rep != nil {
-		rep.DroppedBehind = final.Run.DroppedBehind
-	}
-	return rep, err
+	return e.rec.Report(e.Final().Taken, config)
 }
 
 // pickEndpoint picks an endpoint index by weight.
@@ -575,18 +562,6 @@ func (e *Engine) pickJourney(r *rand.Rand) int {
 }
 
 // dropN counts n requests for route, due by t, as dropped.
-// noteDrops notes n requests dropped at a cap of limit; behind says
-// trafficgen was behind (workerPool.behind) when they fell due. Only the
-// scheduler calls it.
-func (e *Engine) noteDrops(n int64, limit int, behind bool) {
-	if behind {
-		e.droppedBehind.Add(n)
-	}
-	if int64(limit) > e.dropCap.Load() {
-		e.dropCap.Store(int64(limit))
-	}
-}
-
 func (e *Engine) dropN(route int, t time.Time, n int64) {
 	for range n {
 		e.rec.Dropped(route, t)

@@ -479,8 +479,8 @@ func TestDropCausesReset(t *testing.T) {
 	for range 5 {
 		e.rec.Dropped(e.routes[0], time.Now())
 	}
-	e.noteDrops(3, 2000, true)
-	e.noteDrops(2, 1500, false)
+	e.rec.DropCause(3, true, 2000)
+	e.rec.DropCause(2, false, 1500)
 	if r := e.snapshot(time.Now(), false).Run; r.DroppedBehind != 3 || r.DroppedAtCap != 2000 {
 		t.Fatalf("dropped behind %d at %d, want 3 at 2000", r.DroppedBehind, r.DroppedAtCap)
 	}

@@ -161,7 +161,7 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 		if e.inFlight.Load() >= int64(limit) {
 			behind = pool.behind(limit)
 			e.rec.Dropped(e.routes[ep], due)
-			e.noteDrops(1, limit, behind)
+			e.rec.DropCause(1, behind, limit)
 			return false
 		}
 		e.inFlight.Add(1)
@@ -173,7 +173,7 @@ func (e *Engine) schedule(runCtx, reqCtx context.Context) {
 	dropRest := func(n int64) {
 		if !stopping && n > 0 {
 			e.dropMany(rnd, n, lastDue)
-			e.noteDrops(n, limit, behind)
+			e.rec.DropCause(n, behind, limit)
 		}
 	}
 	lastRetire, lastSize := start, start

@@ -160,6 +160,9 @@ type state struct {
 	// read by every call, stay off their cache lines.
 	_       cacheLinePad
 	dropped atomic.Int64
+	// of the dropped: those due while the generator was behind, and the
+	// largest in-flight cap one was dropped at (DropCause)
+	droppedBehind, dropCap atomic.Int64
 
 	// per-second sent and dropped counts (ring, indexed by second); every
 	// worker writes them, without a lock
@@ -553,6 +556,20 @@ func (r *Recorder) Dropped(routeID int, t time.Time) {
 	}
 	sec := s.second(t)
 	s.secs[sec%slotCount].dropped.add(sec)
+}
+
+// DropCause notes why n requests counted with Dropped were dropped: at an
+// in-flight cap of limit, and, when behind, while the generator itself
+// was the limit rather than the server (RunInfo.DroppedBehind). The
+// scheduler, the only caller, calls it once for a run of drops.
+func (r *Recorder) DropCause(n int64, behind bool, limit int) {
+	s := r.st.Load()
+	if behind {
+		s.droppedBehind.Add(n)
+	}
+	if int64(limit) > s.dropCap.Load() {
+		s.dropCap.Store(int64(limit))
+	}
 }
 
 // Target samples the offered rate the plan asks for at t; a second's

@@ -94,7 +94,8 @@ func (r *Recorder) Report(now time.Time, config map[string]any) (*Report, error)
 		Schema: ReportSchema, Started: s.start, Finished: now, Seconds: snap.Elapsed.Seconds(),
 		Config: config, Instances: 1,
 		Total: snap.Total, Success: snap.Success, Errors: snap.Errors, Dropped: snap.Dropped, Resent: snap.Resent,
-		StatusCodes: map[string]int64{}, ErrorKinds: map[string]int64{},
+		DroppedBehind: snap.Run.DroppedBehind,
+		StatusCodes:   map[string]int64{}, ErrorKinds: map[string]int64{},
 		Series: s.lastPoints(reportSeriesLen), Events: snap.Run.Events,
 	}
 	all := newTotalHist()

@@ -11,7 +11,8 @@ var quantiles = []float64{50, 90, 99, 99.9}
 // Snapshot returns an immutable copy of the statistics at now. It also
 // finalises the per-second points of every second completed since the last
 // call, so take one at least every few seconds (the engine does, 4–10 times a
-// second). Run is left for the caller to fill, except Run.AchievedRPS.
+// second). Run is left for the caller to fill, except Run.AchievedRPS,
+// the drop causes (DropCause) and the events.
 func (r *Recorder) Snapshot(now time.Time) Snapshot {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -28,6 +29,8 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 		Dropped:  s.dropped.Load(),
 		InFlight: max(r.inFlight.Load(), 0),
 	}
+	snap.Run.DroppedBehind = min(s.droppedBehind.Load(), snap.Dropped)
+	snap.Run.DroppedAtCap = int(s.dropCap.Load())
 	snap.Endpoints = make([]EndpointStats, len(eps))
 	r.scratchTotal.Reset()
 	var codes [maxCode]int64
