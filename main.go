@@ -262,8 +262,8 @@ func (r *runCmd) options(stdout io.Writer) (*options, error) {
 		return nil, usagef("SPIKE_MULTIPLIER/--spike-multiplier: want more than 0 and at most 1000, got %g", r.SpikeMultiplier)
 	case r.SpikeDuration <= 0:
 		return nil, usagef("SPIKE_DURATION/--spike-duration: must be positive, got %v", r.SpikeDuration)
-	case r.MaxInFlight < 0 || r.MaxInFlight > 1_000_000:
-		return nil, usagef("MAX_IN_FLIGHT/--max-in-flight: want 0 (automatic) to 1000000, got %d", r.MaxInFlight)
+	case r.MaxInFlight < 0 || r.MaxInFlight > loadgen.MaxInFlightCap:
+		return nil, usagef("MAX_IN_FLIGHT/--max-in-flight: want 0 (automatic) to %d, got %d", loadgen.MaxInFlightCap, r.MaxInFlight)
 	case r.Timeout <= 0:
 		return nil, usagef("REQUEST_TIMEOUT/--timeout: must be positive, got %v", r.Timeout)
 	case r.StatsInterval < 100*time.Millisecond:

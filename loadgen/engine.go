@@ -121,8 +121,10 @@ func (c *Config) defaults() error {
 const (
 	autoInFlight     = 1000
 	autoInFlightSpan = 100 * time.Millisecond
-	maxInFlightCap   = 1_000_000
 )
+
+// MaxInFlightCap is the largest in-flight cap, set or automatic.
+const MaxInFlightCap = 1_000_000
 
 // inFlightCap is the in-flight cap at the target rate: set, when it is
 // not 0, else the automatic cap.
@@ -132,8 +134,8 @@ func inFlightCap(set int, rate float64) int {
 	}
 	n := math.Ceil(rate * autoInFlightSpan.Seconds())
 	switch {
-	case n > maxInFlightCap:
-		return maxInFlightCap
+	case n > MaxInFlightCap:
+		return MaxInFlightCap
 	case n > autoInFlight:
 		return int(n)
 	}
@@ -224,7 +226,7 @@ func New(cfg Config) (*Engine, error) {
 		// The in-flight cap, not the client, limits connections: the
 		// automatic cap has no top but the rate's (the + key has none),
 		// and connections open only as requests need them.
-		conns := cmp.Or(cfg.MaxInFlight, maxInFlightCap)
+		conns := cmp.Or(cfg.MaxInFlight, MaxInFlightCap)
 		if doer, err = NewClient(clientName, conns+max(cfg.Users, cfg.Concurrency)+64, cfg.Timeout); err != nil {
 			return nil, err
 		}
