@@ -28,7 +28,8 @@ import (
 
 	"github.com/trafficgen/trafficgen/demoapi"
 	"github.com/trafficgen/trafficgen/loadgen"
-	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/plan"
+	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
 	"github.com/trafficgen/trafficgen/ui"
 )
@@ -234,7 +235,7 @@ func (r *runCmd) options(stdout io.Writer) (*options, error) {
 	if r.Report != "" { // an empty REPORT means no report, like an unset one
 		o.report = kong.ExpandPath(r.Report)
 	}
-	mode, err := loadgen.ParseMode(r.Mode)
+	mode, err := plan.ParseMode(r.Mode)
 	if err != nil {
 		return nil, usagef("MODE/--mode: %v", err)
 	}
@@ -306,8 +307,8 @@ func (r *runCmd) options(stdout io.Writer) (*options, error) {
 	}
 	rpsSet, usersSet, durationSet := r.isSet("RPS", "rps", "r"), r.isSet("CONCURRENT_USERS", "users", ""), r.isSet("DURATION", "duration", "t")
 	if r.Concurrency > 0 && (rps == 0 || !rpsSet) {
-		mode = loadgen.ModeMax
-	} else if rps == 0 && mode != loadgen.ModeMax {
+		mode = plan.ModeMax
+	} else if rps == 0 && mode != plan.ModeMax {
 		return nil, usagef("RPS/--rps: 0 needs --concurrency N (the closed-loop max-throughput mode)")
 	}
 	o.cfg = loadgen.Config{
@@ -578,12 +579,12 @@ func describe(o *options, target string) string {
 	c := o.cfg
 	var b strings.Builder
 	fmt.Fprintf(&b, "trafficgen: %s mode", c.Mode)
-	if c.Mode == loadgen.ModeMax {
+	if c.Mode == plan.ModeMax {
 		fmt.Fprintf(&b, ", %d workers back to back", c.Concurrency)
 	} else {
 		fmt.Fprintf(&b, ", %g req/s", c.RPS)
 	}
-	if len(c.Scenario.Journeys) > 0 && (c.Mode == loadgen.ModeRealistic || c.Mode == loadgen.ModeDemo || c.UsersSet) {
+	if len(c.Scenario.Journeys) > 0 && (c.Mode == plan.ModeRealistic || c.Mode == plan.ModeDemo || c.UsersSet) {
 		fmt.Fprintf(&b, ", %d journey users", c.Users)
 	}
 	if c.Duration > 0 {
@@ -688,7 +689,7 @@ func writeReport(eng *loadgen.Engine, o *options, target string) error {
 		"spikeMultiplier": c.SpikeMultiplier, "spikeSeconds": c.SpikeDuration.Seconds(),
 		"apiKey": maskKey(o.apiKey), "scenario": c.Scenario.Name, "shard": fmt.Sprintf("%d/%d", o.shardI, o.shardN), "client": eng.ClientName(),
 	}
-	if c.Mode == loadgen.ModeMax {
+	if c.Mode == plan.ModeMax {
 		conf["concurrency"] = c.Concurrency
 	}
 	rep, err := eng.Report(conf)

@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/plan"
+	"github.com/trafficgen/trafficgen/scenario"
 )
 
 // Ad-hoc URLs send exactly the request given: method, headers and body, to
@@ -40,7 +41,7 @@ func testAdHoc(t *testing.T, client string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, s := runEngine(t, Config{Mode: ModeSteady, RPS: 100, Duration: 2 * time.Second, Scenario: scn, HTTPClient: client})
+	_, s := runEngine(t, Config{Mode: plan.ModeSteady, RPS: 100, Duration: 2 * time.Second, Scenario: scn, HTTPClient: client})
 	mu.Lock()
 	defer mu.Unlock()
 	if wrong != 0 || count != int(s.Total) || s.Total < 195 || s.Total > 205 {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/scenario"
 )
 
 // BenchmarkArrivals is the scheduler's arithmetic per request: advancing

@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
 )
 

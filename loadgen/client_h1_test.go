@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
 )
 

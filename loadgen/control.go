@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/trafficgen/trafficgen/plan"
 )
 
 // control is the engine's live state: the plan and its clock, the base rate
@@ -12,8 +14,8 @@ import (
 type control struct {
 	mu sync.Mutex
 
-	pc     PlanConfig
-	plan   Plan
+	pc     plan.Config
+	plan   plan.Plan
 	factor float64 // base rate = pc.RPS × factor (the + and - keys)
 
 	// The plan clock runs with the wall clock except while paused or held.
@@ -35,9 +37,9 @@ type control struct {
 	wake chan struct{}
 }
 
-func newControl(mode Mode, pc PlanConfig, spikeMult float64, spikeLength time.Duration, now time.Time) *control {
+func newControl(mode plan.Mode, pc plan.Config, spikeMult float64, spikeLength time.Duration, now time.Time) *control {
 	return &control{
-		pc: pc, plan: NewPlan(mode, pc), factor: 1,
+		pc: pc, plan: plan.New(mode, pc), factor: 1,
 		planStart: now, spikeMult: spikeMult, spikeLength: spikeLength,
 		wake: make(chan struct{}, 1),
 	}
@@ -125,9 +127,9 @@ func (c *control) spike(now time.Time) (float64, time.Duration) {
 }
 
 // setMode switches to mode m, its timeline starting at now.
-func (c *control) setMode(m Mode, now time.Time) {
+func (c *control) setMode(m plan.Mode, now time.Time) {
 	c.mu.Lock()
-	c.plan = NewPlan(m, c.pc)
+	c.plan = plan.New(m, c.pc)
 	c.planStart, c.stopped = now, 0
 	c.held = false
 	c.stoppedFrom = time.Time{}
@@ -219,8 +221,8 @@ func (c *control) state(now time.Time) controlState {
 }
 
 type controlState struct {
-	mode         Mode
-	plan         Plan
+	mode         plan.Mode
+	plan         plan.Plan
 	phase        int
 	phaseElapsed time.Duration
 	planTime     time.Duration

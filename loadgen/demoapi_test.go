@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/trafficgen/trafficgen/demoapi"
+	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -21,7 +22,7 @@ func TestEmbeddedDemoAPIRealistic(t *testing.T) {
 	}
 	defer emb.Close()
 	_, s := runEngine(t, Config{
-		Target: emb.URL, Mode: ModeRealistic, RPS: 20, Duration: 10 * time.Second, Users: 10, Seed: 9,
+		Target: emb.URL, Mode: plan.ModeRealistic, RPS: 20, Duration: 10 * time.Second, Users: 10, Seed: 9,
 	})
 	j := s.Journeys
 	if j.Completed < 10 {
@@ -64,7 +65,7 @@ func TestFaultsShowWithinASecond(t *testing.T) {
 				// Payments take 5–50 ms here (×5 when slow: up to 250 ms).
 				api := demoapi.New(demoapi.Options{LatencyScale: 0.1, Seed: 4})
 				e, err := New(Config{
-					Target: "http://gateway.test", Mode: ModeSteady, RPS: 500, Duration: 8 * time.Second,
+					Target: "http://gateway.test", Mode: plan.ModeSteady, RPS: 500, Duration: 8 * time.Second,
 					Client: inProcessClient(api), Users: 0, UsersSet: true, Seed: 2,
 				})
 				if err != nil {

@@ -17,7 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/plan"
+	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -27,7 +28,7 @@ type Config struct {
 	// prefix such as http://host/v2 works as a base path).
 	Target string
 	// Mode is the rate plan.
-	Mode Mode
+	Mode plan.Mode
 	// RPS is the base rate (default 20).
 	RPS float64
 	// Duration is the run length; zero runs until the context ends.
@@ -57,7 +58,7 @@ type Config struct {
 	// SnapshotInterval is how often a Snapshot is published (default
 	// 100 ms).
 	SnapshotInterval time.Duration
-	// Concurrency > 0 with ModeMax runs the closed-loop max-throughput
+	// Concurrency > 0 with plan.ModeMax runs the closed-loop max-throughput
 	// mode: that many workers send back to back.
 	Concurrency int
 	// Scenario is what to send; nil means the built-in gateway scenario.
@@ -75,7 +76,7 @@ type Config struct {
 }
 
 func (c *Config) defaults() error {
-	if c.RPS == 0 && c.Mode != ModeMax {
+	if c.RPS == 0 && c.Mode != plan.ModeMax {
 		c.RPS = 20
 	}
 	if c.Users == 0 && !c.UsersSet {
@@ -100,7 +101,7 @@ func (c *Config) defaults() error {
 		return fmt.Errorf("users must not be negative, got %d", c.Users)
 	case c.MaxInFlight < 0:
 		return fmt.Errorf("max in-flight must not be negative, got %d", c.MaxInFlight)
-	case c.Mode == ModeMax && c.Concurrency < 1:
+	case c.Mode == plan.ModeMax && c.Concurrency < 1:
 		return errors.New("max-throughput mode needs a concurrency of at least 1")
 	case c.Duration < 0:
 		return fmt.Errorf("duration must not be negative, got %v", c.Duration)
@@ -211,7 +212,7 @@ func New(cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("built-in scenario: %w", err)
 		}
 	}
-	if cfg.Mode != ModeMax && cfg.RPS > 0 && len(scn.Endpoints) == 0 && len(scn.Journeys) == 0 {
+	if cfg.Mode != plan.ModeMax && cfg.RPS > 0 && len(scn.Endpoints) == 0 && len(scn.Journeys) == 0 {
 		return nil, errors.New("scenario has no endpoints and no journeys")
 	}
 	rec := cfg.Recorder
@@ -258,7 +259,7 @@ func New(cfg Config) (*Engine, error) {
 		e.stepRoutes = append(e.stepRoutes, ids)
 		e.stepBase = append(e.stepBase, rec.RegisterJourney(j.Name, names))
 	}
-	pc := PlanConfig{RPS: cfg.RPS, Duration: cfg.Duration, DurationSet: cfg.DurationSet, Users: cfg.Users, UsersSet: cfg.UsersSet}
+	pc := plan.Config{RPS: cfg.RPS, Duration: cfg.Duration, DurationSet: cfg.DurationSet, Users: cfg.Users, UsersSet: cfg.UsersSet}
 	if len(scn.Journeys) == 0 {
 		pc.Users, pc.UsersSet = 0, true
 	}
@@ -316,7 +317,7 @@ func (e *Engine) Run(ctx context.Context) error {
 
 	var wg sync.WaitGroup
 	e.users = newUserPool(e, reqCtx)
-	if e.cfg.Mode == ModeMax {
+	if e.cfg.Mode == plan.ModeMax {
 		wg.Go(func() { e.closedLoop(runCtx, reqCtx) })
 	} else {
 		wg.Go(func() { e.schedule(runCtx, reqCtx) })
@@ -406,7 +407,7 @@ func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
 	r.BaseRPS, r.TargetRPS = cs.baseRPS, cs.target
 	r.Spiking, r.SpikeLeft, r.SpikeRate = cs.spikeLeft > 0, cs.spikeLeft, cs.spikeRate
 	r.Paused, r.Held = cs.paused, cs.held
-	if cs.mode == ModeMax {
+	if cs.mode == plan.ModeMax {
 		r.Concurrency = e.cfg.Concurrency
 	} else if r.MaxInFlight = int(e.inFlightLimit.Load()); r.MaxInFlight == 0 {
 		r.MaxInFlight = inFlightCap(e.cfg.MaxInFlight, cs.target)
@@ -436,9 +437,9 @@ func (e *Engine) Spike() {
 }
 
 // SetMode switches the rate plan live; the new mode's timeline starts now
-// (with its full length) and stats carry on. ModeMax cannot be switched to.
-func (e *Engine) SetMode(m Mode) {
-	if m == ModeMax || e.cfg.Mode == ModeMax {
+// (with its full length) and stats carry on. plan.ModeMax cannot be switched to.
+func (e *Engine) SetMode(m plan.Mode) {
+	if m == plan.ModeMax || e.cfg.Mode == plan.ModeMax {
 		e.Note("error", "max-throughput runs cannot switch mode")
 		return
 	}

@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/trafficgen/trafficgen/demoapi"
-	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/plan"
+	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -137,7 +138,7 @@ func TestCountsMatchWhatTheServerSaw(t *testing.T) {
 				}
 				chk := newChecker(api)
 				_, s := runEngine(t, Config{
-					Target: "http://gateway.test", Mode: ModeSteady, RPS: 200, Duration: 5 * time.Second,
+					Target: "http://gateway.test", Mode: plan.ModeSteady, RPS: 200, Duration: 5 * time.Second,
 					Client: inProcessClient(chk), Seed: 7,
 				})
 				if s.Total != int64(chk.seen) || s.Total != s.Success+s.Errors {
@@ -168,7 +169,7 @@ func TestSteadyRateIsExact(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		api := demoapi.New(demoapi.Options{Seed: 1})
 		_, s := runEngine(t, Config{
-			Target: "http://gateway.test", Mode: ModeSteady, RPS: 1000, Duration: 5 * time.Second,
+			Target: "http://gateway.test", Mode: plan.ModeSteady, RPS: 1000, Duration: 5 * time.Second,
 			Client: inProcessClient(api), Seed: 3,
 		})
 		if s.Total < 4950 || s.Total > 5050 || s.Dropped != 0 {
@@ -182,7 +183,7 @@ func TestJourneysChainIdsAndAmounts(t *testing.T) {
 		api := demoapi.New(demoapi.Options{Seed: 5, LatencyScale: 0.2})
 		chk := newChecker(api)
 		_, s := runEngine(t, Config{
-			Target: "http://gateway.test", Mode: ModeRealistic, RPS: 20, Duration: 20 * time.Second,
+			Target: "http://gateway.test", Mode: plan.ModeRealistic, RPS: 20, Duration: 20 * time.Second,
 			Users: 10, Think: scenario.Range{Min: 100 * time.Millisecond, Max: 300 * time.Millisecond},
 			Client: inProcessClient(chk), Seed: 11,
 		})
@@ -211,7 +212,7 @@ func TestLiveSpikeAddsExactlyItsLoad(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		api := demoapi.New(demoapi.Options{Seed: 1})
 		e, err := New(Config{
-			Target: "http://gateway.test", Mode: ModeSteady, RPS: 100, Duration: 10 * time.Second,
+			Target: "http://gateway.test", Mode: plan.ModeSteady, RPS: 100, Duration: 10 * time.Second,
 			Client: inProcessClient(api), Seed: 1,
 		})
 		if err != nil {
@@ -254,7 +255,7 @@ func TestModeSwitchRestartsTheTimeline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		api := demoapi.New(demoapi.Options{Seed: 1})
 		e, _ := New(Config{
-			Target: "http://gateway.test", Mode: ModeSteady, RPS: 20, Duration: 100 * time.Second,
+			Target: "http://gateway.test", Mode: plan.ModeSteady, RPS: 20, Duration: 100 * time.Second,
 			Client: inProcessClient(api), Seed: 1, Users: 0, UsersSet: true,
 		})
 		go func() {
@@ -264,7 +265,7 @@ func TestModeSwitchRestartsTheTimeline(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() {
 			time.Sleep(5 * time.Second)
-			e.SetMode(ModeDemo) // demo: ramp 5→20 over 30 s
+			e.SetMode(plan.ModeDemo) // demo: ramp 5→20 over 30 s
 			time.Sleep(5 * time.Second)
 			e.NextPhase() // steady 20 + journeys
 			time.Sleep(time.Second)
@@ -298,7 +299,7 @@ func TestModeSwitchRestartsTheTimeline(t *testing.T) {
 func TestScaleRate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		api := demoapi.New(demoapi.Options{Seed: 1})
-		e, _ := New(Config{Target: "http://gateway.test", Mode: ModeSteady, RPS: 100, Duration: 4 * time.Second, Client: inProcessClient(api)})
+		e, _ := New(Config{Target: "http://gateway.test", Mode: plan.ModeSteady, RPS: 100, Duration: 4 * time.Second, Client: inProcessClient(api)})
 		go func() {
 			for range e.Snapshots() {
 			}
@@ -322,7 +323,7 @@ func TestBurstWorkersRetire(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		})
 		e, err := New(Config{
-			Target: "http://slow.test", Mode: ModeSteady, RPS: 10, Duration: 14 * time.Second,
+			Target: "http://slow.test", Mode: plan.ModeSteady, RPS: 10, Duration: 14 * time.Second,
 			SpikeMultiplier: 50, Client: inProcessClient(slow),
 		})
 		if err != nil {
@@ -373,7 +374,7 @@ func holding(d time.Duration) http.Handler {
 func TestInFlightCapDropsAndCounts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		_, s := runEngine(t, Config{
-			Target: "http://slow.test", Mode: ModeSteady, RPS: 100, Duration: 3 * time.Second,
+			Target: "http://slow.test", Mode: plan.ModeSteady, RPS: 100, Duration: 3 * time.Second,
 			MaxInFlight: 10, Client: inProcessClient(holding(time.Second)),
 		})
 		// 10 in flight at a time, each taking 1 s: about 10 per second sent.
@@ -406,7 +407,7 @@ func TestInFlightCapFollowsTheRate(t *testing.T) {
 	}{{0, 1500, 0}, {1000, 1000, 500}} {
 		synctest.Test(t, func(t *testing.T) {
 			_, s := runEngine(t, Config{
-				Target: "http://slow.test", Mode: ModeSteady, RPS: 15000, Duration: 100 * time.Millisecond,
+				Target: "http://slow.test", Mode: plan.ModeSteady, RPS: 15000, Duration: 100 * time.Millisecond,
 				MaxInFlight: int(c.set), Client: inProcessClient(holding(time.Second)),
 			})
 			if s.Total < c.sent-10 || s.Total > c.sent+10 || s.Dropped < c.dropped-10 || s.Dropped > c.dropped+10 {
@@ -426,7 +427,7 @@ func TestInFlightCapFollowsTheRate(t *testing.T) {
 func TestInFlightCapHoldsWhenTheRateFalls(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e, err := New(Config{
-			Target: "http://slow.test", Mode: ModeSteady, RPS: 15000, Duration: 400 * time.Millisecond,
+			Target: "http://slow.test", Mode: plan.ModeSteady, RPS: 15000, Duration: 400 * time.Millisecond,
 			Client: inProcessClient(holding(80 * time.Millisecond)),
 		})
 		if err != nil {
@@ -472,7 +473,7 @@ func TestCapHold(t *testing.T) {
 
 // The drop causes start again with the stats.
 func TestDropCausesReset(t *testing.T) {
-	e, err := New(Config{Target: "http://x.test", Mode: ModeSteady, RPS: 10, Client: inProcessClient(http.NotFoundHandler())})
+	e, err := New(Config{Target: "http://x.test", Mode: plan.ModeSteady, RPS: 10, Client: inProcessClient(http.NotFoundHandler())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -514,11 +515,11 @@ func TestClosedPortAndTimeouts(t *testing.T) {
 	slow := httptest.NewServer(holding(2 * time.Second))
 	defer slow.Close()
 
-	_, s := runEngine(t, Config{Target: closed, Mode: ModeSteady, RPS: 50, Duration: time.Second, Timeout: time.Second})
+	_, s := runEngine(t, Config{Target: closed, Mode: plan.ModeSteady, RPS: 50, Duration: time.Second, Timeout: time.Second})
 	if s.Total == 0 || s.Errors != s.Total || kindCount(s, stats.KindRefused) != s.Total {
 		t.Errorf("closed port: total %d errors %d kinds %+v", s.Total, s.Errors, s.ErrorKinds)
 	}
-	_, s = runEngine(t, Config{Target: slow.URL, Mode: ModeSteady, RPS: 20, Duration: time.Second, Timeout: 300 * time.Millisecond})
+	_, s = runEngine(t, Config{Target: slow.URL, Mode: plan.ModeSteady, RPS: 20, Duration: time.Second, Timeout: 300 * time.Millisecond})
 	if s.Total < 15 || kindCount(s, stats.KindTimeout) != s.Total {
 		t.Errorf("slow server: total %d kinds %+v", s.Total, s.ErrorKinds)
 	}
@@ -545,7 +546,7 @@ func TestMaxThroughputMode(t *testing.T) {
 		api := demoapi.New(demoapi.Options{Seed: 1, LatencyScale: 0.05})
 		chk := newChecker(api)
 		_, s := runEngine(t, Config{
-			Target: "http://gateway.test", Mode: ModeMax, Concurrency: 4, Duration: 2 * time.Second,
+			Target: "http://gateway.test", Mode: plan.ModeMax, Concurrency: 4, Duration: 2 * time.Second,
 			Client: inProcessClient(chk), Users: 0, UsersSet: true,
 		})
 		if s.Run.Mode != "max" || s.Run.Concurrency != 4 || s.Total != int64(chk.seen) {
@@ -566,7 +567,7 @@ func TestSteadyRateOverLoopback(t *testing.T) {
 		w.Write([]byte(`{"id":1}`))
 	}))
 	defer srv.Close()
-	_, s := runEngine(t, Config{Target: srv.URL, Mode: ModeSteady, RPS: 1000, Duration: 5 * time.Second, Users: 0, UsersSet: true})
+	_, s := runEngine(t, Config{Target: srv.URL, Mode: plan.ModeSteady, RPS: 1000, Duration: 5 * time.Second, Users: 0, UsersSet: true})
 	mu.Lock()
 	defer mu.Unlock()
 	if s.Total < 4950 || s.Total > 5050 || s.Dropped != 0 || int64(seen) != s.Total {

@@ -23,7 +23,8 @@ import (
 	"time"
 
 	"github.com/trafficgen/trafficgen/demoapi"
-	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/plan"
+	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -172,7 +173,7 @@ func TestFaultPortOpensMidRun(t *testing.T) {
 		srv.Serve(ln)
 	}()
 	_, s := runEngine(t, Config{
-		Mode: ModeSteady, RPS: 100, Duration: 2500 * time.Millisecond, Timeout: time.Second,
+		Mode: plan.ModeSteady, RPS: 100, Duration: 2500 * time.Millisecond, Timeout: time.Second,
 		Scenario: adhoc(t, "http://"+addr+"/x"),
 	})
 	srv.Close()
@@ -198,7 +199,7 @@ func TestFaultNeverAnswers(t *testing.T) {
 	})
 	const limit, timeout = 10, 300 * time.Millisecond
 	e, err := New(Config{
-		Mode: ModeSteady, RPS: 100, Duration: 2 * time.Second, Timeout: timeout, MaxInFlight: limit,
+		Mode: plan.ModeSteady, RPS: 100, Duration: 2 * time.Second, Timeout: timeout, MaxInFlight: limit,
 		Scenario: adhoc(t, "http://"+srv.addr+"/x"),
 	})
 	if err != nil {
@@ -263,7 +264,7 @@ func TestFaultResets(t *testing.T) {
 				reset(c)
 			})
 			_, s := runEngine(t, Config{
-				Mode: ModeSteady, RPS: 100, Duration: time.Second, Timeout: time.Second,
+				Mode: plan.ModeSteady, RPS: 100, Duration: time.Second, Timeout: time.Second,
 				Scenario: adhoc(t, "http://"+srv.addr+"/x"),
 			})
 			if n := kindCount(s, stats.KindReset); n != s.Total || s.Total < 95 {
@@ -301,7 +302,7 @@ func TestFaultClosesKeepAlive(t *testing.T) {
 				c.Close()
 			})
 			_, s := runEngine(t, Config{
-				Mode: ModeSteady, RPS: 200, Duration: time.Second, Timeout: time.Second, HTTPClient: tc.client,
+				Mode: plan.ModeSteady, RPS: 200, Duration: time.Second, Timeout: time.Second, HTTPClient: tc.client,
 				Scenario: adhoc(t, "http://"+srv.addr+"/x"),
 			})
 			if s.Total < 190 || s.Success < s.Total*95/100 || kindCount(s, stats.KindReset) != s.Errors {
@@ -341,7 +342,7 @@ func TestFaultKeepAliveTimeout(t *testing.T) {
 				}
 			})
 			_, s := runEngine(t, Config{
-				Mode: ModeSteady, RPS: 10, Duration: 2 * time.Second, Timeout: time.Second, HTTPClient: cl,
+				Mode: plan.ModeSteady, RPS: 10, Duration: 2 * time.Second, Timeout: time.Second, HTTPClient: cl,
 				Scenario: adhoc(t, "http://"+srv.addr+"/x"),
 			})
 			if s.Total < 19 || s.Errors != 0 || s.Resent != 0 {
@@ -373,7 +374,7 @@ func TestFaultServerDiesAfterReadingARequest(t *testing.T) {
 				c.Close()
 			})
 			_, s := runEngine(t, Config{
-				Mode: ModeSteady, RPS: 50, Duration: time.Second, Timeout: time.Second, HTTPClient: cl,
+				Mode: plan.ModeSteady, RPS: 50, Duration: time.Second, Timeout: time.Second, HTTPClient: cl,
 				Scenario: adhoc(t, "http://"+srv.addr+"/x"),
 			})
 			saw := waitSaw(&srv.saw, s.Total+s.Resent)
@@ -427,7 +428,7 @@ func TestFaultHugeBody(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	_, s := runEngine(t, Config{
-		Mode: ModeSteady, RPS: 4, Duration: time.Second, Timeout: 20 * time.Second,
+		Mode: plan.ModeSteady, RPS: 4, Duration: time.Second, Timeout: 20 * time.Second,
 		Scenario: adhoc(t, "http://"+ln.Addr().String()+"/big"),
 	})
 	runtime.ReadMemStats(&after)
@@ -488,7 +489,7 @@ func TestFaultJourneyBadResponses(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				bad := &badAPI{api: demoapi.New(demoapi.Options{Seed: 1, LatencyScale: 0.1}), method: "POST", path: "/api/orders", body: tc.body}
 				_, s := runEngine(t, Config{
-					Target: "http://gateway.test", Mode: ModeSteady, RPS: 1, Duration: 10 * time.Second,
+					Target: "http://gateway.test", Mode: plan.ModeSteady, RPS: 1, Duration: 10 * time.Second,
 					Users: 5, UsersSet: true, Think: scenario.Range{Min: 100 * time.Millisecond, Max: 200 * time.Millisecond},
 					Client: inProcessClient(bad), Seed: 3,
 				})
@@ -552,7 +553,7 @@ func TestFaultRedirects(t *testing.T) {
 		cl := NewHTTPClient(10, 10*time.Second)
 		cl.Transport = handlerTransport{h}
 		_, s := runEngine(t, Config{
-			Mode: ModeSteady, RPS: 300, Duration: 2 * time.Second, Client: cl, Seed: 1,
+			Mode: plan.ModeSteady, RPS: 300, Duration: 2 * time.Second, Client: cl, Seed: 1,
 			Scenario: adhoc(t, "http://t.test/moved", "http://t.test/found", "http://t.test/loop"),
 		})
 		for _, ep := range s.Endpoints {
@@ -603,7 +604,7 @@ func TestFaultRateLimited(t *testing.T) {
 			io.WriteString(w, "{}")
 		})
 		_, s := runEngine(t, Config{
-			Mode: ModeSteady, RPS: 100, Duration: 2 * time.Second, Client: inProcessClient(h),
+			Mode: plan.ModeSteady, RPS: 100, Duration: 2 * time.Second, Client: inProcessClient(h),
 			Scenario: adhoc(t, "http://t.test/x"),
 		})
 		if n := kindCount(s, stats.KindRateLimited); n != s.Errors || n < 95 || kindCount(s, stats.KindStatus4xx) != 0 {
@@ -640,7 +641,7 @@ func TestOverload(t *testing.T) {
 	const limit, timeout = 200, 2 * time.Second
 	const rate = 1_000_000.0
 	e, err := New(Config{
-		Mode: ModeSteady, RPS: rate, Timeout: timeout, MaxInFlight: limit,
+		Mode: plan.ModeSteady, RPS: rate, Timeout: timeout, MaxInFlight: limit,
 		Scenario: adhoc(t, "http://"+ln.Addr().String()+"/x"),
 	})
 	if err != nil {

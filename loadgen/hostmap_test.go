@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/valyala/fasthttp"
 )
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/scenario"
 )
 
 // A response's arrival is when its bytes reached the socket, not when the

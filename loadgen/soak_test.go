@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/trafficgen/trafficgen/demoapi"
+	"github.com/trafficgen/trafficgen/plan"
 )
 
 // TestSoak runs 5,000 req/s (realistic mode, with journeys) against the
@@ -48,7 +49,7 @@ func TestSoak(t *testing.T) {
 		}
 	}
 	target := startSoakServer(t, length+30*time.Second)
-	e, err := New(Config{Target: target, Mode: ModeRealistic, RPS: rate, Duration: length, Users: 50, UsersSet: true})
+	e, err := New(Config{Target: target, Mode: plan.ModeRealistic, RPS: rate, Duration: length, Users: 50, UsersSet: true})
 	if err != nil {
 		t.Fatal(err)
 	}

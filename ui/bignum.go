@@ -3,7 +3,7 @@ package ui
 import (
 	"strings"
 
-	"github.com/trafficgen/trafficgen/loadgen"
+	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -83,7 +83,7 @@ func (p *tilesPane) render(s *stats.Snapshot) {
 	r := s.Run
 	rate := tile{label: "REQUESTS / S", value: fmtRate(s.CurrentRPS), style: &st.Big}
 	switch {
-	case r.Mode == loadgen.ModeMax.String():
+	case r.Mode == plan.ModeMax.String():
 		rate.note = "concurrency " + fmtInt(int64(r.Concurrency))
 	case r.Paused:
 		rate.note = "paused"
@@ -92,7 +92,7 @@ func (p *tilesPane) render(s *stats.Snapshot) {
 	}
 	if r.Spiking {
 		rate.style = &st.Spike
-		if r.SpikeRate > 0 && !r.Paused && r.Mode != loadgen.ModeMax.String() {
+		if r.SpikeRate > 0 && !r.Paused && r.Mode != plan.ModeMax.String() {
 			rate.note = "target " + fmtRate(r.TargetRPS) + " (+" + fmtRate(r.SpikeRate) + ")"
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/trafficgen/trafficgen/loadgen"
+	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -145,7 +145,7 @@ func fixtureSnapshot(seconds int) stats.Snapshot {
 		return stats.Event{Time: fixtureStart.Add(d), Elapsed: d, Kind: kind, Text: text}
 	}
 	s.Run = stats.RunInfo{
-		Target: "http://127.0.0.1:18080", Mode: loadgen.ModeDemo.String(),
+		Target: "http://127.0.0.1:18080", Mode: plan.ModeDemo.String(),
 		Phase: "sustained high load", PhaseIndex: 3, PhaseCount: 4, Phases: demoPhases,
 		PhaseElapsed: time.Duration(seconds-330) * time.Second, PhaseLength: 270 * time.Second,
 		Duration: 600 * time.Second, Remaining: time.Duration(600-seconds) * time.Second,
@@ -197,7 +197,7 @@ func (f *fakeEngine) Calls() []string {
 }
 
 func (f *fakeEngine) Spike()                   { f.rec("Spike") }
-func (f *fakeEngine) SetMode(m loadgen.Mode)   { f.rec("SetMode(%s)", m) }
+func (f *fakeEngine) SetMode(m plan.Mode)      { f.rec("SetMode(%s)", m) }
 func (f *fakeEngine) ScaleRate(factor float64) { f.rec("ScaleRate(%.4f)", factor) }
 func (f *fakeEngine) AddUsers(delta int)       { f.rec("AddUsers(%d)", delta) }
 func (f *fakeEngine) TogglePause()             { f.rec("TogglePause") }
@@ -243,7 +243,7 @@ func maxSnapshot(seconds, tick int) stats.Snapshot {
 		CurrentRPS: s.CurrentRPS, Latency: s.Latency, Recent: s.Recent}}
 	s.StatusCodes = []stats.CodeCount{{Code: 200, Count: s.Total}}
 	s.Run = stats.RunInfo{
-		Target: "http://127.0.0.1:33533/x.json", Mode: loadgen.ModeMax.String(), Concurrency: 50,
+		Target: "http://127.0.0.1:33533/x.json", Mode: plan.ModeMax.String(), Concurrency: 50,
 		Duration: 10 * time.Minute, Remaining: 10*time.Minute - el,
 		Events: []stats.Event{{Time: fixtureStart, Kind: "info", Text: "started: max mode, target http://127.0.0.1:33533/x.json"}},
 	}

@@ -3,7 +3,7 @@ package ui
 import (
 	"strings"
 
-	"github.com/trafficgen/trafficgen/loadgen"
+	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -87,7 +87,7 @@ func (p *headerPane) numbers(s *stats.Snapshot) string {
 
 // rateTarget is " / 100 target", or the concurrency in max mode.
 func rateTarget(st *Styles, r stats.RunInfo) string {
-	if r.Mode == loadgen.ModeMax.String() {
+	if r.Mode == plan.ModeMax.String() {
 		return st.wrap(&st.Subtle, " · concurrency ") + st.wrap(&st.Value, fmtInt(int64(r.Concurrency)))
 	}
 	if r.Paused {

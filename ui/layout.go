@@ -89,9 +89,9 @@ func (l *layout) add(h, w, leftW int, ids ...paneID) {
 	l.rows = append(l.rows, r)
 }
 
-// plan lays the dashboard out for a w×h terminal with routes endpoint rows
+// arrange lays the dashboard out for a w×h terminal with routes endpoint rows
 // and helpH lines of help. The charts take what the fixed panes leave.
-func plan(w, h, routes, helpH int) layout {
+func arrange(w, h, routes, helpH int) layout {
 	var l layout
 	if w < minWidth || h < minHeight {
 		l.tooSmall = true

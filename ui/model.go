@@ -12,7 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/trafficgen/trafficgen/loadgen"
+	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -22,7 +22,7 @@ type Engine interface {
 	// Spike adds a spike on top of the current plan (key s).
 	Spike()
 	// SetMode switches the rate plan live (keys 1–5).
-	SetMode(m loadgen.Mode)
+	SetMode(m plan.Mode)
 	// ScaleRate multiplies the base rate (1.1 for +, 1/1.1 for -).
 	ScaleRate(factor float64)
 	// AddUsers adds (or with a negative delta removes) journey users.
@@ -226,12 +226,12 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.eng.Spike()
 		m.setFlash(m.spikeText(), false)
 	case key.Matches(msg, k.Mode):
-		if run.Mode == loadgen.ModeMax.String() {
+		if run.Mode == plan.ModeMax.String() {
 			m.setFlash("max-throughput runs keep their mode (restart with a rate to switch)", true)
 			break
 		}
 		i := int(msg.Runes[0] - '1')
-		mode := loadgen.Modes[i]
+		mode := plan.Modes[i]
 		m.eng.SetMode(mode)
 		m.setFlash(fmt.Sprintf("mode → %s (timeline restarts, stats carry on)", mode), false)
 	case key.Matches(msg, k.Faster):
@@ -301,7 +301,7 @@ func (m *Model) run() stats.RunInfo {
 // snapshot we cannot tell, so the key goes through.
 func (m *Model) phased() bool {
 	r := m.run()
-	return m.snap == nil || r.Mode == loadgen.ModeDemo.String() || r.PhaseCount > 1
+	return m.snap == nil || r.Mode == plan.ModeDemo.String() || r.PhaseCount > 1
 }
 
 func (m *Model) spikeText() string {
@@ -321,7 +321,7 @@ func (m *Model) rateText(f float64) string {
 	if f < 1 {
 		dir = "-9%"
 	}
-	if r.Mode == loadgen.ModeMax.String() {
+	if r.Mode == plan.ModeMax.String() {
 		return "rate " + dir + " (max mode: concurrency sets the pace)"
 	}
 	if r.BaseRPS > 0 {
@@ -358,7 +358,7 @@ func (m *Model) relayout() {
 	hp := m.panes[paneHelp].(*helpPane)
 	hp.model = m.help
 	hp.keys = m.keys
-	m.lay = plan(m.w, m.h, routes, hp.lines())
+	m.lay = arrange(m.w, m.h, routes, hp.lines())
 	for _, sl := range m.lay.slots() {
 		m.panes[sl.id].setSize(sl.w, sl.h)
 		m.draw(sl, m.snap)

@@ -9,7 +9,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/trafficgen/trafficgen/loadgen"
+	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -276,7 +276,7 @@ func TestFlashExpires(t *testing.T) {
 
 func TestMaxModeShowsConcurrency(t *testing.T) {
 	snap := fixtureSnapshot(120)
-	snap.Run.Mode, snap.Run.Concurrency, snap.Run.Phases, snap.Run.PhaseCount = loadgen.ModeMax.String(), 64, nil, 1
+	snap.Run.Mode, snap.Run.Concurrency, snap.Run.Phases, snap.Run.PhaseCount = plan.ModeMax.String(), 64, nil, 1
 	for _, size := range [][2]int{{80, 24}, {120, 36}, {160, 48}} {
 		m, _ := newTestModel(t, &fakeEngine{}, Options{}, size[0], size[1], &snap)
 		v := m.View()
@@ -291,7 +291,7 @@ func TestMaxModeShowsConcurrency(t *testing.T) {
 
 func TestMaxModeKeepsMode(t *testing.T) {
 	snap := fixtureSnapshot(120)
-	snap.Run.Mode, snap.Run.Concurrency, snap.Run.Phases, snap.Run.PhaseCount = loadgen.ModeMax.String(), 64, nil, 1
+	snap.Run.Mode, snap.Run.Concurrency, snap.Run.Phases, snap.Run.PhaseCount = plan.ModeMax.String(), 64, nil, 1
 	eng := &fakeEngine{}
 	m, _ := newTestModel(t, eng, Options{}, 120, 36, &snap)
 	m = update(t, m, runes("1"))

@@ -6,7 +6,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/progress"
 
-	"github.com/trafficgen/trafficgen/loadgen"
+	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -185,15 +185,15 @@ func modeBlurb(s *stats.Snapshot) string {
 		users = fmt.Sprintf(" + %d journey users", s.Journeys.Users)
 	}
 	switch r.Mode {
-	case loadgen.ModeSteady.String():
+	case plan.ModeSteady.String():
 		return "steady: a constant " + base + users
-	case loadgen.ModeRampUp.String():
+	case plan.ModeRampUp.String():
 		return "ramp-up: linear from 1 to " + base + users
-	case loadgen.ModeSpike.String():
+	case plan.ModeSpike.String():
 		return "spike: " + base + " with a 3 s burst at 5× every 15 s" + users
-	case loadgen.ModeRealistic.String():
+	case plan.ModeRealistic.String():
 		return "realistic: " + base + " as Poisson arrivals" + users
-	case loadgen.ModeMax.String():
+	case plan.ModeMax.String():
 		return fmt.Sprintf("max: %d workers send as fast as answers come back", r.Concurrency)
 	case "":
 		return ""

@@ -3,7 +3,7 @@ package ui
 import (
 	ntrunes "github.com/NimbleMarkets/ntcharts/canvas/runes"
 
-	"github.com/trafficgen/trafficgen/loadgen"
+	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -48,7 +48,7 @@ func (c *rpsChart) render(s *stats.Snapshot) {
 		c.out = heading(st, "REQUESTS / S", "", c.w)
 		return
 	}
-	maxMode := s.Run.Mode == loadgen.ModeMax.String()
+	maxMode := s.Run.Mode == plan.ModeMax.String()
 	key := seriesKey(s.Series, c.w, c.h, s.Run.BaseRPS, maxMode)
 	if key != c.c.key {
 		c.c.key = key

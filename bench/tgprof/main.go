@@ -18,7 +18,8 @@ import (
 	"time"
 
 	"github.com/trafficgen/trafficgen/loadgen"
-	"github.com/trafficgen/trafficgen/loadgen/scenario"
+	"github.com/trafficgen/trafficgen/plan"
+	"github.com/trafficgen/trafficgen/scenario"
 )
 
 func main() {
@@ -41,11 +42,11 @@ func main() {
 		os.Exit(2)
 	}
 	cfg := loadgen.Config{
-		Target: flag.Arg(0), Mode: loadgen.ModeSteady, RPS: *rps, Duration: *dur, DurationSet: true,
+		Target: flag.Arg(0), Mode: plan.ModeSteady, RPS: *rps, Duration: *dur, DurationSet: true,
 		UsersSet: true, Scenario: scn, MaxInFlight: *inflight, HTTPClient: *client,
 	}
 	if *conc > 0 {
-		cfg.Mode, cfg.Concurrency = loadgen.ModeMax, *conc
+		cfg.Mode, cfg.Concurrency = plan.ModeMax, *conc
 	}
 	eng, err := loadgen.New(cfg)
 	if err != nil {

@@ -205,7 +205,7 @@ func TestDefaultAPIKeyFallback(t *testing.T) {
 
 // TestExamples loads every example scenario shipped in examples/.
 func TestExamples(t *testing.T) {
-	files, err := filepath.Glob("../../examples/*.yaml")
+	files, err := filepath.Glob("../examples/*.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,7 +120,7 @@ func runJourney(t *testing.T, client *http.Client, base string, s *Scenario, j *
 // that rejects calls without the token: each user logs in once, and no call
 // is rejected.
 func TestNotesExampleAuthorization(t *testing.T) {
-	src, err := os.ReadFile("../../examples/notes-api.yaml")
+	src, err := os.ReadFile("../examples/notes-api.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

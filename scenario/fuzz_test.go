@@ -11,7 +11,7 @@ import (
 // it accepts must render and apply without panicking.
 func FuzzLoad(f *testing.F) {
 	f.Add(DefaultSource())
-	if files, _ := filepath.Glob("../../examples/*.yaml"); len(files) > 0 {
+	if files, _ := filepath.Glob("../examples/*.yaml"); len(files) > 0 {
 		for _, file := range files {
 			if b, err := os.ReadFile(file); err == nil {
 				f.Add(b)

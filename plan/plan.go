@@ -1,4 +1,8 @@
-package loadgen
+// Package plan holds the load modes and their rate plans: each mode is a
+// pure function of time (the rate and the journey users at plan time t), so
+// a rate change, a spike or a mode switch is exact. The engine follows a
+// plan; the dashboard reads mode names from here without importing the engine.
+package plan
 
 import "time"
 
@@ -15,7 +19,7 @@ type Phase struct {
 
 // Plan is a rate function of time: a mode's timeline as pure data. The
 // rate at plan time t is RateAt(t); nothing in a Plan changes after
-// NewPlan, so it is safe to share.
+// New, so it is safe to share.
 type Plan struct {
 	Mode   Mode
 	Phases []Phase
@@ -27,8 +31,8 @@ type Plan struct {
 	SpikeRate               float64
 }
 
-// PlanConfig is what a plan is built from.
-type PlanConfig struct {
+// Config is what a plan is built from.
+type Config struct {
 	// RPS is the base rate.
 	RPS float64
 	// Duration is the run length; zero means until stopped.
@@ -54,7 +58,7 @@ const (
 	spikeFactor = 5.0
 )
 
-// NewPlan builds the rate plan of mode m.
+// New builds the rate plan of mode m.
 //
 //   - steady: RPS for Duration.
 //   - ramp-up: linear from 1 to RPS over Duration (over 60 s when Duration
@@ -69,7 +73,7 @@ const (
 //
 // Journeys run in realistic and demo mode, and in the others only when the
 // user count was given explicitly.
-func NewPlan(m Mode, c PlanConfig) Plan {
+func New(m Mode, c Config) Plan {
 	users := 0
 	if c.UsersSet || m == ModeRealistic {
 		users = c.Users
