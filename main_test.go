@@ -401,18 +401,17 @@ func TestMergeOutput(t *testing.T) {
 	}
 }
 
-// parseRun parses args as the run command without running it.
-func parseRun(args []string) (*runCmd, error) {
+// parseRun parses and checks args as the run command without running it.
+func parseRun(args []string) (*options, error) {
 	var c cli
-	parser, err := kong.New(&c, kong.Name("trafficgen"), kong.Writers(io.Discard, io.Discard), kong.Exit(func(int) {}))
+	parser, err := newParser(&c, io.Discard, io.Discard, func(int) {})
 	if err != nil {
 		return nil, err
 	}
 	if _, err := parser.Parse(args); err != nil {
 		return nil, err
 	}
-	c.Run.args = args
-	return &c.Run, nil
+	return c.Run.opts, nil
 }
 
 // TestServeListensOnLoopbackByDefault: `trafficgen serve` binds 127.0.0.1
