@@ -189,28 +189,33 @@ func shellQuote(s string) string {
 // versionText is what --version prints: the module version and the VCS
 // revision the binary was built from, as the Go toolchain recorded them.
 func versionText() string {
+	bi, _ := debug.ReadBuildInfo()
+	return versionOf(bi)
+}
+
+func versionOf(bi *debug.BuildInfo) string {
 	version, revision, modified := "(devel)", "unknown", ""
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	if bi != nil {
 		if bi.Main.Version != "" {
 			version = bi.Main.Version
 		}
 		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
+			switch {
+			case s.Key == "vcs.revision":
 				revision = s.Value
-			case "vcs.modified":
-				if s.Value == "true" {
-					modified = ", modified"
-				}
+			case s.Key == "vcs.modified" && s.Value == "true":
+				modified = ", modified"
 			}
 		}
-		if revision == "unknown" {
-			// `go install …@version` records no VCS settings; a
-			// pseudo-version ends in the commit's first 12 hex digits.
-			if m := regexp.MustCompile(`-([0-9a-f]{12})(\+incompatible)?$`).FindStringSubmatch(version); m != nil {
-				revision = m[1]
-			}
+	}
+	if revision == "unknown" {
+		// `go install …@version` records no VCS settings; a
+		// pseudo-version ends in the commit's first 12 hex digits.
+		if m := pseudoRevision.FindStringSubmatch(version); m != nil {
+			revision = m[1]
 		}
 	}
 	return fmt.Sprintf("trafficgen %s (revision %s%s; %s %s/%s)", version, revision, modified, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
+
+var pseudoRevision = regexp.MustCompile(`-([0-9a-f]{12})(\+incompatible)?$`)

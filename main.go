@@ -18,6 +18,8 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/posener/complete"
 	"github.com/willabides/kongplete"
+
+	"github.com/trafficgen/trafficgen/scenario"
 )
 
 // Exit statuses (README, Exit status).
@@ -131,8 +133,12 @@ func helpForRun(args []string) []string {
 // the variable beside the flag it names, as the run's own checks write it.
 func usageMessage(parser *kong.Kong, err error) string {
 	var ue usageError
-	if errors.As(err, &ue) {
+	var se scenario.Errors
+	switch {
+	case errors.As(err, &ue):
 		return ue.msg
+	case errors.As(err, &se):
+		return se.Error()
 	}
 	return nameVariable(parser, err.Error())
 }

@@ -197,14 +197,21 @@ func (c *checker) requests() error {
 	if c.r.Requests == nil {
 		return nil
 	}
+	if c.r.Duration != nil {
+		// A flag wins over a variable; two of a kind are a conflict.
+		switch flagN, flagZ := c.src.given["requests"], c.src.given["duration"]; {
+		case flagN == flagZ:
+			return c.bad("requests", "ends the run after N requests; %s ends it after a time: give one", c.src.label("duration"))
+		case flagZ:
+			return nil
+		}
+	}
 	cfg, n := &c.o.cfg, *c.r.Requests
 	switch {
 	case n < 1 || n > maxRequests:
 		return c.bad("requests", "want 1 to %d requests, got %d", maxRequests, n)
 	case cfg.Mode == plan.ModeMax:
 		return c.bad("requests", "counts the requests of a rate: give one (-r), or a duration (-z) for the workers of -c")
-	case c.r.Duration != nil:
-		return c.bad("requests", "ends the run after N requests; %s ends it after a time: give one", c.src.label("duration"))
 	case c.r.Mode != nil && cfg.Mode != plan.ModeSteady:
 		return c.bad("requests", "runs at a steady rate; %s asks for %s", c.src.label("mode"), cfg.Mode)
 	}

@@ -85,7 +85,7 @@ func TestRouteNamesFromTheTemplate(t *testing.T) {
 func TestLimits(t *testing.T) {
 	big := "endpoints: [{path: /}]\ndata: {x: [" + strings.Repeat("a,", MaxFileSize/2) + "a]}\n"
 	cases := map[string]struct{ src, want string }{
-		"size":       {big, "more than 64 KiB"},
+		"size":       {big, "larger than 64 KiB"},
 		"flow depth": {strings.Repeat("[", 40000), "nested more than 32 levels"},
 		"map depth":  {strings.Repeat("{a: ", 40) + "b" + strings.Repeat("}", 40), "nested more than 32 levels"},
 		"block depth": {func() string {

@@ -50,7 +50,7 @@ func (l *loader) checkSize() bool {
 	if len(l.src) <= MaxFileSize {
 		return true
 	}
-	l.errAt(pos{1, 1}, "the file has more than %d KiB, the limit for a scenario file (they are a few KiB: move long data lists into fewer, shorter ones)", MaxFileSize>>10)
+	l.errAt(pos{1, 1}, "the file is larger than %d KiB, the limit for a scenario file", MaxFileSize>>10)
 	return false
 }
 
