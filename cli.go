@@ -82,7 +82,7 @@ type serveCmd struct {
 type scenarioCmd struct {
 	Show  struct{} `cmd:"" help:"Print the built-in scenario (a starting point for your own)."`
 	Check struct {
-		Files []string `arg:"" type:"existingfile" predictor:"yaml" help:"Scenario files to validate."`
+		Files []string `arg:"" predictor:"yaml" help:"Scenario files to validate."`
 	} `cmd:"" help:"Validate scenario files; errors name file, line and column."`
 }
 
