@@ -129,6 +129,9 @@ func (t *Template) addLit(s string) {
 	t.segs = append(t.segs, segment{kind: segLit, lit: s})
 }
 
+// action compiles one {{…}} action into a segment. It is long because it
+// is one switch over the template functions, each case a few checks that
+// read best side by side.
 func (l *loader) action(p piece, what string, c *tctx, at func(int) pos) (segment, bool) {
 	fail := func(off int, format string, args ...any) (segment, bool) {
 		l.errAt(at(off), "%s: %s", what, fmt.Sprintf(format, args...))

@@ -447,18 +447,20 @@ func (l *loader) run() {
 	l.load()
 }
 
-func (l *loader) load() {
+// parse parses the file, within the limits, into its one document's
+// root node; nil when it fails.
+func (l *loader) parse() ast.Node {
 	if !l.checkSize() {
-		return
+		return nil
 	}
 	tokens := lexer.Tokenize(string(l.src))
 	if !l.checkDepth(tokens) {
-		return
+		return nil
 	}
 	f, err := parser.Parse(tokens, 0)
 	if err != nil {
 		l.yamlError(err)
-		return
+		return nil
 	}
 	var root ast.Node
 	for i, d := range f.Docs {
@@ -467,12 +469,20 @@ func (l *loader) load() {
 		}
 		if root != nil {
 			l.errf(d.Body, "a scenario file holds one YAML document; found another (document %d)", i+1)
-			return
+			return nil
 		}
 		root = d.Body
 	}
 	if _, ok := root.(*ast.CommentGroupNode); ok || isNull(root) {
 		l.errAt(pos{1, 1}, "empty scenario: expected a mapping with endpoints: and/or journeys:")
+		return nil
+	}
+	return root
+}
+
+func (l *loader) load() {
+	root := l.parse()
+	if root == nil {
 		return
 	}
 	top, ok := l.object(root, "scenario", topKeys, nil)
@@ -844,6 +854,14 @@ func (l *loader) request(n ast.Node, jc *journeyCtx) *Request {
 			r.Weight, _ = l.positive(e.v, fmt.Sprintf("endpoint %q weight", r.Name))
 		}
 	}
+	l.afterResponse(r, obj, c, jc)
+	return r
+}
+
+// afterResponse compiles what a request does with its response: captures,
+// saves into pools, the release of a picked id, the declined rule, and the
+// variables to forget on failure.
+func (l *loader) afterResponse(r *Request, obj map[string]entry, c *tctx, jc *journeyCtx) {
 	var newVars []string
 	if e, ok := obj["capture"]; ok {
 		es, _ := l.entries(e.v, "capture")
@@ -895,7 +913,6 @@ func (l *loader) request(n ast.Node, jc *journeyCtx) *Request {
 			jc.defined[v] = true
 		}
 	}
-	return r
 }
 
 // jsonPath validates a gjson path and adds it to the request's extracted
