@@ -152,7 +152,7 @@ func (c *completionCmd) run(stdout, stderr io.Writer) int {
 	case "bash":
 		script = "complete -o default -C " + shellQuote(bin) + " trafficgen\n"
 	case "zsh":
-		script = "autoload -U +X bashcompinit && bashcompinit\ncomplete -o default -C " + shellQuote(bin) + " trafficgen\n"
+		script = "autoload -U +X bashcompinit && bashcompinit\ncomplete -C " + shellQuote(bin) + " trafficgen\n"
 	case "fish":
 		script = `function __complete_trafficgen
     set -lx COMP_LINE (commandline -cp)
