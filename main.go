@@ -24,9 +24,9 @@ import (
 
 // Exit statuses (README, Exit status).
 const (
-	exitOK          = 0
-	exitFailure     = 1 // the run could not start or its report not be written
-	exitUsage       = 2 // bad flags, environment or scenario; nothing was sent
+	exitOK      = 0
+	exitFailure = 1 // the run could not start or its report not be written
+	exitUsage   = 2 // bad flags, environment or scenario; nothing was sent
 	// 3 is kept for a run whose thresholds fail.
 	exitInterrupted = 130
 )

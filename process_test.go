@@ -190,6 +190,9 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 	if _, err := os.Stat(report); err == nil {
 		t.Errorf("an interrupted run wrote a report")
 	}
+	if entries, _ := os.ReadDir(filepath.Dir(report)); len(entries) != 0 {
+		t.Errorf("an interrupted run left %v behind", entries)
+	}
 }
 
 // TestOverloadBinary: --rps 1000000 against a loopback server: headless
