@@ -6,8 +6,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/trafficgen/trafficgen/loadgen"
+	"github.com/trafficgen/trafficgen/plan"
 )
+
+// newTestParser is a parser whose output goes nowhere.
+func newTestParser(t *testing.T) *kong.Kong {
+	t.Helper()
+	p, err := newParser(&cli{}, io.Discard, io.Discard, func(int) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 // The fuzz targets run their seed corpora as unit tests; `go test -fuzz
 // FuzzOptions` explores further.
@@ -64,29 +77,25 @@ func FuzzParseShard(f *testing.F) {
 // panic, and whatever is accepted makes an engine that New accepts too (so
 // a bad value is always a usage error before anything is sent).
 func FuzzOptions(f *testing.F) {
-	f.Add("20", "300", "10", "2s-5s", "", "http://127.0.0.1:18080", "5", "steady")
-	f.Add("0", "0", "0", "", "1/2", "http://[::1]:8080/base/", "1", "demo")
-	f.Add("1e6", "90s", "100000", "0s", "3/3", "https://example.test", "1000", "ramp-up")
-	f.Add("-1", "-1", "-1", "-1s", "0/0", "localhost:8080", "0", "turbo")
-	f.Add("NaN", "NaN", "x", "x", "x", "", "NaN", "")
-	f.Add("0.0000001", "1e-9", "1", "1ns", "1/1", "http://h:0", "1e-300", "spike")
-	f.Fuzz(func(t *testing.T, rps, dur, users, think, shard, url, spike, mode string) {
-		args := []string{"--no-tui", "--rps=" + rps, "--duration=" + dur, "--users=" + users,
+	f.Add("20", "300", "10", "2s-5s", "", "http://127.0.0.1:18080", "5", "steady", "", "")
+	f.Add("0", "0", "0", "", "1/2", "http://[::1]:8080/base/", "1", "demo", "4", "")
+	f.Add("1e6", "90s", "100000", "0s", "3/3", "https://example.test", "1000", "ramp-up", "", "")
+	f.Add("-1", "-1", "-1", "-1s", "0/0", "localhost:8080", "0", "turbo", "-3", "-1")
+	f.Add("NaN", "NaN", "x", "x", "x", "", "NaN", "", "x", "x")
+	f.Add("0.0000001", "1e-9", "1", "1ns", "1/1", "http://h:0", "1e-300", "spike", "", "1000000000")
+	f.Add("100", "", "5", "", "2/3", "http://user:pw@127.0.0.1:1/", "5", "", "10", "1000")
+	f.Fuzz(func(t *testing.T, rps, dur, users, think, shard, url, spike, mode, conc, n string) {
+		args := []string{"--no-tui", "--rps=" + rps, "--users=" + users,
 			"--gateway-url=" + url, "--spike-multiplier=" + spike, "--mode=" + mode}
-		if think != "" {
-			args = append(args, "--think="+think)
+		for flag, v := range map[string]string{"--duration=": dur, "--think=": think, "--shard=": shard, "-c=": conc, "-n=": n} {
+			if v != "" {
+				args = append(args, flag+v)
+			}
 		}
-		if shard != "" {
-			args = append(args, "--shard="+shard)
-		}
-		r, err := parseRun(args)
+		o, err := parseRun(args)
 		if err != nil {
-			return
-		}
-		o, err := r.options(io.Discard)
-		if err != nil {
-			if strings.Contains(err.Error(), "\n") {
-				t.Errorf("message of more than one line: %q", err)
+			if msg := usageMessage(newTestParser(t), err); strings.Contains(msg, "\n") || strings.Contains(msg, ":pw@") {
+				t.Errorf("message of more than one line, or with a password: %q", msg)
 			}
 			return
 		}
@@ -94,6 +103,9 @@ func FuzzOptions(f *testing.F) {
 		if c.RPS < 0 || math.IsNaN(c.RPS) || math.IsInf(c.RPS, 0) || c.Duration < 0 || c.Users < 0 ||
 			c.MaxInFlight < 0 || c.Timeout <= 0 || !(c.SpikeMultiplier > 0) {
 			t.Fatalf("accepted a bad config: %+v", c)
+		}
+		if c.Mode != plan.ModeMax && o.requests > 0 && c.Duration <= 0 {
+			t.Fatalf("-n %d became a run without end: %+v", o.requests, c)
 		}
 		if _, err := loadgen.New(c); err != nil {
 			t.Fatalf("options accepted %v, but the engine says: %v", args, err)

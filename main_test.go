@@ -56,20 +56,26 @@ var (
 func binary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
-		goBin, err := exec.LookPath("go")
-		if err != nil {
-			goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
-		}
 		binPath = filepath.Join(binDir, "trafficgen")
-		out, err := exec.Command(goBin, "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+		binErr = goBuild(binPath, ".")
 	})
 	if binErr != nil {
 		t.Fatal(binErr)
 	}
 	return binPath
+}
+
+// goBuild builds pkg into out, stamped with the VCS revision where there
+// is one.
+func goBuild(out, pkg string) error {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+	}
+	if b, err := exec.Command(goBin, "build", "-buildvcs=auto", "-o", out, pkg).CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return nil
 }
 
 // counter is a loopback server that counts the requests it receives and
@@ -153,6 +159,14 @@ func TestBadInput(t *testing.T) {
 	os.WriteFile(notDir, []byte("x"), 0o644)
 	badYAML := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(badYAML, []byte("endpoints: [\n"), 0o644)
+	goodYAML := filepath.Join(dir, "good.yaml")
+	os.WriteFile(goodYAML, []byte("endpoints: [{path: /x}]\n"), 0o644)
+	bigYAML := filepath.Join(dir, "big.yaml")
+	os.WriteFile(bigYAML, []byte("endpoints: [{path: /x}]\ndata: {x: ["+strings.Repeat("a,", 5<<20)+"a]}\n"), 0o644)
+	os.WriteFile(bigYAML+"x", make([]byte, maxBodyFile+1), 0o644)
+	deepYAML := filepath.Join(dir, "deep.yaml")
+	os.WriteFile(deepYAML, []byte(strings.Repeat("[", 60000)), 0o644)
+	pem := writeCerts(t, dir)
 	u := srv.URL
 
 	type tc struct {
@@ -184,6 +198,36 @@ func TestBadInput(t *testing.T) {
 		{name: "header without colon", args: []string{"-H", "nocolon", u + "/x"}, want: "-H"},
 		{name: "data file missing", args: []string{"-d", "@" + filepath.Join(dir, "nope.json"), u + "/x"}, want: "-d"},
 		{name: "unknown flag", args: []string{"-u", u, "--turbo"}, want: "--turbo"},
+		// a header that would inject another (issue: -H reached the wire)
+		{name: "header name with CRLF", args: []string{"-H", "X-Test\r\nInjected: 1", u + "/x"}, want: "-H"},
+		{name: "header value with CRLF", args: []string{"-H", "X-Test: a\r\nInjected: 1", u + "/x"}, want: "-H"},
+		{name: "header value with NUL", args: []string{"-H", "X-Test: a\x00b", u + "/x"}, want: "-H"},
+		{name: "header name with space", args: []string{"-H", "X Test: 1", u + "/x"}, want: "-H"},
+		{name: "url with a space", args: []string{u + "/a b"}, want: "a space"},
+		{name: "scenario with ad-hoc url", args: []string{"--scenario", goodYAML, u + "/x"}, want: "SCENARIO/--scenario"},
+		{name: "scenario too large", args: []string{"-u", u, "--scenario", bigYAML}, want: "larger than 64 KiB"},
+		{name: "scenario too deep", args: []string{"-u", u, "--scenario", deepYAML}, want: "nested more than 32 levels"},
+		{name: "data file too large", args: []string{"-d", "@" + bigYAML + "x", u + "/x"}, want: "-d"},
+		// the seed's variable set for something else
+		{name: "MODE of another tool", env: map[string]string{"MODE": "production"}, args: []string{"-u", u}, want: "(from MODE; TRAFFICGEN_MODE wins over it)"},
+		{name: "prefixed variable bad", env: map[string]string{"MODE": "steady", "TRAFFICGEN_MODE": "x"}, args: []string{"-u", u}, want: "from TRAFFICGEN_MODE"},
+		{name: "prefixed timeout bad", env: map[string]string{"TRAFFICGEN_REQUEST_TIMEOUT": "x"}, args: []string{"-u", u}, want: "REQUEST_TIMEOUT/--timeout"},
+		// options of the transport
+		{name: "client fasthttp", args: []string{"-u", u, "--client", "fasthttp"}, want: `CLIENT/--client: want h1 or nethttp, got "fasthttp"`},
+		{name: "client unknown", env: map[string]string{"CLIENT": "curl"}, args: []string{"-u", u}, want: "want h1 or nethttp"},
+		{name: "http2 with h1", args: []string{"-u", u, "--http2", "--client", "h1"}, want: "CLIENT/--client"},
+		{name: "cacert missing", args: []string{"-u", u, "--cacert", filepath.Join(dir, "nope.pem")}, want: "TRAFFICGEN_CACERT/--cacert"},
+		{name: "cacert not PEM", args: []string{"-u", u, "--cacert", goodYAML}, want: "TRAFFICGEN_CACERT/--cacert: no PEM certificate"},
+		{name: "key without cert", args: []string{"-u", u, "--key", pem.key}, want: "TRAFFICGEN_KEY/--key"},
+		{name: "cert without key", args: []string{"-u", u, "--cert", pem.cert}, want: "--cert"},
+		{name: "cert with a wrong key", args: []string{"-u", u, "--cert", pem.cert, "--key", pem.otherKey}, want: "TRAFFICGEN_KEY/--key"},
+		{name: "cert unreadable", env: map[string]string{"TRAFFICGEN_CERT": dir}, args: []string{"-u", u}, want: "TRAFFICGEN_CERT/--cert"},
+		// -n and -c
+		{name: "requests with a duration", args: []string{"-u", u, "-n", "10", "-z", "5"}, want: "TRAFFICGEN_REQUESTS/--requests"},
+		{name: "requests in the closed loop", args: []string{"-u", u, "-n", "10", "-c", "4"}, want: "TRAFFICGEN_REQUESTS/--requests"},
+		{name: "requests in spike mode", args: []string{"-u", u, "-n", "10", "--mode", "spike"}, want: "MODE/--mode asks for spike"},
+		{name: "requests with journeys", args: []string{"-u", u, "-n", "10", "--users", "3"}, want: "CONCURRENT_USERS/--users"},
+		{name: "concurrency against max in flight", args: []string{"-u", u, "-c", "5", "-r", "100", "--max-in-flight", "7"}, want: "CONCURRENCY/--concurrency"},
 	}
 
 	// The options with a variable and a flag: a case is named "<name>
@@ -199,7 +243,7 @@ func TestBadInput(t *testing.T) {
 			values{"flag unknown": "fast"}},
 		{"rps", "RPS", "--rps", "", values{"empty": "", "words": "abc"},
 			values{"negative": "-5", "zero": "0", "NaN": "NaN", "Inf": "Inf", "huge": "1e12"}},
-		{"duration", "DURATION", "--duration", "-t", values{"empty": ""},
+		{"duration", "DURATION", "--duration", "-z", values{"empty": ""},
 			values{"words": "soon", "negative": "-1", "negative go": "-5s", "NaN": "NaN", "huge": "1e12"}},
 		{"users", "CONCURRENT_USERS", "--users", "", values{"empty": ""},
 			values{"negative": "-1", "words": "ten", "fraction": "2.5", "huge": "10000000"}},
@@ -218,10 +262,15 @@ func TestBadInput(t *testing.T) {
 		{"stats interval", "STATS_INTERVAL", "--stats-interval", "", values{"empty": ""},
 			values{"zero": "0s", "tiny": "1ms", "words": "often"}},
 		{"report", "REPORT", "--report", "", nil, values{
-			"in a missing directory": filepath.Join(dir, "missing", "r.json"),
-			"is a directory":         dir,
-			"under a file":           filepath.Join(notDir, "r.json"),
+			"in a missing directory":   filepath.Join(dir, "missing", "r.json"),
+			"is a directory":           dir,
+			"under a file":             filepath.Join(notDir, "r.json"),
+			"in a read-only directory": "/proc/self/report.json",
 		}},
+		{"requests", "TRAFFICGEN_REQUESTS", "--requests", "-n", nil,
+			values{"zero": "0", "negative": "-3", "words": "lots", "huge": "10000000000"}},
+		{"max redirects", "TRAFFICGEN_MAX_REDIRECTS", "--max-redirects", "", values{"words": "few"},
+			values{"negative": "-1", "huge": "101"}},
 		{"scenario", "SCENARIO", "--scenario", "", nil, values{"missing": filepath.Join(dir, "nope.yaml")}},
 		{"embedded", "EMBEDDED", "--embedded", "", values{"words": "maybe", "empty": ""}, nil},
 		{"no tui", "NO_TUI", "--no-tui", "", values{"words": "perhaps"}, nil},
@@ -401,18 +450,17 @@ func TestMergeOutput(t *testing.T) {
 	}
 }
 
-// parseRun parses args as the run command without running it.
-func parseRun(args []string) (*runCmd, error) {
+// parseRun parses and checks args as the run command without running it.
+func parseRun(args []string) (*options, error) {
 	var c cli
-	parser, err := kong.New(&c, kong.Name("trafficgen"), kong.Writers(io.Discard, io.Discard), kong.Exit(func(int) {}))
+	parser, err := newParser(&c, io.Discard, io.Discard, func(int) {})
 	if err != nil {
 		return nil, err
 	}
 	if _, err := parser.Parse(args); err != nil {
 		return nil, err
 	}
-	c.Run.args = args
-	return &c.Run, nil
+	return c.Run.opts, nil
 }
 
 // TestServeListensOnLoopbackByDefault: `trafficgen serve` binds 127.0.0.1

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/trafficgen/trafficgen/demoapi"
+	"github.com/trafficgen/trafficgen/internal/redact"
 )
 
 // lockedBuffer collects a process's output while the test reads it.
@@ -189,6 +190,9 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 	if _, err := os.Stat(report); err == nil {
 		t.Errorf("an interrupted run wrote a report")
 	}
+	if entries, _ := os.ReadDir(filepath.Dir(report)); len(entries) != 0 {
+		t.Errorf("an interrupted run left %v behind", entries)
+	}
 }
 
 // TestOverloadBinary: --rps 1000000 against a loopback server: headless
@@ -285,8 +289,8 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 		if strings.Contains(text, secretKey) || strings.Contains(text, secretKey[4:len(secretKey)-3]) {
 			t.Errorf("the key appears in %s", name)
 		}
-		if name != "stderr" && !strings.Contains(text, maskKey(secretKey)) {
-			t.Errorf("%s does not show the masked key %s", name, maskKey(secretKey))
+		if name != "stderr" && !strings.Contains(text, redact.Secret(secretKey)) {
+			t.Errorf("%s does not show the masked key %s", name, redact.Secret(secretKey))
 		}
 	}
 }

@@ -280,6 +280,7 @@ func TestDashboardTerminalClosed(t *testing.T) {
 	report := filepath.Join(t.TempDir(), "report.json")
 	pr := startOnPTY(t, p, dashboardArgs(t, srv.URL, report)...)
 	dashboardUp(t, p, pr)
+	until(t, 10*time.Second, "traffic", func() bool { return srv.n.Load() > 0 })
 	p.master.Close()
 	pr.wait(t, 15*time.Second) // any status: what matters is that it ends, and the report
 	rep := readReport(t, report)

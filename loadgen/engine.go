@@ -7,6 +7,7 @@ package loadgen
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math"
@@ -69,6 +70,15 @@ type Config struct {
 	// about three times the throughput per core) or "nethttp" (Go's
 	// net/http: HTTP/2 and HTTP_PROXY); "" lets ChooseClient pick.
 	HTTPClient string
+	// TLS configures TLS for https targets; nil verifies against the
+	// system's roots.
+	TLS *tls.Config
+	// HTTP2 asks for HTTP/2: negotiated by ALPN over TLS, and with prior
+	// knowledge (h2c) for an http:// target.
+	HTTP2 bool
+	// MaxRedirects is how many redirects a request follows: 0 means
+	// DefaultMaxRedirects, NoRedirects none.
+	MaxRedirects int
 	// Recorder receives the results; nil means a new one.
 	Recorder *stats.Recorder
 	// Seed fixes the engine's randomness (0 = random).

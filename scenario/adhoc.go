@@ -2,10 +2,13 @@ package scenario
 
 import (
 	"fmt"
+	"math"
 	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/trafficgen/trafficgen/internal/redact"
 )
 
 // AdHoc describes curl-style requests given on the command line:
@@ -43,12 +46,11 @@ func FromAdHoc(a AdHoc) (*Scenario, error) {
 	}
 	s := &Scenario{Name: "command line", Think: Range{Min: 2e9, Max: 5e9}}
 	for _, h := range a.Headers {
-		name, value, ok := strings.Cut(h, ":")
-		name = strings.TrimSpace(name)
-		if !ok || name == "" || strings.ContainsAny(name, " \t") {
-			return nil, fmt.Errorf("-H %q: want 'Name: value'", h)
+		hd, err := ParseHeader(h)
+		if err != nil {
+			return nil, fmt.Errorf("-H: %w", err)
 		}
-		s.Headers = append(s.Headers, Header{Name: textproto.CanonicalMIMEHeaderKey(name), Value: Literal(strings.TrimSpace(value))})
+		s.Headers = append(s.Headers, hd)
 	}
 	for _, raw := range a.URLs {
 		u, weight, err := splitWeight(raw)
@@ -57,7 +59,10 @@ func FromAdHoc(a AdHoc) (*Scenario, error) {
 		}
 		pu, err := url.Parse(u)
 		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-			return nil, fmt.Errorf("%q: want an absolute http:// or https:// URL", u)
+			return nil, fmt.Errorf("%q: want an absolute http:// or https:// URL", redact.URL(u))
+		}
+		if !validPathText(u) {
+			return nil, fmt.Errorf("%q: a space or control character in the URL: escape it (%%20)", redact.URL(u))
 		}
 		path := pu.EscapedPath()
 		if path == "" {
@@ -79,6 +84,26 @@ func FromAdHoc(a AdHoc) (*Scenario, error) {
 	return s, nil
 }
 
+// ParseHeader reads a "Name: value" header as curl's -H takes it. The name
+// must be an RFC 9110 token and the value free of control characters, so
+// that nothing given can inject a header line; the error names the header
+// but never quotes its value (it may be a credential).
+func ParseHeader(h string) (Header, error) {
+	name, value, ok := strings.Cut(h, ":")
+	name = strings.TrimSpace(name)
+	switch {
+	case !ok:
+		return Header{}, fmt.Errorf("want 'Name: value', got no colon")
+	case !ValidHeaderName(name):
+		return Header{}, fmt.Errorf("%q is not a header name (letters, digits and !#$%%&'*+-.^_`|~ only)", name)
+	}
+	value = strings.TrimSpace(value)
+	if !ValidHeaderValue(value) {
+		return Header{}, fmt.Errorf("the value of %s has a control character (CR, LF, NUL, …), which would end the header line", name)
+	}
+	return Header{Name: textproto.CanonicalMIMEHeaderKey(name), Value: Literal(value)}, nil
+}
+
 // splitWeight splits "URL@3" into the URL and its weight. An @ that is
 // part of the URL (user info) is left alone: only a numeric suffix after
 // the last @ counts as a weight.
@@ -91,8 +116,8 @@ func splitWeight(raw string) (string, float64, error) {
 	if err != nil {
 		return raw, 1, nil
 	}
-	if w <= 0 {
-		return "", 0, fmt.Errorf("%q: weight must be > 0", raw)
+	if w <= 0 || math.IsInf(w, 0) || math.IsNaN(w) {
+		return "", 0, fmt.Errorf("%q: weight must be a number > 0", redact.URL(raw))
 	}
 	return raw[:i], w, nil
 }

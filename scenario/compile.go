@@ -16,7 +16,23 @@ type tctx struct {
 	ifSet    string          // the step's if_set variable
 	defined  map[string]bool // variables earlier steps of the journey capture
 	seen     map[int]bool    // pools this request already referenced
+	// text, when set, is what the template's text known at load time
+	// (literal text, {{env}} values, data list items) must satisfy: a
+	// header value or a path must not end its line on the wire.
+	text textRule
 }
+
+// textRule is a check on text that goes on the wire, and what it says
+// when the text fails it.
+type textRule struct {
+	ok   func(string) bool
+	what string
+}
+
+var (
+	headerText = textRule{ValidHeaderValue[string], "a control character (CR, LF, NUL, …), which would end the header line on the wire"}
+	pathText   = textRule{validPathText, "a space or control character, which would end the request line: escape it (%20), or use {{… | url}}"}
+)
 
 // template compiles the scalar at n; what names it in errors.
 func (l *loader) template(n ast.Node, what string, c *tctx) *Template {
@@ -41,6 +57,7 @@ func (l *loader) compileTemplate(src, what string, c *tctx, at func(int) pos) *T
 	ok := true
 	for _, p := range pieces {
 		if !p.action {
+			ok = l.checkText(c.text, p.lit, what, at, p.off, "") && ok
 			t.addLit(p.lit)
 			route.WriteString(p.lit)
 			continue
@@ -50,10 +67,27 @@ func (l *loader) compileTemplate(src, what string, c *tctx, at func(int) pos) *T
 			ok = false
 			continue
 		}
-		if seg.kind == segLit {
+		switch {
+		case seg.kind == segLit && p.fn.text == "env" && !p.fn.quoted:
+			// The route shows the variable's name, never its value: it
+			// may be a key.
+			ok = l.checkText(c.text, seg.lit, what, at, p.off, fmt.Sprintf("{{env %s}} gives a value with ", p.args[0].text)) && ok
+			t.addLit(seg.lit)
+			route.WriteString("{" + p.args[0].text + "}")
+			continue
+		case seg.kind == segLit:
+			ok = l.checkText(c.text, seg.lit, what, at, p.off, "") && ok
 			t.addLit(seg.lit)
 			route.WriteString(seg.lit)
 			continue
+		case seg.kind == segPick && c.text.ok != nil:
+			for _, item := range l.s.data[seg.idx].items {
+				if !c.text.ok(escape(item, seg.esc)) {
+					l.errAt(at(p.off), "%s: data list %q has an item with %s", what, p.args[0].text, c.text.what)
+					ok = false
+					break
+				}
+			}
 		}
 		t.segs = append(t.segs, seg)
 		route.WriteString("{id}")
@@ -63,6 +97,25 @@ func (l *loader) compileTemplate(src, what string, c *tctx, at func(int) pos) *T
 	}
 	t.route = route.String()
 	return t
+}
+
+// checkText reports whether text passes rule, and reports it at the
+// first byte that does not (at the action, for a value it gives).
+func (l *loader) checkText(rule textRule, text, what string, at func(int) pos, off int, prefix string) bool {
+	if rule.ok == nil || rule.ok(text) {
+		return true
+	}
+	if prefix == "" {
+		for i := range len(text) {
+			if !rule.ok(text[i : i+1]) {
+				off += i
+				break
+			}
+		}
+		prefix = "contains "
+	}
+	l.errAt(at(off), "%s: %s%s", what, prefix, rule.what)
+	return false
 }
 
 func (t *Template) addLit(s string) {
@@ -76,6 +129,9 @@ func (t *Template) addLit(s string) {
 	t.segs = append(t.segs, segment{kind: segLit, lit: s})
 }
 
+// action compiles one {{…}} action into a segment. It is long because it
+// is one switch over the template functions, each case a few checks that
+// read best side by side.
 func (l *loader) action(p piece, what string, c *tctx, at func(int) pos) (segment, bool) {
 	fail := func(off int, format string, args ...any) (segment, bool) {
 		l.errAt(at(off), "%s: %s", what, fmt.Sprintf(format, args...))

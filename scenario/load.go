@@ -11,6 +11,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 )
@@ -30,7 +31,7 @@ func Load(filename string, src []byte, opts Options) (*Scenario, error) {
 		captured: map[string]bool{},
 		s:        &Scenario{},
 	}
-	l.load()
+	l.run()
 	if len(l.errs) > 0 {
 		return nil, l.errs.sorted()
 	}
@@ -49,6 +50,7 @@ var (
 )
 
 type loader struct {
+	values  int // values read so far (charge)
 	file    string
 	src     []byte
 	lines   []string
@@ -106,6 +108,10 @@ type entry struct {
 
 func (l *loader) errAt(p pos, format string, args ...any) {
 	l.errs = append(l.errs, &Error{File: l.file, Line: p.line, Col: p.col, Msg: fmt.Sprintf(format, args...)})
+	if len(l.errs) == maxErrors {
+		l.errs = append(l.errs, &Error{File: l.file, Line: p.line, Col: p.col, Msg: "too many problems; stopped here"})
+		panic(errStop{})
+	}
 }
 
 func (l *loader) errf(n ast.Node, format string, args ...any) {
@@ -170,6 +176,7 @@ func (l *loader) yamlError(err error) {
 
 // resolve looks through tags, anchors and aliases.
 func (l *loader) resolve(n ast.Node) ast.Node {
+	l.charge()
 	for depth := 0; depth < 32; depth++ {
 		switch v := n.(type) {
 		case *ast.TagNode:
@@ -427,11 +434,33 @@ func (l *loader) strList(n ast.Node, what string) []ast.Node {
 
 // ---- the scenario ----
 
-func (l *loader) load() {
-	f, err := parser.ParseBytes(l.src, 0)
+// run loads the file, recovering from a stop (errStop) with the errors
+// found so far.
+func (l *loader) run() {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(errStop); !ok {
+				panic(r)
+			}
+		}
+	}()
+	l.load()
+}
+
+// parse parses the file, within the limits, into its one document's
+// root node; nil when it fails.
+func (l *loader) parse() ast.Node {
+	if !l.checkSize() {
+		return nil
+	}
+	tokens := lexer.Tokenize(string(l.src))
+	if !l.checkDepth(tokens) {
+		return nil
+	}
+	f, err := parser.Parse(tokens, 0)
 	if err != nil {
 		l.yamlError(err)
-		return
+		return nil
 	}
 	var root ast.Node
 	for i, d := range f.Docs {
@@ -440,12 +469,20 @@ func (l *loader) load() {
 		}
 		if root != nil {
 			l.errf(d.Body, "a scenario file holds one YAML document; found another (document %d)", i+1)
-			return
+			return nil
 		}
 		root = d.Body
 	}
 	if _, ok := root.(*ast.CommentGroupNode); ok || isNull(root) {
 		l.errAt(pos{1, 1}, "empty scenario: expected a mapping with endpoints: and/or journeys:")
+		return nil
+	}
+	return root
+}
+
+func (l *loader) load() {
+	root := l.parse()
+	if root == nil {
 		return
 	}
 	top, ok := l.object(root, "scenario", topKeys, nil)
@@ -669,28 +706,18 @@ func (l *loader) headers(n ast.Node, what string, c *tctx) []Header {
 	es, _ := l.entries(n, what)
 	var out []Header
 	for _, e := range es {
-		if !validHeaderName(e.key) {
+		if !ValidHeaderName(e.key) {
 			l.errf(e.k, "%s: %q is not a valid header name", what, e.key)
 			continue
 		}
-		if t := l.template(e.v, fmt.Sprintf("header %s", e.key), c); t != nil {
+		c.text = headerText
+		t := l.template(e.v, fmt.Sprintf("header %s", e.key), c)
+		c.text = textRule{}
+		if t != nil {
 			out = append(out, Header{Name: e.key, Value: t})
 		}
 	}
 	return out
-}
-
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // journeyCtx is what the steps of one journey have defined so far.
@@ -758,7 +785,7 @@ func (l *loader) request(n ast.Node, jc *journeyCtx) *Request {
 	if e, ok := obj["method"]; ok {
 		if m, ok := l.str(e.v, "method"); ok {
 			r.Method = strings.ToUpper(strings.TrimSpace(m))
-			if !validHeaderName(r.Method) {
+			if !ValidHeaderName(r.Method) {
 				l.errf(e.v, "method: %q is not an HTTP method", m)
 			}
 		}
@@ -793,7 +820,9 @@ func (l *loader) request(n ast.Node, jc *journeyCtx) *Request {
 		l.errf(n, "%s has no path: expected path: /something", what)
 		return nil
 	}
+	c.text = pathText
 	r.Path = l.template(e.v, "path", c)
+	c.text = textRule{}
 	if r.Path != nil && !strings.HasPrefix(r.Path.src, "/") && !strings.HasPrefix(r.Path.src, "{{") {
 		l.errf(e.v, "path: expected an absolute path starting with \"/\", got %q", r.Path.src)
 	}
@@ -825,6 +854,14 @@ func (l *loader) request(n ast.Node, jc *journeyCtx) *Request {
 			r.Weight, _ = l.positive(e.v, fmt.Sprintf("endpoint %q weight", r.Name))
 		}
 	}
+	l.afterResponse(r, obj, c, jc)
+	return r
+}
+
+// afterResponse compiles what a request does with its response: captures,
+// saves into pools, the release of a picked id, the declined rule, and the
+// variables to forget on failure.
+func (l *loader) afterResponse(r *Request, obj map[string]entry, c *tctx, jc *journeyCtx) {
 	var newVars []string
 	if e, ok := obj["capture"]; ok {
 		es, _ := l.entries(e.v, "capture")
@@ -876,7 +913,6 @@ func (l *loader) request(n ast.Node, jc *journeyCtx) *Request {
 			jc.defined[v] = true
 		}
 	}
-	return r
 }
 
 // jsonPath validates a gjson path and adds it to the request's extracted

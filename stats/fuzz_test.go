@@ -28,13 +28,15 @@ func FuzzReadReport(f *testing.F) {
 	f.Add([]byte(good[:len(good)/2])) // a report cut off mid-write
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"schema":"trafficgen.report/v1"}`))
+	f.Add([]byte(`{"schema":"trafficgen.report/v2","schemaVersion":2}`))
+	f.Add([]byte(`{"schema":"trafficgen.report/v2","histogram":"!!","events":[{"shard":-3}],"shards":[{}]}`))
 	f.Add([]byte(`{"schema":"trafficgen.report/v1","latency":{"histogram":"!!"}}`))
 	f.Add([]byte(`{"schema":"trafficgen.report/v1","latency":{"histogram":"` + base64.StdEncoding.EncodeToString([]byte("\x1c\x84\x93\x14\x00\x00\x00\x10garbage")) + `"}}`))
 	f.Add([]byte(`{"schema":"trafficgen.report/v1","endpoints":[{"route":"a","latency":{"histogram":"HISTFAAAAB54nJNpmSzMwMDAzgABTFCaEUzGMDgyMyAAxQAAvQMG"}}]}`))
 	f.Add([]byte(`{"schema":"trafficgen.report/v1","series":[{"second":-5},{"second":3}]}`))
 	f.Add([]byte(`{"schema":"trafficgen.report/v1","total":9223372036854775807,"seconds":-1}`))
 	// A report whose histogram is another report's, with its bytes flipped.
-	enc := rep.Latency.Histogram
+	enc := rep.Histogram
 	flipped := []byte(enc)
 	for i := 10; i < len(flipped); i += 7 {
 		flipped[i] = 'A'

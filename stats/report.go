@@ -1,6 +1,8 @@
 package stats
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,77 +13,150 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/trafficgen/trafficgen/internal/redact"
 )
 
-// ReportSchema names the report format; it changes when a field changes
-// meaning. Readers reject other schemas.
-const ReportSchema = "trafficgen.report/v1"
+// ReportSchema names the report format and ReportSchemaVersion numbers it;
+// they change when a field changes meaning. ReadReport reads this schema
+// and the one before it (reportSchemaV1), and rejects others.
+const (
+	ReportSchema        = "trafficgen.report/v2"
+	ReportSchemaVersion = 2
+)
 
-// Report is the JSON record of a run. Its histograms are HDR V2 compressed
-// encodings (base64), so reports from several machines merge exactly.
+// MaxReportSize is the largest report ReadReport reads: a long run's
+// series and many routes take a few megabytes.
+const MaxReportSize = 64 << 20
+
+// Report is the JSON record of a run. Keys are camelCase, times are
+// milliseconds (…Ms) and instants RFC 3339. Its histograms are HDR V2
+// compressed encodings (base64), so reports from several machines merge
+// exactly.
 type Report struct {
-	Schema   string         `json:"schema"`
-	Started  time.Time      `json:"started"`
-	Finished time.Time      `json:"finished"`
-	Seconds  float64        `json:"seconds"`
-	Config   map[string]any `json:"config,omitempty"`
-	// Instances is the number of reports merged into this one (1 for a
-	// single run).
-	Instances int `json:"instances"`
+	Schema        string    `json:"schema"`
+	SchemaVersion int       `json:"schemaVersion"`
+	Started       time.Time `json:"started"`
+	Finished      time.Time `json:"finished"`
+	ElapsedMs     float64   `json:"elapsedMs"`
+	// Config is the run's configuration as the caller gave it (secrets
+	// masked); in a merged report, the first shard's.
+	Config map[string]any `json:"config,omitempty"`
+	// Instances is the number of runs merged into this one (1 for a
+	// single run); Shards lists each one's configuration and totals
+	// (merged reports only).
+	Instances int           `json:"instances"`
+	Shards    []ShardReport `json:"shards,omitempty"`
+	// Summary is what `jq .summary` shows: counts, rates and latency.
+	Summary `json:"summary"`
+	// Histogram is the latency histogram of all requests (Summary.Latency
+	// comes from it).
+	Histogram   string           `json:"histogram,omitempty"`
+	Endpoints   []RouteReport    `json:"endpoints"`
+	StatusCodes map[string]int64 `json:"statusCodes"`
+	ErrorKinds  map[string]int64 `json:"errorKinds"`
+	Journeys    JourneyReport    `json:"journeys"`
+	Series      []SeriesPoint    `json:"series"`
+	Events      []EventReport    `json:"events,omitempty"`
+}
 
+// Summary is a run's totals.
+type Summary struct {
 	Total   int64 `json:"total"`
 	Success int64 `json:"success"`
 	Errors  int64 `json:"errors"`
 	Dropped int64 `json:"dropped"`
 	// DroppedBehind is the part of Dropped due while trafficgen itself was
 	// the limit (RunInfo.DroppedBehind); absent when 0.
-	DroppedBehind int64            `json:"droppedBehind,omitempty"`
-	Resent        int64            `json:"resent,omitempty"` // attempts the HTTP client resent (Result.Resent); absent when 0
-	SuccessRate   float64          `json:"successRate"`
-	AverageRPS    float64          `json:"averageRps"`
-	Latency       LatencyReport    `json:"latency"`
-	Endpoints     []RouteReport    `json:"endpoints"`
-	StatusCodes   map[string]int64 `json:"statusCodes"`
-	ErrorKinds    map[string]int64 `json:"errorKinds"`
-	Journeys      JourneyReport    `json:"journeys"`
-	Series        []Point          `json:"series"`
-	Events        []Event          `json:"events,omitempty"`
+	DroppedBehind int64 `json:"droppedBehind,omitempty"`
+	// Resent counts attempts the HTTP client resent (Result.Resent);
+	// absent when 0.
+	Resent int64 `json:"resent,omitempty"`
+	// SuccessRate is a percentage; AverageRPS is requests per second.
+	SuccessRate float64       `json:"successRate"`
+	AverageRPS  float64       `json:"averageRps"`
+	Latency     LatencyReport `json:"latency"`
 }
 
-// LatencyReport is a latency summary in milliseconds with the encoded
-// histogram it came from.
+// ShardReport is one instance of a merged report.
+type ShardReport struct {
+	Config    map[string]any `json:"config,omitempty"`
+	Started   time.Time      `json:"started"`
+	Finished  time.Time      `json:"finished"`
+	ElapsedMs float64        `json:"elapsedMs"`
+	Total     int64          `json:"total"`
+}
+
+// LatencyReport is a latency summary in milliseconds.
 type LatencyReport struct {
-	Count     int64   `json:"count"`
-	MeanMs    float64 `json:"meanMs"`
-	P50Ms     float64 `json:"p50Ms"`
-	P90Ms     float64 `json:"p90Ms"`
-	P99Ms     float64 `json:"p99Ms"`
-	P999Ms    float64 `json:"p999Ms"`
-	MaxMs     float64 `json:"maxMs"`
-	Histogram string  `json:"histogram,omitempty"`
+	Count  int64   `json:"count"`
+	MeanMs float64 `json:"meanMs"`
+	P50Ms  float64 `json:"p50Ms"`
+	P90Ms  float64 `json:"p90Ms"`
+	P99Ms  float64 `json:"p99Ms"`
+	P999Ms float64 `json:"p999Ms"`
+	MaxMs  float64 `json:"maxMs"`
 }
 
-// RouteReport is one route's totals and latency.
+// RouteReport is one route's totals and latency, with the histogram it
+// came from.
 type RouteReport struct {
-	Route   string        `json:"route"`
-	Method  string        `json:"method"`
-	Total   int64         `json:"total"`
-	Success int64         `json:"success"`
-	Errors  int64         `json:"errors"`
-	Dropped int64         `json:"dropped"`
-	Resent  int64         `json:"resent,omitempty"` // absent when 0
-	Latency LatencyReport `json:"latency"`
+	Route     string        `json:"route"`
+	Method    string        `json:"method"`
+	Total     int64         `json:"total"`
+	Success   int64         `json:"success"`
+	Errors    int64         `json:"errors"`
+	Dropped   int64         `json:"dropped"`
+	Resent    int64         `json:"resent,omitempty"` // absent when 0
+	Latency   LatencyReport `json:"latency"`
+	Histogram string        `json:"histogram,omitempty"`
 }
 
-// JourneyReport is the journeys' totals.
+// JourneyReport is the journeys' totals; Duration is a journey's length,
+// from DurationHistogram.
 type JourneyReport struct {
-	Started   int64         `json:"started"`
-	Completed int64         `json:"completed"`
-	Declined  int64         `json:"declined"`
-	Failed    int64         `json:"failed"`
-	Steps     []StepStats   `json:"steps,omitempty"`
-	Duration  LatencyReport `json:"duration"`
+	Started           int64         `json:"started"`
+	Completed         int64         `json:"completed"`
+	Declined          int64         `json:"declined"`
+	Failed            int64         `json:"failed"`
+	Steps             []StepReport  `json:"steps,omitempty"`
+	Duration          LatencyReport `json:"duration"`
+	DurationHistogram string        `json:"durationHistogram,omitempty"`
 }
+
+// StepReport is one journey step: how many journeys reached it and failed
+// at it, and the reason of the most recent failure.
+type StepReport struct {
+	Journey   string `json:"journey"`
+	Step      string `json:"step"`
+	Reached   int64  `json:"reached"`
+	Failed    int64  `json:"failed"`
+	LastError string `json:"lastError,omitempty"`
+}
+
+// SeriesPoint is one second of the run: requests completed (and dropped)
+// in it, the target rate, and its latency percentiles.
+type SeriesPoint struct {
+	Second    int64   `json:"second"`
+	Success   int64   `json:"success"`
+	Errors    int64   `json:"errors"`
+	Dropped   int64   `json:"dropped"`
+	TargetRPS float64 `json:"targetRps"`
+	P50Ms     float64 `json:"p50Ms"`
+	P99Ms     float64 `json:"p99Ms"`
+}
+
+// EventReport is an entry of the event log. Shard is the 1-based index
+// into Shards of the instance it came from (merged reports only).
+type EventReport struct {
+	Time      time.Time `json:"time"`
+	ElapsedMs float64   `json:"elapsedMs"`
+	Kind      string    `json:"kind"`
+	Text      string    `json:"text"`
+	Shard     int       `json:"shard,omitempty"`
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // Report builds the report of the run so far. config is recorded as given:
 // the caller masks secrets.
@@ -91,35 +166,35 @@ func (r *Recorder) Report(now time.Time, config map[string]any) (*Report, error)
 	defer r.mu.Unlock()
 	s := r.st.Load()
 	rep := &Report{
-		Schema: ReportSchema, Started: s.start, Finished: now, Seconds: snap.Elapsed.Seconds(),
+		Schema: ReportSchema, SchemaVersion: ReportSchemaVersion,
+		Started: s.start, Finished: now, ElapsedMs: ms(snap.Elapsed),
 		Config: config, Instances: 1,
-		Total: snap.Total, Success: snap.Success, Errors: snap.Errors, Dropped: snap.Dropped, Resent: snap.Resent,
-		DroppedBehind: snap.Run.DroppedBehind,
-		StatusCodes:   map[string]int64{}, ErrorKinds: map[string]int64{},
-		Series: s.lastPoints(reportSeriesLen), Events: snap.Run.Events,
+		Summary: Summary{
+			Total: snap.Total, Success: snap.Success, Errors: snap.Errors, Dropped: snap.Dropped,
+			Resent: snap.Resent, DroppedBehind: snap.Run.DroppedBehind,
+		},
+		StatusCodes: map[string]int64{}, ErrorKinds: map[string]int64{},
+		Series: seriesReport(s.lastPoints(reportSeriesLen)), Events: eventsReport(snap.Run.Events),
 	}
 	all := newTotalHist()
-	for _, e := range *s.eps.Load() {
+	for i, e := range *s.eps.Load() {
 		e.mu.Lock()
 		h := e.hist.Clone()
 		e.mu.Unlock()
 		all.Merge(h)
-		lr, err := latencyReport(h)
-		if err != nil {
+		row := snap.Endpoints[i]
+		rr := RouteReport{
+			Route: e.rt.name, Method: e.rt.method, Total: row.Total, Success: row.Success, Errors: row.Errors,
+			Dropped: e.dropped.Load(), Resent: row.Resent,
+		}
+		var err error
+		if rr.Latency, rr.Histogram, err = latencyReport(h); err != nil {
 			return nil, err
 		}
-		rep.Endpoints = append(rep.Endpoints, RouteReport{
-			Route: e.rt.name, Method: e.rt.method, Total: h.TotalCount(),
-			Dropped: e.dropped.Load(), Latency: lr,
-		})
-	}
-	for i := range rep.Endpoints {
-		row := snap.Endpoints[i]
-		rep.Endpoints[i].Total, rep.Endpoints[i].Success, rep.Endpoints[i].Errors = row.Total, row.Success, row.Errors
-		rep.Endpoints[i].Resent = row.Resent
+		rep.Endpoints = append(rep.Endpoints, rr)
 	}
 	var err error
-	if rep.Latency, err = latencyReport(all); err != nil {
+	if rep.Latency, rep.Histogram, err = latencyReport(all); err != nil {
 		return nil, err
 	}
 	for _, c := range snap.StatusCodes {
@@ -129,35 +204,57 @@ func (r *Recorder) Report(now time.Time, config map[string]any) (*Report, error)
 		rep.ErrorKinds[k.Kind.String()] = k.Count
 	}
 	j := snap.Journeys
-	rep.Journeys = JourneyReport{Started: j.Started, Completed: j.Completed, Declined: j.Declined, Failed: j.Failed, Steps: j.Steps}
+	rep.Journeys = JourneyReport{Started: j.Started, Completed: j.Completed, Declined: j.Declined, Failed: j.Failed}
+	for _, st := range j.Steps {
+		rep.Journeys.Steps = append(rep.Journeys.Steps, StepReport{Journey: st.Journey, Step: st.Step,
+			Reached: st.Reached, Failed: st.Failed, LastError: st.LastError})
+	}
 	s.journeys.mu.Lock()
 	jd := s.journeys.dur.Clone()
 	s.journeys.mu.Unlock()
-	if rep.Journeys.Duration, err = latencyReport(jd); err != nil {
+	if rep.Journeys.Duration, rep.Journeys.DurationHistogram, err = latencyReport(jd); err != nil {
 		return nil, err
 	}
 	rep.finish()
 	return rep, nil
 }
 
+func seriesReport(points []Point) []SeriesPoint {
+	out := make([]SeriesPoint, len(points))
+	for i, p := range points {
+		out[i] = SeriesPoint{Second: p.Second, Success: p.Success, Errors: p.Errors, Dropped: p.Dropped,
+			TargetRPS: p.Target, P50Ms: ms(p.P50), P99Ms: ms(p.P99)}
+	}
+	return out
+}
+
+// eventsReport copies the event log, masking the user info of any URL an
+// event quotes.
+func eventsReport(events []Event) []EventReport {
+	var out []EventReport
+	for _, e := range events {
+		out = append(out, EventReport{Time: e.Time, ElapsedMs: ms(e.Elapsed), Kind: e.Kind, Text: redact.Text(e.Text)})
+	}
+	return out
+}
+
 func (rep *Report) finish() {
-	if rep.Seconds > 0 {
-		rep.AverageRPS = float64(rep.Total) / rep.Seconds
+	if rep.ElapsedMs > 0 {
+		rep.AverageRPS = float64(rep.Total) / (rep.ElapsedMs / 1000)
 	}
 	rep.SuccessRate = pct(rep.Success, rep.Total)
 }
 
-func latencyReport(h *hdr.PackedHistogram) (LatencyReport, error) {
+func latencyReport(h *hdr.PackedHistogram) (LatencyReport, string, error) {
 	enc, err := h.Encode()
 	if err != nil {
-		return LatencyReport{}, fmt.Errorf("encode histogram: %w", err)
+		return LatencyReport{}, "", fmt.Errorf("encode histogram: %w", err)
 	}
 	p := percentiles(h)
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	return LatencyReport{
 		Count: p.Count, MeanMs: ms(p.Mean), P50Ms: ms(p.P50), P90Ms: ms(p.P90), P99Ms: ms(p.P99),
-		P999Ms: ms(p.P999), MaxMs: ms(p.Max), Histogram: string(enc),
-	}, nil
+		P999Ms: ms(p.P999), MaxMs: ms(p.Max),
+	}, string(enc), nil
 }
 
 // Write encodes the report as indented JSON.
@@ -167,118 +264,219 @@ func (rep *Report) Write(w io.Writer) error {
 	return enc.Encode(rep)
 }
 
-// ReadReport decodes and checks a report written by Write.
+// ReadReport decodes and checks a report written by Write, of this schema
+// or the one before it (read into this one).
 func ReadReport(rd io.Reader) (*Report, error) {
-	var rep Report
-	dec := json.NewDecoder(rd)
-	if err := dec.Decode(&rep); err != nil {
+	b, err := io.ReadAll(io.LimitReader(rd, MaxReportSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read report: %w", err)
+	}
+	if len(b) > MaxReportSize {
+		return nil, fmt.Errorf("report larger than %d MiB: not a trafficgen report", MaxReportSize>>20)
+	}
+	var head struct {
+		Schema string `json:"schema"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
 		return nil, fmt.Errorf("decode report: %w", err)
 	}
-	if rep.Schema != ReportSchema {
-		return nil, fmt.Errorf("report schema %q, want %q", rep.Schema, ReportSchema)
+	switch head.Schema {
+	case ReportSchema:
+		var rep Report
+		if err := strictDecode(b, &rep); err != nil {
+			return nil, fmt.Errorf("decode report: %w", err)
+		}
+		return &rep, nil
+	case reportSchemaV1:
+		return readReportV1(b)
+	case "":
+		return nil, errors.New("not a trafficgen report (no schema field)")
 	}
-	return &rep, nil
+	return nil, fmt.Errorf("report schema %q: this trafficgen reads %s and %s (a newer trafficgen wrote it?)", head.Schema, ReportSchema, reportSchemaV1)
+}
+
+// strictDecode decodes one JSON value into v, and nothing after it.
+func strictDecode(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("data after the report")
+	}
+	return nil
 }
 
 // Merge folds reports from several instances (shards of one test) into
 // one. Counts add up; latencies are recomputed from the merged histograms,
 // so percentiles are exact; the series add up second by second, except
-// the per-second p50/p99, for which the worst instance is kept.
+// the per-second p50/p99, for which the worst instance is kept. Each
+// instance's configuration is kept in Shards, and the event logs are
+// merged in time order, each event naming its shard.
 func Merge(reports ...*Report) (*Report, error) {
 	if len(reports) == 0 {
 		return nil, errors.New("merge: no reports")
 	}
-	out := &Report{Schema: ReportSchema, StatusCodes: map[string]int64{}, ErrorKinds: map[string]int64{}}
-	all, jd := newTotalHist(), newTotalHist()
-	routes := map[string]int{}
-	routeHists := []*hdr.PackedHistogram{}
-	series := map[int64]*Point{}
+	m := newMerger()
 	for i, r := range reports {
 		if r.Schema != ReportSchema {
 			return nil, fmt.Errorf("merge: report %d has schema %q", i+1, r.Schema)
 		}
-		if out.Started.IsZero() || r.Started.Before(out.Started) {
-			out.Started = r.Started
-		}
-		if r.Finished.After(out.Finished) {
-			out.Finished = r.Finished
-		}
-		out.Seconds = max(out.Seconds, r.Seconds)
-		if out.Config == nil {
-			out.Config = r.Config
-		}
-		out.Instances += max(r.Instances, 1)
-		out.Total += r.Total
-		out.Success += r.Success
-		out.Errors += r.Errors
-		out.Dropped += r.Dropped
-		out.DroppedBehind += r.DroppedBehind
-		out.Resent += r.Resent
-		for k, v := range r.StatusCodes {
-			out.StatusCodes[k] += v
-		}
-		for k, v := range r.ErrorKinds {
-			out.ErrorKinds[k] += v
-		}
-		if err := mergeEncoded(all, r.Latency.Histogram); err != nil {
-			return nil, fmt.Errorf("merge: report %d: %w", i+1, err)
-		}
-		for _, e := range r.Endpoints {
-			idx, ok := routes[e.Route]
-			if !ok {
-				idx = len(out.Endpoints)
-				routes[e.Route] = idx
-				out.Endpoints = append(out.Endpoints, RouteReport{Route: e.Route, Method: e.Method})
-				routeHists = append(routeHists, newTotalHist())
-			}
-			o := &out.Endpoints[idx]
-			o.Total += e.Total
-			o.Success += e.Success
-			o.Errors += e.Errors
-			o.Dropped += e.Dropped
-			o.Resent += e.Resent
-			if err := mergeEncoded(routeHists[idx], e.Latency.Histogram); err != nil {
-				return nil, fmt.Errorf("merge: report %d, %s: %w", i+1, e.Route, err)
-			}
-		}
-		j := r.Journeys
-		out.Journeys.Started += j.Started
-		out.Journeys.Completed += j.Completed
-		out.Journeys.Declined += j.Declined
-		out.Journeys.Failed += j.Failed
-		out.Journeys.Steps = mergeSteps(out.Journeys.Steps, j.Steps)
-		if err := mergeEncoded(jd, j.Duration.Histogram); err != nil {
-			return nil, fmt.Errorf("merge: report %d journeys: %w", i+1, err)
-		}
-		for _, p := range r.Series {
-			q, ok := series[p.Second]
-			if !ok {
-				q = &Point{Second: p.Second}
-				series[p.Second] = q
-			}
-			q.Success += p.Success
-			q.Errors += p.Errors
-			q.Dropped += p.Dropped
-			q.Target += p.Target
-			q.P50, q.P99 = max(q.P50, p.P50), max(q.P99, p.P99)
+		if err := m.add(r); err != nil {
+			return nil, fmt.Errorf("merge: report %d%w", i+1, err)
 		}
 	}
+	return m.finish()
+}
+
+// merger accumulates reports for Merge.
+type merger struct {
+	out        *Report
+	all, jd    *hdr.PackedHistogram
+	routes     map[string]int
+	routeHists []*hdr.PackedHistogram
+	series     map[int64]*SeriesPoint
+}
+
+func newMerger() *merger {
+	return &merger{
+		out: &Report{Schema: ReportSchema, SchemaVersion: ReportSchemaVersion,
+			StatusCodes: map[string]int64{}, ErrorKinds: map[string]int64{}},
+		all: newTotalHist(), jd: newTotalHist(), routes: map[string]int{}, series: map[int64]*SeriesPoint{},
+	}
+}
+
+func (m *merger) add(r *Report) error {
+	out := m.out
+	if out.Started.IsZero() || r.Started.Before(out.Started) {
+		out.Started = r.Started
+	}
+	if r.Finished.After(out.Finished) {
+		out.Finished = r.Finished
+	}
+	out.ElapsedMs = max(out.ElapsedMs, r.ElapsedMs)
+	if out.Config == nil {
+		out.Config = r.Config
+	}
+	m.addShards(r)
+	out.Instances += max(r.Instances, 1)
+	m.addTotals(r.Summary)
+	for k, v := range r.StatusCodes {
+		out.StatusCodes[k] += v
+	}
+	for k, v := range r.ErrorKinds {
+		out.ErrorKinds[k] += v
+	}
+	if err := mergeEncoded(m.all, r.Histogram); err != nil {
+		return fmt.Errorf(": %w", err)
+	}
+	if err := m.addRoutes(r.Endpoints); err != nil {
+		return err
+	}
+	if err := m.addJourneys(r.Journeys); err != nil {
+		return err
+	}
+	m.addSeries(r.Series)
+	return nil
+}
+
+// addShards records r's instances, and its events under their shard.
+func (m *merger) addShards(r *Report) {
+	out := m.out
+	base := len(out.Shards)
+	if len(r.Shards) > 0 {
+		out.Shards = append(out.Shards, r.Shards...)
+	} else {
+		out.Shards = append(out.Shards, ShardReport{Config: r.Config, Started: r.Started, Finished: r.Finished,
+			ElapsedMs: r.ElapsedMs, Total: r.Total})
+	}
+	for _, e := range r.Events {
+		if e.Shard == 0 {
+			e.Shard = 1
+		}
+		e.Shard += base
+		out.Events = append(out.Events, e)
+	}
+}
+
+func (m *merger) addTotals(s Summary) {
+	o := &m.out.Summary
+	o.Total += s.Total
+	o.Success += s.Success
+	o.Errors += s.Errors
+	o.Dropped += s.Dropped
+	o.DroppedBehind += s.DroppedBehind
+	o.Resent += s.Resent
+}
+
+func (m *merger) addRoutes(routes []RouteReport) error {
+	for _, e := range routes {
+		idx, ok := m.routes[e.Route]
+		if !ok {
+			idx = len(m.out.Endpoints)
+			m.routes[e.Route] = idx
+			m.out.Endpoints = append(m.out.Endpoints, RouteReport{Route: e.Route, Method: e.Method})
+			m.routeHists = append(m.routeHists, newTotalHist())
+		}
+		o := &m.out.Endpoints[idx]
+		o.Total += e.Total
+		o.Success += e.Success
+		o.Errors += e.Errors
+		o.Dropped += e.Dropped
+		o.Resent += e.Resent
+		if err := mergeEncoded(m.routeHists[idx], e.Histogram); err != nil {
+			return fmt.Errorf(", %s: %w", e.Route, err)
+		}
+	}
+	return nil
+}
+
+func (m *merger) addJourneys(j JourneyReport) error {
+	o := &m.out.Journeys
+	o.Started += j.Started
+	o.Completed += j.Completed
+	o.Declined += j.Declined
+	o.Failed += j.Failed
+	o.Steps = mergeSteps(o.Steps, j.Steps)
+	if err := mergeEncoded(m.jd, j.DurationHistogram); err != nil {
+		return fmt.Errorf(" journeys: %w", err)
+	}
+	return nil
+}
+
+func (m *merger) addSeries(points []SeriesPoint) {
+	for _, p := range points {
+		q, ok := m.series[p.Second]
+		if !ok {
+			q = &SeriesPoint{Second: p.Second}
+			m.series[p.Second] = q
+		}
+		q.Success += p.Success
+		q.Errors += p.Errors
+		q.Dropped += p.Dropped
+		q.TargetRPS += p.TargetRPS
+		q.P50Ms, q.P99Ms = max(q.P50Ms, p.P50Ms), max(q.P99Ms, p.P99Ms)
+	}
+}
+
+func (m *merger) finish() (*Report, error) {
+	out := m.out
 	var err error
-	if out.Latency, err = latencyReport(all); err != nil {
+	if out.Latency, out.Histogram, err = latencyReport(m.all); err != nil {
 		return nil, err
 	}
 	for i := range out.Endpoints {
-		if out.Endpoints[i].Latency, err = latencyReport(routeHists[i]); err != nil {
+		if out.Endpoints[i].Latency, out.Endpoints[i].Histogram, err = latencyReport(m.routeHists[i]); err != nil {
 			return nil, err
 		}
 	}
-	if out.Journeys.Duration, err = latencyReport(jd); err != nil {
+	if out.Journeys.Duration, out.Journeys.DurationHistogram, err = latencyReport(m.jd); err != nil {
 		return nil, err
 	}
-	secs := slices.Sorted(maps.Keys(series))
-	for _, sec := range secs {
-		out.Series = append(out.Series, *series[sec])
+	for _, sec := range slices.Sorted(maps.Keys(m.series)) {
+		out.Series = append(out.Series, *m.series[sec])
 	}
+	slices.SortStableFunc(out.Events, func(a, b EventReport) int { return a.Time.Compare(b.Time) })
 	out.finish()
 	return out, nil
 }
@@ -297,23 +495,16 @@ func mergeEncoded(dst *hdr.PackedHistogram, enc string) error {
 	return nil
 }
 
-func mergeSteps(into, from []StepStats) []StepStats {
+func mergeSteps(into, from []StepReport) []StepReport {
 	for _, f := range from {
-		found := false
-		for i := range into {
-			if into[i].Journey == f.Journey && into[i].Step == f.Step {
-				into[i].Reached += f.Reached
-				into[i].Failed += f.Failed
-				if f.LastError != "" {
-					into[i].LastError = f.LastError
-				}
-				found = true
-				break
-			}
-		}
-		if !found {
+		i := slices.IndexFunc(into, func(s StepReport) bool { return s.Journey == f.Journey && s.Step == f.Step })
+		if i < 0 {
 			into = append(into, f)
+			continue
 		}
+		into[i].Reached += f.Reached
+		into[i].Failed += f.Failed
+		into[i].LastError = cmp.Or(f.LastError, into[i].LastError)
 	}
 	return into
 }

@@ -224,8 +224,8 @@ func TestSummaryDropCauses(t *testing.T) {
 			}
 		}
 	}
-	a := &Report{Schema: ReportSchema, Dropped: 5, DroppedBehind: 4}
-	b := &Report{Schema: ReportSchema, Dropped: 3}
+	a := &Report{Schema: ReportSchema, Summary: Summary{Dropped: 5, DroppedBehind: 4}}
+	b := &Report{Schema: ReportSchema, Summary: Summary{Dropped: 3}}
 	m, err := Merge(a, b)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+	"github.com/posener/complete"
+)
+
+// cli is the command line: kong reads it from the flags, the environment
+// and the positional arguments, then runs each node's Validate.
+type cli struct {
+	Version versionFlag `help:"Print the version and exit."`
+
+	Run        runCmd        `cmd:"" default:"withargs" help:"Send traffic (the default command): trafficgen [flags] [URL...]. Other commands: serve, scenario show|check, merge, help, completion (each with --help)."`
+	Serve      serveCmd      `cmd:"" help:"Run the built-in demo API (users, orders, payments behind one gateway)."`
+	Scenario   scenarioCmd   `cmd:"" help:"Show or check scenario files."`
+	Merge      mergeCmd      `cmd:"" help:"Merge JSON reports from several instances (shards) into one."`
+	Help       helpCmd       `cmd:"" help:"Show the help of a command: trafficgen help [command]."`
+	Completion completionCmd `cmd:"" help:"Print a shell completion script: source <(trafficgen completion bash)."`
+}
+
+// runCmd is the run's options as given. Options whose default depends on
+// the run (ad-hoc URLs or a scenario) or whose mere presence changes it are
+// pointers: nil when neither a flag nor a variable gave them. Validate
+// turns them into the options the run uses (opts).
+type runCmd struct {
+	URLs []string `arg:"" optional:"" name:"url" help:"Ad-hoc target URLs (URL or URL@weight), curl-style; without them the scenario runs against --gateway-url."`
+
+	GatewayURL   string `name:"gateway-url" short:"u" env:"GATEWAY_URL" default:"http://localhost:18080" help:"Target base URL of the scenario; a path prefix works as a base path."`
+	APIKey       string `name:"api-key" env:"API_KEY" placeholder:"KEY" help:"Sent as X-API-Key where the scenario sends it (the built-in one does; default: the demo key, test…345). Never printed in full."`
+	ScenarioFile string `name:"scenario" env:"SCENARIO" placeholder:"FILE" predictor:"yaml" help:"Scenario YAML file (default: the built-in gateway scenario)."`
+	Embedded     bool   `env:"EMBEDDED" help:"Start the built-in demo API in-process on a free loopback port and aim at it."`
+
+	Mode        *string `env:"MODE" placeholder:"MODE" predictor:"mode" help:"Load mode: steady, ramp-up, spike, realistic or demo (default: realistic; steady for ad-hoc URLs)."`
+	RPS         *string `name:"rps" short:"r" env:"RPS" placeholder:"RATE" help:"Base request rate per second (default 20)."`
+	Duration    *string `short:"z" aliases:"t" env:"DURATION" placeholder:"DURATION" help:"Run length (-t works too): seconds, or a Go duration such as 90s or 5m; 0 runs until you quit (default: 300; 10s for ad-hoc URLs)."`
+	Requests    *int64  `short:"n" env:"TRAFFICGEN_REQUESTS" placeholder:"N" help:"Send N requests at the steady rate, then stop (in place of a duration)."`
+	Concurrency int     `short:"c" env:"CONCURRENCY" placeholder:"N" help:"At most N requests at once: without a rate, N workers send back to back (the closed-loop max-throughput mode); with --rps, the in-flight cap."`
+	Users       *string `name:"users" env:"CONCURRENT_USERS" placeholder:"N" help:"Journey virtual users (default 10; realistic and demo modes, others only when set)."`
+
+	SpikeMultiplier float64       `env:"SPIKE_MULTIPLIER" default:"5" help:"A live spike adds this many times the base rate."`
+	SpikeDuration   time.Duration `env:"SPIKE_DURATION" default:"3s" help:"How long a live spike lasts."`
+	MaxInFlight     int           `env:"MAX_IN_FLIGHT" default:"0" help:"Cap on outstanding requests; a request due while it is full is dropped and counted. 0: 1000, or 100ms of the target rate if more."`
+	Timeout         time.Duration `env:"REQUEST_TIMEOUT" default:"10s" help:"Per-request timeout, and the longest the final drain waits."`
+	Think           string        `env:"THINK_TIME" placeholder:"MIN-MAX" help:"Think time between a user's journeys, e.g. 2s-5s (default: the scenario's)."`
+	StatsInterval   time.Duration `env:"STATS_INTERVAL" default:"5s" help:"Headless output: how often a stats block prints."`
+	Report          string        `env:"REPORT" placeholder:"FILE" predictor:"file" help:"Write a JSON report (mergeable) to this file at the end; - writes it to standard output (the summary then goes to standard error)."`
+	NoTUI           bool          `name:"no-tui" env:"NO_TUI" help:"Print periodic stats instead of the dashboard, even on a terminal."`
+	Shard           string        `env:"SHARD" placeholder:"I/N" help:"i/N: this instance's share of a distributed run (1/N of every rate and of the users)."`
+	Seed            uint64        `env:"SEED" placeholder:"N" help:"Seed for the randomness (0 = random)."`
+
+	Client       string `env:"CLIENT" placeholder:"h1|nethttp" predictor:"client" help:"HTTP client: h1 (the default: trafficgen's own HTTP/1.1 client, the least CPU per request) or nethttp (Go's net/http: HTTP/2 and proxies; chosen by default when HTTP_PROXY or HTTPS_PROXY applies to the target)."`
+	HTTP2        bool   `name:"http2" env:"TRAFFICGEN_HTTP2" help:"Use HTTP/2 (net/http): negotiated over TLS, h2c (prior knowledge) for an http:// target."`
+	Insecure     bool   `short:"k" env:"TRAFFICGEN_INSECURE" help:"Do not verify the server's TLS certificate."`
+	CACert       string `name:"cacert" env:"TRAFFICGEN_CACERT" placeholder:"FILE" predictor:"file" help:"Verify the server against the CA certificates in this PEM file (in place of the system's)."`
+	Cert         string `name:"cert" env:"TRAFFICGEN_CERT" placeholder:"FILE" predictor:"file" help:"Client certificate (PEM) for servers that ask for one; with its key in --key, or in the same file."`
+	Key          string `name:"key" env:"TRAFFICGEN_KEY" placeholder:"FILE" predictor:"file" help:"Private key (PEM) of --cert."`
+	MaxRedirects *int   `env:"TRAFFICGEN_MAX_REDIRECTS" placeholder:"N" help:"Follow at most N redirects per request; 0 follows none (default 10)."`
+
+	Method  string   `short:"X" aliases:"m,method" name:"request" env:"TRAFFICGEN_METHOD" help:"Ad-hoc URLs: HTTP method (default GET, or POST with -d); -m and --method work too."`
+	Headers []string `short:"H" name:"header" sep:"none" env:"TRAFFICGEN_HEADER" help:"Ad-hoc URLs: a request header 'Name: value' (repeatable)."`
+	Data    string   `short:"d" name:"data" env:"TRAFFICGEN_DATA" help:"Ad-hoc URLs: request body, or @file to read it from a file."`
+
+	opts *options `kong:"-"` // set by Validate
+}
+
+type serveCmd struct {
+	Addr         string   `env:"SERVE_ADDR" default:"127.0.0.1:18080" help:"Listen address (loopback unless you say otherwise)."`
+	LatencyScale float64  `env:"LATENCY_SCALE" default:"1" help:"Service latency scale: 1 as the real services, 0 none."`
+	RateLimit    int      `env:"RATE_LIMIT" help:"Per-key requests per second before 429 (0 = unlimited)."`
+	Fault        []string `sep:"none" help:"Start with a fault: SERVICE=KIND[:N], e.g. payments=slow:5, all=errors:30, orders=outage (repeatable)."`
+	APIKeys      []string `sep:"none" name:"api-key" env:"API_KEY" help:"Accepted X-API-Key values (default: the demo key, test…345)."`
+	AdminToken   string   `env:"ADMIN_TOKEN" help:"Token a non-loopback caller needs for /admin/faults."`
+	MaxRecords   int      `env:"MAX_RECORDS" help:"Records kept per store, oldest evicted (default 10000)."`
+	Seed         int64    `help:"Seed for the latency and failure randomness (0 = random)."`
+}
+
+type scenarioCmd struct {
+	Show  struct{} `cmd:"" help:"Print the built-in scenario (a starting point for your own)."`
+	Check struct {
+		Files []string `arg:"" predictor:"yaml" help:"Scenario files to validate."`
+	} `cmd:"" help:"Validate scenario files; errors name file, line and column."`
+}
+
+type mergeCmd struct {
+	Reports []string `arg:"" type:"existingfile" predictor:"file" help:"Reports to merge."`
+	Output  string   `short:"o" type:"path" predictor:"file" help:"Write the merged report here (default: standard output)."`
+}
+
+type helpCmd struct {
+	Command []string `arg:"" optional:"" help:"The command, e.g. merge or scenario check."`
+}
+
+type completionCmd struct {
+	Shell string `arg:"" enum:"bash,zsh,fish" help:"bash, zsh or fish."`
+}
+
+// versionFlag prints the version and exits, before anything else is
+// checked (kong's BeforeApply hook).
+type versionFlag bool
+
+func (versionFlag) BeforeApply(k *kong.Kong) error {
+	fmt.Fprintln(k.Stdout, versionText())
+	k.Exit(exitOK)
+	return nil
+}
+
+// envPrefix is the prefix every variable can also be given with; it wins
+// over the variable without it.
+const envPrefix = "TRAFFICGEN_"
+
+// newParser builds the command line's parser, writing to stdout and
+// stderr. exit is called for --help, --version and completions.
+func newParser(c *cli, stdout, stderr io.Writer, exit func(int)) (*kong.Kong, error) {
+	return kong.New(c,
+		kong.Name("trafficgen"),
+		kong.Description("A live traffic generator for HTTP APIs, with a full-screen terminal dashboard.\n\n"+
+			"Environment variables set every option; a flag wins over its variable, and "+envPrefix+"NAME over NAME.\n"+
+			"Keys on the dashboard: s spike, 1-5 mode, +/- rate, ]/[ users, p pause, f fault (--embedded), ? help, q quit."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(exit),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, WrapUpperBound: 100}),
+		kong.PostBuild(prefixEnvs),
+	)
+}
+
+// prefixEnvs gives every variable a twin with envPrefix, listed first so
+// that it wins: a CI job that sets MODE for something else can give
+// trafficgen TRAFFICGEN_MODE.
+func prefixEnvs(k *kong.Kong) error {
+	var visit func(n *kong.Node)
+	visit = func(n *kong.Node) {
+		for _, f := range n.Flags {
+			var envs []string
+			for _, e := range f.Envs {
+				if !strings.HasPrefix(e, envPrefix) {
+					envs = append(envs, envPrefix+e)
+				}
+			}
+			envs = append(envs, f.Envs...)
+			f.Envs, f.Value.Tag.Envs = envs, envs
+		}
+		for _, c := range n.Children {
+			visit(c)
+		}
+	}
+	visit(k.Model.Node)
+	return nil
+}
+
+// predictors complete flag values in the shell.
+func predictors() map[string]complete.Predictor {
+	return map[string]complete.Predictor{
+		"yaml":   complete.PredictFiles("*.y*ml"),
+		"file":   complete.PredictFiles("*"),
+		"mode":   complete.PredictSet("steady", "ramp-up", "spike", "realistic", "demo"),
+		"client": complete.PredictSet("h1", "nethttp"),
+	}
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/signal"
+	"syscall"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/trafficgen/trafficgen/demoapi"
+	"github.com/trafficgen/trafficgen/internal/redact"
+	"github.com/trafficgen/trafficgen/loadgen"
+	"github.com/trafficgen/trafficgen/plan"
+	"github.com/trafficgen/trafficgen/stats"
+	"github.com/trafficgen/trafficgen/ui"
+)
+
+// run sends the traffic Validate checked, then writes the summary and the
+// report. Human output goes to stdout, or to stderr when the report does.
+func (r *runCmd) run(stdout, stderr io.Writer) int {
+	// A closed stdout (trafficgen … | head -1) makes writes fail with
+	// EPIPE instead of killing the run: the run goes on and the report
+	// file is written. The other commands keep the usual quiet death.
+	signal.Ignore(syscall.SIGPIPE)
+	o := r.opts
+	human := stdout
+	if o.report == "-" {
+		human = stderr
+	}
+	var rf *reportFile
+	if o.report != "" {
+		var err error
+		if rf, err = openReport(o.report, stdout); err != nil {
+			fmt.Fprintf(stderr, "trafficgen: %s: %v\n", o.reportLabel, err)
+			return exitUsage
+		}
+		defer rf.discard()
+	}
+	eng, emb, code := startEngine(o, stderr)
+	if eng == nil {
+		return code
+	}
+	if emb != nil {
+		defer emb.Close()
+	}
+	drive(eng, emb, o, human, stderr, rf)
+	stats.WriteSummary(human, eng.Final())
+	if rf == nil {
+		return exitOK
+	}
+	if err := writeReport(eng, o, rf); err != nil {
+		fmt.Fprintf(stderr, "trafficgen: %v\n", err)
+		return exitFailure
+	}
+	if o.report != "-" {
+		fmt.Fprintf(human, "\nReport written to %s\n", o.report)
+	}
+	return exitOK
+}
+
+// startEngine makes the engine (and the embedded demo API), and warns when the
+// target does not answer. It returns a nil engine and the exit status
+// when it cannot.
+func startEngine(o *options, stderr io.Writer) (*loadgen.Engine, *demoapi.Embedded, int) {
+	var emb *demoapi.Embedded
+	if o.embedded {
+		var err error
+		if emb, err = demoapi.StartEmbedded(demoapi.Options{LatencyScale: 1, APIKeys: []string{o.apiKey}}); err != nil {
+			fmt.Fprintf(stderr, "trafficgen: start the embedded demo API: %v\n", err)
+			return nil, nil, exitFailure
+		}
+		o.cfg.Target, o.shown = emb.URL, emb.URL
+	}
+	eng, err := loadgen.New(o.cfg)
+	if err != nil {
+		if emb != nil {
+			emb.Close()
+		}
+		fmt.Fprintf(stderr, "trafficgen: %s\n", redact.Text(err.Error()))
+		return nil, nil, exitUsage
+	}
+	if warn := probe(o.shown); warn != "" {
+		eng.Note("error", warn)
+		if !o.tui {
+			fmt.Fprintln(stderr, "trafficgen: warning:", warn)
+		}
+	}
+	return eng, emb, exitOK
+}
+
+// drive runs the engine under the dashboard or the headless printer until
+// the run ends or a signal stops it.
+func drive(eng *loadgen.Engine, emb *demoapi.Embedded, o *options, human, stderr io.Writer, rf *reportFile) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sig := watchSignals(cancel, rf.discard, stderr)
+	defer sig.stop()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		eng.Run(ctx)
+	}()
+	if !o.tui {
+		fmt.Fprintln(human, describe(o))
+		headless(eng, o.interval, human)
+		<-done
+		return
+	}
+	dashboard(ctx, eng, emb, o, stderr)
+	cancel()
+	if n := eng.Recorder().InFlight(); n > 0 {
+		fmt.Fprintf(stderr, "draining %d requests in flight (up to %v)…\n", n, o.cfg.Timeout)
+	}
+	<-done
+}
+
+// dashboard runs the full-screen dashboard until it quits or ctx ends.
+func dashboard(ctx context.Context, eng *loadgen.Engine, emb *demoapi.Embedded, o *options, stderr io.Writer) {
+	opts := ui.Options{SpikeMultiplier: o.cfg.SpikeMultiplier, SpikeDuration: o.cfg.SpikeDuration,
+		FaultUnavailable: "f: faults need --embedded (the target is " + o.shown + ")"}
+	if emb != nil {
+		opts.CycleFault = func() string {
+			return "payments: " + emb.API.CycleFault(demoapi.Payments).String()
+		}
+	}
+	p := tea.NewProgram(ui.New(eng, eng.Snapshots(), opts), tea.WithAltScreen(), tea.WithFPS(30),
+		tea.WithContext(ctx), tea.WithoutSignalHandler())
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stderr, "trafficgen: dashboard: %v\n", err)
+	}
+}
+
+// writeReport writes the run's report with its configuration: secrets
+// masked, times in milliseconds, the key only when it was sent.
+func writeReport(eng *loadgen.Engine, o *options, rf *reportFile) error {
+	c := o.cfg
+	conf := map[string]any{
+		"target": o.shown, "mode": c.Mode.String(), "rps": c.RPS, "durationMs": ms(c.Duration.Seconds()),
+		"users": c.Users, "maxInFlight": c.MaxInFlight, "timeoutMs": ms(c.Timeout.Seconds()),
+		"spikeMultiplier": c.SpikeMultiplier, "spikeMs": ms(c.SpikeDuration.Seconds()),
+		"scenario": c.Scenario.Name, "shard": fmt.Sprintf("%d/%d", o.shardI, o.shardN), "client": eng.ClientName(),
+	}
+	if o.keySent {
+		conf["apiKey"] = redact.Secret(o.apiKey)
+	}
+	if c.Mode == plan.ModeMax {
+		conf["concurrency"] = c.Concurrency
+	}
+	if o.requests > 0 {
+		conf["requests"] = o.requests
+	}
+	if c.HTTP2 {
+		conf["http2"] = true
+	}
+	if c.TLS != nil && c.TLS.InsecureSkipVerify {
+		conf["insecure"] = true
+	}
+	if c.MaxRedirects != 0 {
+		conf["maxRedirects"] = max(c.MaxRedirects, 0)
+	}
+	rep, err := eng.Report(conf)
+	if err != nil {
+		return fmt.Errorf("build report: %w", err)
+	}
+	if err := rf.commit(rep.Write); err != nil {
+		return fmt.Errorf("write report to %s: %w", rf.name, err)
+	}
+	return nil
+}
+
+// ms turns seconds into milliseconds, the report's one unit of time.
+func ms(seconds float64) float64 { return seconds * 1000 }
