@@ -74,7 +74,7 @@ type runCmd struct {
 	NoTUI           bool          `name:"no-tui" env:"NO_TUI" help:"Print periodic stats instead of the dashboard, even on a terminal."`
 	Shard           string        `env:"SHARD" help:"i/N: this instance's share of a distributed run (1/N of every rate and of the users)."`
 	Seed            uint64        `env:"SEED" help:"Seed for the randomness (0 = random)."`
-	Client          string        `env:"CLIENT" placeholder:"h1|fasthttp|nethttp" help:"HTTP client: h1 (the default: trafficgen's own HTTP/1.1 client, the least CPU per request), fasthttp (github.com/valyala/fasthttp, HTTP/1.1) or nethttp (Go's net/http: HTTP/2 and proxies; chosen by default when HTTP_PROXY or HTTPS_PROXY applies to the target)."`
+	Client          string        `env:"CLIENT" placeholder:"h1|nethttp" help:"HTTP client: h1 (the default: trafficgen's own HTTP/1.1 client, the least CPU per request) or nethttp (Go's net/http: HTTP/2 and proxies; chosen by default when HTTP_PROXY or HTTPS_PROXY applies to a URL of the scenario)."`
 
 	Method  string   `short:"X" name:"request" help:"Ad-hoc URLs: HTTP method (default GET, or POST with -d)."`
 	Headers []string `short:"H" name:"header" sep:"none" help:"Ad-hoc URLs: a request header 'Name: value' (repeatable)."`
@@ -271,9 +271,9 @@ func (r *runCmd) options(stdout io.Writer) (*options, error) {
 		return nil, usagef("STATS_INTERVAL/--stats-interval: at least 100ms, got %v", r.StatsInterval)
 	}
 	switch r.Client {
-	case "", loadgen.ClientH1, loadgen.ClientNetHTTP, loadgen.ClientFastHTTP:
+	case "", loadgen.ClientH1, loadgen.ClientNetHTTP:
 	default:
-		return nil, usagef("CLIENT/--client: want h1, fasthttp or nethttp, got %q", r.Client)
+		return nil, usagef("CLIENT/--client: want h1 or nethttp, got %q", r.Client)
 	}
 	var think scenario.Range
 	if r.Think != "" {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trafficgen/trafficgen/scenario"
+	"github.com/trafficgen/trafficgen/transport"
 )
 
 // BenchmarkArrivals is the scheduler's arithmetic per request: advancing
@@ -67,9 +68,11 @@ func BenchmarkWorkerPool(b *testing.B) {
 }
 
 // BenchmarkClient is one GET over loopback keep-alive, through client.do
-// with each HTTP client, to a minimal in-process HTTP/1.1 responder (a
-// canned answer, no allocation): the generator's own cost per request,
-// plus the responder's few syscalls. Allocations are the client's.
+// (rendering and transport) with each HTTP client, to a minimal
+// in-process HTTP/1.1 responder (a canned answer, no allocation): the
+// generator's own cost per request, plus the responder's few syscalls.
+// Allocations are the client's. The request context can be cancelled, as
+// the engine's is.
 func BenchmarkClient(b *testing.B) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -85,19 +88,21 @@ func BenchmarkClient(b *testing.B) {
 	req := scn.Endpoints[0]
 	for _, kind := range allClients {
 		b.Run(kind, func(b *testing.B) {
-			d := testDoer(b, kind, 8, 5*time.Second)
-			c := &client{doer: d, base: base, headers: scn.Headers}
+			tr, err := transport.New(transport.Options{Kind: kind, MaxConnsPerHost: 8, Timeout: 5 * time.Second})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer tr.CloseIdleConnections()
+			c := &client{tr: tr, base: base, headers: scn.Headers}
 			env := scn.NewRun().NewEnv(newTestRand(), nil)
 			var sc scratch
-			ctx := context.Background()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
 			b.ReportAllocs()
 			for b.Loop() {
 				if ex := c.do(ctx, req, env, &sc); ex.code != 200 {
 					b.Fatalf("status %d, err %v", ex.code, ex.err)
 				}
-			}
-			if ci, ok := d.(interface{ CloseIdleConnections() }); ok {
-				ci.CloseIdleConnections()
 			}
 		})
 	}
