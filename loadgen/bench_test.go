@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/transport"
+	"github.com/trafficgen/trafficgen/transport/transporttest"
 )
 
 // BenchmarkArrivals is the scheduler's arithmetic per request: advancing
@@ -79,7 +79,8 @@ func BenchmarkClient(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer ln.Close()
-	go cannedServer(ln)
+	go transporttest.Canned(ln, []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 76\r\n\r\n"+
+		`{"id":42,"name":"Ada Lovelace","email":"ada@example.com","status":"ACTIVE"}`+"\n"))
 	base := "http://" + ln.Addr().String()
 	scn, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{base + "/api/users/1"}, Headers: []string{"X-API-Key: k"}})
 	if err != nil {
@@ -105,43 +106,5 @@ func BenchmarkClient(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-// cannedServer answers every GET on every connection with the same
-// 200 response until ln closes.
-func cannedServer(ln net.Listener) {
-	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 76\r\n\r\n" +
-		`{"id":42,"name":"Ada Lovelace","email":"ada@example.com","status":"ACTIVE"}` + "\n")
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		go func() {
-			defer c.Close()
-			buf := make([]byte, 4096)
-			have := 0
-			for {
-				n, err := c.Read(buf[have:])
-				if err != nil {
-					return
-				}
-				have += n
-				for {
-					i := bytes.Index(buf[:have], []byte("\r\n\r\n"))
-					if i < 0 {
-						break
-					}
-					if _, err := c.Write(resp); err != nil {
-						return
-					}
-					have = copy(buf, buf[i+4:have])
-				}
-				if have == len(buf) {
-					return
-				}
-			}
-		}()
 	}
 }

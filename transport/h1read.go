@@ -147,27 +147,17 @@ func (cn *conn) need(n int) error {
 // read, so what is parsed from it needs no copy. It fails beyond budget
 // bytes.
 func (cn *conn) readBlock(budget int, what string) ([]byte, error) {
-	scan := 0 // of buf[r:w]: where the next line not yet looked at starts
+	from := 0 // of buf[r:w]: searched up to here
 	for {
-		for {
-			i := bytes.IndexByte(cn.buf[cn.r+scan:cn.w], '\n')
-			if i < 0 {
-				break
-			}
-			line := cn.buf[cn.r+scan : cn.r+scan+i]
-			scan += i + 1
-			if len(line) == 0 || len(line) == 1 && line[0] == '\r' {
-				if scan > budget {
-					break
-				}
-				block := cn.buf[cn.r : cn.r+scan]
-				cn.r += scan
-				return block, nil
-			}
+		if n := blockEnd(cn.buf[cn.r:cn.w], from); n >= 0 && n <= budget {
+			block := cn.buf[cn.r : cn.r+n]
+			cn.r += n
+			return block, nil
 		}
 		if cn.w-cn.r >= budget {
 			return nil, badResponse("%s longer than %d bytes", what, budget)
 		}
+		from = max(cn.w-cn.r-2, 0) // a line end may have come in part
 		if err := cn.fill(maxHeaderBytes); err != nil {
 			if err == io.EOF && cn.got {
 				err = io.ErrUnexpectedEOF
@@ -175,6 +165,28 @@ func (cn *conn) readBlock(budget int, what string) ([]byte, error) {
 			return nil, err
 		}
 	}
+}
+
+// blockEnd returns where the first blank line in b ends, looking from
+// from on, or -1: a line feed followed by another, or by CRLF (or b
+// starting with either).
+func blockEnd(b []byte, from int) int {
+	if from == 0 {
+		switch {
+		case len(b) > 0 && b[0] == '\n':
+			return 1
+		case len(b) > 1 && b[0] == '\r' && b[1] == '\n':
+			return 2
+		}
+	}
+	end, rest := -1, b[from:]
+	if i := bytes.Index(rest, []byte("\n\r\n")); i >= 0 {
+		end, rest = from+i+3, rest[:i+1]
+	}
+	if i := bytes.Index(rest, []byte("\n\n")); i >= 0 {
+		end = from + i + 2
+	}
+	return end
 }
 
 // parseHead parses a block of readBlock's: the status line and the
@@ -201,7 +213,7 @@ func (cn *conn) parseHead(block []byte, a *answer) (head, error) {
 	if final && a.location != nil {
 		*a.location = (*a.location)[:0]
 	}
-	var sawLength, sawLocation, hasClose, hasKeepAlive bool
+	var sawLength, sawLocation, hasClose, hasKeepAlive, framingTrailer bool
 	encodings := 0
 	for {
 		name, value, more, err := cn.nextField(&rest)
@@ -211,8 +223,8 @@ func (cn *conn) parseHead(block []byte, a *answer) (head, error) {
 		if !more {
 			break
 		}
-		switch { // most fields are none of these
-		case equalFold(name, "Content-Length"):
+		switch { // the length first: most fields are none of these
+		case len(name) == 14 && equalFold(name, "Content-Length"):
 			value := trimOWS(value) // a folded value may end in a space
 			switch {
 			case !sawLength:
@@ -225,7 +237,7 @@ func (cn *conn) parseHead(block []byte, a *answer) (head, error) {
 			case !bytes.Equal(value, cn.length):
 				return h, badResponse("two Content-Length fields, %.20q and %.20q", cn.length, value)
 			}
-		case equalFold(name, "Transfer-Encoding"):
+		case len(name) == 17 && equalFold(name, "Transfer-Encoding"):
 			// As net/http: one field, naming chunked alone; none of it
 			// counts in HTTP/1.0.
 			encodings++
@@ -237,13 +249,20 @@ func (cn *conn) parseHead(block []byte, a *answer) (head, error) {
 			case !h.chunked:
 				return h, badResponse("unsupported Transfer-Encoding %.40q", value)
 			}
-		case equalFold(name, "Connection"):
+		case len(name) == 10 && equalFold(name, "Connection"):
 			for tok := range bytes.SplitSeq(value, []byte{','}) {
 				tok = trimOWS(tok)
 				hasClose = hasClose || equalFold(tok, "close")
 				hasKeepAlive = hasKeepAlive || equalFold(tok, "keep-alive")
 			}
-		case equalFold(name, "Location"):
+		case len(name) == 7 && equalFold(name, "Trailer"):
+			// As net/http: a trailer may not frame the body.
+			for tok := range bytes.SplitSeq(value, []byte{','}) {
+				tok = trimOWS(tok)
+				framingTrailer = framingTrailer || equalFold(tok, "Transfer-Encoding") ||
+					equalFold(tok, "Content-Length") || equalFold(tok, "Trailer")
+			}
+		case len(name) == 8 && equalFold(name, "Location"):
 			if final && !sawLocation && a.location != nil {
 				*a.location = append(*a.location, value...)
 				sawLocation = true
@@ -262,6 +281,9 @@ func (cn *conn) parseHead(block []byte, a *answer) (head, error) {
 		h.close = hasClose || !hasKeepAlive // HTTP/1.0 closes by default
 	} else {
 		h.close = hasClose
+	}
+	if h.chunked && framingTrailer {
+		return h, badResponse("a Trailer field naming a framing field")
 	}
 	if h.chunked && h.length >= 0 {
 		// A length beside chunked framing means someone between may have

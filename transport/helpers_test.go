@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/trafficgen/trafficgen/transport/transporttest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -165,6 +167,18 @@ func (s *rawServer) requests() []rawRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]rawRequest(nil), s.reqs...)
+}
+
+// newCannedServer is a server that answers okAnswer to every request,
+// allocating nothing.
+func newCannedServer(tb testing.TB) *rawServer {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ln.Close() })
+	go transporttest.Canned(ln, []byte(okAnswer))
+	return &rawServer{addr: ln.Addr().String(), url: "http://" + ln.Addr().String()}
 }
 
 // reset closes c with an RST instead of a FIN.
