@@ -181,14 +181,6 @@ func newCannedServer(tb testing.TB) *rawServer {
 	return &rawServer{addr: ln.Addr().String(), url: "http://" + ln.Addr().String()}
 }
 
-// reset closes c with an RST instead of a FIN.
-func reset(c net.Conn) {
-	if tc, ok := c.(*net.TCPConn); ok {
-		tc.SetLinger(0)
-	}
-	c.Close()
-}
-
 // okAnswer is a short 200.
 const okAnswer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 8\r\n\r\n{\"id\":1}"
 
