@@ -12,8 +12,8 @@ import (
 
 // A cancelled context ends a Send at once, long before the client's
 // timeout: while it waits for the answer, and while it waits for a free
-// connection; a context's deadline ends it as a timeout. The client goes
-// on working afterwards.
+// connection; a context's deadline, or the request's, ends it as a
+// timeout. The client goes on working afterwards.
 func TestContextEndsASend(t *testing.T) {
 	const timeout = time.Minute
 	read := make(chan struct{}, 4)
@@ -70,6 +70,12 @@ func TestContextEndsASend(t *testing.T) {
 				t.Errorf("past the context's deadline: %v, want %v", err, FailTimeout)
 			}
 			<-read
+			var resp Response
+			req := &Request{Method: "GET", URL: []byte(srv.url + "/hang"), Deadline: time.Now().Add(50 * time.Millisecond)}
+			if err := c.Send(context.Background(), req, &resp); FailureOf(err) != FailTimeout {
+				t.Errorf("past the request's deadline: %v, want %v", err, FailTimeout)
+			}
+			<-read
 			if resp, err := sendCtx(context.Background(), c, srv.url+"/x"); err != nil || resp.Status != 200 {
 				t.Errorf("after the cancel: %d (%v)", resp.Status, err)
 			}
@@ -93,9 +99,9 @@ func sendCtx(ctx context.Context, c Client, url string) (*Response, error) {
 	return &resp, err
 }
 
-// H1 watches a context shared by many Sends once, and a context used by
-// one Send only while it runs: nothing is left behind either way, and
-// Sends under a shared context allocate nothing.
+// H1 watches a context a caller uses again once, until it is done, and a
+// context used by one Send only while it runs: nothing is left behind
+// either way, and Sends under a shared context allocate nothing.
 func TestH1WatchesContexts(t *testing.T) {
 	srv := newCannedServer(t)
 	c := newTestH1(t, Options{Timeout: 2 * time.Second})
@@ -125,6 +131,11 @@ func TestH1WatchesContexts(t *testing.T) {
 	shared, cancel := context.WithCancel(context.Background())
 	req := &Request{Method: "GET", URL: []byte(srv.url + "/x")}
 	var resp Response
+	for range 2 { // the caller's second Send under it joins its watch
+		if err := c.Send(shared, req, &resp); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if n := testing.AllocsPerRun(50, func() {
 		if err := c.Send(shared, req, &resp); err != nil {
 			t.Fatal(err)

@@ -64,7 +64,7 @@ func (c *H1) Send(ctx context.Context, req *Request, resp *Response) error {
 		return asError(err)
 	}
 	w := c.watches.enter(ctx, &cs.watch)
-	err := follow(ctx, c, deadline(ctx, c.timeout), c.maxRedirects, req, resp, cs)
+	err := follow(ctx, c, deadline(ctx, req, c.timeout), c.maxRedirects, req, resp, cs)
 	c.watches.leave(w, &cs.watch)
 	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil {
 		err = ctx.Err() // the watch's past deadline, or ctx's own

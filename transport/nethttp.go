@@ -10,6 +10,7 @@ import (
 	"net/http/httptrace"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -99,7 +100,7 @@ func (b byScheme) CloseIdleConnections() {
 // Send implements Client.
 func (c *NetHTTP) Send(ctx context.Context, req *Request, resp *Response) error {
 	cs := resp.begin()
-	d := deadline(ctx, c.timeout)
+	d := deadline(ctx, req, c.timeout)
 	ctx, cancel := context.WithDeadline(ctx, d)
 	defer cancel()
 	if cs.trace == nil {
@@ -139,7 +140,7 @@ func (c *NetHTTP) hop(ctx context.Context, _ time.Time, r *Request, resp *Respon
 	}
 	cs.trace.start()
 	res, err := c.hc.Do(hr)
-	resp.Resent += cs.trace.resent
+	resp.Resent += int(cs.trace.resent.Load())
 	if err != nil {
 		return err
 	}
@@ -184,28 +185,28 @@ func readCapped(r io.Reader, dst []byte, limit int) ([]byte, error) {
 // httptrace.ClientTrace. net/http sends an idempotent request again when
 // its reused connection dies after the request was written and before the
 // answer began; each such attempt is counted, as H1 counts its own
-// (resendable).
+// (resendable). The hooks run on net/http's goroutines (with HTTP/2, on
+// two at once), hence the atomics.
 type attempts struct {
 	trace   *httptrace.ClientTrace
-	written bool // the current attempt was written, no answer yet
-	resent  int
+	written atomic.Bool // the current attempt was written, no answer yet
+	resent  atomic.Int32
 }
 
 func newAttempts() *attempts {
 	a := new(attempts)
 	a.trace = &httptrace.ClientTrace{
 		GotConn: func(httptrace.GotConnInfo) {
-			if a.written {
-				a.resent++
+			if a.written.Swap(false) {
+				a.resent.Add(1)
 			}
-			a.written = false
 		},
 		WroteRequest: func(w httptrace.WroteRequestInfo) {
 			if w.Err == nil {
-				a.written = true
+				a.written.Store(true)
 			}
 		},
-		GotFirstResponseByte: func() { a.written = false },
+		GotFirstResponseByte: func() { a.written.Store(false) },
 	}
 	return a
 }
@@ -216,7 +217,10 @@ func (a *attempts) context(ctx context.Context) context.Context {
 }
 
 // start resets the count for a hop.
-func (a *attempts) start() { a.written, a.resent = false, 0 }
+func (a *attempts) start() {
+	a.written.Store(false)
+	a.resent.Store(0)
+}
 
 // logLines passes the standard logger's lines to sink, without the
 // logger's date and time.

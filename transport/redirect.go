@@ -91,7 +91,7 @@ func redirect(next, cur *Request, status int, location []byte) error {
 		next.Method = cur.Method
 		next.Header.copyFrom(&cur.Header)
 		next.Body = append(next.Body[:0], cur.Body...)
-		next.BodyLimit, next.KeepHeaders = cur.BodyLimit, cur.KeepHeaders
+		next.BodyLimit, next.KeepHeaders, next.Deadline = cur.BodyLimit, cur.KeepHeaders, cur.Deadline
 	}
 	next.URL = append(next.URL[:0], to.String()...)
 	if !sameOrigin(base, to) {

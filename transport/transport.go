@@ -139,6 +139,10 @@ type Request struct {
 	// KeepHeaders names the answer's header fields to keep in
 	// Response.Header; the others are read and dropped.
 	KeepHeaders []string
+	// Deadline, when not zero, ends the Send as a context's deadline
+	// would: a bound of the request's own without a context per request,
+	// which costs H1 a registration where a shared context costs nothing.
+	Deadline time.Time
 }
 
 // Response is an answer. Send resets it before filling it; its buffers
@@ -194,12 +198,15 @@ func (resp *Response) begin() *callerState {
 	return resp.cs
 }
 
-// deadline is when a Send that starts now must end: timeout from now, or
-// ctx's deadline when sooner.
-func deadline(ctx context.Context, timeout time.Duration) time.Time {
+// deadline is when a Send of req that starts now must end: timeout from
+// now, or ctx's or req's deadline when sooner.
+func deadline(ctx context.Context, req *Request, timeout time.Duration) time.Time {
 	d := time.Now().Add(timeout)
 	if cd, ok := ctx.Deadline(); ok && cd.Before(d) {
-		return cd
+		d = cd
+	}
+	if !req.Deadline.IsZero() && req.Deadline.Before(d) {
+		d = req.Deadline
 	}
 	return d
 }
