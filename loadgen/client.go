@@ -96,9 +96,9 @@ type exchange struct {
 	// arrived is when the last byte of the response reached this host
 	// (a kernel receive timestamp), when the client knows it; else zero.
 	arrived time.Time
-	// hops are the redirects followed before the answer: each one a
+	// redirects are the redirects followed before the answer: each one a
 	// request the server answered (valid as body is).
-	hops []transport.Hop
+	redirects []transport.Redirect
 }
 
 // doneAt is when the exchange ended: when the response arrived, if
@@ -124,7 +124,7 @@ func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.En
 	c.render(&sc.req, req, env, sc)
 	err := c.tr.Send(ctx, &sc.req, &sc.resp)
 	r := &sc.resp
-	ex := exchange{code: r.Status, resent: r.Resent, arrived: r.Arrived, hops: r.Redirects}
+	ex := exchange{code: r.Status, resent: r.Resent, arrived: r.Arrived, redirects: r.Redirects}
 	if err != nil {
 		ex.err, ex.kind = err, errorKind(err)
 		if k := stats.KindForStatus(r.Status); r.Status != 0 && k != stats.KindNone {

@@ -577,10 +577,10 @@ func (e *Engine) dropN(route int, t time.Time, n int64) {
 func (e *Engine) record(route int, ex exchange, start, end time.Time) {
 	// Each redirect followed is a request the server answered: counted
 	// under the route with its 3xx, timed from the one before it.
-	for _, h := range ex.hops {
+	for _, r := range ex.redirects {
 		e.rec.Sent(start)
-		e.rec.Record(stats.Result{Route: route, Code: h.Status, Latency: h.At.Sub(start), End: h.At})
-		start = h.At
+		e.rec.Record(stats.Result{Route: route, Code: r.Status, Latency: r.At.Sub(start), End: r.At})
+		start = r.At
 	}
 	e.rec.Record(stats.Result{Route: route, Code: ex.code, Kind: ex.kind, Latency: end.Sub(start), End: end, Resent: ex.resent})
 }

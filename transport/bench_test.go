@@ -37,7 +37,7 @@ func BenchmarkReadResponse(b *testing.B) {
 		`{"id":42,"name":"Ada Lovelace","email":"ada@example.com","status":"ACTIVE"}` + "\n")
 	cc := &chunkConn{n: len(raw)}
 	cn := &conn{rw: cc, buf: make([]byte, connBufSize)}
-	a := answer{bodyLimit: 1 << 10}
+	a := kept{bodyLimit: 1 << 10}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(raw)))
 	for b.Loop() {

@@ -19,7 +19,7 @@ var keptInFuzz = []string{"Location", "Content-Type", "X-A"}
 
 // h1Reading is what H1 made of an answer.
 type h1Reading struct {
-	head    head
+	head    framing
 	body    []byte
 	fields  map[string][]string
 	err     error
@@ -36,16 +36,16 @@ func readWithH1(raw []byte, isHead bool, piece int) h1Reading {
 	}
 	cn := &conn{rw: &chunkConn{b: raw, n: piece}, buf: make([]byte, 16+piece%64)}
 	var loc []byte
-	var kept Header
-	a := answer{bodyLimit: len(raw) + 1, keep: keptInFuzz, header: &kept, location: &loc}
+	var fields Header
+	a := kept{bodyLimit: len(raw) + 1, names: keptInFuzz, header: &fields, location: &loc}
 	h, _, err := cn.readResponse(isHead, &a)
 	r := h1Reading{head: h, body: a.body, err: err, isHead: isHead, fields: map[string][]string{}}
 	for _, k := range keptInFuzz {
-		if vs := kept.Values(k); vs != nil {
+		if vs := fields.Values(k); vs != nil {
 			r.fields[k] = vs
 		}
 	}
-	if first := kept.Values("Location"); len(first) > 0 && first[0] != string(loc) {
+	if first := fields.Values("Location"); len(first) > 0 && first[0] != string(loc) {
 		r.err = errors.New("the first Location kept is not the one reported")
 	}
 	switch {

@@ -87,7 +87,7 @@ func (c *H1) hop(ctx context.Context, deadline time.Time, r *Request, resp *Resp
 	if cs.wire, err = appendRequest(cs.wire[:0], r, auth, target, userinfo); err != nil {
 		return err
 	}
-	a := answer{bodyLimit: r.BodyLimit, keep: r.KeepHeaders, header: &resp.Header, location: &cs.location}
+	a := kept{bodyLimit: r.BodyLimit, names: r.KeepHeaders, header: &resp.Header, location: &cs.location}
 	unsent := 0
 	for {
 		h, cn, err := c.conn(ctx, isTLS, auth, deadline)
@@ -134,18 +134,18 @@ func (c *H1) hop(ctx context.Context, deadline time.Time, r *Request, resp *Resp
 
 // roundTrip writes a request on cn and reads its answer, with cn known to
 // the caller's watch meanwhile so that a cancelled context can end it.
-func (c *H1) roundTrip(ctx context.Context, cn *conn, cs *callerState, deadline time.Time, isHead bool, a *answer) (head, bool, error) {
+func (c *H1) roundTrip(ctx context.Context, cn *conn, cs *callerState, deadline time.Time, isHead bool, a *kept) (framing, bool, error) {
 	cn.got = false
 	if err := cn.rw.SetDeadline(deadline); err != nil {
-		return head{}, false, err
+		return framing{}, false, err
 	}
 	cs.watch.use(cn)
 	defer cs.watch.use(nil)
 	if err := ctx.Err(); err != nil {
-		return head{}, false, err
+		return framing{}, false, err
 	}
 	if _, err := cn.rw.Write(cs.wire); err != nil {
-		return head{}, false, err
+		return framing{}, false, err
 	}
 	if cn.sock.rx != nil {
 		// Let the goroutines already runnable go first: on a busy CPU the

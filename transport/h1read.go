@@ -36,8 +36,9 @@ type conn struct {
 	length  []byte // the first Content-Length's text, to compare others with
 }
 
-// head is what an answer's status line and fields say.
-type head struct {
+// framing is what an answer's status line and fields say: its status,
+// how its body is framed, and whether the connection goes on.
+type framing struct {
 	code    int
 	minor   int   // HTTP/1.minor
 	length  int64 // Content-Length, or -1
@@ -45,17 +46,17 @@ type head struct {
 	close   bool // the connection carries no further request
 }
 
-// answer is where the parts of an answer the caller keeps go.
-type answer struct {
+// kept is where the parts of an answer the caller keeps go.
+type kept struct {
 	bodyLimit int
 	body      []byte
-	keep      []string // field names to keep in header
+	names     []string // field names to keep in header
 	header    *Header
 	location  *[]byte // the first Location, when not nil
 }
 
 // write keeps b, within the body limit.
-func (a *answer) write(b []byte) {
+func (a *kept) write(b []byte) {
 	if n := a.bodyLimit - len(a.body); n > 0 {
 		a.body = append(a.body, b[:min(len(b), n)]...)
 	}
@@ -64,12 +65,12 @@ func (a *answer) write(b []byte) {
 // readResponse reads the answer to one request (after any interim 1xx
 // answers) and its whole body. It reports whether the connection may
 // carry another request.
-func (cn *conn) readResponse(isHead bool, a *answer) (head, bool, error) {
+func (cn *conn) readResponse(isHead bool, a *kept) (framing, bool, error) {
 	budget := maxHeaderBytes
 	for {
 		block, err := cn.readBlock(budget, "header section")
 		if err != nil {
-			return head{}, false, err
+			return framing{}, false, err
 		}
 		budget -= len(block)
 		h, err := cn.parseHead(block, a)
@@ -191,8 +192,8 @@ func blockEnd(b []byte, from int) int {
 
 // parseHead parses a block of readBlock's: the status line and the
 // fields, keeping what a asks for from a final answer.
-func (cn *conn) parseHead(block []byte, a *answer) (head, error) {
-	h := head{length: -1}
+func (cn *conn) parseHead(block []byte, a *kept) (framing, error) {
+	h := framing{length: -1}
 	l, rest := cutLine(block)
 	// HTTP/1.1 200 OK
 	if len(l) < 12 || !bytes.HasPrefix(l, []byte("HTTP/1.")) || l[8] != ' ' ||
@@ -269,7 +270,7 @@ func (cn *conn) parseHead(block []byte, a *answer) (head, error) {
 			}
 		}
 		if final {
-			for _, k := range a.keep {
+			for _, k := range a.names {
 				if equalFold(name, k) {
 					a.header.Add(k, value)
 				}
@@ -390,7 +391,7 @@ func trimRightOWS(b []byte) []byte {
 }
 
 // readBody reads a body of n bytes.
-func (cn *conn) readBody(n int64, a *answer) error {
+func (cn *conn) readBody(n int64, a *kept) error {
 	for n > 0 {
 		if cn.r == cn.w {
 			if n >= bigBodyBuf && len(cn.buf) < bigBodyBuf {
@@ -414,7 +415,7 @@ func (cn *conn) readBody(n int64, a *answer) error {
 
 // readToClose reads a body that ends when the server closes the
 // connection.
-func (cn *conn) readToClose(a *answer) error {
+func (cn *conn) readToClose(a *kept) error {
 	for {
 		a.write(cn.buf[cn.r:cn.w])
 		cn.r = cn.w
@@ -431,7 +432,7 @@ func (cn *conn) readToClose(a *answer) error {
 // as net/http: CRLF line ends, hexadecimal sizes of at most 16 digits
 // with no sign or space before an extension, and no more framing than
 // maxChunkOverhead beyond what the data justifies.
-func (cn *conn) readChunked(a *answer) error {
+func (cn *conn) readChunked(a *kept) error {
 	var overhead int64
 	for {
 		l, err := cn.chunkLine()

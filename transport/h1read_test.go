@@ -28,10 +28,10 @@ func (c *chunkConn) Read(p []byte) (int, error) {
 
 // readOne reads one answer from raw, delivered piece bytes at a time,
 // keeping up to limit bytes of its body and its X-Keep fields.
-func readOne(raw string, piece int, isHead bool, limit int) (head, answer, bool, error) {
+func readOne(raw string, piece int, isHead bool, limit int) (framing, kept, bool, error) {
 	cn := &conn{rw: &chunkConn{b: []byte(raw), n: piece}, buf: make([]byte, connBufSize)}
 	var loc []byte
-	a := answer{bodyLimit: limit, keep: []string{"X-Keep"}, header: new(Header), location: &loc}
+	a := kept{bodyLimit: limit, names: []string{"X-Keep"}, header: new(Header), location: &loc}
 	h, reuse, err := cn.readResponse(isHead, &a)
 	return h, a, reuse, err
 }

@@ -37,8 +37,8 @@ func follow(ctx context.Context, h hopper, deadline time.Time, max int, req *Req
 		if at.IsZero() {
 			at = time.Now()
 		}
-		resp.Redirects = append(resp.Redirects, Hop{Status: resp.Status, At: at})
-		if err := redirect(&cs.next, r, resp.Status, cs.location); err != nil {
+		resp.Redirects = append(resp.Redirects, Redirect{Status: resp.Status, At: at})
+		if err := nextRequest(&cs.next, r, resp.Status, cs.location); err != nil {
 			return err
 		}
 		r = &cs.next
@@ -67,13 +67,13 @@ var sensitive = []string{"Authorization", "Proxy-Authorization", "Cookie", "Cook
 // bodyFields describe a body: they go with it when a redirect drops it.
 var bodyFields = []string{"Content-Type", "Content-Encoding", "Content-Language", "Content-Location"}
 
-// redirect makes next the request a redirect with status and location
+// nextRequest makes next the request a redirect with status and location
 // leads to from cur (next may be cur). 301, 302 and 303 send a GET (HEAD
 // stays HEAD) without a body; 307 and 308 send the method and body again.
 // A redirect to another origin (scheme, host or port) drops the sensitive
 // fields and a Host given by the caller; once dropped they stay dropped
 // for the rest of the chain, since each hop starts from the one before.
-func redirect(next, cur *Request, status int, location []byte) error {
+func nextRequest(next, cur *Request, status int, location []byte) error {
 	base, err := url.Parse(string(cur.URL))
 	if err != nil {
 		return fmt.Errorf("redirect from an unparsable URL: %w", err)

@@ -195,7 +195,7 @@ func TestRedirectRule(t *testing.T) {
 		{307, "//other.test/c", "https://other.test/c", "PUT", true, false, true, false},
 	} {
 		var next Request
-		if err := redirect(&next, cur, tt.status, []byte(tt.location)); err != nil {
+		if err := nextRequest(&next, cur, tt.status, []byte(tt.location)); err != nil {
 			t.Fatal(err)
 		}
 		_, hasKey := next.Header.Get("X-Api-Key")
@@ -207,7 +207,7 @@ func TestRedirectRule(t *testing.T) {
 		}
 	}
 	var next Request
-	if err := redirect(&next, cur, 302, []byte("ftp://api.test/x")); err == nil {
+	if err := nextRequest(&next, cur, 302, []byte("ftp://api.test/x")); err == nil {
 		t.Error("a redirect to ftp was followed")
 	}
 }

@@ -164,13 +164,14 @@ type Response struct {
 	Resent int
 	// Redirects are the redirects followed, in order: each one a
 	// request the server answered.
-	Redirects []Hop
+	Redirects []Redirect
 
 	cs *callerState
 }
 
-// Hop is a redirect followed.
-type Hop struct {
+// Redirect is a redirect followed: a request the server answered with a
+// 3xx and a Location, before the final answer.
+type Redirect struct {
 	// Status is the redirect's status code (301, 302, 303, 307, 308).
 	Status int
 	// At is when its answer had arrived.
