@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"time"
 )
 
@@ -50,6 +51,8 @@ func newH1(o Options) *H1 {
 	}
 	if o.TLS != nil {
 		c.tls = o.TLS.Clone()
+		// It speaks HTTP/1.1 whatever the configuration offers.
+		c.tls.NextProtos = slices.DeleteFunc(c.tls.NextProtos, func(p string) bool { return p != "http/1.1" })
 	}
 	if c.tls.ClientSessionCache == nil {
 		c.tls.ClientSessionCache = tls.NewLRUClientSessionCache(0)

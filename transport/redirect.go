@@ -16,22 +16,22 @@ type hopper interface {
 	hop(ctx context.Context, deadline time.Time, req *Request, resp *Response, cs *callerState) error
 }
 
-// follow sends req through h and follows up to max redirects, recording
-// each in resp.Redirects. A redirect beyond max fails the Send: the
-// server answered 1 + max requests.
-func follow(ctx context.Context, h hopper, deadline time.Time, max int, req *Request, resp *Response, cs *callerState) error {
+// follow sends req through h and follows up to limit redirects, recording
+// each in resp.Redirects. A redirect beyond limit fails the Send: the
+// server answered 1 + limit requests.
+func follow(ctx context.Context, h hopper, deadline time.Time, limit int, req *Request, resp *Response, cs *callerState) error {
 	r := req
 	for n := 0; ; n++ {
 		cs.location = cs.location[:0]
 		if err := h.hop(ctx, deadline, r, resp, cs); err != nil {
 			return err
 		}
-		if max == 0 || !redirects(resp.Status) || len(cs.location) == 0 {
+		if limit == 0 || !followable(resp.Status) || len(cs.location) == 0 {
 			return nil
 		}
-		if n == max {
+		if n == limit {
 			resp.Status = 0 // a redirect's status is not the answer's
-			return errTooManyRedirects(max)
+			return errTooManyRedirects(limit)
 		}
 		at := resp.Arrived
 		if at.IsZero() {
@@ -48,10 +48,10 @@ func follow(ctx context.Context, h hopper, deadline time.Time, max int, req *Req
 	}
 }
 
-// redirects says whether a status is a redirect to follow, as net/http
+// followable says whether a status is a redirect to follow, as net/http
 // follows them: not 300 (a choice for the user), 304 (not modified), 305
 // or 306.
-func redirects(status int) bool {
+func followable(status int) bool {
 	switch status {
 	case 301, 302, 303, 307, 308:
 		return true
