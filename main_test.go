@@ -36,9 +36,6 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	goleak.VerifyTestMain(m,
-		// fasthttp's per-host idle-connection cleaner ends on its own
-		// after the idle timeout.
-		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*HostClient).connsCleaner"),
 		goleak.Cleanup(func(code int) {
 			os.RemoveAll(binDir)
 			os.Exit(code)

@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"strconv"
@@ -10,6 +9,8 @@ import (
 	"time"
 
 	"github.com/trafficgen/trafficgen/scenario"
+	"github.com/trafficgen/trafficgen/transport"
+	"github.com/trafficgen/trafficgen/transport/transporttest"
 )
 
 // BenchmarkArrivals is the scheduler's arithmetic per request: advancing
@@ -67,16 +68,19 @@ func BenchmarkWorkerPool(b *testing.B) {
 }
 
 // BenchmarkClient is one GET over loopback keep-alive, through client.do
-// with each HTTP client, to a minimal in-process HTTP/1.1 responder (a
-// canned answer, no allocation): the generator's own cost per request,
-// plus the responder's few syscalls. Allocations are the client's.
+// (rendering and transport) with each HTTP client, to a minimal
+// in-process HTTP/1.1 responder (a canned answer, no allocation): the
+// generator's own cost per request, plus the responder's few syscalls.
+// Allocations are the client's. The request context can be cancelled, as
+// the engine's is.
 func BenchmarkClient(b *testing.B) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer ln.Close()
-	go cannedServer(ln)
+	go transporttest.Canned(ln, []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 76\r\n\r\n"+
+		`{"id":42,"name":"Ada Lovelace","email":"ada@example.com","status":"ACTIVE"}`+"\n"))
 	base := "http://" + ln.Addr().String()
 	scn, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{base + "/api/users/1"}, Headers: []string{"X-API-Key: k"}})
 	if err != nil {
@@ -85,58 +89,22 @@ func BenchmarkClient(b *testing.B) {
 	req := scn.Endpoints[0]
 	for _, kind := range allClients {
 		b.Run(kind, func(b *testing.B) {
-			d := testDoer(b, kind, 8, 5*time.Second)
-			c := &client{doer: d, base: base, headers: scn.Headers}
+			tr, err := transport.New(transport.Options{Kind: kind, MaxConnsPerHost: 8, Timeout: 5 * time.Second})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer tr.CloseIdleConnections()
+			c := &client{tr: tr, base: base, headers: scn.Headers}
 			env := scn.NewRun().NewEnv(newTestRand(), nil)
 			var sc scratch
-			ctx := context.Background()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
 			b.ReportAllocs()
 			for b.Loop() {
 				if ex := c.do(ctx, req, env, &sc); ex.code != 200 {
 					b.Fatalf("status %d, err %v", ex.code, ex.err)
 				}
 			}
-			if ci, ok := d.(interface{ CloseIdleConnections() }); ok {
-				ci.CloseIdleConnections()
-			}
 		})
-	}
-}
-
-// cannedServer answers every GET on every connection with the same
-// 200 response until ln closes.
-func cannedServer(ln net.Listener) {
-	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 76\r\n\r\n" +
-		`{"id":42,"name":"Ada Lovelace","email":"ada@example.com","status":"ACTIVE"}` + "\n")
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		go func() {
-			defer c.Close()
-			buf := make([]byte, 4096)
-			have := 0
-			for {
-				n, err := c.Read(buf[have:])
-				if err != nil {
-					return
-				}
-				have += n
-				for {
-					i := bytes.Index(buf[:have], []byte("\r\n\r\n"))
-					if i < 0 {
-						break
-					}
-					if _, err := c.Write(resp); err != nil {
-						return
-					}
-					have = copy(buf, buf[i+4:have])
-				}
-				if have == len(buf) {
-					return
-				}
-			}
-		}()
 	}
 }

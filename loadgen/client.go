@@ -1,179 +1,94 @@
 package loadgen
 
 import (
-	"bytes"
+	"cmp"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
-	"os"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
+	"github.com/trafficgen/trafficgen/transport"
 )
 
-// Client limits.
+// BodyLimit is how much of a response body is kept for captures; the
+// rest is read and dropped, so the connection is reused.
+const BodyLimit = 64 << 10
+
+// The HTTP clients Config.HTTPClient names.
 const (
-	// BodyLimit is how much of a response body is kept (for captures);
-	// the rest is read and discarded so the connection is reused.
-	BodyLimit = 64 << 10
-	// MaxRedirects is how many redirects a request follows.
-	MaxRedirects = 5
+	// ClientH1 is trafficgen's own HTTP/1.1 client (transport.H1), the
+	// default: the least CPU per request, kernel receive timestamps.
+	ClientH1 = transport.KindH1
+	// ClientNetHTTP is Go's net/http (transport.NetHTTP): HTTP/2, h2c,
+	// proxies from the environment.
+	ClientNetHTTP = transport.KindNetHTTP
 )
 
-// Doer sends HTTP requests; *http.Client and *FastClient are two. Tests
-// inject their own.
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
-
-// The HTTP clients NewClient knows.
-const (
-	// ClientH1 is trafficgen's own HTTP/1.1 client (H1Client): HTTP/1.1
-	// (and TLS) only, without proxy support, at the least CPU per request.
-	ClientH1 = "h1"
-	// ClientFastHTTP is github.com/valyala/fasthttp: HTTP/1.1
-	// (and TLS) only, without proxy support, at about a third of the CPU per
-	// request.
-	ClientFastHTTP = "fasthttp"
-	// ClientNetHTTP is the standard library's net/http: HTTP/2, proxies
-	// from the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY).
-	ClientNetHTTP = "nethttp"
-)
-
-// defaultClient is the client NewClient picks for "": a variable so that a
-// benchmark build can change it with -ldflags -X. It is trafficgen's own
-// HTTP/1.1 client: 1.26× the closed-loop rate of fasthttp (itself 3.3×
-// net/http's) at 0.79× its CPU per request, under half its user CPU
-// (BENCHMARKS.md), and it counts as exactly: a kept-alive connection the
-// server closed is found before a request is written to it (trackedConn),
-// and a request sent again after its connection died is counted as
-// resent. ChooseClient falls back to net/http where it would surprise: a
-// proxy from the environment that applies to the target.
+// defaultClient is the client picked when none is asked for: a variable
+// so that a benchmark build can change it with -ldflags -X.
 var defaultClient = ClientH1
 
-// DefaultClient names the client NewClient picks when none is asked for.
+// DefaultClient names the client picked when none is asked for.
 func DefaultClient() string { return defaultClient }
 
-// ChooseClient returns the client to use for target when kind was asked
-// for ("" for the default), and why, when that is not kind itself: the
-// default with a proxy from the environment (HTTP_PROXY, HTTPS_PROXY,
-// NO_PROXY) that applies to target is net/http, which honours it.
-func ChooseClient(kind, target string) (string, string) {
-	if kind != "" {
-		return kind, ""
-	}
-	if defaultClient != ClientNetHTTP {
-		if u, err := url.Parse(target); err == nil {
-			if p, err := http.ProxyFromEnvironment(&http.Request{URL: u}); err == nil && p != nil {
-				return ClientNetHTTP, "a proxy from the environment applies to the target (" + defaultClient + " has no proxy support)"
-			}
-		}
-	}
-	return defaultClient, ""
-}
-
-// NewClient returns the HTTP client named kind (ClientFastHTTP,
-// ClientNetHTTP, or "" for DefaultClient()) sized for maxConns concurrent
-// requests to one host, with the given whole-request timeout.
-func NewClient(kind string, maxConns int, timeout time.Duration) (Doer, error) {
-	if kind == "" {
-		kind = defaultClient
-	}
-	switch kind {
-	case ClientH1:
-		return NewH1Client(maxConns, timeout), nil
-	case ClientFastHTTP:
-		return NewFastClient(maxConns, timeout), nil
-	case ClientNetHTTP:
-		return NewHTTPClient(maxConns, timeout), nil
-	}
-	return nil, fmt.Errorf("unknown HTTP client %q (want %s, %s or %s)", kind, ClientH1, ClientFastHTTP, ClientNetHTTP)
-}
-
-// errTooManyRedirects stops a request after MaxRedirects redirects.
-var errTooManyRedirects = fmt.Errorf("stopped after %d redirects", MaxRedirects)
-
-// idleConnTimeout closes a keep-alive connection idle that long: after a
-// burst, the extra connections close a few seconds after the workers that
-// used them retired (idleRetire), and a rate that comes back within that
-// time finds them open.
-const idleConnTimeout = 5 * time.Second
-
-// NewHTTPClient returns the client the engine uses by default: one shared
-// keep-alive transport sized for maxInFlight concurrent requests to one
-// host, with the given whole-request timeout, no compression (the bodies
-// are read for captures only) and at most MaxRedirects redirects.
-func NewHTTPClient(maxInFlight int, timeout time.Duration) *http.Client {
-	tr := &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: (&net.Dialer{
-			Timeout:   min(timeout, 10*time.Second),
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		MaxIdleConns:          maxInFlight + 16,
-		MaxIdleConnsPerHost:   maxInFlight + 16,
-		IdleConnTimeout:       idleConnTimeout,
-		TLSHandshakeTimeout:   min(timeout, 10*time.Second),
-		ExpectContinueTimeout: time.Second,
-		DisableCompression:    true,
-		ForceAttemptHTTP2:     true,
-		WriteBufferSize:       16 << 10,
-		ReadBufferSize:        16 << 10,
-	}
-	return &http.Client{
-		Transport: tr,
-		Timeout:   timeout,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= MaxRedirects {
-				return errTooManyRedirects
-			}
-			return nil
-		},
-	}
-}
-
-// client renders scenario requests and sends them to one target.
+// client renders scenario requests and sends them through a transport.
 type client struct {
-	doer    Doer
+	tr      transport.Client
 	base    string // target URL without a trailing slash
 	headers []scenario.Header
+	sockets bool // tr uses real sockets, so real time (network)
+}
 
-	// abortOnce ties a FastClient's Abort to the engine's request
-	// context (every do call gets the same one).
-	abortOnce sync.Once
+// newClient builds the engine's client for cfg: cfg.Client, or the
+// transport chooseClient picks, with its name and, when that is not the
+// one asked for, why. net/http's own log lines go to rec's event log.
+func newClient(cfg Config, scn *scenario.Scenario, rec *stats.Recorder) (c *client, name, why string, err error) {
+	c = &client{tr: cfg.Client, base: strings.TrimRight(cfg.Target, "/"), headers: scn.Headers}
+	if c.tr != nil {
+		s, ok := c.tr.(interface{ UsesSockets() bool })
+		c.sockets = ok && s.UsesSockets()
+		return c, "custom", "", nil
+	}
+	redirects := cfg.MaxRedirects
+	switch {
+	case redirects == 0:
+		redirects = DefaultMaxRedirects
+	case redirects == NoRedirects:
+		redirects = 0
+	case redirects < 0:
+		return nil, "", "", fmt.Errorf("max redirects: want %d (none) or more, got %d", NoRedirects, redirects)
+	}
+	name, why = chooseClient(cfg.HTTPClient, cfg.HTTP2, requestURLs(cfg.Target, scn))
+	// The in-flight cap, not the client, limits connections: the
+	// automatic cap has no top but the rate's (the + key has none), and
+	// connections open only as requests need them.
+	conns := cmp.Or(cfg.MaxInFlight, MaxInFlightCap) + max(cfg.Users, cfg.Concurrency) + 64
+	c.tr, err = transport.New(transport.Options{
+		Kind: name, MaxConnsPerHost: conns, Timeout: cfg.Timeout, TLS: cfg.TLS, HTTP2: cfg.HTTP2, MaxRedirects: redirects,
+		Log: func(line string) { rec.Event(time.Now(), "error", "net/http: "+line) },
+	})
+	if err != nil {
+		return nil, "", "", err
+	}
+	c.sockets = true
+	return c, name, why, nil
 }
 
 // network reports whether requests go over real sockets (and so time is
 // real): the scheduler sleeps precisely only then. Tests inject in-process
 // transports and run on a fake clock.
-func (c *client) network() bool {
-	switch d := c.doer.(type) {
-	case *H1Client, *FastClient:
-		return true
-	case *http.Client:
-		_, ok := d.Transport.(*http.Transport)
-		return ok || d.Transport == nil
-	}
-	return false
-}
+func (c *client) network() bool { return c.sockets }
 
 // exchange is one request's outcome.
 type exchange struct {
 	code int
 	kind stats.ErrorKind
 	err  error
-	body []byte // at most BodyLimit bytes, valid until the next exchange on the same buffer
+	body []byte // at most BodyLimit bytes, valid until the next exchange on the same scratch
 	// resent counts the times the client wrote the request, saw its
 	// connection die before a byte of the answer, and sent it again: the
 	// server may have read each of those attempts (stats.Result.Resent).
@@ -181,12 +96,15 @@ type exchange struct {
 	// arrived is when the last byte of the response reached this host
 	// (a kernel receive timestamp), when the client knows it; else zero.
 	arrived time.Time
+	// redirects are the redirects followed before the answer: each one a
+	// request the server answered (valid as body is).
+	redirects []transport.Redirect
 }
 
 // doneAt is when the exchange ended: when the response arrived, if
 // known and after sent, else now (when the engine had read it). An
-// arrival is never later than the clock read that converted it
-// (rxReader.arrivedBy), so it needs no second read here.
+// arrival is never later than the clock read that converted it, so it
+// needs no second read here.
 func (ex *exchange) doneAt(sent time.Time) time.Time {
 	if ex.arrived.After(sent) {
 		return ex.arrived
@@ -194,174 +112,152 @@ func (ex *exchange) doneAt(sent time.Time) time.Time {
 	return time.Now()
 }
 
-// scratch is a goroutine's reusable buffers.
+// scratch is a goroutine's reusable request and response.
 type scratch struct {
-	url   []byte
-	body  []byte
-	resp  []byte
-	hdr   []byte
-	h1    *h1Scratch   // H1Client's request and buffers, when used
-	fast  *fastScratch // the fasthttp request and response, when used
-	trace *attempts    // counts net/http's attempts, when used
-}
-
-// attempts follows net/http's attempts at one request through an
-// httptrace.ClientTrace. The Transport resends an idempotent request
-// whose reused connection dies after the request was written and before
-// the answer began; whether the server read the first attempt cannot be
-// known from the client (a connection the server closed while idle looks
-// the same as one it closed after reading), so each such attempt is
-// counted as resent rather than guessed into the totals.
-type attempts struct {
-	parent  context.Context // the context ctx derives from
-	ctx     context.Context // parent with the trace
-	written bool            // the current attempt was written, no answer yet
-	resent  int
-}
-
-// context returns parent with the trace attached, reset for a new request.
-func (a *attempts) context(parent context.Context) context.Context {
-	if a.parent != parent {
-		a.parent = parent
-		a.ctx = httptrace.WithClientTrace(parent, &httptrace.ClientTrace{
-			GotConn: func(httptrace.GotConnInfo) {
-				if a.written {
-					a.resent++
-				}
-				a.written = false
-			},
-			WroteRequest: func(w httptrace.WroteRequestInfo) {
-				if w.Err == nil {
-					a.written = true
-				}
-			},
-			GotFirstResponseByte: func() { a.written = false },
-		})
-	}
-	a.written, a.resent = false, 0
-	return a.ctx
+	req  transport.Request
+	resp transport.Response
+	val  []byte // a header value being rendered
 }
 
 // do sends req as rendered in env and reads the response.
 func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.Env, sc *scratch) exchange {
-	switch d := c.doer.(type) {
-	case *H1Client:
-		return c.doH1(ctx, d, req, env, sc)
-	case *FastClient:
-		return c.doFast(ctx, d, req, env, sc)
-	}
-	sc.url = append(sc.url[:0], c.base...)
-	sc.url = req.Path.Append(sc.url, env)
-	u := string(sc.url)
-	if rest := u[len(c.base):]; strings.HasPrefix(rest, "http://") || strings.HasPrefix(rest, "https://") {
-		u = rest // an absolute URL in the scenario wins over the target
-	}
-	var body io.Reader
-	if req.Body != nil {
-		sc.body = req.Body.Append(sc.body[:0], env)
-		body = bytes.NewReader(sc.body)
-	}
-	if sc.trace == nil {
-		sc.trace = new(attempts)
-	}
-	hr, err := http.NewRequestWithContext(sc.trace.context(ctx), req.Method, u, body)
+	c.render(&sc.req, req, env, sc)
+	err := c.tr.Send(ctx, &sc.req, &sc.resp)
+	r := &sc.resp
+	ex := exchange{code: r.Status, resent: r.Resent, arrived: r.Arrived, redirects: r.Redirects}
 	if err != nil {
-		return exchange{kind: stats.KindOther, err: fmt.Errorf("build request: %w", err)}
+		ex.err, ex.kind = err, errorKind(err)
+		if k := stats.KindForStatus(r.Status); r.Status != 0 && k != stats.KindNone {
+			ex.kind = k // the status arrived, its body broke off
+		}
+		return ex
 	}
-	for _, h := range c.headers {
-		sc.hdr = h.Value.Append(sc.hdr[:0], env)
-		hr.Header.Set(h.Name, string(sc.hdr))
-	}
-	for _, h := range req.Headers {
-		sc.hdr = h.Value.Append(sc.hdr[:0], env)
-		hr.Header.Set(h.Name, string(sc.hdr))
-	}
-	resp, err := c.doer.Do(hr)
-	if err != nil {
-		return exchange{kind: classify(err), err: err, resent: sc.trace.resent}
-	}
-	var kept []byte
-	kept, err = sc.readBody(resp.Body, req.ReadsBody())
-	resp.Body.Close()
-	ex := exchange{code: resp.StatusCode, kind: stats.KindForStatus(resp.StatusCode), body: kept, resent: sc.trace.resent}
-	if err != nil && ex.kind == stats.KindNone {
-		// The status arrived but the body broke off.
-		ex.kind, ex.err = classify(err), err
+	ex.kind = stats.KindForStatus(r.Status)
+	if sc.req.BodyLimit > 0 {
+		ex.body = r.Body
 	}
 	return ex
 }
 
-// readBody reads a response body to the end. It keeps the first
-// BodyLimit bytes in sc.resp and returns them when keep is set (the
-// request's captures need them); otherwise it holds none of it, so a
-// worker's memory does not grow with the largest response it has seen.
-func (sc *scratch) readBody(r io.Reader, keep bool) ([]byte, error) {
-	if !keep {
-		_, err := io.Copy(io.Discard, r)
-		return nil, err
+// render writes req, rendered in env, into r: the one place a scenario
+// request becomes what the transport sends. A request's own header
+// replaces a scenario-wide one of the same name; the body is kept only
+// for a request that captures from it.
+func (c *client) render(r *transport.Request, req *scenario.Request, env *scenario.Env, sc *scratch) {
+	r.Method = req.Method
+	r.URL = append(r.URL[:0], c.base...)
+	r.URL = req.Path.Append(r.URL, env)
+	if rest := r.URL[len(c.base):]; absolute(rest) {
+		r.URL = append(r.URL[:0], rest...) // an absolute URL in the scenario wins over the target
 	}
-	var err error
-	sc.resp, err = readCapped(r, sc.resp[:0])
-	return sc.resp, err
-}
-
-// readCapped reads r to the end, keeping at most BodyLimit bytes in dst.
-func readCapped(r io.Reader, dst []byte) ([]byte, error) {
-	if cap(dst) == 0 {
-		dst = make([]byte, 0, 512) // most captured bodies are one record
+	r.Header.Reset()
+	for _, h := range c.headers {
+		if !overridden(h.Name, req.Headers) {
+			sc.val = h.Value.Append(sc.val[:0], env)
+			r.Header.Add(h.Name, sc.val)
+		}
 	}
-	for {
-		if len(dst) >= BodyLimit {
-			_, err := io.Copy(io.Discard, r)
-			return dst, err
-		}
-		if len(dst) == cap(dst) {
-			dst = append(dst, 0)[:len(dst)]
-		}
-		n, err := r.Read(dst[len(dst):min(cap(dst), BodyLimit)])
-		dst = dst[:len(dst)+n]
-		if err == io.EOF {
-			return dst, nil
-		}
-		if err != nil {
-			return dst, err
-		}
+	for _, h := range req.Headers {
+		sc.val = h.Value.Append(sc.val[:0], env)
+		r.Header.Add(h.Name, sc.val)
+	}
+	r.Body = r.Body[:0]
+	if req.Body != nil {
+		r.Body = req.Body.Append(r.Body, env)
+	}
+	r.BodyLimit = 0
+	if req.ReadsBody() {
+		r.BodyLimit = BodyLimit
 	}
 }
 
-// classify names the kind of a transport error.
-func classify(err error) stats.ErrorKind {
-	var (
-		dnsErr  *net.DNSError
-		certErr *tls.CertificateVerificationError
-		recErr  tls.RecordHeaderError
-		alert   tls.AlertError
-		unkAuth x509.UnknownAuthorityError
-		hostErr x509.HostnameError
-		invErr  x509.CertificateInvalidError
-		netErr  net.Error
-	)
-	switch {
-	case errors.Is(err, errTooManyRedirects):
-		return stats.KindRedirect
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+// absolute says whether a rendered path is an absolute http(s) URL.
+func absolute(p []byte) bool {
+	return len(p) >= 7 && strings.EqualFold(string(p[:7]), "http://") ||
+		len(p) >= 8 && strings.EqualFold(string(p[:8]), "https://")
+}
+
+// overridden says whether a request header of the same name replaces a
+// scenario-wide one.
+func overridden(name string, hs []scenario.Header) bool {
+	for _, h := range hs {
+		if strings.EqualFold(h.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// errorKind names the kind of a failed Send for the stats. A request the
+// run's end cut short (its context cancelled) waited as long as the run
+// allowed: a timeout. A malformed answer is "other" until stats has a kind
+// for it; its message says what was wrong.
+func errorKind(err error) stats.ErrorKind {
+	switch transport.FailureOf(err) {
+	case transport.FailTimeout, transport.FailCanceled:
 		return stats.KindTimeout
-	case errors.As(err, &dnsErr):
-		return stats.KindDNS
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case transport.FailRefused:
 		return stats.KindRefused
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
-		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+	case transport.FailReset:
 		return stats.KindReset
-	case errors.As(err, &certErr), errors.As(err, &recErr), errors.As(err, &alert),
-		errors.As(err, &unkAuth), errors.As(err, &hostErr), errors.As(err, &invErr):
+	case transport.FailDNS:
+		return stats.KindDNS
+	case transport.FailTLS:
 		return stats.KindTLS
-	case errors.As(err, &netErr) && netErr.Timeout():
-		return stats.KindTimeout
-	}
-	var uerr *url.Error
-	if errors.As(err, &uerr) && strings.Contains(uerr.Err.Error(), "tls:") {
-		return stats.KindTLS
+	case transport.FailRedirects:
+		return stats.KindRedirect
 	}
 	return stats.KindOther
+}
+
+// chooseClient returns the client to use when kind was asked for ("" for
+// the default) for requests to urls, and why, when that is not kind
+// itself: HTTP/2, or a proxy from the environment (HTTP_PROXY,
+// HTTPS_PROXY, NO_PROXY) that applies to one of the urls, needs net/http.
+// (H1 refuses a host a proxy applies to, should a redirect lead there.)
+func chooseClient(kind string, http2 bool, urls []string) (string, string) {
+	switch {
+	case kind != "":
+		return kind, ""
+	case defaultClient == ClientNetHTTP:
+		return defaultClient, ""
+	case http2:
+		return ClientNetHTTP, "HTTP/2 was asked for (" + defaultClient + " speaks HTTP/1.1)"
+	}
+	for _, u := range urls {
+		pu, err := url.Parse(u)
+		if err != nil {
+			continue
+		}
+		if p, err := http.ProxyFromEnvironment(&http.Request{URL: pu}); err == nil && p != nil {
+			return ClientNetHTTP, fmt.Sprintf("a proxy from the environment applies to %s://%s (%s has no proxy support)", pu.Scheme, pu.Host, defaultClient)
+		}
+	}
+	return defaultClient, ""
+}
+
+// requestURLs returns where the scenario's requests go: the target, and
+// each request's own absolute URL (ad-hoc URLs; a scenario file's paths
+// are relative to the target).
+func requestURLs(target string, scn *scenario.Scenario) []string {
+	var out []string
+	if target != "" {
+		out = append(out, target)
+	}
+	each := func(r *scenario.Request) {
+		if r.Path.Static() {
+			if u := r.Path.Append(nil, nil); absolute(u) {
+				out = append(out, string(u))
+			}
+		}
+	}
+	for _, r := range scn.Endpoints {
+		each(r)
+	}
+	for _, j := range scn.Journeys {
+		for _, r := range j.Steps {
+			each(r)
+		}
+	}
+	return out
 }

@@ -5,69 +5,76 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
+	"github.com/trafficgen/trafficgen/transport"
 )
 
-func TestClassify(t *testing.T) {
-	op := func(err error) error {
-		return &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial", Err: err}}
-	}
-	tests := []struct {
-		err  error
-		want stats.ErrorKind
-	}{
-		{op(syscall.ECONNREFUSED), stats.KindRefused},
-		{op(syscall.ECONNRESET), stats.KindReset},
-		{fmt.Errorf("read: %w", io.ErrUnexpectedEOF), stats.KindReset},
-		{&url.Error{Op: "Get", URL: "http://x", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}, stats.KindDNS},
-		{&url.Error{Op: "Get", URL: "http://x", Err: context.DeadlineExceeded}, stats.KindTimeout},
-		{op(os.ErrDeadlineExceeded), stats.KindTimeout},
-		{errors.New("something else"), stats.KindOther},
-	}
-	for _, tt := range tests {
-		if got := classify(tt.err); got != tt.want {
-			t.Errorf("classify(%v) = %v, want %v", tt.err, got, tt.want)
+func TestErrorKind(t *testing.T) {
+	for f, want := range map[transport.Failure]stats.ErrorKind{
+		transport.FailTimeout:   stats.KindTimeout,
+		transport.FailCanceled:  stats.KindTimeout,
+		transport.FailRefused:   stats.KindRefused,
+		transport.FailReset:     stats.KindReset,
+		transport.FailDNS:       stats.KindDNS,
+		transport.FailTLS:       stats.KindTLS,
+		transport.FailRedirects: stats.KindRedirect,
+		transport.FailMalformed: stats.KindOther,
+		transport.FailOther:     stats.KindOther,
+	} {
+		if got := errorKind(&transport.Error{Failure: f, Err: errors.New("x")}); got != want {
+			t.Errorf("%v: kind %v, want %v", f, got, want)
 		}
 	}
 }
 
-// A TLS server whose certificate the client does not trust gives a TLS
-// error, over real loopback.
-func TestClassifyTLS(t *testing.T) {
-	srv := httptest.NewTLSServer(http.NotFoundHandler())
-	defer srv.Close()
-	c := NewHTTPClient(4, 2*time.Second)
-	_, err := c.Get(srv.URL)
-	if err == nil {
-		t.Fatal("an untrusted certificate was accepted")
+// A scenario request is rendered into the transport's request in one
+// place: the target and the path (an absolute URL in the scenario wins),
+// the scenario's headers with a request's own replacing one of the same
+// name, the body, and a body limit only for a request that captures. Once
+// the buffers have grown, rendering allocates nothing.
+func TestRender(t *testing.T) {
+	scn, err := scenario.Load("r.yaml", []byte(`version: 1
+name: r
+headers: {X-API-Key: k1, Content-Type: application/json, Accept: "*/*"}
+pools: {users: {seed: [7]}}
+endpoints:
+  - {method: POST, path: "/api/users/{{pool users}}", body: '{"n":{{seq}}}', headers: {accept: text/plain}, save: {users: id}}
+`), scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := classify(err); got != stats.KindTLS {
-		t.Fatalf("classify(%v) = %v, want tls", err, got)
+	adhoc, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{"http://other.test:8080/x"}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	c.CloseIdleConnections()
-}
-
-func TestReadCappedKeepsTheLimit(t *testing.T) {
-	big := make([]byte, 3*BodyLimit+17)
-	got, err := readCapped(&slowReader{b: big}, nil)
-	if err != nil || len(got) != BodyLimit {
-		t.Fatalf("kept %d bytes (err %v), want %d", len(got), err, BodyLimit)
+	c := &client{base: "http://api.test/v2", headers: scn.Headers}
+	env := scn.NewRun().NewEnv(newTestRand(), nil)
+	var sc scratch
+	r := &sc.req
+	c.render(r, scn.Endpoints[0], env, &sc)
+	var fields []string
+	for n, v := range r.Header.All() {
+		fields = append(fields, string(n)+": "+string(v))
 	}
-	small, _ := readCapped(&slowReader{b: []byte(`{"id":7}`)}, got[:0])
-	if string(small) != `{"id":7}` {
-		t.Fatalf("small body = %q", small)
+	if r.Method != "POST" || string(r.URL) != "http://api.test/v2/api/users/7" || string(r.Body) != `{"n":1}` || r.BodyLimit != BodyLimit ||
+		strings.Join(fields, "|") != "X-API-Key: k1|Content-Type: application/json|accept: text/plain" {
+		t.Errorf("rendered %s %s %q limit %d, fields %q", r.Method, r.URL, r.Body, r.BodyLimit, fields)
+	}
+	c.render(r, adhoc.Endpoints[0], env, &sc)
+	if r.Method != "GET" || string(r.URL) != "http://other.test:8080/x" || len(r.Body) != 0 || r.BodyLimit != 0 || r.Header.Len() != 3 {
+		t.Errorf("rendered %s %s %q limit %d, %d fields", r.Method, r.URL, r.Body, r.BodyLimit, r.Header.Len())
+	}
+	if n := testing.AllocsPerRun(100, func() { c.render(r, scn.Endpoints[0], env, &sc) }); n != 0 {
+		t.Errorf("rendering allocated %v times", n)
 	}
 }
 
@@ -85,62 +92,73 @@ func TestUncapturedBodyNotKept(t *testing.T) {
 	}
 	for _, kind := range allClients {
 		t.Run(kind, func(t *testing.T) {
-			d := testDoer(t, kind, 1, 2*time.Second)
-			c := &client{doer: d, base: srv.URL}
+			tr, err := transport.New(transport.Options{Kind: kind, Timeout: 2 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tr.CloseIdleConnections()
+			c := &client{tr: tr, base: srv.URL}
 			env := get.NewRun().NewEnv(newTestRand(), nil)
 			var sc scratch
 			for range 2 { // the second reuses the connection: the first was read to the end
 				ex := c.do(context.Background(), get.Endpoints[0], env, &sc)
-				if ex.code != 200 || ex.err != nil || ex.body != nil || cap(sc.resp) != 0 {
+				if ex.code != 200 || ex.err != nil || ex.body != nil || cap(sc.resp.Body) != 0 {
 					t.Fatalf("exchange %d (%v), body %d bytes kept, scratch %d bytes; want 200 and nothing kept",
-						ex.code, ex.err, len(ex.body), cap(sc.resp))
+						ex.code, ex.err, len(ex.body), cap(sc.resp.Body))
 				}
 			}
 		})
 	}
 }
 
-// slowReader hands out at most 1000 bytes a read.
-type slowReader struct{ b []byte }
-
-func (r *slowReader) Read(p []byte) (int, error) {
-	if len(r.b) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p[:min(len(p), 1000)], r.b)
-	r.b = r.b[n:]
-	return n, nil
-}
-
-// The default client is h1, except where a proxy from the
-// environment applies to the target: net/http honours it, so a user
-// behind a proxy is not silently bypassed. net/http reads the proxy
+// The default client is h1, except where net/http is needed: for HTTP/2,
+// or where a proxy from the environment applies to a URL the scenario
+// sends to (the target, or ad-hoc URLs, which come without one), so a
+// user behind a proxy is not silently bypassed. net/http reads the proxy
 // variables once per process, so each case runs in a child process.
 func TestChooseClient(t *testing.T) {
 	if os.Getenv("TG_CHOOSE_CLIENT") != "" {
-		kind, why := ChooseClient(os.Getenv("TG_KIND"), os.Getenv("TG_TARGET"))
+		scn, err := scenario.Load("s.yaml", []byte("version: 1\nname: s\nendpoints: [{path: /x}]\n"), scenario.Options{})
+		if urls := os.Getenv("TG_URLS"); urls != "" {
+			scn, err = scenario.FromAdHoc(scenario.AdHoc{URLs: strings.Fields(urls)})
+		}
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		kind, why := chooseClient(os.Getenv("TG_KIND"), os.Getenv("TG_HTTP2") != "", requestURLs(os.Getenv("TG_TARGET"), scn))
 		fmt.Printf("%s|%s\n", kind, why)
 		return
 	}
+	const internal = "http://api.internal.test/v1"
 	for _, tc := range []struct {
-		env          []string
-		kind, target string
-		want         string
-		why          bool
+		env                      []string
+		kind, target, urls, want string
+		http2, why               bool
 	}{
-		{nil, "", "http://api.internal.test/v1", ClientH1, false},
-		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, "", "http://api.internal.test/v1", ClientNetHTTP, true},
-		{[]string{"HTTPS_PROXY=http://127.0.0.1:9"}, "", "http://api.internal.test/v1", ClientH1, false},
-		{[]string{"HTTPS_PROXY=http://127.0.0.1:9"}, "", "https://api.internal.test/v1", ClientNetHTTP, true},
-		{[]string{"HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=.internal.test"}, "", "http://api.internal.test/v1", ClientH1, false},
+		{nil, "", internal, "", ClientH1, false, false},
+		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, "", internal, "", ClientNetHTTP, false, true},
+		{[]string{"HTTPS_PROXY=http://127.0.0.1:9"}, "", internal, "", ClientH1, false, false},
+		{[]string{"HTTPS_PROXY=http://127.0.0.1:9"}, "", "https://api.internal.test", "", ClientNetHTTP, false, true},
+		{[]string{"HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=.internal.test"}, "", internal, "", ClientH1, false, false},
 		// loopback never goes through a proxy
-		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, "", "http://127.0.0.1:8080", ClientH1, false},
+		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, "", "http://127.0.0.1:8080", "", ClientH1, false, false},
+		// ad-hoc URLs come without a target: each one counts
+		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, "", "", "http://127.0.0.1:8080/x " + internal + "/y", ClientNetHTTP, false, true},
+		{[]string{"HTTPS_PROXY=http://127.0.0.1:9"}, "", "", "http://api.internal.test/x https://api.internal.test/y", ClientNetHTTP, false, true},
+		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, "", "", "http://127.0.0.1:8080/x http://localhost:9/y", ClientH1, false, false},
+		// HTTP/2 needs net/http
+		{nil, "", internal, "", ClientNetHTTP, true, true},
 		// asked for: kept, proxy or not
-		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, ClientFastHTTP, "http://api.internal.test/v1", ClientFastHTTP, false},
-		{nil, ClientNetHTTP, "http://api.internal.test/v1", ClientNetHTTP, false},
+		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, ClientH1, internal, "", ClientH1, false, false},
+		{nil, ClientNetHTTP, internal, "", ClientNetHTTP, false, false},
 	} {
 		cmd := exec.Command(os.Args[0], "-test.run", "^TestChooseClient$")
-		cmd.Env = append(os.Environ(), "TG_CHOOSE_CLIENT=1", "TG_KIND="+tc.kind, "TG_TARGET="+tc.target,
+		http2 := ""
+		if tc.http2 {
+			http2 = "1"
+		}
+		cmd.Env = append(os.Environ(), "TG_CHOOSE_CLIENT=1", "TG_KIND="+tc.kind, "TG_TARGET="+tc.target, "TG_URLS="+tc.urls, "TG_HTTP2="+http2,
 			"HTTP_PROXY=", "HTTPS_PROXY=", "NO_PROXY=", "http_proxy=", "https_proxy=", "no_proxy=", "REQUEST_METHOD=")
 		cmd.Env = append(cmd.Env, tc.env...)
 		out, err := cmd.Output()
@@ -150,7 +168,8 @@ func TestChooseClient(t *testing.T) {
 		line, _, _ := strings.Cut(string(out), "\n")
 		kind, why, _ := strings.Cut(line, "|")
 		if kind != tc.want || (why != "") != tc.why {
-			t.Errorf("env %v, asked %q, target %s: got %q (%q), want %q (reason given: %v)", tc.env, tc.kind, tc.target, kind, why, tc.want, tc.why)
+			t.Errorf("env %v, asked %q (http2 %v), target %q, URLs %q: got %q (%q), want %q (reason given: %v)",
+				tc.env, tc.kind, tc.http2, tc.target, tc.urls, kind, why, tc.want, tc.why)
 		}
 	}
 }

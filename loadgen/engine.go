@@ -5,7 +5,6 @@
 package loadgen
 
 import (
-	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -13,7 +12,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +19,7 @@ import (
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
+	"github.com/trafficgen/trafficgen/transport"
 )
 
 // Config describes a run. Zero values take the documented defaults.
@@ -64,11 +63,13 @@ type Config struct {
 	Concurrency int
 	// Scenario is what to send; nil means the built-in gateway scenario.
 	Scenario *scenario.Scenario
-	// Client sends the requests; nil means NewClient(HTTPClient, ...).
-	Client Doer
-	// HTTPClient picks the client when Client is nil: "fasthttp" (HTTP/1.1,
-	// about three times the throughput per core) or "nethttp" (Go's
-	// net/http: HTTP/2 and HTTP_PROXY); "" lets ChooseClient pick.
+	// Client sends the requests; nil means a transport built from
+	// HTTPClient and the fields below it.
+	Client transport.Client
+	// HTTPClient picks the client when Client is nil: ClientH1 ("h1",
+	// HTTP/1.1, the least CPU per request) or ClientNetHTTP ("nethttp",
+	// Go's net/http: HTTP/2 and proxies); "" picks h1 unless HTTP2 or a
+	// proxy from the environment needs net/http.
 	HTTPClient string
 	// TLS configures TLS for https targets; nil verifies against the
 	// system's roots.
@@ -183,7 +184,7 @@ type Engine struct {
 	run   *scenario.Run
 	cl    *client
 	ctl   *control
-	// clientName is the HTTP client in use (ChooseClient), and clientWhy
+	// clientName is the HTTP client in use (chooseClient), and clientWhy
 	// why, when it is not the one asked for.
 	clientName, clientWhy string
 	snap                  chan stats.Snapshot
@@ -229,23 +230,13 @@ func New(cfg Config) (*Engine, error) {
 	if rec == nil {
 		rec = stats.New()
 	}
-	doer := cfg.Client
-	clientName, clientWhy := "custom", ""
-	if doer == nil {
-		clientName, clientWhy = ChooseClient(cfg.HTTPClient, cfg.Target)
-		var err error
-		// The in-flight cap, not the client, limits connections: the
-		// automatic cap has no top but the rate's (the + key has none),
-		// and connections open only as requests need them.
-		conns := cmp.Or(cfg.MaxInFlight, MaxInFlightCap)
-		if doer, err = NewClient(clientName, conns+max(cfg.Users, cfg.Concurrency)+64, cfg.Timeout); err != nil {
-			return nil, err
-		}
+	cl, clientName, clientWhy, err := newClient(cfg, scn, rec)
+	if err != nil {
+		return nil, err
 	}
 	e := &Engine{
 		cfg: cfg, shown: RedactURL(cfg.Target), rec: rec, scn: scn, run: scn.NewRun(),
-		cl:         &client{doer: doer, base: strings.TrimRight(cfg.Target, "/"), headers: scn.Headers},
-		clientName: clientName, clientWhy: clientWhy,
+		cl: cl, clientName: clientName, clientWhy: clientWhy,
 		snap: make(chan stats.Snapshot, 1),
 		done: make(chan struct{}), workersDone: make(chan struct{}),
 	}
@@ -283,7 +274,7 @@ func New(cfg Config) (*Engine, error) {
 // channel is closed when Run returns, after the final snapshot.
 func (e *Engine) Snapshots() <-chan stats.Snapshot { return e.snap }
 
-// ClientName names the HTTP client the engine sends with: "fasthttp",
+// ClientName names the HTTP client the engine sends with: "h1",
 // "nethttp", or "custom" for Config.Client.
 func (e *Engine) ClientName() string { return e.clientName }
 
@@ -584,5 +575,12 @@ func (e *Engine) dropN(route int, t time.Time, n int64) {
 // record counts the exchange of a request sent with Sent on route, timed
 // from start: its due time in the open model, its send time otherwise.
 func (e *Engine) record(route int, ex exchange, start, end time.Time) {
+	// Each redirect followed is a request the server answered: counted
+	// under the route with its 3xx, timed from the one before it.
+	for _, r := range ex.redirects {
+		e.rec.Sent(start)
+		e.rec.Record(stats.Result{Route: route, Code: r.Status, Latency: r.At.Sub(start), End: r.At})
+		start = r.At
+	}
 	e.rec.Record(stats.Result{Route: route, Code: ex.code, Kind: ex.kind, Latency: end.Sub(start), End: end, Resent: ex.resent})
 }

@@ -275,125 +275,6 @@ func TestFaultResets(t *testing.T) {
 	}
 }
 
-// TestFaultClosesKeepAlive: a server that closes the connection after every
-// response, with or without saying so. The run goes on; a request the
-// client wrote to a connection the server had already closed is retried on
-// a new one by the transport (it never reached the server) or counted as a
-// reset; nothing is double-counted.
-func TestFaultClosesKeepAlive(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		name, header, client string
-	}{
-		{"with Connection: close", "Connection: close\r\n", ClientNetHTTP},
-		{"abruptly", "", ClientNetHTTP},
-		{"with Connection: close/fasthttp", "Connection: close\r\n", ClientFastHTTP},
-		{"abruptly/fasthttp", "", ClientFastHTTP},
-		{"with Connection: close/h1", "Connection: close\r\n", ClientH1},
-		{"abruptly/h1", "", ClientH1},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			resp := "HTTP/1.1 200 OK\r\n" + tc.header + "Content-Length: 8\r\n\r\n{\"id\":1}"
-			srv := newRawServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
-				if s.readRequest(br) {
-					io.WriteString(c, resp)
-				}
-				c.Close()
-			})
-			_, s := runEngine(t, Config{
-				Mode: plan.ModeSteady, RPS: 200, Duration: time.Second, Timeout: time.Second, HTTPClient: tc.client,
-				Scenario: adhoc(t, "http://"+srv.addr+"/x"),
-			})
-			if s.Total < 190 || s.Success < s.Total*95/100 || kindCount(s, stats.KindReset) != s.Errors {
-				t.Errorf("total %d ok %d kinds %+v: want almost all ok, errors only resets", s.Total, s.Success, s.ErrorKinds)
-			}
-			if tc.header != "" && s.Errors != 0 {
-				t.Errorf("%d errors although the server said it closes", s.Errors)
-			}
-			nothingLost(t, s, waitSaw(&srv.saw, s.Success))
-		})
-	}
-}
-
-// TestFaultKeepAliveTimeout: a server that closes a kept-alive connection
-// after 30 ms idle, as servers' keep-alive timeouts do, with requests 100
-// ms apart: every reuse would meet a closed connection. Both clients find
-// it closed before writing (net/http's idle reader, fasthttp's peek), so
-// nothing is resent or fails and the server's count is the total.
-func TestFaultKeepAliveTimeout(t *testing.T) {
-	t.Parallel()
-	for _, cl := range allClients {
-		t.Run(cl, func(t *testing.T) {
-			t.Parallel()
-			srv := newRawServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
-				for {
-					c.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
-					if _, err := br.Peek(1); err != nil {
-						c.Close() // idle too long
-						return
-					}
-					c.SetReadDeadline(time.Time{})
-					if !s.readRequest(br) {
-						c.Close()
-						return
-					}
-					io.WriteString(c, okResponse)
-				}
-			})
-			_, s := runEngine(t, Config{
-				Mode: plan.ModeSteady, RPS: 10, Duration: 2 * time.Second, Timeout: time.Second, HTTPClient: cl,
-				Scenario: adhoc(t, "http://"+srv.addr+"/x"),
-			})
-			if s.Total < 19 || s.Errors != 0 || s.Resent != 0 {
-				t.Errorf("total %d, errors %d (%+v), resent %d: want every request ok and none resent", s.Total, s.Errors, s.ErrorKinds, s.Resent)
-			}
-			nothingLost(t, s, waitSaw(&srv.saw, s.Total))
-		})
-	}
-}
-
-// TestFaultServerDiesAfterReadingARequest: on a kept-alive connection, the
-// server reads a GET and closes without answering. Both clients send such
-// a request again on a new connection (it looks the same as a connection
-// the server closed while idle), so the server sees it twice: the run
-// reports each of those attempts as resent, and the server's count is the
-// total plus the resent ones.
-func TestFaultServerDiesAfterReadingARequest(t *testing.T) {
-	t.Parallel()
-	for _, cl := range allClients {
-		t.Run(cl, func(t *testing.T) {
-			t.Parallel()
-			srv := newRawServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
-				// The first request on a connection is answered, the second is
-				// read and the connection closed.
-				if s.readRequest(br) {
-					io.WriteString(c, okResponse)
-					s.readRequest(br)
-				}
-				c.Close()
-			})
-			_, s := runEngine(t, Config{
-				Mode: plan.ModeSteady, RPS: 50, Duration: time.Second, Timeout: time.Second, HTTPClient: cl,
-				Scenario: adhoc(t, "http://"+srv.addr+"/x"),
-			})
-			saw := waitSaw(&srv.saw, s.Total+s.Resent)
-			if s.Resent < s.Total/4 || saw != s.Total+s.Resent {
-				t.Errorf("server saw %d; reported %d (%d ok, %d errors) and %d resent: want the server's count = total + resent, with resends",
-					saw, s.Total, s.Success, s.Errors, s.Resent)
-			}
-			var rowResent int64
-			for _, ep := range s.Endpoints {
-				rowResent += ep.Resent
-			}
-			if rowResent != s.Resent {
-				t.Errorf("endpoint rows resent %d, total %d", rowResent, s.Resent)
-			}
-			nothingLost(t, s, saw)
-		})
-	}
-}
-
 // TestFaultHugeBody: 50 MB responses are read to the end (so the
 // connection is reused) but kept only up to BodyLimit: memory stays flat.
 // Not parallel, so that the allocation count is this test's alone.
@@ -523,69 +404,69 @@ func TestFaultJourneyBadResponses(t *testing.T) {
 	}
 }
 
-// TestFaultRedirects: 301 and 302 are followed and count as one successful
-// request; a redirect loop stops after MaxRedirects hops and counts as one
-// error.
+// TestFaultRedirects: 301 and 302 are followed, and each redirect is
+// counted as a request (its 3xx in the status codes) under the route it
+// started from, so the totals are what the server saw. A redirect loop
+// makes 1 + DefaultMaxRedirects requests and ends in one error of its own
+// kind.
 func TestFaultRedirects(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var mu sync.Mutex
 		first := map[string]int64{} // requests as trafficgen sent them
-		hops := map[string]int64{}  // every request, redirects followed
+		saw := map[string]int64{}   // every request, by the route it started from
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			from := r.URL.Query().Get("from")
 			mu.Lock()
-			hops[r.URL.Path]++
-			if r.URL.Query().Get("hop") == "" {
-				first[r.URL.Path]++
+			if from == "" {
+				from = r.URL.Path
+				first[from]++
 			}
+			saw[from]++
 			mu.Unlock()
 			switch r.URL.Path {
 			case "/moved":
-				http.Redirect(w, r, "/final?hop=1", http.StatusMovedPermanently)
+				http.Redirect(w, r, "/final?from=/moved", http.StatusMovedPermanently)
 			case "/found":
-				http.Redirect(w, r, "/final?hop=1", http.StatusFound)
+				http.Redirect(w, r, "/final?from=/found", http.StatusFound)
 			case "/loop":
-				http.Redirect(w, r, "/loop?hop=1", http.StatusFound)
+				http.Redirect(w, r, "/loop?from=/loop", http.StatusFound)
 			case "/final":
 				io.WriteString(w, "{}")
 			}
 		})
-		// The engine's own client (with its redirect cap), in process.
-		cl := NewHTTPClient(10, 10*time.Second)
-		cl.Transport = handlerTransport{h}
 		_, s := runEngine(t, Config{
-			Mode: plan.ModeSteady, RPS: 300, Duration: 2 * time.Second, Client: cl, Seed: 1,
+			Mode: plan.ModeSteady, RPS: 300, Duration: 2 * time.Second, Client: inProcessClient(h), Seed: 1,
 			Scenario: adhoc(t, "http://t.test/moved", "http://t.test/found", "http://t.test/loop"),
 		})
 		for _, ep := range s.Endpoints {
 			path := strings.TrimPrefix(ep.Route, "GET ")
-			if ep.Total == 0 || ep.Total != first[path] {
-				t.Errorf("%s: reported %d, server saw %d first requests", ep.Route, ep.Total, first[path])
+			if n := first[path]; n == 0 || ep.Total != saw[path] {
+				t.Errorf("%s: reported %d, the server saw %d (%d sent by trafficgen)", ep.Route, ep.Total, saw[path], n)
 			}
 			switch path {
 			case "/moved", "/found":
-				if ep.Success != ep.Total {
-					t.Errorf("%s: %d of %d ok, want all", ep.Route, ep.Success, ep.Total)
+				if ep.Success != ep.Total || ep.Total != 2*first[path] {
+					t.Errorf("%s: %d of %d ok, want all, and 2 requests for each of the %d sent", ep.Route, ep.Success, ep.Total, first[path])
 				}
 			case "/loop":
-				if ep.Errors != ep.Total || hops["/loop"] != ep.Total*MaxRedirects {
-					t.Errorf("%s: %d errors of %d, %d requests: want all errors after %d requests each", ep.Route, ep.Errors, ep.Total, hops["/loop"], MaxRedirects)
+				if ep.Errors != first[path] || ep.Total != first[path]*(1+DefaultMaxRedirects) {
+					t.Errorf("%s: %d errors of %d, %d sent: want one error after %d requests each", ep.Route, ep.Errors, ep.Total, first[path], 1+DefaultMaxRedirects)
 				}
-				if n := kindCount(s, stats.KindRedirect); n != ep.Total {
-					t.Errorf("%s: %d of %d errors counted as %q (kinds %+v)", ep.Route, n, ep.Total, stats.KindRedirect, s.ErrorKinds)
+				if n := kindCount(s, stats.KindRedirect); n != first[path] {
+					t.Errorf("%s: %d errors counted as %q (kinds %+v), want %d", ep.Route, n, stats.KindRedirect, s.ErrorKinds, first[path])
 				}
 			default:
 				t.Errorf("unexpected route %q", ep.Route)
 			}
 		}
-		if hops["/final"] != first["/moved"]+first["/found"] {
-			t.Errorf("/final served %d, want %d", hops["/final"], first["/moved"]+first["/found"])
-		}
+		codes := map[int]int64{}
 		for _, c := range s.StatusCodes {
-			if c.Code >= 300 && c.Code < 400 && c.Code != 0 {
-				t.Logf("status %d counted %d times (the last hop's status)", c.Code, c.Count)
-			}
+			codes[c.Code] = c.Count
 		}
-		nothingLost(t, s, first["/moved"]+first["/found"]+first["/loop"])
+		if codes[301] != first["/moved"] || codes[302] != first["/found"]+first["/loop"]*DefaultMaxRedirects {
+			t.Errorf("status codes %v: want 301 × %d, 302 × %d", codes, first["/moved"], first["/found"]+first["/loop"]*DefaultMaxRedirects)
+		}
+		nothingLost(t, s, saw["/moved"]+saw["/found"]+saw["/loop"])
 	})
 }
 

@@ -5,15 +5,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/trafficgen/trafficgen/transport"
 )
 
 func TestMain(m *testing.M) {
-	// fasthttp's per-host idle-connection cleaner ends on its own after the
-	// idle timeout.
-	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*HostClient).connsCleaner"))
+	goleak.VerifyTestMain(m)
 }
 
 func newTestRand() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
@@ -34,32 +33,21 @@ func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return rec.Result(), nil
 }
 
-func inProcessClient(h http.Handler) *http.Client {
-	return &http.Client{Transport: handlerTransport{h}}
+// inProcessClient is a transport that serves requests with h, in process.
+func inProcessClient(h http.Handler) transport.Client {
+	return inProcessRedirecting(h, DefaultMaxRedirects)
+}
+
+// inProcessRedirecting is inProcessClient following up to max redirects.
+func inProcessRedirecting(h http.Handler, max int) transport.Client {
+	tr, err := transport.New(transport.Options{Kind: transport.KindNetHTTP, RoundTripper: handlerTransport{h}, MaxRedirects: max})
+	if err != nil {
+		panic(err)
+	}
+	return tr
 }
 
 var _ = testing.Short
 
-// testDoer returns a client of the kind named (ClientH1, ClientFastHTTP
-// or ClientNetHTTP) for conns connections, whose idle connections close
-// when the test ends.
-func testDoer(tb testing.TB, kind string, conns int, timeout time.Duration) Doer {
-	return keepAliveDoer(tb, kind, conns, timeout, 50*time.Millisecond)
-}
-
-// keepAliveDoer is testDoer with the h1 and fasthttp clients' keep-alive
-// idle time.
-func keepAliveDoer(tb testing.TB, kind string, conns int, timeout, idle time.Duration) Doer {
-	var d Doer = NewHTTPClient(conns, timeout)
-	switch kind {
-	case ClientH1:
-		d = newH1Client(conns, timeout, idle)
-	case ClientFastHTTP:
-		d = newFastClient(conns, timeout, idle)
-	}
-	tb.Cleanup(d.(interface{ CloseIdleConnections() }).CloseIdleConnections)
-	return d
-}
-
 // allClients are the HTTP clients every client test runs against.
-var allClients = []string{ClientH1, ClientFastHTTP, ClientNetHTTP}
+var allClients = []string{ClientH1, ClientNetHTTP}

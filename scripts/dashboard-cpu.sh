@@ -7,7 +7,7 @@
 # CPU time, which the generator's figures leave out.
 #
 #   scripts/dashboard-cpu.sh                 steady 100 req/s for 20 s, 160×48
-#   RATE=20000 CLIENT=fasthttp scripts/dashboard-cpu.sh
+#   RATE=20000 CLIENT=nethttp scripts/dashboard-cpu.sh
 #   REPS=5 scripts/dashboard-cpu.sh          alternate the two, medians
 #   BIN=/path/to/trafficgen scripts/…        that build instead of HEAD's
 #   SECS=20 SIZE=120x40                      length of the measured part, size

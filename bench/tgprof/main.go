@@ -26,7 +26,7 @@ func main() {
 	conc := flag.Int("c", 0, "closed loop: this many workers (max-throughput mode)")
 	rps := flag.Float64("rps", 0, "open loop: this rate (steady mode)")
 	dur := flag.Duration("d", 10*time.Second, "run length")
-	client := flag.String("client", "", "HTTP client: fasthttp or nethttp (default: loadgen.DefaultClient())")
+	client := flag.String("client", "", "HTTP client: h1 or nethttp (default: loadgen.DefaultClient())")
 	cpu := flag.String("cpu", "", "write a CPU profile here")
 	mem := flag.String("mem", "", "write an allocation profile here")
 	inflight := flag.Int("inflight", 0, "open loop: the in-flight cap (default: the engine's)")

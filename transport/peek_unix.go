@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
-package loadgen
+package transport
 
 import (
 	"syscall"
@@ -40,8 +40,8 @@ func newPeeker(raw syscall.RawConn) *peeker {
 // an idle plain HTTP connection answers no request of ours: a 408 Request
 // Timeout sent before the close, which would otherwise be read as the
 // answer to the next request (which the server never saw). The peek runs
-// under Control, not Read: an expired read deadline (fasthttp leaves the
-// last request's in place) must not make a live connection look dead.
+// under Control, not Read: an expired read deadline (the last request's,
+// or a cancelled one's) must not make a live connection look dead.
 func (p *peeker) unusable(dataCounts bool) bool {
 	p.state = peekEmpty
 	if err := p.raw.Control(p.fn); err != nil {

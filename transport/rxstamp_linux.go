@@ -1,6 +1,6 @@
 //go:build linux
 
-package loadgen
+package transport
 
 import (
 	"errors"
@@ -17,11 +17,10 @@ import (
 // rxReader reads a TCP connection with recvmsg and keeps the kernel's
 // receive timestamp (SO_TIMESTAMPNS) of the last data read: the moment
 // the bytes reached this host, not the moment this process woke up to
-// read them. The engine ends a request's latency there, so the wake-up
-// of an idle (or busy) generator is not counted as the server's time:
-// on this project's VM that wake-up is 57 µs at the median and 330–430
-// µs at p99 (BENCHMARKS.md). Everything it needs is allocated once per
-// connection.
+// read them (Response.Arrived), so a caller that ends a request's
+// latency there does not count its own wake-up as the server's time (see
+// docs/design.md, "Receive timestamps"). Everything it needs is
+// allocated once per connection.
 type rxReader struct {
 	raw syscall.RawConn
 	fn  func(fd uintptr) bool // r.try, bound once

@@ -1,9 +1,8 @@
 //go:build linux
 
-package loadgen
+package transport
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net"
@@ -11,8 +10,6 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
-
-	"github.com/trafficgen/trafficgen/scenario"
 )
 
 // A response's arrival is when its bytes reached the socket, not when the
@@ -39,12 +36,11 @@ func TestReceiveTimeIsArrivalNotRead(t *testing.T) {
 			wrote <- time.Now()
 		}
 	}()
-	var set connSet
 	c, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc := set.track(c)
+	tc := newSocket(c, false)
 	defer tc.Close()
 	if tc.rx == nil {
 		t.Skip("no receive timestamps on this kernel")
@@ -93,39 +89,30 @@ func TestReceiveTimeIsArrivalNotRead(t *testing.T) {
 	}
 }
 
-// Over fasthttp, an exchange carries its response's arrival time, between
-// the send and the moment the worker is done with it.
-func TestFastExchangeCarriesArrival(t *testing.T) {
+// A response carries its arrival time, between the send and the moment
+// Send returned.
+func TestResponseCarriesArrival(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(5 * time.Millisecond)
 		w.Write([]byte(`{"id":1}`))
 	}))
 	defer srv.Close()
-	get, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{srv.URL + "/x"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &client{doer: testDoer(t, ClientFastHTTP, 1, time.Second), base: srv.URL}
-	env := get.NewRun().NewEnv(newTestRand(), nil)
-	var sc scratch
+	c := newTestClient(t, KindH1, Options{MaxConnsPerHost: 1, Timeout: time.Second})
 	for i := range 3 {
 		sent := time.Now()
-		ex := c.do(context.Background(), get.Endpoints[0], env, &sc)
+		resp, err := get(c, srv.URL+"/x")
 		done := time.Now()
-		if ex.code != 200 {
-			t.Fatalf("exchange %d (%v)", ex.code, ex.err)
+		if err != nil || resp.Status != 200 {
+			t.Fatalf("status %d (%v)", resp.Status, err)
 		}
-		if ex.arrived.IsZero() {
+		if resp.Arrived.IsZero() {
 			if i < 2 {
 				continue // the kernel may still be turning timestamps on (see above)
 			}
-			t.Fatalf("exchange %d has no arrival time", i)
+			t.Fatalf("response %d has no arrival time", i)
 		}
-		if ex.arrived.Sub(sent) < 5*time.Millisecond || ex.arrived.After(done) {
-			t.Fatalf("arrived %v after the send, %v before the end", ex.arrived.Sub(sent), done.Sub(ex.arrived))
-		}
-		if got := ex.doneAt(sent); !got.Equal(ex.arrived) {
-			t.Fatalf("doneAt = %v, want the arrival", got)
+		if resp.Arrived.Sub(sent) < 5*time.Millisecond || resp.Arrived.After(done) {
+			t.Fatalf("arrived %v after the send, %v before the end", resp.Arrived.Sub(sent), done.Sub(resp.Arrived))
 		}
 	}
 }

@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
-package loadgen
+package transport
 
 import (
 	"net"
@@ -32,7 +32,7 @@ func TestPeekerStates(t *testing.T) {
 	if p == nil {
 		t.Skip("no raw connection")
 	}
-	c.SetReadDeadline(time.Now().Add(-time.Second)) // expired, as fasthttp leaves it
+	c.SetReadDeadline(time.Now().Add(-time.Second)) // expired, as a cancelled request leaves it
 	if p.unusable(true) || p.unusable(false) {
 		t.Fatal("an idle connection with nothing waiting (and an expired read deadline) is unusable")
 	}
@@ -47,13 +47,4 @@ func TestPeekerStates(t *testing.T) {
 	}
 	s.Close()
 	waitFor(t, func() bool { return p.unusable(false) })
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for end := time.Now().Add(2 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatal("condition not met within 2 s")
-		}
-	}
 }

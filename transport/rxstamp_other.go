@@ -1,6 +1,6 @@
 //go:build !linux
 
-package loadgen
+package transport
 
 import (
 	"net"
@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// rxReader is Linux-only: elsewhere a request's latency ends when the
-// engine has read the response.
+// rxReader is Linux-only: elsewhere Response.Arrived is zero, and a
+// request's latency ends when its answer has been read.
 type rxReader struct{}
 
 func newRxReader(syscall.RawConn) *rxReader { return nil }

@@ -1,0 +1,51 @@
+package transport
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// BenchmarkSend is one GET over loopback keep-alive to a responder that
+// answers at once and allocates nothing: the client's own cost per
+// request, plus the responder's few system calls. The context can be
+// cancelled, as a caller's is.
+func BenchmarkSend(b *testing.B) {
+	srv := newCannedServer(b)
+	for _, kind := range allKinds {
+		b.Run(kind, func(b *testing.B) {
+			c := newTestClient(b, kind, Options{MaxConnsPerHost: 8, Timeout: 5 * time.Second})
+			req := &Request{Method: "GET", URL: []byte(srv.url + "/api/users/1"), BodyLimit: 1 << 10}
+			req.Header.AddString("X-API-Key", "k")
+			var resp Response
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.Send(ctx, req, &resp); err != nil || resp.Status != 200 {
+					b.Fatalf("status %d, err %v", resp.Status, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkReadResponse is H1's parse of a typical answer, from memory.
+func BenchmarkReadResponse(b *testing.B) {
+	raw := []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\n" +
+		"Server: nginx\r\nConnection: keep-alive\r\nContent-Length: 76\r\n\r\n" +
+		`{"id":42,"name":"Ada Lovelace","email":"ada@example.com","status":"ACTIVE"}` + "\n")
+	cc := &chunkConn{n: len(raw)}
+	cn := &conn{rw: cc, buf: make([]byte, connBufSize)}
+	a := kept{bodyLimit: 1 << 10}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		cc.b = raw
+		cn.r, cn.w = 0, 0
+		a.body = a.body[:0]
+		if h, _, err := cn.readResponse(false, &a); err != nil || h.code != 200 {
+			b.Fatal(h.code, err)
+		}
+	}
+}

@@ -1,0 +1,136 @@
+package transport
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+)
+
+// Failure says why a Send got no (whole) answer.
+type Failure uint8
+
+// The failures.
+const (
+	FailOther     Failure = iota
+	FailTimeout           // the deadline passed
+	FailCanceled          // the context was cancelled
+	FailRefused           // the connection was refused
+	FailReset             // the connection was reset or closed under the request
+	FailDNS               // the host name did not resolve
+	FailTLS               // the TLS handshake or certificate failed
+	FailMalformed         // the answer was not valid HTTP
+	FailRedirects         // more redirects than the client follows
+)
+
+var failureNames = [...]string{
+	FailOther:     "other",
+	FailTimeout:   "timeout",
+	FailCanceled:  "canceled",
+	FailRefused:   "connection refused",
+	FailReset:     "connection reset",
+	FailDNS:       "dns",
+	FailTLS:       "tls",
+	FailMalformed: "malformed response",
+	FailRedirects: "too many redirects",
+}
+
+func (f Failure) String() string {
+	if int(f) < len(failureNames) {
+		return failureNames[f]
+	}
+	return "unknown"
+}
+
+// Error is what Send returns: the failure, and the error that says what
+// went wrong.
+type Error struct {
+	Failure Failure
+	Err     error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// FailureOf returns err's Failure: its own when it is an *Error.
+func FailureOf(err error) Failure {
+	var te *Error
+	if errors.As(err, &te) {
+		return te.Failure
+	}
+	return classify(err)
+}
+
+// asError returns err as an *Error, classified.
+func asError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var te *Error
+	if errors.As(err, &te) {
+		return te
+	}
+	return &Error{Failure: classify(err), Err: err}
+}
+
+// errBadResponse marks an answer that is not HTTP/1.x as H1 reads it.
+var errBadResponse = errors.New("malformed response")
+
+func badResponse(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errBadResponse, fmt.Sprintf(format, args...))
+}
+
+// errTooManyRedirects fails a Send after the redirects it follows.
+type errTooManyRedirects int
+
+func (n errTooManyRedirects) Error() string { return fmt.Sprintf("stopped after %d redirects", int(n)) }
+
+// classify names the failure an error from a socket, a dialler, TLS,
+// net/http or this package stands for.
+func classify(err error) Failure {
+	var (
+		dnsErr  *net.DNSError
+		certErr *tls.CertificateVerificationError
+		recErr  tls.RecordHeaderError
+		alert   tls.AlertError
+		unkAuth x509.UnknownAuthorityError
+		hostErr x509.HostnameError
+		invErr  x509.CertificateInvalidError
+		netErr  net.Error
+		redir   errTooManyRedirects
+	)
+	switch {
+	case errors.As(err, &redir):
+		return FailRedirects
+	case errors.Is(err, errBadResponse):
+		return FailMalformed
+	case errors.Is(err, context.Canceled):
+		return FailCanceled
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return FailTimeout
+	case errors.As(err, &dnsErr):
+		return FailDNS
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return FailRefused
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+		return FailReset
+	case errors.As(err, &certErr), errors.As(err, &recErr), errors.As(err, &alert),
+		errors.As(err, &unkAuth), errors.As(err, &hostErr), errors.As(err, &invErr):
+		return FailTLS
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return FailTimeout
+	case strings.Contains(err.Error(), "tls:"):
+		return FailTLS // net/http wraps some TLS errors as text
+	case strings.Contains(err.Error(), "malformed HTTP"):
+		return FailMalformed // net/http's words for an answer it cannot read
+	}
+	return FailOther
+}

@@ -1,0 +1,143 @@
+package transport
+
+// Kept-alive connections the server closes: the request goes on another
+// connection, and the server's count is what the client reports, plus at
+// most the attempts it reports as resent. Requests are sent one after
+// another, and the server's closes are ordered against them by the test,
+// not by the clock, so the outcome does not depend on the machine's speed.
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"testing"
+	"time"
+)
+
+// sendAll sends n GETs to url one after another and returns how many
+// succeeded and were resent, failing the test on an error.
+func sendAll(t *testing.T, c Client, url string, n int, between func()) (okCount, resent int) {
+	t.Helper()
+	for i := range n {
+		resp, err := get(c, url)
+		if err != nil {
+			t.Errorf("request %d: %d (%v)", i, resp.Status, err)
+			continue
+		}
+		okCount++
+		resent += resp.Resent
+		if between != nil {
+			between()
+		}
+	}
+	return okCount, resent
+}
+
+// A server that closes the connection after every answer, saying so or
+// not: every request succeeds, on a new connection each; one that raced
+// the close is sent again and counted as resent.
+func TestServerClosesAfterEveryAnswer(t *testing.T) {
+	for _, say := range []bool{true, false} {
+		answer := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+		if say {
+			answer = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"
+		}
+		srv := newConnServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+			if _, ok := s.read(br); ok {
+				io.WriteString(c, answer)
+			}
+		})
+		for _, kind := range allKinds {
+			const n = 50
+			okCount, resent := sendAll(t, newTestClient(t, kind, Options{Timeout: 2 * time.Second}), srv.url+"/x", n, nil)
+			saw := int(srv.saw.Swap(0))
+			if okCount != n || saw < n || saw > n+resent || say && resent != 0 {
+				t.Errorf("%s, Connection: close %v: %d of %d ok, %d resent, the server read %d", kind, say, okCount, n, resent, saw)
+			}
+		}
+	}
+}
+
+// A server that closes a kept-alive connection while it is idle (a
+// keep-alive timeout): H1 finds it closed before writing the next request
+// to it, so nothing is resent and the server's count is the total.
+// net/http notices such a close in a goroutine of its own, so it is held
+// to the weaker count.
+func TestIdleCloseIsFoundBeforeWriting(t *testing.T) {
+	closeNow, closed := make(chan struct{}), make(chan struct{})
+	srv := newConnServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+		if _, ok := s.read(br); ok {
+			io.WriteString(c, okAnswer)
+			<-closeNow
+			c.Close()
+			closed <- struct{}{}
+		}
+	})
+	between := func() {
+		closeNow <- struct{}{}
+		<-closed
+		time.Sleep(staleCheckAfter) // idle long enough to be looked at
+	}
+	for _, kind := range allKinds {
+		const n = 10
+		okCount, resent := sendAll(t, newTestClient(t, kind, Options{Timeout: 2 * time.Second}), srv.url+"/x", n, between)
+		saw := int(srv.saw.Swap(0))
+		if okCount != n || saw < n || saw > n+resent || kind == KindH1 && (resent != 0 || saw != n) {
+			t.Errorf("%s: %d of %d ok, %d resent, the server read %d", kind, okCount, n, resent, saw)
+		}
+	}
+}
+
+// A server that reads a GET on a kept-alive connection and closes it
+// without answering, however long it took: the GET is sent again on a new
+// connection (it looks the same as a keep-alive timeout) and counted as
+// resent, and the server's count is the total plus resent, exactly.
+func TestServerDiesAfterReadingARequest(t *testing.T) {
+	for _, took := range []time.Duration{0, 100 * time.Millisecond} {
+		srv := newConnServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+			if _, ok := s.read(br); ok {
+				io.WriteString(c, okAnswer)
+				if _, ok := s.read(br); ok {
+					time.Sleep(took)
+				}
+			}
+		})
+		for _, kind := range allKinds {
+			const n = 5
+			okCount, resent := sendAll(t, newTestClient(t, kind, Options{Timeout: 2 * time.Second}), srv.url+"/x", n, nil)
+			saw := int(srv.saw.Swap(0))
+			if okCount != n || resent != n-1 || saw != n+resent {
+				t.Errorf("%s, %v before the close: %d of %d ok, %d resent, the server read %d; want all ok, %d resent, %d read",
+					kind, took, okCount, n, resent, saw, n-1, 2*n-1)
+			}
+		}
+	}
+}
+
+// A POST is never sent twice: when its kept-alive connection dies under
+// it, it fails, and the server's count is the total.
+func TestPostIsNotResent(t *testing.T) {
+	srv := newConnServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+		if _, ok := s.read(br); ok {
+			io.WriteString(c, okAnswer)
+			s.read(br)
+		}
+	})
+	for _, kind := range allKinds {
+		c := newTestClient(t, kind, Options{Timeout: 2 * time.Second})
+		var fails int
+		for range 4 {
+			var resp Response
+			err := c.Send(t.Context(), &Request{Method: "POST", URL: []byte(srv.url + "/x"), Body: []byte("b")}, &resp)
+			if resp.Resent != 0 {
+				t.Errorf("%s: a POST resent %d times", kind, resp.Resent)
+			}
+			if err != nil {
+				fails++
+			}
+		}
+		if saw := srv.saw.Swap(0); fails != 2 || saw != 4 {
+			t.Errorf("%s: %d of 4 POSTs failed, the server read %d; want every second one failed, 4 read", kind, fails, saw)
+		}
+	}
+}
