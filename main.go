@@ -72,7 +72,8 @@ type runCmd struct {
 	ScenarioFile    string        `name:"scenario" env:"SCENARIO" help:"Scenario YAML file (default: the built-in gateway scenario)."`
 	Embedded        bool          `env:"EMBEDDED" help:"Start the built-in demo API in-process on a free loopback port and aim at it."`
 	NoTUI           bool          `name:"no-tui" env:"NO_TUI" help:"Print periodic stats instead of the dashboard, even on a terminal."`
-	Shard           string        `env:"SHARD" help:"i/N: this instance's share of a distributed run (1/N of every rate and of the users)."`
+	Shard           string        `env:"SHARD" help:"i/N: this instance's share of a distributed run (1/N of every rate and of the users); N alone in a Kubernetes Indexed Job, whose JOB_COMPLETION_INDEX picks i."`
+	MetricsAddr     string        `name:"metrics-addr" env:"METRICS_ADDR" placeholder:"HOST:PORT" help:"Serve Prometheus metrics at http://HOST:PORT/metrics during the run (:9464 on every interface, 127.0.0.1:9464 on loopback)."`
 	Seed            uint64        `env:"SEED" help:"Seed for the randomness (0 = random)."`
 	Client          string        `env:"CLIENT" placeholder:"h1|fasthttp|nethttp" help:"HTTP client: h1 (the default: trafficgen's own HTTP/1.1 client, the least CPU per request), fasthttp (github.com/valyala/fasthttp, HTTP/1.1) or nethttp (Go's net/http: HTTP/2 and proxies; chosen by default when HTTP_PROXY or HTTPS_PROXY applies to the target)."`
 
@@ -297,7 +298,7 @@ func (r *runCmd) options(stdout io.Writer) (*options, error) {
 	}
 	o.shardI, o.shardN = 1, 1
 	if r.Shard != "" {
-		if o.shardI, o.shardN, err = parseShard(r.Shard); err != nil {
+		if o.shardI, o.shardN, err = parseShardIn(r.Shard, os.Getenv(jobIndexVar)); err != nil {
 			return nil, usagef("SHARD/--shard: %v", err)
 		}
 	}
@@ -509,6 +510,11 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "trafficgen: %v\n", err)
 		return exitUsage
 	}
+	stopMetrics, status := startMetrics(r, o, eng.Recorder(), stderr)
+	if status != exitOK {
+		return status
+	}
+	defer stopMetrics()
 	target := loadgen.RedactURL(o.cfg.Target) // shown, so never with a password
 	if target == "" {
 		var urls []string
