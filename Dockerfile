@@ -18,15 +18,15 @@ FROM ${GO_IMAGE} AS build
 # Go's defaults.
 ARG GOPROXY
 ARG GOSUMDB
-ENV CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-trimpath GOPROXY=${GOPROXY} GOSUMDB=${GOSUMDB}
 WORKDIR /src
 # Modules first, so that a change to the code does not download them again.
 COPY go.mod go.sum ./
-RUN go mod download
+RUN GOPROXY=${GOPROXY} GOSUMDB=${GOSUMDB} GOTOOLCHAIN=local go mod download
 COPY . .
 # VERSION is stamped into main.version (shown by --version).
 ARG VERSION=dev
-RUN go build -ldflags "-s -w -X main.version=${VERSION}" -o /out/usr/local/bin/trafficgen . \
+RUN CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-trimpath \
+    go build -ldflags "-s -w -X main.version=${VERSION}" -o /out/usr/local/bin/trafficgen . \
  && mkdir -p /out/etc/ssl/certs /out/reports \
  && cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ \
  && echo 'trafficgen:x:65532:65532:trafficgen:/reports:/sbin/nologin' > /out/etc/passwd \
