@@ -345,3 +345,17 @@ func histCount(fams []*dto.MetricFamily, name string, labels map[string]string) 
 	}
 	return n
 }
+
+// nativeUpper draws the same bounds as nativeIndex: its bound is in the
+// bucket, and the next value up is in the next one.
+func TestNativeUpper(t *testing.T) {
+	for i := -200; i <= 200; i++ {
+		u := nativeUpper(i)
+		if got := nativeIndex(u); got != i {
+			t.Errorf("nativeIndex(nativeUpper(%d) = %g) = %d", i, u, got)
+		}
+		if got := nativeIndex(math.Nextafter(u, math.Inf(1))); got != i+1 {
+			t.Errorf("just above nativeUpper(%d) = %g: bucket %d, want %d", i, u, got, i+1)
+		}
+	}
+}

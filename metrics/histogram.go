@@ -37,21 +37,37 @@ type converted struct {
 // histogram buckets. Each HDR bucket is counted at the highest latency it
 // may hold, as the HDR percentiles report it, so a latency is never shown
 // in a faster bucket than it may have had; the HDR buckets are 0.1 % wide
-// where Prometheus's are 9 % and more.
+// where Prometheus's are 9 % and more. The HDR buckets come in ascending
+// order, so most fall in the Prometheus bucket of the one before: the
+// work per HDR bucket is a comparison and an addition.
 func convert(l stats.LatencyHistogram) converted {
 	c := converted{
 		sum:     l.Sum.Seconds(),
 		native:  make(map[int]int64),
-		classic: make([]uint64, len(classicBounds)),
+		classic: make([]uint64, len(classicBounds)+1), // the last: above every bound
 	}
+	cur, upper, pending := 0, math.Inf(-1), int64(0) // the native bucket being filled
+	ci := 0                                          // the classic bucket being filled
 	l.Each(func(_, hi time.Duration, n int64) {
 		x := hi.Seconds()
 		c.count += uint64(n)
-		c.native[nativeIndex(x)] += n
-		if i, _ := slices.BinarySearch(classicBounds, x); i < len(classicBounds) {
-			c.classic[i] += uint64(n)
+		if x > upper {
+			if pending > 0 {
+				c.native[cur] += pending
+			}
+			cur, pending = nativeIndex(x), 0
+			upper = nativeUpper(cur)
 		}
+		pending += n
+		for ci < len(classicBounds) && x > classicBounds[ci] {
+			ci++
+		}
+		c.classic[ci] += uint64(n)
 	})
+	if pending > 0 {
+		c.native[cur] += pending
+	}
+	c.classic = c.classic[:len(classicBounds)]
 	for i := 1; i < len(c.classic); i++ {
 		c.classic[i] += c.classic[i-1]
 	}
@@ -74,6 +90,15 @@ func nativeIndex(x float64) int {
 	frac, exp := math.Frexp(x)
 	j, _ := slices.BinarySearch(nativeBounds, frac)
 	return j + (exp-1)*len(nativeBounds)
+}
+
+// nativeUpper is the upper bound of native bucket i, exactly as
+// nativeIndex draws it: nativeIndex(x) == i for every x in
+// (nativeUpper(i-1), nativeUpper(i)].
+func nativeUpper(i int) float64 {
+	per := len(nativeBounds)
+	j := ((i % per) + per) % per
+	return math.Ldexp(nativeBounds[j], (i-j)/per+1)
 }
 
 // histogram is a native histogram that carries classic buckets too, as
