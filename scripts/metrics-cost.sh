@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # What serving Prometheus metrics costs the load: trafficgen with
-# --metrics-addr, scraped every second (fifteen times Prometheus's default
-# rate), against the same binary without, in alternating runs of one
+# --metrics-addr, scraped every second (15 times as often as the usual
+# 15 s), against the same binary without, in alternating runs of one
 # session. Closed loop: the rate reached; open loop at 20,000 req/s: the
-# CPU time per request. Medians of N pairs (3 by default). BENCHMARKS.md,
-# "Prometheus metrics on and off", has a run of it.
+# CPU time per request. Medians of N pairs (3 by default), and the median
+# of the pairs' ratios, which a drift of the machine disturbs less.
+# BENCHMARKS.md, "Prometheus metrics on and off", has a run of it.
 #
 #   scripts/metrics-cost.sh [-n PAIRS] [-d SECONDS] [-c WORKERS] [-r RATE]
 #
@@ -20,7 +21,7 @@ while getopts "n:d:c:r:" opt; do
 	d) D=$OPTARG ;;
 	c) C=$OPTARG ;;
 	r) R=$OPTARG ;;
-	*) sed -n '2,13p' "$0"; exit 2 ;;
+	*) sed -n '2,14p' "$0"; exit 2 ;;
 	esac
 done
 PORT=${PORT:-19480} MPORT=${MPORT:-19481}
@@ -87,18 +88,21 @@ done
 echo "scrapes served during the metrics-on runs: $(wc -l <"$WORK/scrapes.n")"
 
 echo
-printf '| load | metric | metrics off | metrics on | on / off |\n|---|---|---|---|---|\n'
+printf '| load | metric | metrics off | metrics on | on / off (medians) | on / off (median of the pairs) |\n|---|---|---|---|---|---|\n'
 for mode in closed open; do
-	for m in off on; do
-		awk -v d="$D" '{ print $1 / d }' "$WORK/$mode.$m" | median >"$WORK/$mode.$m.rate"
-		awk '{ print $2 / $1 * 1e6 }' "$WORK/$mode.$m" | median >"$WORK/$mode.$m.cpu"
-	done
 	label="closed loop, $C workers"
 	[ "$mode" = open ] && label="open loop, $R req/s"
 	for what in rate cpu; do
-		off=$(cat "$WORK/$mode.off.$what") on=$(cat "$WORK/$mode.on.$what")
-		name="req/s (median of $N)"
-		[ "$what" = cpu ] && name="CPU µs per request (median of $N)"
-		printf '| %s | %s | %.1f | %.1f | %.3f |\n' "$label" "$name" "$off" "$on" "$(awk -v a="$on" -v b="$off" 'BEGIN { print a / b }')"
+		# rate: requests / D; cpu: CPU seconds per request, in µs.
+		expr='$1 / d'
+		[ "$what" = cpu ] && expr='$2 / $1 * 1e6'
+		off=$(awk -v d="$D" "{ print $expr }" "$WORK/$mode.off" | median)
+		on=$(awk -v d="$D" "{ print $expr }" "$WORK/$mode.on" | median)
+		pairs=$(paste -d ' ' "$WORK/$mode.on" "$WORK/$mode.off" | awk -v what="$what" \
+			'{ print (what == "rate") ? $1 / $4 : ($2 / $1) / ($5 / $4) }' | median)
+		name="req/s"
+		[ "$what" = cpu ] && name="CPU µs per request"
+		printf '| %s | %s | %.1f | %.1f | %.3f | %.3f |\n' "$label" "$name" "$off" "$on" \
+			"$(awk -v a="$on" -v b="$off" 'BEGIN { print a / b }')" "$pairs"
 	done
 done
