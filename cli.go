@@ -50,7 +50,8 @@ type runCmd struct {
 	StatsInterval   time.Duration `env:"STATS_INTERVAL" default:"5s" help:"Headless output: how often a stats block prints."`
 	Report          string        `env:"REPORT" placeholder:"FILE" predictor:"file" help:"Write a JSON report (mergeable) to this file at the end; - writes it to standard output (the summary then goes to standard error)."`
 	NoTUI           bool          `name:"no-tui" env:"NO_TUI" help:"Print periodic stats instead of the dashboard, even on a terminal."`
-	Shard           string        `env:"SHARD" placeholder:"I/N" help:"i/N: this instance's share of a distributed run (1/N of every rate and of the users)."`
+	Shard           string        `env:"SHARD" placeholder:"I/N" help:"i/N: this instance's share of a distributed run (1/N of every rate and of the users); N alone in a Kubernetes Indexed Job, whose JOB_COMPLETION_INDEX picks i."`
+	MetricsAddr     string        `name:"metrics-addr" env:"TRAFFICGEN_METRICS_ADDR" placeholder:"HOST:PORT" help:"Serve Prometheus metrics at http://HOST:PORT/metrics during the run (:9464 on every interface, 127.0.0.1:9464 on loopback)."`
 	Seed            uint64        `env:"SEED" placeholder:"N" help:"Seed for the randomness (0 = random)."`
 
 	Client       string `env:"CLIENT" placeholder:"h1|nethttp" predictor:"client" help:"HTTP client: h1 (the default: trafficgen's own HTTP/1.1 client, the least CPU per request) or nethttp (Go's net/http: HTTP/2 and proxies; chosen by default when HTTP_PROXY or HTTPS_PROXY applies to the target)."`

@@ -47,6 +47,7 @@ func commandLines(t *testing.T, file string) []string {
 	defer f.Close()
 	var out []string
 	inBlock, yaml := false, strings.HasSuffix(file, ".yaml")
+	var loopVar, loopVal string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
@@ -63,6 +64,16 @@ func commandLines(t *testing.T, file string) []string {
 			continue
 		}
 		line = strings.TrimSpace(line)
+		// A shell loop's variable takes its first value in the lines
+		// that follow ("for i in 0 1 2; do" … "done").
+		if f := strings.Fields(line); len(f) > 3 && f[0] == "for" && f[2] == "in" {
+			loopVar, loopVal = "$"+f[1], strings.TrimSuffix(f[3], ";")
+		} else if line == "done" {
+			loopVar = ""
+		}
+		if loopVar != "" {
+			line = strings.ReplaceAll(line, loopVar, loopVal)
+		}
 		words := shellWords(line)
 		for len(words) > 0 && strings.Contains(words[0], "=") && !strings.HasPrefix(words[0], "-") {
 			words = words[1:]

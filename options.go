@@ -321,7 +321,7 @@ func (c *checker) shard() error {
 	o.shardI, o.shardN = 1, 1
 	if c.r.Shard != "" {
 		var err error
-		if o.shardI, o.shardN, err = parseShard(c.r.Shard); err != nil {
+		if o.shardI, o.shardN, err = parseShardIn(c.r.Shard, os.Getenv(jobIndexVar)); err != nil {
 			return c.bad("shard", "%v", err)
 		}
 	}

@@ -46,6 +46,11 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 	if emb != nil {
 		defer emb.Close()
 	}
+	stopMetrics, code := startMetrics(r, o, eng.Recorder(), stderr)
+	if code != exitOK {
+		return code
+	}
+	defer stopMetrics()
 	drive(eng, emb, o, human, stderr, rf)
 	stats.WriteSummary(human, eng.Final())
 	if rf == nil {

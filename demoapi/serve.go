@@ -109,7 +109,7 @@ func serve(ctx context.Context, ln net.Listener, api *API, logw io.Writer) error
 	if logw == nil {
 		logw = io.Discard
 	}
-	srv := newServer(api, logw)
+	srv := newServer(withMetrics(api), logw)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
