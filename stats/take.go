@@ -37,6 +37,7 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 	var kinds [numKinds]int64
 	var sumUs int64
 	recentChanged := s != r.recentState || len(eps) != r.recentEps
+	first, last := s.liveTicks(now, &snap.Live)
 	for i, e := range eps {
 		row := &snap.Endpoints[i]
 		row.Route, row.Method = e.rt.name, e.rt.method
@@ -57,6 +58,7 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 		if sl := &e.slots[(nowSec+histSlots-1)%histSlots]; nowSec > 0 && sl.sec == nowSec-1 {
 			row.CurrentRPS = float64(sl.success + sl.err)
 		}
+		e.live(first, last, &snap.Live)
 		if e.recentSec != nowSec || e.stale {
 			e.mergeRecent(nowSec)
 			recentChanged = true
@@ -102,6 +104,24 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 	snap.Series = s.lastPoints(SeriesLen)
 	snap.Run.Events = append([]Event(nil), s.events...)
 	return snap
+}
+
+// liveTicks sets l's span, the ticks of the live window at now: the
+// LiveWindow before the current tick's start, and the current tick so far
+// (or the run so far, early on). It counts the journey requests sent in
+// them, and returns the first and last tick for the routes to count theirs.
+func (s *state) liveTicks(now time.Time, l *Live) (first, last int64) {
+	d := now.Sub(s.start)
+	if d <= 0 {
+		return 0, -1
+	}
+	last = int64(d / TickLen)
+	first = max(last-int64(LiveWindow/TickLen), 0)
+	l.Span = d - time.Duration(first)*TickLen
+	for t := first; t <= last; t++ {
+		l.JourneySent += s.journeyTicks[t%tickSlots].at(t)
+	}
+	return first, last
 }
 
 // mergeRecent merges the recent window before second nowSec: the seconds
@@ -150,6 +170,7 @@ func (r *Recorder) finalise(s *state, eps []*endpoint, nowSec int64) {
 			p.P50, p.P99 = micros(v[0]), micros(v[1])
 		}
 		p.Dropped = s.secs[sec%slotCount].dropped.at(sec)
+		p.Journey = s.journeySecs[sec%slotCount].at(sec)
 		s.tmu.Lock()
 		if t := &s.targets[sec%slotCount]; t.sec == sec && t.count > 0 {
 			p.Target = t.sum / float64(t.count)
@@ -202,7 +223,7 @@ func (r *Recorder) journeySnapshot(s *state) JourneyStats {
 			break
 		}
 		out.Steps = append(out.Steps, StepStats{
-			Journey: k.journey, Step: k.step,
+			Journey: k.journey, Step: k.step, Alt: k.alt,
 			Reached: js.reached[i], Failed: js.failedAt[i], LastError: js.lastErr[i],
 		})
 	}

@@ -214,18 +214,31 @@ func ByMethod(rows []EndpointStats) []MethodStats {
 	return out
 }
 
-// Dur formats a latency for people: "850µs", "12.3ms", "1.24s".
+// Dur formats a latency for people: three significant figures in the unit
+// that keeps them short ("850µs", "4.25ms", "42.5ms", "425ms", "1.24s",
+// "12.4s"), and "-" for zero, which means no data. It is the one latency
+// formatter: the dashboard, the headless blocks and the summary all use
+// it, so a p99 reads the same everywhere.
 func Dur(d time.Duration) string {
-	switch {
-	case d <= 0:
+	if d <= 0 {
 		return "-"
-	case d < time.Millisecond:
-		return fmt.Sprintf("%dµs", d/time.Microsecond)
-	case d < 10*time.Millisecond:
-		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
-	case d < time.Second:
-		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
-	default:
-		return fmt.Sprintf("%.2fs", d.Seconds())
 	}
+	us := max(float64(d)/float64(time.Microsecond), 1)
+	ms, s := us/1e3, us/1e6
+	// Each bound is where rounding would need a fourth digit.
+	switch {
+	case us < 999.5:
+		return fmt.Sprintf("%.0fµs", us)
+	case ms < 9.995:
+		return fmt.Sprintf("%.2fms", ms)
+	case ms < 99.95:
+		return fmt.Sprintf("%.1fms", ms)
+	case ms < 999.5:
+		return fmt.Sprintf("%.0fms", ms)
+	case s < 9.995:
+		return fmt.Sprintf("%.2fs", s)
+	case s < 99.95:
+		return fmt.Sprintf("%.1fs", s)
+	}
+	return fmt.Sprintf("%.0fs", s)
 }

@@ -1,0 +1,86 @@
+package stats
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// TestLiveWindow: the live rate covers the second before the current tick
+// and the tick so far, so a jump in the rate shows a quarter of a second
+// after it, where the per-second figure still shows the second before.
+func TestLiveWindow(t *testing.T) {
+	r := New()
+	start := r.Start()
+	id := r.Register("GET", "GET /a")
+	at := func(d time.Duration) time.Time { return start.Add(d) }
+	done := func(d time.Duration, ok bool) {
+		res := Result{Route: id, Code: 200, Latency: time.Millisecond, End: at(d)}
+		if !ok {
+			res.Code, res.Kind = 500, KindStatus5xx
+		}
+		r.Sent(at(d))
+		r.Record(res)
+	}
+	// 20 req/s for 3 s, then 100 req/s with every tenth failing.
+	for i := range 60 {
+		done(time.Duration(i)*50*time.Millisecond, true)
+		if i == 2 {
+			early := r.Snapshot(at(150 * time.Millisecond))
+			if early.Live.Span != 150*time.Millisecond || early.Live.Success != 3 || early.Live.RPS() != 20 {
+				t.Errorf("after 150 ms: live %+v, rate %v; want 3 successes over 150 ms, 20 req/s", early.Live, early.Live.RPS())
+			}
+		}
+	}
+	for i := range 25 {
+		done(3*time.Second+time.Duration(i)*10*time.Millisecond, i%10 != 9)
+	}
+
+	s := r.Snapshot(at(3250 * time.Millisecond))
+	// Ticks 22 to 32: from 2.2 s to now.
+	if s.Live.Span != 1050*time.Millisecond {
+		t.Fatalf("span %v, want 1.05s", s.Live.Span)
+	}
+	if s.Live.Success != 16+23 || s.Live.Errors != 2 {
+		t.Errorf("live %+v, want 39 successes and 2 errors", s.Live)
+	}
+	if got := s.Live.RPS(); got < 39 || got > 40 {
+		t.Errorf("live rate %.1f, want 41/1.05 s", got)
+	}
+	if s.CurrentRPS != 20 {
+		t.Errorf("the last full second's rate is %v, want 20", s.CurrentRPS)
+	}
+	if got := s.Live.ErrorRPS(); got < 1.9 || got > 1.91 {
+		t.Errorf("error rate %.2f, want 2/1.05 s", got)
+	}
+}
+
+// TestJourneyTraffic: journey requests are counted per second and in the
+// live window, apart from the plan's target, and an alternative step is
+// marked as one.
+func TestJourneyTraffic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := New()
+		base := r.RegisterJourney("checkout", []string{"get user", "create user", "create order"})
+		r.JourneyAlternative(base + 1)
+		r.JourneyAlternative(base + 7) // out of range: ignored
+		// Ten steps a second for 2.5 s.
+		for range 25 {
+			r.JourneyStep(base)
+			time.Sleep(100 * time.Millisecond)
+		}
+		s := r.Snapshot(time.Now())
+		if len(s.Series) != 2 || s.Series[0].Journey != 10 || s.Series[1].Journey != 10 {
+			t.Errorf("series %+v, want two seconds of 10 journey requests", s.Series)
+		}
+		if s.Live.JourneySent != 10 || s.Live.JourneyRPS() != 10 {
+			t.Errorf("live %+v, want 10 journey requests over 1 s", s.Live)
+		}
+		want := []bool{false, true, false}
+		for i, st := range s.Journeys.Steps {
+			if st.Alt != want[i] {
+				t.Errorf("step %d %q: alt %v, want %v", i, st.Step, st.Alt, want[i])
+			}
+		}
+	})
+}
