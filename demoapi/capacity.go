@@ -11,7 +11,7 @@ const (
 	// DefaultCapacity is the capacity at the default 20 req/s (demoRPS):
 	// the default demo stays under it, with its journeys, in every phase
 	// but the spike (100 req/s), and a live spike (+100 req/s) crosses it.
-	DefaultCapacity = 80
+	DefaultCapacity = 60
 	// DefaultQueueLimit is the longest a request waits in the queue before
 	// the services shed it with a 503 instead.
 	DefaultQueueLimit = 2 * time.Second

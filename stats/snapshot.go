@@ -219,6 +219,9 @@ type RunInfo struct {
 	SpikeLeft time.Duration
 	// SpikeRate is the rate a live spike adds (while Spiking).
 	SpikeRate float64
+	// NextSpike is how long until the plan's next periodic burst (spike
+	// mode), zero during one or when the plan has none.
+	NextSpike time.Duration
 	// Paused is true while traffic is paused; Held while the demo's phase
 	// clock is held.
 	Paused, Held bool
