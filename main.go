@@ -19,6 +19,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -72,6 +73,7 @@ type runCmd struct {
 	ScenarioFile    string        `name:"scenario" env:"SCENARIO" help:"Scenario YAML file (default: the built-in gateway scenario)."`
 	Embedded        bool          `env:"EMBEDDED" help:"Start the built-in demo API in-process on a free loopback port and aim at it."`
 	NoTUI           bool          `name:"no-tui" env:"NO_TUI" help:"Print periodic stats instead of the dashboard, even on a terminal."`
+	Theme           string        `env:"THEME" default:"auto" enum:"auto,dark,light,high-contrast" help:"Dashboard colours: auto (the terminal's background if it says, else colours that read on any), dark, light or high-contrast."`
 	Shard           string        `env:"SHARD" help:"i/N: this instance's share of a distributed run (1/N of every rate and of the users)."`
 	Seed            uint64        `env:"SEED" help:"Seed for the randomness (0 = random)."`
 	Client          string        `env:"CLIENT" placeholder:"h1|fasthttp|nethttp" help:"HTTP client: h1 (the default: trafficgen's own HTTP/1.1 client, the least CPU per request), fasthttp (github.com/valyala/fasthttp, HTTP/1.1) or nethttp (Go's net/http: HTTP/2 and proxies; chosen by default when HTTP_PROXY or HTTPS_PROXY applies to the target)."`
@@ -92,6 +94,7 @@ type serveCmd struct {
 	AdminToken   string   `env:"ADMIN_TOKEN" help:"Token a non-loopback caller needs for /admin/faults."`
 	MaxRecords   int      `env:"MAX_RECORDS" help:"Records kept per store, oldest evicted (default 10000)."`
 	Seed         int64    `help:"Seed for the latency and failure randomness (0 = random)."`
+	Capacity     float64  `env:"CAPACITY" default:"60" help:"Requests a second the services handle together (at latency scale 1) before a queue forms and latency rises; past a 2s queue they shed load with 503s. 0: no limit."`
 }
 
 type scenarioCmd struct {
@@ -497,7 +500,7 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 	}
 	var emb *demoapi.Embedded
 	if o.embedded {
-		if emb, err = demoapi.StartEmbedded(demoapi.Options{LatencyScale: 1, APIKeys: []string{o.apiKey}}); err != nil {
+		if emb, err = demoapi.StartEmbedded(demoapi.Options{LatencyScale: 1, APIKeys: []string{o.apiKey}, Capacity: demoapi.CapacityFor(o.cfg.RPS)}); err != nil {
 			fmt.Fprintf(stderr, "trafficgen: start the embedded demo API: %v\n", err)
 			return exitFailure
 		}
@@ -534,13 +537,27 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 		eng.Run(ctx)
 	}()
 
+	writeSummary := stats.WriteSummary
 	if o.tui {
-		opts := ui.Options{SpikeMultiplier: o.cfg.SpikeMultiplier, SpikeDuration: o.cfg.SpikeDuration,
+		theme, _ := ui.ParseTheme(r.Theme)
+		opts := ui.Options{SpikeMultiplier: o.cfg.SpikeMultiplier, SpikeDuration: o.cfg.SpikeDuration, Theme: theme,
 			FaultUnavailable: "f: faults need --embedded (the target is " + target + ")"}
 		if emb != nil {
-			opts.CycleFault = func() string {
-				return "payments: " + emb.API.CycleFault(demoapi.Payments).String()
+			opts.CycleFault = func() string { return demoapi.Story(demoapi.All, emb.API.CycleFault(demoapi.All)) }
+		}
+		// r on the finished dashboard: a new engine with the same settings.
+		var runMu sync.Mutex
+		opts.Restart = func() (ui.Engine, <-chan stats.Snapshot, error) {
+			next, err := loadgen.New(o.cfg)
+			if err != nil {
+				return nil, nil, err
 			}
+			nextDone := make(chan struct{})
+			go func() { defer close(nextDone); next.Run(ctx) }()
+			runMu.Lock()
+			eng, done = next, nextDone
+			runMu.Unlock()
+			return next, next.Snapshots(), nil
 		}
 		p := tea.NewProgram(ui.New(eng, eng.Snapshots(), opts), tea.WithAltScreen(), tea.WithFPS(30),
 			tea.WithContext(ctx), tea.WithoutSignalHandler())
@@ -548,17 +565,21 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "trafficgen: dashboard: %v\n", err)
 		}
 		cancel()
+		runMu.Lock()
+		defer runMu.Unlock()
 		if n := eng.Recorder().InFlight(); n > 0 {
 			fmt.Fprintf(stderr, "draining %d requests in flight (up to %v)…\n", n, o.cfg.Timeout)
 		}
 		<-done
+		// The headline last, on the screen the dashboard leaves.
+		writeSummary = stats.WriteSummaryHeadlineLast
 	} else {
 		fmt.Fprintln(stdout, describe(o, target))
 		headless(eng, o.interval, stdout)
 		<-done
 	}
 	final := eng.Final()
-	stats.WriteSummary(stdout, final)
+	writeSummary(stdout, final)
 	code := exitOK
 	if o.report != "" {
 		if err := writeReport(eng, o, target); err != nil {
@@ -763,6 +784,11 @@ func (s *serveCmd) run(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "trafficgen serve: SERVE_ADDR/--addr: %v\n", err)
 		return exitUsage
 	}
+	if s.Capacity < 0 {
+		fmt.Fprintf(stderr, "trafficgen serve: CAPACITY/--capacity: must not be negative, got %g\n", s.Capacity)
+		return exitUsage
+	}
+	opts.Capacity = s.Capacity
 	api := demoapi.New(opts)
 	for _, f := range s.Fault {
 		svc, fault, err := demoapi.ParseFault(f)
