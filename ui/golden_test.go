@@ -107,6 +107,9 @@ func TestGoldenFinished(t *testing.T) {
 			tm.Send(runes("q"))
 			out := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).View()
 			checkFits(t, out, 120, 36)
+			if plain := ansi.Strip(out); strings.Contains(plain, "…") {
+				t.Errorf("a line was cut:\n%s", plain)
+			}
 			teatest.RequireEqualOutput(t, []byte(out))
 		})
 	}

@@ -60,7 +60,10 @@ func (c *rpsChart) render(s *stats.Snapshot) {
 	for range 2 {
 		c.columns(s, c.w-yw-1, live, maxMode)
 		yTop, step = yScale(c.top(maxMode), rows)
-		yw = max(width(fmtRate(yTop)), 1)
+		yw = 1
+		for b := step - 1; b < rows; b += step {
+			yw = max(yw, width(yLabel(yTop, b, rows)))
+		}
 	}
 	lines := make([]string, 0, c.h)
 	lines = append(lines, c.heading(s, maxMode, live))
@@ -159,7 +162,7 @@ func (c *rpsChart) plot(rows, yw int, yTop float64, step int, maxMode bool) []st
 		b := rows - 1 - y // row from the bottom
 		label := ""
 		if (b+1)%step == 0 {
-			label = fmtRate(yTop * float64(b+1) / float64(rows))
+			label = yLabel(yTop, b, rows)
 		}
 		r.add(&st.Subtle, fitRight(label, yw))
 		if label != "" {
@@ -177,6 +180,11 @@ func (c *rpsChart) plot(rows, yw int, yTop float64, step int, maxMode bool) []st
 		out = append(out, r.String())
 	}
 	return out
+}
+
+// yLabel is the value at the top of row b (from the bottom) of rows.
+func yLabel(yTop float64, b, rows int) string {
+	return fmtRate(yTop * float64(b+1) / float64(rows))
 }
 
 // bar is one column in eighths of a cell: the successes from the bottom,
