@@ -128,13 +128,16 @@ func (e *endpoint) countTick(tick int64, ok bool) {
 	}
 }
 
-// live adds the route's completions in ticks [first, last] to l. The caller
-// holds e.mu.
-func (e *endpoint) live(first, last int64, l *Live) {
+// live adds the route's completions in the ticks of each window to its
+// Live. The caller holds e.mu.
+func (e *endpoint) live(ws *liveWindows) {
 	for i := range e.ticks {
-		if tk := &e.ticks[i]; tk.tick >= first && tk.tick <= last {
-			l.Success += tk.success
-			l.Errors += tk.err
+		tk := &e.ticks[i]
+		for j := range ws {
+			if w := &ws[j]; tk.tick >= w.first && tk.tick <= w.last {
+				w.l.Success += tk.success
+				w.l.Errors += tk.err
+			}
 		}
 	}
 }

@@ -84,3 +84,32 @@ func TestJourneyTraffic(t *testing.T) {
 		}
 	})
 }
+
+// TestLiveWindowShortAtHighRates: when half the window holds enough
+// requests, the live rate is over the half alone, and follows a change
+// twice as fast.
+func TestLiveWindowShortAtHighRates(t *testing.T) {
+	r := New()
+	start := r.Start()
+	id := r.Register("GET", "GET /a")
+	// 400 req/s for 2 s, then 800 req/s for 0.25 s.
+	var at time.Duration
+	for at < 2250*time.Millisecond {
+		r.Sent(start.Add(at))
+		r.Record(Result{Route: id, Code: 200, Latency: time.Millisecond, End: start.Add(at)})
+		if at < 2*time.Second {
+			at += 2500 * time.Microsecond
+		} else {
+			at += 1250 * time.Microsecond
+		}
+	}
+	s := r.Snapshot(start.Add(2250 * time.Millisecond))
+	// Ticks 17 to 22: from 1.7 s to now.
+	if s.Live.Span != 550*time.Millisecond {
+		t.Fatalf("span %v, want the half window, 550ms", s.Live.Span)
+	}
+	// 0.3 s at 400 and 0.25 s at 800: 320 requests in 0.55 s.
+	if got := s.Live.RPS(); got < 580 || got > 583 {
+		t.Errorf("live rate %.1f, want 582", got)
+	}
+}

@@ -79,9 +79,12 @@ const (
 	// TickLen is the grain of the live rate (Snapshot.Live), and
 	// LiveWindow the span it covers: a sliding window that moves a tick at
 	// a time, so a change of rate shows within a tick or two rather than
-	// when the second ends.
-	TickLen    = 100 * time.Millisecond
-	LiveWindow = time.Second
+	// when the second ends. When the half of it holds LiveShortCount
+	// requests or more, the half alone is the window: it follows a change
+	// twice as fast and is still steady to a percent or so.
+	TickLen        = 100 * time.Millisecond
+	LiveWindow     = time.Second
+	LiveShortCount = 100
 	// tickSlots ticks are kept: the window's, the current one and a few
 	// for results recorded late.
 	tickSlots = int64(LiveWindow/TickLen) + 6

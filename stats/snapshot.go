@@ -27,7 +27,8 @@ type Snapshot struct {
 	// CurrentRPS is the number of requests completed in the last full second.
 	CurrentRPS float64
 	// Live is the rate of the last moment: a window of about LiveWindow
-	// ending at Taken, which follows a change within a tick (TickLen).
+	// (half of it at higher rates) ending at Taken, which follows a change
+	// within a tick (TickLen).
 	Live Live
 	// AverageRPS is Total divided by Elapsed.
 	AverageRPS float64
@@ -58,8 +59,9 @@ type Snapshot struct {
 // Live counts what happened in a short window ending at the snapshot: the
 // live rate a dashboard shows as its headline.
 type Live struct {
-	// Span is the window's length: LiveWindow and the current tick so far
-	// (up to a tick more than LiveWindow), or the run so far when shorter.
+	// Span is the window's length: LiveWindow (or half of it, at rates
+	// that fill it with LiveShortCount requests) and the current tick so
+	// far, or the run so far when shorter.
 	Span time.Duration
 	// Success and Errors count the requests completed in the window.
 	Success, Errors int64

@@ -37,7 +37,7 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 	var kinds [numKinds]int64
 	var sumUs int64
 	recentChanged := s != r.recentState || len(eps) != r.recentEps
-	first, last := s.liveTicks(now, &snap.Live)
+	ws := s.liveWindows(now)
 	for i, e := range eps {
 		row := &snap.Endpoints[i]
 		row.Route, row.Method = e.rt.name, e.rt.method
@@ -58,7 +58,7 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 		if sl := &e.slots[(nowSec+histSlots-1)%histSlots]; nowSec > 0 && sl.sec == nowSec-1 {
 			row.CurrentRPS = float64(sl.success + sl.err)
 		}
-		e.live(first, last, &snap.Live)
+		e.live(&ws)
 		if e.recentSec != nowSec || e.stale {
 			e.mergeRecent(nowSec)
 			recentChanged = true
@@ -72,6 +72,7 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 		snap.CurrentRPS += row.CurrentRPS
 	}
 	snap.Errors = snap.Total - snap.Success
+	snap.Live = ws.pick()
 	snap.Latency = percentilesSum(r.scratchTotal, sumUs)
 	if recentChanged {
 		r.scratchAll.Reset()
@@ -106,22 +107,46 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 	return snap
 }
 
-// liveTicks sets l's span, the ticks of the live window at now: the
-// LiveWindow before the current tick's start, and the current tick so far
-// (or the run so far, early on). It counts the journey requests sent in
-// them, and returns the first and last tick for the routes to count theirs.
-func (s *state) liveTicks(now time.Time, l *Live) (first, last int64) {
+// liveWindow is a run of ticks and what was counted in them.
+type liveWindow struct {
+	first, last int64
+	l           Live
+}
+
+// liveWindows are the long (LiveWindow) and the short (half of it) live
+// windows.
+type liveWindows [2]liveWindow
+
+// liveWindows returns the live windows at now: the span before the
+// current tick's start, and the current tick so far (or the run so far,
+// early on), with the journey requests sent in them counted; the routes
+// add their completions.
+func (s *state) liveWindows(now time.Time) liveWindows {
+	var ws liveWindows
 	d := now.Sub(s.start)
-	if d <= 0 {
-		return 0, -1
+	for i, span := range []time.Duration{LiveWindow, LiveWindow / 2} {
+		w := &ws[i]
+		if d <= 0 {
+			w.first, w.last = 0, -1
+			continue
+		}
+		w.last = int64(d / TickLen)
+		w.first = max(w.last-int64(span/TickLen), 0)
+		w.l.Span = d - time.Duration(w.first)*TickLen
+		for t := w.first; t <= w.last; t++ {
+			w.l.JourneySent += s.journeyTicks[t%tickSlots].at(t)
+		}
 	}
-	last = int64(d / TickLen)
-	first = max(last-int64(LiveWindow/TickLen), 0)
-	l.Span = d - time.Duration(first)*TickLen
-	for t := first; t <= last; t++ {
-		l.JourneySent += s.journeyTicks[t%tickSlots].at(t)
+	return ws
+}
+
+// pick is the short window when it holds LiveShortCount requests, else
+// the long one.
+func (ws *liveWindows) pick() Live {
+	if short := ws[1].l; short.Success+short.Errors >= LiveShortCount {
+		return short
 	}
-	return first, last
+	return ws[0].l
 }
 
 // mergeRecent merges the recent window before second nowSec: the seconds

@@ -135,11 +135,11 @@ func (p *tilesPane) render(s *stats.Snapshot) {
 func (p *tilesPane) live(s *stats.Snapshot) []tile {
 	st := p.st
 	r := s.Run
-	rate := tile{label: "REQ/S 1S", value: fmtRate(s.Live.RPS()), style: &st.Big, note: targetNote(s)}
+	rate := tile{label: "REQ/S NOW", value: fmtRate(s.Live.RPS()), style: &st.Big, note: targetNote(s)}
 	if r.Spiking || (r.Mode == plan.ModeSpike.String() && r.NextSpike == 0 && !r.Paused) {
 		rate.style = &st.Spike
 	}
-	errs := tile{label: "ERRORS/S 1S", value: fmtRate(s.Live.ErrorRPS()), style: countStyle(st, s.Live.Errors, &st.Err),
+	errs := tile{label: "ERRORS/S NOW", value: fmtRate(s.Live.ErrorRPS()), style: countStyle(st, s.Live.Errors, &st.Err),
 		note: "total " + fmtInt(s.Errors)}
 	lat := tile{label: "P99 10S", style: &st.P99, note: "p50 " + stats.Dur(s.Recent.P50)}
 	lat.value, lat.unit = splitUnit(stats.Dur(s.Recent.P99))

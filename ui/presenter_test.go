@@ -161,7 +161,7 @@ func TestViewSwitch(t *testing.T) {
 		if !m.lay.has(paneTiles) || !m.lay.has(paneEventLine) || m.lay.has(paneEndpoints) {
 			t.Errorf("%v: v did not switch to the presenter layout", sz)
 		}
-		if !strings.Contains(m.View(), "LAST EVENT") || !strings.Contains(m.View(), "REQ/S 1S") {
+		if !strings.Contains(m.View(), "LAST EVENT") || !strings.Contains(m.View(), "REQ/S NOW") {
 			t.Errorf("%v: the presenter layout lacks the big numbers or the event line:\n%s", sz, m.View())
 		}
 		checkFits(t, m.View(), sz[0], sz[1])
