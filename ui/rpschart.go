@@ -103,6 +103,12 @@ func (c *rpsChart) columns(s *stats.Snapshot, n int, live, maxMode bool) {
 			c.cols[i].target = 0
 		}
 	}
+	// Early in a run the columns start at the right, where the newest is.
+	if pad := n - len(c.cols); pad > 0 {
+		c.cols = append(c.cols, make([]rpsColumn, pad)...)
+		copy(c.cols[pad:], c.cols[:len(c.cols)-pad])
+		clear(c.cols[:pad])
+	}
 }
 
 // top is the largest value the chart must show.
@@ -182,9 +188,14 @@ func (c *rpsChart) plot(rows, yw int, yTop float64, step int, maxMode bool) []st
 	return out
 }
 
-// yLabel is the value at the top of row b (from the bottom) of rows.
+// yLabel is the value at the top of row b (from the bottom) of rows,
+// without decimals when it is a whole number.
 func yLabel(yTop float64, b, rows int) string {
-	return fmtRate(yTop * float64(b+1) / float64(rows))
+	v := yTop * float64(b+1) / float64(rows)
+	if r := math.Round(v); math.Abs(v-r) < 1e-9 {
+		return fmtInt(int64(r))
+	}
+	return fmtRate(v)
 }
 
 // bar is one column in eighths of a cell: the successes from the bottom,
