@@ -428,7 +428,7 @@ func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
 	}
 	// A phased plan's phase changes go to the event log as they happen.
 	if key := int64(cs.mode)<<16 | int64(cs.phase+1); len(cs.plan.Phases) > 1 && e.phaseSeen.Swap(key) != key {
-		e.rec.Event(now, "phase", fmt.Sprintf("phase %d/%d: %s", cs.phase+1, len(cs.plan.Phases), r.Phase))
+		e.rec.Event(now, "phase", fmt.Sprintf("%d/%d %s", cs.phase+1, len(cs.plan.Phases), r.Phase))
 	}
 	if e.users != nil {
 		s.Journeys.Users = e.users.count()

@@ -70,7 +70,7 @@ func TestDemoTellsItsStory(t *testing.T) {
 				starts[ev.Text] = ev.Elapsed
 			}
 		}
-		want := []string{"phase 1/4: ramp-up", "phase 2/4: steady + journeys", "phase 3/4: spike", "phase 4/4: sustained high load"}
+		want := []string{"1/4 ramp-up", "2/4 steady + journeys", "3/4 spike", "4/4 sustained high load"}
 		if !slices.Equal(phases, want) {
 			t.Fatalf("phase events %q, want %q", phases, want)
 		}

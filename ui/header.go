@@ -146,13 +146,14 @@ func targetNote(s *stats.Snapshot) string {
 	return n
 }
 
-// clockText is "1:23 / 5:00 · 3:37 left" or "1:23 / ∞".
+// clockText is "1:23 / 5:00 · 3:37 left" on the plan's clock (a mode
+// switch starts it again), or "1:23 / ∞" on the run's.
 func clockText(st *Styles, s *stats.Snapshot) string {
 	r := s.Run
 	if r.Duration <= 0 {
 		return st.wrap(&st.Value, fmtClock(s.Elapsed)) + st.wrap(&st.Subtle, " / ∞")
 	}
-	return st.wrap(&st.Value, fmtClock(s.Elapsed)) + st.wrap(&st.Subtle, " / "+fmtClock(r.Duration)+" · "+fmtClock(r.Remaining)+" left")
+	return st.wrap(&st.Value, fmtClock(r.Duration-r.Remaining)) + st.wrap(&st.Subtle, " / "+fmtClock(r.Duration)+" · "+fmtClock(r.Remaining)+" left")
 }
 
 func phaseLabel(r stats.RunInfo) string {

@@ -73,9 +73,11 @@ func (p *phasePane) progress(s *stats.Snapshot) string {
 			known = false
 		}
 	case r.Duration > 0:
+		// The plan's clock, which a mode switch restarts, not the stats'.
 		label = st.wrap(&st.Heading, "RUN ") + st.wrap(&st.Accent, orDash(r.Mode))
-		frac = float64(s.Elapsed) / float64(r.Duration)
-		clock = fmtClock(s.Elapsed) + "/" + fmtClock(r.Duration)
+		at := r.Duration - r.Remaining
+		frac = float64(at) / float64(r.Duration)
+		clock = fmtClock(at) + "/" + fmtClock(r.Duration)
 	default:
 		label = st.wrap(&st.Heading, "RUN ") + st.wrap(&st.Accent, orDash(r.Mode))
 		clock = fmtClock(s.Elapsed)
