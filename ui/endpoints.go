@@ -124,7 +124,7 @@ func (p *endpointsPane) render(s *stats.Snapshot) {
 		if !recent {
 			okPct, okN = e.SuccessRate(), e.Total
 		}
-		ok := "–"
+		ok := "-"
 		if okN > 0 {
 			ok = fmtPct(okPct)
 		}

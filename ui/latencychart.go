@@ -53,7 +53,7 @@ func (c *latencyChart) render(s *stats.Snapshot) {
 		c.out = heading(st, "LATENCY", "", c.w)
 		return
 	}
-	key := seriesKey(s.Series, c.w, c.h, 0, false)
+	key := seriesKey(s.Series, c.w, c.h)
 	if key != c.c.key {
 		c.c.key = key
 		c.plot(s)
@@ -96,8 +96,8 @@ func (c *latencyChart) plot(s *stats.Snapshot) {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // seriesKey identifies what a chart of the series would show.
-func seriesKey(pts []stats.Point, w, h int, base float64, maxMode bool) chartKey {
-	k := chartKey{w: w, h: h, n: len(pts), base: base, maxMode: maxMode, none: len(pts) == 0}
+func seriesKey(pts []stats.Point, w, h int) chartKey {
+	k := chartKey{w: w, h: h, n: len(pts), none: len(pts) == 0}
 	if len(pts) > 0 {
 		k.first, k.last = pts[0].Second, pts[len(pts)-1].Second
 	}
