@@ -129,6 +129,7 @@ type Model struct {
 	flashErr   bool
 	flashUntil time.Time
 	restarting bool
+	inReply    bool // inside a terminal's reply (OSC) that came in late
 
 	panes  [numPanes]pane
 	blocks [numPanes][]string // each pane's view cut to its slot
@@ -218,6 +219,9 @@ func (m Model) View() string {
 // read (a paste, a macro key, a slow link: "+++") come as one message of
 // several runes; each is a key press of its own.
 func (m *Model) keyPresses(msg tea.KeyMsg) tea.Cmd {
+	if m.terminalReply(msg) {
+		return nil
+	}
 	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 {
 		return m.handleKey(msg)
 	}
@@ -241,6 +245,25 @@ func (m *Model) keyPresses(msg tea.KeyMsg) tea.Cmd {
 		return cmds[0]
 	}
 	return tea.Sequence(cmds...)
+}
+
+// terminalReply reports whether msg is part of a terminal's answer to a
+// query (the background colour, "ESC ] 11;rgb:…/…/… ESC \") that came
+// after its asker stopped waiting: Bubble Tea reads it as alt+], a run of
+// runes and alt+\, and its digits and letters must not act as keys (1
+// would switch the mode, r reset the stats).
+func (m *Model) terminalReply(msg tea.KeyMsg) bool {
+	switch {
+	case msg.Alt && msg.Type == tea.KeyRunes && len(msg.Runes) == 1 && msg.Runes[0] == ']':
+		m.inReply = true
+		return true
+	case m.inReply && msg.Type == tea.KeyRunes && !msg.Alt:
+		return true
+	case m.inReply:
+		m.inReply = false // the reply's end (ESC \ or BEL), or a key
+		return msg.Alt || msg.Type == tea.KeyCtrlG
+	}
+	return msg.Type == tea.KeyRunes && len(msg.Runes) > 4 && strings.Contains(string(msg.Runes), "rgb:")
 }
 
 // finish puts the dashboard in its finished state: the last figures stay,

@@ -358,3 +358,25 @@ func TestNoColorBadges(t *testing.T) {
 		}
 	}
 }
+
+// TestLateTerminalReply: a terminal's answer to the background query that
+// comes after its asker stopped waiting reaches the dashboard as keys
+// (alt+], "11;rgb:0000/0000/0000", alt+\); none of it acts, and keys after
+// it do.
+func TestLateTerminalReply(t *testing.T) {
+	snap := fixtureSnapshot(360)
+	eng := &fakeEngine{}
+	m, _ := newTestModel(t, eng, Options{}, 120, 36, &snap)
+	for _, msg := range []tea.KeyMsg{
+		{Type: tea.KeyRunes, Runes: []rune("]"), Alt: true},
+		runes("11;rgb:0000/0000/0000"),
+		{Type: tea.KeyRunes, Runes: []rune(`\`), Alt: true},
+		runes("rgb:ffff/ffff/ffff"),
+		runes("s"),
+	} {
+		m = update(t, m, msg)
+	}
+	if got := eng.Calls(); !reflect.DeepEqual(got, []string{"Spike"}) {
+		t.Errorf("calls %q, want only the spike after the reply", got)
+	}
+}
