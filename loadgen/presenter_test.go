@@ -35,22 +35,6 @@ func runAll(t *testing.T, cfg Config) (*Engine, []stats.Snapshot) {
 	return e, snaps
 }
 
-// phaseP99 is the median of the per-second p99s of the seconds that lie
-// wholly in the phase that starts at from and ends at to.
-func phaseP99(series []stats.Point, from, to time.Duration) time.Duration {
-	var p99s []time.Duration
-	for _, p := range series {
-		if at := time.Duration(p.Second) * time.Second; at >= from && at+time.Second <= to && p.P99 > 0 {
-			p99s = append(p99s, p.P99)
-		}
-	}
-	if len(p99s) == 0 {
-		return 0
-	}
-	slices.Sort(p99s)
-	return p99s[len(p99s)/2]
-}
-
 // TestDemoTellsItsStory: the demo logs each phase as it begins, and against
 // the demo API at its default capacity its spike phase tells a latency
 // story: p99 at least three times the steady phase's.
@@ -74,8 +58,8 @@ func TestDemoTellsItsStory(t *testing.T) {
 		if !slices.Equal(phases, want) {
 			t.Fatalf("phase events %q, want %q", phases, want)
 		}
-		steady := phaseP99(final.Series, starts[want[1]], starts[want[2]])
-		spike := phaseP99(final.Series, starts[want[2]], starts[want[3]])
+		steady := stats.MedianP99(final.Series, starts[want[1]], starts[want[2]])
+		spike := stats.MedianP99(final.Series, starts[want[2]], starts[want[3]])
 		t.Logf("p99: steady %v, spike %v", steady, spike)
 		if steady <= 0 || spike < 3*steady {
 			t.Errorf("spike phase p99 %v, steady %v: want at least 3×", spike, steady)

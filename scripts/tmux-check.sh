@@ -10,7 +10,10 @@
 #  4. the end of a run: with --embedded and a short duration the dashboard
 #     stays, finished; q exits 0 and leaves the summary's headline on screen;
 #  5. a spike seen by the server: `trafficgen serve` logs what it served each
-#     second; after s it must see at least 3× the rate.
+#     second; after s it must see at least 3× the rate;
+#  6. the demo's story (scripts/demostory, headless, 60 s): against the
+#     embedded API at its default capacity, the spike phase's p99 is at least
+#     3× the steady phase's, from the run's report.
 # Loopback only; everything started here is stopped by PID or session name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -102,4 +105,7 @@ echo "server saw $best req/s within a second of the spike key (want ≥ $want)"
 [ "$best" -ge "$want" ] || { fail=1; tail -8 "$log"; }
 kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
 serve_pid=
+
+echo "== 6. the demo's story"
+go run ./scripts/demostory -bin "$bin" || fail=1
 [ "$fail" = 0 ] && echo "PASS" || { echo "FAIL"; exit 1; }

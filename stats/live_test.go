@@ -113,3 +113,20 @@ func TestLiveWindowShortAtHighRates(t *testing.T) {
 		t.Errorf("live rate %.1f, want 582", got)
 	}
 }
+
+// TestMedianP99: the median of the p99s of the seconds wholly inside the
+// stretch, none from outside it.
+func TestMedianP99(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	series := []Point{{Second: 0, P99: ms(900)}, {Second: 1, P99: ms(10)}, {Second: 2, P99: ms(30)},
+		{Second: 3, P99: ms(20)}, {Second: 4}, {Second: 5, P99: ms(800)}}
+	if got := MedianP99(series, 1500*time.Millisecond, 5*time.Second); got != ms(30) {
+		t.Errorf("seconds 2 to 4: %v, want 30ms", got)
+	}
+	if got := MedianP99(series, time.Second, 4*time.Second); got != ms(20) {
+		t.Errorf("seconds 1 to 3: %v, want 20ms", got)
+	}
+	if got := MedianP99(series, 4*time.Second, 5*time.Second); got != 0 {
+		t.Errorf("second 4, no responses: %v, want 0", got)
+	}
+}
