@@ -195,7 +195,7 @@ type Engine struct {
 	users         *userPool
 
 	last        atomic.Pointer[stats.Snapshot]
-	phaseSeen   atomic.Int64 // the mode and phase last logged (phaseKey)
+	phaseSeen   atomic.Int64 // the mode and phase last logged, mode<<16 | phase+1
 	ran         atomic.Bool
 	done        chan struct{}
 	workersDone chan struct{}
