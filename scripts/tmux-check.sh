@@ -45,7 +45,7 @@ echo "== 3. the first f: errors on screen within 500 ms"
 # The payment service fails about 5% of its requests on its own: errors
 # count as the fault's once the live error rate passes the second before.
 errs() { tmux capture-pane -p -t "$sess" | grep -oE 'errors/s [0-9.]+' | head -1 | awk '{print $2 + 0}'; }
-base=2
+base=0
 for _ in $(seq 40); do base=$(awk -v a="$base" -v b="$(errs)" 'BEGIN{print (b > a ? b : a)}'); sleep 0.025; done
 start=$(ms)
 tmux send-keys -t "$sess" f
