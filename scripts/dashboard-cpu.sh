@@ -35,7 +35,7 @@ sess=presenter-cpu$$
 port=$((20000 + RANDOM % 20000))
 scale=0.1
 [[ -n ${CLOSED:-} ]] && scale=0
-$side "$bin" serve --addr "127.0.0.1:$port" --latency-scale $scale >/dev/null 2>&1 &
+$side "$bin" serve --addr "127.0.0.1:$port" --latency-scale $scale --capacity 0 >/dev/null 2>&1 &
 serve=$!
 trap 'kill $serve 2>/dev/null || true; tmux kill-server 2>/dev/null || true' EXIT
 sleep 0.5
