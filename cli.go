@@ -50,6 +50,7 @@ type runCmd struct {
 	StatsInterval   time.Duration `env:"STATS_INTERVAL" default:"5s" help:"Headless output: how often a stats block prints."`
 	Report          string        `env:"REPORT" placeholder:"FILE" predictor:"file" help:"Write a JSON report (mergeable) to this file at the end; - writes it to standard output (the summary then goes to standard error)."`
 	NoTUI           bool          `name:"no-tui" env:"NO_TUI" help:"Print periodic stats instead of the dashboard, even on a terminal."`
+	Theme           string        `env:"TRAFFICGEN_THEME" default:"auto" enum:"auto,dark,light,high-contrast" help:"Dashboard colours: auto (the terminal's background if it says, else colours that read on any), dark, light or high-contrast."`
 	Shard           string        `env:"SHARD" placeholder:"I/N" help:"i/N: this instance's share of a distributed run (1/N of every rate and of the users); N alone in a Kubernetes Indexed Job, whose JOB_COMPLETION_INDEX picks i."`
 	MetricsAddr     string        `name:"metrics-addr" env:"TRAFFICGEN_METRICS_ADDR" placeholder:"HOST:PORT" help:"Serve Prometheus metrics at http://HOST:PORT/metrics during the run (:9464 on every interface, 127.0.0.1:9464 on loopback)."`
 	Seed            uint64        `env:"SEED" placeholder:"N" help:"Seed for the randomness (0 = random)."`
@@ -78,6 +79,7 @@ type serveCmd struct {
 	AdminToken   string   `env:"ADMIN_TOKEN" help:"Token a non-loopback caller needs for /admin/faults."`
 	MaxRecords   int      `env:"MAX_RECORDS" help:"Records kept per store, oldest evicted (default 10000)."`
 	Seed         int64    `help:"Seed for the latency and failure randomness (0 = random)."`
+	Capacity     float64  `env:"TRAFFICGEN_CAPACITY" default:"60" help:"Requests a second the services handle together (at latency scale 1) before a queue forms and latency rises; past a 2s queue they shed load with 503s. 0: no limit."`
 }
 
 type scenarioCmd struct {

@@ -53,7 +53,11 @@ func (s *serveCmd) run(stdout, stderr io.Writer) int {
 	case s.MaxRecords < 0:
 		fmt.Fprintf(stderr, "trafficgen serve: MAX_RECORDS/--max-records: must not be negative, got %d\n", s.MaxRecords)
 		return exitUsage
+	case !(s.Capacity >= 0): // NaN too
+		fmt.Fprintf(stderr, "trafficgen serve: TRAFFICGEN_CAPACITY/--capacity: must not be negative, got %g\n", s.Capacity)
+		return exitUsage
 	}
+	opts.Capacity = s.Capacity
 	if _, _, err := net.SplitHostPort(s.Addr); err != nil {
 		fmt.Fprintf(stderr, "trafficgen serve: SERVE_ADDR/--addr: %v\n", err)
 		return exitUsage

@@ -14,14 +14,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trafficgen/trafficgen/metrics"
-	"github.com/trafficgen/trafficgen/stats"
 )
 
 // startMetrics serves rec's metrics at http://TRAFFICGEN_METRICS_ADDR/metrics until
 // stop is called; without an address it does nothing. The series carry a
 // shard label ("2/4") when SHARD is given. It returns exitOK, or the exit
 // status after writing why it cannot serve.
-func startMetrics(r *runCmd, o *options, rec *stats.Recorder, stderr io.Writer) (stop func(), code int) {
+func startMetrics(r *runCmd, o *options, rec metrics.Source, stderr io.Writer) (stop func(), code int) {
 	addr := r.MetricsAddr
 	if addr == "" {
 		return func() {}, exitOK

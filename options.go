@@ -15,6 +15,7 @@ import (
 	"github.com/trafficgen/trafficgen/loadgen"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/scenario"
+	"github.com/trafficgen/trafficgen/ui"
 )
 
 // defaultAPIKey is the key the original tool and the demo API use.
@@ -48,6 +49,7 @@ type options struct {
 	report   string // a path, "-" for standard output, "" for none
 	interval time.Duration
 	tui      bool
+	theme    ui.Theme
 	embedded bool
 	requests int64 // -n, 0 when a duration ends the run
 	shardI   int
@@ -86,6 +88,7 @@ func (r *runCmd) Validate(kctx *kong.Context) error {
 		}
 	}
 	c.o.tui = !r.NoTUI && isTerminal(kctx.Stdout) && os.Getenv("TERM") != "dumb"
+	c.o.theme, _ = ui.ParseTheme(r.Theme) // kong's enum has checked it
 	r.opts = c.o
 	return nil
 }

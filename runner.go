@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os/signal"
+	"sync"
 	"syscall"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -46,13 +48,20 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 	if emb != nil {
 		defer emb.Close()
 	}
-	stopMetrics, code := startMetrics(r, o, eng.Recorder(), stderr)
+	cur := &current{eng: eng}
+	stopMetrics, code := startMetrics(r, o, cur, stderr)
 	if code != exitOK {
 		return code
 	}
 	defer stopMetrics()
-	drive(eng, emb, o, human, stderr, rf)
-	stats.WriteSummary(human, eng.Final())
+	drive(cur, emb, o, human, stderr, rf)
+	eng = cur.engine()
+	if o.tui {
+		// The headline last, on the screen the dashboard leaves.
+		stats.WriteSummaryHeadlineLast(human, eng.Final())
+	} else {
+		stats.WriteSummary(human, eng.Final())
+	}
 	if rf == nil {
 		return exitOK
 	}
@@ -73,7 +82,7 @@ func startEngine(o *options, stderr io.Writer) (*loadgen.Engine, *demoapi.Embedd
 	var emb *demoapi.Embedded
 	if o.embedded {
 		var err error
-		if emb, err = demoapi.StartEmbedded(demoapi.Options{LatencyScale: 1, APIKeys: []string{o.apiKey}}); err != nil {
+		if emb, err = demoapi.StartEmbedded(demoapi.Options{LatencyScale: 1, APIKeys: []string{o.apiKey}, Capacity: demoapi.CapacityFor(o.cfg.RPS)}); err != nil {
 			fmt.Fprintf(stderr, "trafficgen: start the embedded demo API: %v\n", err)
 			return nil, nil, exitFailure
 		}
@@ -96,41 +105,82 @@ func startEngine(o *options, stderr io.Writer) (*loadgen.Engine, *demoapi.Embedd
 	return eng, emb, exitOK
 }
 
-// drive runs the engine under the dashboard or the headless printer until
-// the run ends or a signal stops it.
-func drive(eng *loadgen.Engine, emb *demoapi.Embedded, o *options, human, stderr io.Writer, rf *reportFile) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sig := watchSignals(cancel, rf.discard, stderr)
-	defer sig.stop()
+// current is the run going on: the dashboard's r starts another run with
+// the same settings once one has finished, and the metrics, the summary
+// and the report follow it.
+type current struct {
+	mu   sync.Mutex
+	eng  *loadgen.Engine
+	done chan struct{}
+}
+
+func (c *current) engine() *loadgen.Engine {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.eng
+}
+
+// Metrics reads the current run's recorder (metrics.Source).
+func (c *current) Metrics(now time.Time) stats.Metrics { return c.engine().Recorder().Metrics(now) }
+
+// start runs eng under ctx and makes it the current run.
+func (c *current) start(ctx context.Context, eng *loadgen.Engine) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		eng.Run(ctx)
 	}()
-	if !o.tui {
-		fmt.Fprintln(human, describe(o))
-		headless(eng, o.interval, human)
-		<-done
-		return
-	}
-	dashboard(ctx, eng, emb, o, stderr)
-	cancel()
-	if n := eng.Recorder().InFlight(); n > 0 {
-		fmt.Fprintf(stderr, "draining %d requests in flight (up to %v)…\n", n, o.cfg.Timeout)
-	}
+	c.mu.Lock()
+	c.eng, c.done = eng, done
+	c.mu.Unlock()
+}
+
+// wait waits for the current run to end.
+func (c *current) wait() {
+	c.mu.Lock()
+	done := c.done
+	c.mu.Unlock()
 	<-done
 }
 
+// drive runs the engine under the dashboard or the headless printer until
+// the run ends or a signal stops it.
+func drive(cur *current, emb *demoapi.Embedded, o *options, human, stderr io.Writer, rf *reportFile) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sig := watchSignals(cancel, rf.discard, stderr)
+	defer sig.stop()
+	cur.start(ctx, cur.engine())
+	if !o.tui {
+		fmt.Fprintln(human, describe(o))
+		headless(cur.engine(), o.interval, human)
+		cur.wait()
+		return
+	}
+	dashboard(ctx, cur, emb, o, stderr)
+	cancel()
+	if n := cur.engine().Recorder().InFlight(); n > 0 {
+		fmt.Fprintf(stderr, "draining %d requests in flight (up to %v)…\n", n, o.cfg.Timeout)
+	}
+	cur.wait()
+}
+
 // dashboard runs the full-screen dashboard until it quits or ctx ends.
-func dashboard(ctx context.Context, eng *loadgen.Engine, emb *demoapi.Embedded, o *options, stderr io.Writer) {
-	opts := ui.Options{SpikeMultiplier: o.cfg.SpikeMultiplier, SpikeDuration: o.cfg.SpikeDuration,
+func dashboard(ctx context.Context, cur *current, emb *demoapi.Embedded, o *options, stderr io.Writer) {
+	opts := ui.Options{SpikeMultiplier: o.cfg.SpikeMultiplier, SpikeDuration: o.cfg.SpikeDuration, Theme: o.theme,
 		FaultUnavailable: "f: faults need --embedded (the target is " + o.shown + ")"}
 	if emb != nil {
-		opts.CycleFault = func() string {
-			return "payments: " + emb.API.CycleFault(demoapi.Payments).String()
-		}
+		opts.CycleFault = func() string { return demoapi.Story(demoapi.All, emb.API.CycleFault(demoapi.All)) }
 	}
+	opts.Restart = func() (ui.Engine, <-chan stats.Snapshot, error) {
+		next, err := loadgen.New(o.cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		cur.start(ctx, next)
+		return next, next.Snapshots(), nil
+	}
+	eng := cur.engine()
 	p := tea.NewProgram(ui.New(eng, eng.Snapshots(), opts), tea.WithAltScreen(), tea.WithFPS(30),
 		tea.WithContext(ctx), tea.WithoutSignalHandler())
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {

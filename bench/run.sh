@@ -292,8 +292,10 @@ if want_load tui && want_tool trafficgen; then
 			taskset -c 1 tmux new-session -d -s "$TMUX_SESSION" -x 120 -y 40 \
 				"/usr/bin/time -f '%U %S %M %e' -o $W/time.txt taskset -c 0 $v -c 50 -t ${DUR}s --report $W/report.json $NGINX_URL; sleep 1"
 			tmux pipe-pane -t "$TMUX_SESSION" -o "cat >$W/pty"
-			for _ in $(seq $((DUR * 10 + 300))); do
+			for i in $(seq $((DUR * 10 + 300))); do
 				[[ -s $W/time.txt ]] && break
+				# the dashboard stays when the run ends, until q
+				((i == DUR * 10 + 20)) && tmux send-keys -t "$TMUX_SESSION" q
 				sleep 0.1
 			done
 			tmux kill-session -t "$TMUX_SESSION" 2>/dev/null || true

@@ -79,6 +79,8 @@ type API struct {
 
 	faultMu sync.Mutex // serialises fault writers; readers use the atomics
 	faults  [numServices]atomic.Pointer[Fault]
+
+	queue *queue // nil without a capacity
 }
 
 // New returns an API with the given options and the real services' seed
@@ -93,6 +95,7 @@ func New(opts Options) *API {
 		users:    newStore(opts.MaxRecords, seedUsers()...),
 		orders:   newStore(opts.MaxRecords, seedOrders()...),
 		payments: newStore(opts.MaxRecords, seedPayments()...),
+		queue:    newQueue(opts.Capacity, opts.LatencyScale, opts.QueueLimit),
 	}
 	a.bufs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	for _, k := range opts.APIKeys {
@@ -159,21 +162,8 @@ func (a *API) handle(pattern string, svc int, au auth, h handlerFunc) {
 		}
 		var rl rolls
 		if rt.svc != svcNone {
-			f := a.faults[rt.svc].Load()
-			if f.Kind == FaultOutage {
-				a.writeError(w, rt, http.StatusServiceUnavailable, serviceNames[rt.svc]+" service unavailable (injected outage)")
-				return
-			}
-			rl = a.rng.draw()
-			if d := a.latency(rt.svc, f, rl.latency); d > 0 && !sleep(r.Context(), d) {
-				return // the caller is gone; nobody to answer
-			}
-			if f.Kind == FaultErrors && rl.fault*100 < f.Percent {
-				a.writeError(w, rt, http.StatusInternalServerError, serviceNames[rt.svc]+" service error (injected fault)")
-				return
-			}
-			if rt.svc == svcPayments && rl.fail < failRate {
-				a.writeError(w, rt, http.StatusInternalServerError, "payment service error")
+			var ok bool
+			if rl, ok = a.serviceWait(w, r, rt); !ok {
 				return
 			}
 		}
@@ -186,6 +176,48 @@ func (a *API) handle(pattern string, svc int, au auth, h handlerFunc) {
 		}
 	})
 }
+
+// serviceWait does what a service does before its handler answers: an
+// injected outage or error answers at once (a broken service fails fast),
+// a request over the capacity's queue limit is shed with a 503, and the
+// rest wait their turn in the queue and the service's latency; the payment
+// service then fails about 5% of its requests on its own, as the real one
+// did. It reports whether the handler should answer, with the request's
+// draws.
+func (a *API) serviceWait(w http.ResponseWriter, r *http.Request, rt *route) (rolls, bool) {
+	name := serviceNames[rt.svc]
+	f := a.faults[rt.svc].Load()
+	rl := a.rng.draw()
+	switch {
+	case f.Kind == FaultOutage:
+		a.writeError(w, rt, http.StatusServiceUnavailable, name+" service unavailable (injected outage)")
+		return rl, false
+	case f.Kind == FaultErrors && rl.fault*100 < f.Percent:
+		a.writeError(w, rt, http.StatusInternalServerError, name+" service error (injected fault)")
+		return rl, false
+	}
+	var queued time.Duration
+	if a.queue != nil {
+		var ok bool
+		if queued, ok = a.queue.admit(time.Now()); !ok {
+			w.Header()["Retry-After"] = []string{"1"}
+			a.writeError(w, rt, http.StatusServiceUnavailable, "over capacity: request shed, the queue is full")
+			return rl, false
+		}
+	}
+	if d := queued + a.latency(rt.svc, f, rl.latency); d > 0 && !sleep(r.Context(), d) {
+		return rl, false // the caller is gone; nobody to answer
+	}
+	if rt.svc == svcPayments && rl.fail < failRate {
+		a.writeError(w, rt, http.StatusInternalServerError, "payment service error")
+		return rl, false
+	}
+	return rl, true
+}
+
+// QueueWait is how long a request arriving now would wait for its turn:
+// zero under the capacity, or without one.
+func (a *API) QueueWait() time.Duration { return a.queue.wait(time.Now()) }
 
 var serviceNames = [numServices]string{svcUsers: "users", svcOrders: "orders", svcPayments: "payments"}
 
@@ -399,8 +431,9 @@ func (a *API) Faults() map[Service]Fault {
 	return m
 }
 
-// CycleFault moves service s to the next fault in the order
-// none → slow ×5 → errors 30% → outage → none, and returns the new fault.
+// CycleFault moves service s to the next fault in the order a presenter
+// tells it: none → errors 50% → slow ×5 → outage → none (recovered), and
+// returns the new fault.
 // For All, the next step is taken from the users service's fault and set on
 // every service. This is the dashboard's fault key.
 func (a *API) CycleFault(s Service) Fault {

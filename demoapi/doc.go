@@ -33,6 +33,27 @@
 // Options.LatencyScale). The wait ends early if the request's context is
 // cancelled, and then no response is written.
 //
+// Each route's default behaviour, with no fault and no capacity (New with
+// zero Options but the latency scale), is the real services' as measured:
+//
+//	GET, POST /api/users, GET, PUT, DELETE /api/users/{id}   users latency, never fail
+//	GET, POST /api/orders, GET /api/orders/{id}              orders latency, never fail
+//	GET, POST /api/payments, GET /api/payments/{id}          payments latency, then 500 about 5%
+//	                                                         of the time; POST: FAILED about 10%
+//	GET /health, /health/ready, /health/live                 at once, no key needed
+//
+// A capacity (Options.Capacity; `trafficgen serve --capacity`, and the
+// embedded API, set one) puts the services behind one queue: past that many
+// requests a second each request first waits its turn, so latency rises as
+// the queue grows, and one that would wait longer than Options.QueueLimit is
+// answered 503 at once (load shed). The default capacity is crossed by the
+// default demo's spike phase and by a live spike, not by its other phases.
+//
+// Injected faults answer before any latency or queue: an outage with 503, an
+// error with 500 (a broken service fails fast). The dashboard's fault key
+// steps every service through an incident: errors 50%, slow ×5, outage,
+// recovered (CycleFault, Story).
+//
 // The admin endpoint, /admin/faults, answers only callers on a loopback address
 // or callers presenting Options.AdminToken as a bearer token:
 //

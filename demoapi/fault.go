@@ -71,7 +71,7 @@ const (
 // CycleFault goes through.
 const (
 	DefaultSlowFactor    = 5
-	DefaultErrorsPercent = 30
+	DefaultErrorsPercent = 50
 )
 
 var faultKindNames = [...]string{"none", "slow", "errors", "outage"}
@@ -144,18 +144,38 @@ func (f Fault) normalized() Fault {
 	return Fault{}
 }
 
-// next is the fault after f in CycleFault's order:
-// none → slow ×5 → errors 30% → outage → none.
+// next is the fault after f in CycleFault's order, the story of an
+// incident: none → errors 50% → slow ×5 → outage → none (recovered).
 func (f Fault) next() Fault {
 	switch f.Kind {
 	case FaultNone:
-		return Fault{Kind: FaultSlow, Factor: DefaultSlowFactor}
-	case FaultSlow:
 		return Fault{Kind: FaultErrors, Percent: DefaultErrorsPercent}
 	case FaultErrors:
+		return Fault{Kind: FaultSlow, Factor: DefaultSlowFactor}
+	case FaultSlow:
 		return Fault{Kind: FaultOutage}
 	}
 	return Fault{}
+}
+
+// Story describes fault f of service s for an audience, as the dashboard's
+// fault key shows it: "errors: all services fail 50% of requests (500)",
+// "recovered: all services healthy".
+func Story(s Service, f Fault) string {
+	f = f.normalized()
+	who, verb := string(s)+" service", "fails"
+	if s == All {
+		who, verb = "all services", "fail"
+	}
+	switch f.Kind {
+	case FaultErrors:
+		return "errors: " + who + " " + verb + " " + strconv.FormatFloat(f.Percent, 'g', -1, 64) + "% of requests (500)"
+	case FaultSlow:
+		return "slow: " + who + " " + strconv.FormatFloat(f.Factor, 'g', -1, 64) + "× slower"
+	case FaultOutage:
+		return "outage: " + who + " down (503)"
+	}
+	return "recovered: " + who + " healthy"
 }
 
 // ParseFault parses a fault setting as a command-line flag spells it:

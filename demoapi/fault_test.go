@@ -175,7 +175,8 @@ func TestCancelDuringLatency(t *testing.T) {
 
 func TestCycleFault(t *testing.T) {
 	api := New(Options{})
-	want := []string{"slow ×5", "errors 30%", "outage", "none", "slow ×5"}
+	// The order of an incident: errors, slow, outage, recovered.
+	want := []string{"errors 50%", "slow ×5", "outage", "none", "errors 50%"}
 	for _, w := range want {
 		if got := api.CycleFault(Payments).String(); got != w {
 			t.Fatalf("cycle: %q, want %q", got, w)
@@ -188,14 +189,14 @@ func TestCycleFault(t *testing.T) {
 		t.Error("cycling payments changed users")
 	}
 	// All follows the users service and sets every service.
+	if got := api.CycleFault(All).String(); got != "errors 50%" {
+		t.Errorf("cycle all: %q", got)
+	}
 	if got := api.CycleFault(All).String(); got != "slow ×5" {
 		t.Errorf("cycle all: %q", got)
 	}
-	if got := api.CycleFault(All).String(); got != "errors 30%" {
-		t.Errorf("cycle all: %q", got)
-	}
 	for s, f := range api.Faults() {
-		if f.String() != "errors 30%" {
+		if f.String() != "slow ×5" {
 			t.Errorf("%s: %v", s, f)
 		}
 	}

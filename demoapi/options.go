@@ -1,5 +1,7 @@
 package demoapi
 
+import "time"
+
 // DefaultAPIKey is the API key accepted when Options.APIKeys is empty; it is
 // the key the original services accepted.
 const DefaultAPIKey = "test-api-key-12345"
@@ -36,6 +38,17 @@ type Options struct {
 	// AdminToken, when set, lets non-loopback callers use the admin endpoint
 	// with "Authorization: Bearer <token>". Empty means loopback callers only.
 	AdminToken string
+	// Capacity is how many requests a second the services handle together
+	// at LatencyScale 1 (at scale s, Capacity/s: faster services handle
+	// more; at scale 0, no limit). Past it requests queue: each waits its
+	// turn, then its service latency, so latency rises as the queue grows,
+	// and a request that would wait longer than QueueLimit is answered 503
+	// at once (shed). Zero means no limit, as the real services were
+	// measured; `trafficgen serve` and --embedded set DefaultCapacity.
+	Capacity float64
+	// QueueLimit is the longest a request waits in the queue
+	// (DefaultQueueLimit when zero).
+	QueueLimit time.Duration
 }
 
 // DefaultOptions returns the options of a demo that behaves like the real

@@ -121,8 +121,12 @@ func serve(ctx context.Context, ln net.Listener, api *API, logw io.Writer) error
 	if api.opts.AdminToken != "" {
 		admin = "loopback callers or the admin token"
 	}
-	fmt.Fprintf(logw, "demo API listening on http://%s (API keys %s; admin endpoint /admin/faults: %s)\n",
-		ln.Addr(), strings.Join(keys, ", "), admin)
+	capacity := "no capacity limit"
+	if q := api.queue; q != nil {
+		capacity = fmt.Sprintf("capacity %.0f req/s, queue up to %v", float64(time.Second)/float64(q.interval), q.limit)
+	}
+	fmt.Fprintf(logw, "demo API listening on http://%s (API keys %s; admin endpoint /admin/faults: %s; %s)\n",
+		ln.Addr(), strings.Join(keys, ", "), admin, capacity)
 
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -139,6 +143,9 @@ func serve(ctx context.Context, ln net.Listener, api *API, logw io.Writer) error
 		case now := <-tick.C:
 			_, cur := api.statusCounts()
 			if line := logLine(now, last, cur, api.Faults()); line != "" {
+				if w := api.QueueWait(); w > 0 {
+					line = strings.TrimSuffix(line, "\n") + fmt.Sprintf(" | queue %v\n", w.Round(time.Millisecond))
+				}
 				io.WriteString(logw, line) //nolint:errcheck // best-effort log
 			}
 			last = cur

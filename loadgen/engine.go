@@ -206,6 +206,7 @@ type Engine struct {
 	users         *userPool
 
 	last        atomic.Pointer[stats.Snapshot]
+	phaseSeen   atomic.Int64 // the mode and phase last logged, mode<<16 | phase+1
 	ran         atomic.Bool
 	done        chan struct{}
 	workersDone chan struct{}
@@ -258,7 +259,13 @@ func New(cfg Config) (*Engine, error) {
 			names[i] = st.Name
 		}
 		e.stepRoutes = append(e.stepRoutes, ids)
-		e.stepBase = append(e.stepBase, rec.RegisterJourney(j.Name, names))
+		base := rec.RegisterJourney(j.Name, names)
+		e.stepBase = append(e.stepBase, base)
+		for i := 1; i < len(j.Steps); i++ { // get-or-create: one runs, never both
+			if a, b := j.Steps[i-1], j.Steps[i]; a.IfSet() != "" && a.IfSet() == b.IfUnset() || a.IfUnset() != "" && a.IfUnset() == b.IfSet() {
+				rec.JourneyAlternative(base + i)
+			}
+		}
 	}
 	pc := plan.Config{RPS: cfg.RPS, Duration: cfg.Duration, DurationSet: cfg.DurationSet, Users: cfg.Users, UsersSet: cfg.UsersSet}
 	if len(scn.Journeys) == 0 {
@@ -414,6 +421,16 @@ func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
 		r.MaxInFlight = inFlightCap(e.cfg.MaxInFlight, cs.target)
 	}
 	r.Done = done
+	if p := cs.plan; p.SpikeEvery > 0 && !cs.paused {
+		r.NextSpike = p.SpikeEvery - cs.planTime%p.SpikeEvery
+		if cs.planTime >= p.SpikeEvery && cs.planTime%p.SpikeEvery < p.SpikeLength {
+			r.NextSpike = 0 // in a burst
+		}
+	}
+	// A phased plan's phase changes go to the event log as they happen.
+	if key := int64(cs.mode)<<16 | int64(cs.phase+1); len(cs.plan.Phases) > 1 && e.phaseSeen.Swap(key) != key {
+		e.rec.Event(now, "phase", fmt.Sprintf("%d/%d %s", cs.phase+1, len(cs.plan.Phases), r.Phase))
+	}
 	if e.users != nil {
 		s.Journeys.Users = e.users.count()
 	}
@@ -491,12 +508,10 @@ func (e *Engine) ResetStats() {
 // NextPhase jumps to the start of the plan's next phase.
 func (e *Engine) NextPhase() {
 	now := time.Now()
-	name, err := e.ctl.nextPhase(now)
-	if err != nil {
+	// The next snapshot logs the phase change.
+	if _, err := e.ctl.nextPhase(now); err != nil {
 		e.rec.Event(now, "phase", "next phase: "+err.Error())
-		return
 	}
-	e.rec.Event(now, "phase", "phase: "+name)
 }
 
 // ToggleHold stops the plan clock (the current phase lasts until released)

@@ -26,7 +26,7 @@ const namespace = "trafficgen"
 // reset, so rate() and increase() stay right, and each counter carries the
 // reset's time as its created timestamp.
 type Collector struct {
-	rec *stats.Recorder
+	rec Source
 	now func() time.Time
 
 	requests, errors, dropped, droppedBehind, resent *prometheus.Desc
@@ -36,9 +36,15 @@ type Collector struct {
 	stepReached, stepFailed, journeyDuration         *prometheus.Desc
 }
 
+// Source is what a Collector reads: a *stats.Recorder, or something that
+// hands on to the recorder of the run going on now.
+type Source interface {
+	Metrics(now time.Time) stats.Metrics
+}
+
 // New returns a Collector of rec's statistics. labels are added to every
 // series: the shard, say, so that a query can tell a fleet's members apart.
-func New(rec *stats.Recorder, labels prometheus.Labels) *Collector {
+func New(rec Source, labels prometheus.Labels) *Collector {
 	d := func(name, help string, vars ...string) *prometheus.Desc {
 		return prometheus.NewDesc(namespace+"_"+name, help, vars, labels)
 	}

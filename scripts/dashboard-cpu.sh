@@ -4,11 +4,14 @@
 # CPU time (utime+stime from /proc, over the steady part of the run) is the
 # dashboard's, at 10 snapshots a second. It also reports what the dashboard
 # sends its terminal (bytes and frames a second) and the tmux server's own
-# CPU time, which the generator's figures leave out.
+# CPU time, which the generator's figures leave out. CLOSED=1 compares
+# instead the closed loop's rate (50 in flight) with the dashboard on and
+# off, each from the run's report.
 #
-#   scripts/dashboard-cpu.sh                 steady 100 req/s for 20 s, 160×48
-#   RATE=20000 CLIENT=nethttp scripts/dashboard-cpu.sh
+#   scripts/dashboard-cpu.sh                 steady 20 req/s for 20 s, 160×48
+#   RATE=20000 scripts/dashboard-cpu.sh
 #   REPS=5 scripts/dashboard-cpu.sh          alternate the two, medians
+#   CLOSED=1 scripts/dashboard-cpu.sh        closed-loop rate, dashboard / headless
 #   BIN=/path/to/trafficgen scripts/…        that build instead of HEAD's
 #   SECS=20 SIZE=120x40                      length of the measured part, size
 #
@@ -22,15 +25,17 @@ command -v tmux >/dev/null || { apt-get update -qq && apt-get install -y -qq tmu
 dir=$(mktemp -d)
 bin=${BIN:-$dir/trafficgen}
 [[ -n ${BIN:-} ]] || go build -o "$bin" .
-secs=${SECS:-20} rate=${RATE:-100} reps=${REPS:-1} size=${SIZE:-160x48}
+secs=${SECS:-20} rate=${RATE:-20} reps=${REPS:-1} size=${SIZE:-160x48}
 cols=${size%x*} rows=${size#*x}
 gen="" side=""
 if (($(nproc) >= 2)); then gen="taskset -c 0" side="taskset -c 1"; fi
 export TMUX_TMPDIR=$dir
 unset TMUX
-sess=tgcpu$$
+sess=presenter-cpu$$
 port=$((20000 + RANDOM % 20000))
-$side "$bin" serve --addr "127.0.0.1:$port" --latency-scale 0.1 >/dev/null 2>&1 &
+scale=0.1
+[[ -n ${CLOSED:-} ]] && scale=0
+$side "$bin" serve --addr "127.0.0.1:$port" --latency-scale $scale --capacity 0 >/dev/null 2>&1 &
 serve=$!
 trap 'kill $serve 2>/dev/null || true; tmux kill-server 2>/dev/null || true' EXIT
 sleep 0.5
@@ -40,6 +45,31 @@ cpu_of() { awk '{print $14+$15}' "/proc/$1/stat"; }
 # screen with cursor-home (ESC [ H)
 frames() { grep -ao $'\e\\[H' "$1" | wc -l; }
 args="-u http://127.0.0.1:$port --mode steady --rps $rate -t $((secs + 5)) ${CLIENT:+--client $CLIENT}"
+
+if [[ -n ${CLOSED:-} ]]; then
+	# The rate each run reports; the dashboard stays when its run ends, so
+	# q ends it once the duration is over.
+	avg() { grep -o '"averageRps": *[0-9.]*' "$1" | grep -o '[0-9.]*$'; }
+	closed="-u http://127.0.0.1:$port -c 50 -t $secs"
+	for rep in $(seq "$reps"); do
+		rm -f "$dir/h.json" "$dir/d.json"
+		$gen $bin $closed --no-tui --report "$dir/h.json" >/dev/null
+		$side tmux new -d -s "$sess" -x "$cols" -y "$rows" "$gen $bin $closed --report $dir/d.json; sleep 5"
+		sleep $((secs + 2))
+		tmux send-keys -t "$sess" q
+		for _ in $(seq 100); do [[ -s $dir/d.json ]] && break; sleep 0.1; done
+		tmux kill-session -t "$sess"
+		echo "$(avg "$dir/h.json") $(avg "$dir/d.json")" >>"$dir/closed"
+		sleep 1
+	done
+	awk -v n="$reps" -v sz="$size" '
+	{ h[NR] = $1; d[NR] = $2; r[NR] = $2 / $1; printf "run %d: headless %.0f req/s, dashboard %.0f req/s (%.3f×)\n", NR, $1, $2, $2 / $1 }
+	END {
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && r[j-1] > r[j]; j--) { t = r[j]; r[j] = r[j-1]; r[j-1] = t }
+		printf "closed loop (50 in flight), dashboard at %s: %.3f× the headless rate (median of %d)\n", sz, (n % 2 ? r[(n+1)/2] : (r[n/2] + r[n/2+1]) / 2), n
+	}' "$dir/closed"
+	exit 0
+fi
 
 : >"$dir/rows"
 for rep in $(seq "$reps"); do

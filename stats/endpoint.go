@@ -24,6 +24,7 @@ type endpoint struct {
 	hist    *hdr.PackedHistogram
 	sumUs   int64 // of the latencies in hist, for their exact mean
 	slots   [histSlots]slot
+	ticks   [tickSlots]tickSlot
 	dropped atomic.Int64
 
 	// The recent window, merged from the slots of the RecentWindow seconds
@@ -46,6 +47,13 @@ type slot struct {
 	sumUs        int64
 }
 
+// tickSlot counts one tick (TickLen) of one route's completions, for the
+// live rate (Snapshot.Live).
+type tickSlot struct {
+	tick         int64
+	success, err int64
+}
+
 // newEndpoint makes rt's counters, with histograms copied from t, or
 // without a reserve when t is nil.
 func newEndpoint(rt *route, t *routeTemplates) *endpoint {
@@ -53,10 +61,14 @@ func newEndpoint(rt *route, t *routeTemplates) *endpoint {
 	for i := range e.slots {
 		e.slots[i] = slot{sec: -1, hist: t.newSlot()}
 	}
+	for i := range e.ticks {
+		e.ticks[i].tick = -1
+	}
 	return e
 }
 
-func (e *endpoint) record(res Result, sec int64) {
+// record counts res, which completed in second sec and tick tick of the run.
+func (e *endpoint) record(res Result, sec, tick int64) {
 	us := clampMicros(res.Latency)
 	code := res.Code
 	if code < 0 || code >= maxCode {
@@ -74,6 +86,7 @@ func (e *endpoint) record(res Result, sec int64) {
 	e.codes[code]++
 	e.hist.RecordValue(us)
 	e.sumUs += us
+	e.countTick(tick, res.Kind == KindNone)
 	sl := &e.slots[sec%histSlots]
 	if sl.sec != sec {
 		if sl.sec > sec {
@@ -96,4 +109,35 @@ func (e *endpoint) record(res Result, sec int64) {
 		e.stale = true
 	}
 	e.mu.Unlock()
+}
+
+// countTick counts a completion in tick, unless the ring has moved past it.
+// The caller holds e.mu.
+func (e *endpoint) countTick(tick int64, ok bool) {
+	tk := &e.ticks[tick%tickSlots]
+	if tk.tick != tick {
+		if tk.tick > tick {
+			return
+		}
+		*tk = tickSlot{tick: tick}
+	}
+	if ok {
+		tk.success++
+	} else {
+		tk.err++
+	}
+}
+
+// live adds the route's completions in the ticks of each window to its
+// Live. The caller holds e.mu.
+func (e *endpoint) live(ws *liveWindows) {
+	for i := range e.ticks {
+		tk := &e.ticks[i]
+		for j := range ws {
+			if w := &ws[j]; tk.tick >= w.first && tk.tick <= w.last {
+				w.l.Success += tk.success
+				w.l.Errors += tk.err
+			}
+		}
+	}
 }

@@ -76,6 +76,18 @@ const (
 	histSlots = int64(RecentWindow/time.Second) + 2
 	// RecentWindow is the span of the "recent" percentiles.
 	RecentWindow = 10 * time.Second
+	// TickLen is the grain of the live rate (Snapshot.Live), and
+	// LiveWindow the span it covers: a sliding window that moves a tick at
+	// a time, so a change of rate shows within a tick or two rather than
+	// when the second ends. When the half of it holds LiveShortCount
+	// requests or more, the half alone is the window: it follows a change
+	// twice as fast and is still steady to a percent or so.
+	TickLen        = 100 * time.Millisecond
+	LiveWindow     = time.Second
+	LiveShortCount = 100
+	// tickSlots ticks are kept: the window's, the current one and a few
+	// for results recorded late.
+	tickSlots = int64(LiveWindow/TickLen) + 6
 	// SeriesLen is the number of per-second points a Snapshot carries.
 	SeriesLen = 600
 	// reportSeriesLen is the number of per-second points kept for reports.
@@ -137,7 +149,10 @@ type Recorder struct {
 	recentEps   int
 }
 
-type stepKey struct{ journey, step string }
+type stepKey struct {
+	journey, step string
+	alt           bool // an alternative to the step before (JourneyAlternative)
+}
 
 // cacheLinePad keeps the fields on either side of it on different cache
 // lines (64 bytes on amd64 and most arm64).
@@ -167,6 +182,10 @@ type state struct {
 	// per-second sent and dropped counts (ring, indexed by second); every
 	// worker writes them, without a lock
 	secs [slotCount]secSlot
+	// journey requests sent, per second and per tick (rings): the
+	// closed-model traffic beside the plan's target rate
+	journeySecs  [slotCount]secCounter
+	journeyTicks [tickSlots]secCounter
 	// per-second target samples (ring, indexed by second); the scheduler
 	// writes them a few times a second
 	_       cacheLinePad
@@ -490,7 +509,7 @@ func (r *Recorder) RegisterJourney(journey string, steps []string) int {
 	r.jmu.Lock()
 	base := len(r.steps)
 	for _, s := range steps {
-		r.steps = append(r.steps, stepKey{journey, s})
+		r.steps = append(r.steps, stepKey{journey: journey, step: s})
 	}
 	r.jmu.Unlock()
 	st := r.st.Load()
@@ -505,16 +524,34 @@ func (r *Recorder) RegisterJourney(journey string, steps []string) int {
 	return base
 }
 
+// JourneyAlternative marks step (an index from RegisterJourney) as an
+// alternative to the step before it: a journey runs one of them (get the
+// user it has, or create one), so a funnel shows them as one step.
+func (r *Recorder) JourneyAlternative(step int) {
+	r.jmu.Lock()
+	defer r.jmu.Unlock()
+	if step > 0 && step < len(r.steps) {
+		r.steps[step].alt = true
+	}
+}
+
 // Start returns the time the run (or the last Reset) started.
 func (r *Recorder) Start() time.Time { return r.st.Load().start }
 
 // second returns the index of the second t falls in, since start.
 func (s *state) second(t time.Time) int64 {
+	sec, _ := s.when(t)
+	return sec
+}
+
+// when returns the indexes of the second and of the tick t falls in,
+// since start.
+func (s *state) when(t time.Time) (sec, tick int64) {
 	d := t.Sub(s.start)
 	if d < 0 {
-		return 0
+		return 0, 0
 	}
-	return int64(d / time.Second)
+	return int64(d / time.Second), int64(d / TickLen)
 }
 
 // Sent notes that a request was sent at t: it is in flight until its
@@ -542,7 +579,8 @@ func (r *Recorder) record(res Result) {
 	if res.Route < 0 || res.Route >= len(eps) {
 		return
 	}
-	eps[res.Route].record(res, s.second(res.End))
+	sec, tick := s.when(res.End)
+	eps[res.Route].record(res, sec, tick)
 }
 
 // Dropped counts a request for route that was due at t but not sent
@@ -598,9 +636,13 @@ func (r *Recorder) InFlight() int64 { return r.inFlight.Load() }
 func (r *Recorder) JourneyStarted() { r.st.Load().journeys.started.Add(1) }
 
 // JourneyStep counts a journey reaching step (an index from
-// RegisterJourney).
+// RegisterJourney), about to send the step's request.
 func (r *Recorder) JourneyStep(step int) {
-	js := &r.st.Load().journeys
+	s := r.st.Load()
+	sec, tick := s.when(time.Now())
+	s.journeySecs[sec%slotCount].add(sec)
+	s.journeyTicks[tick%tickSlots].add(tick)
+	js := &s.journeys
 	js.mu.Lock()
 	if step >= 0 && step < len(js.reached) {
 		js.reached[step]++

@@ -26,6 +26,10 @@ type Snapshot struct {
 
 	// CurrentRPS is the number of requests completed in the last full second.
 	CurrentRPS float64
+	// Live is the rate of the last moment: a window of about LiveWindow
+	// (half of it at higher rates) ending at Taken, which follows a change
+	// within a tick (TickLen).
+	Live Live
 	// AverageRPS is Total divided by Elapsed.
 	AverageRPS float64
 
@@ -50,6 +54,39 @@ type Snapshot struct {
 
 	// Run describes what the engine is doing; the engine fills it in.
 	Run RunInfo
+}
+
+// Live counts what happened in a short window ending at the snapshot: the
+// live rate a dashboard shows as its headline.
+type Live struct {
+	// Span is the window's length: LiveWindow (or half of it, at rates
+	// that fill it with LiveShortCount requests) and the current tick so
+	// far, or the run so far when shorter.
+	Span time.Duration
+	// Success and Errors count the requests completed in the window.
+	Success, Errors int64
+	// JourneySent counts the journey requests sent in the window: the
+	// closed-model traffic, which the plan's target rate leaves out.
+	JourneySent int64
+}
+
+// RPS is the rate of requests completed over the window.
+func (l Live) RPS() float64 { return l.per(l.Success + l.Errors) }
+
+// SuccessRPS and ErrorRPS split RPS into successes and errors.
+func (l Live) SuccessRPS() float64 { return l.per(l.Success) }
+
+// ErrorRPS is the rate of failed requests over the window.
+func (l Live) ErrorRPS() float64 { return l.per(l.Errors) }
+
+// JourneyRPS is the rate of journey requests sent over the window.
+func (l Live) JourneyRPS() float64 { return l.per(l.JourneySent) }
+
+func (l Live) per(n int64) float64 {
+	if l.Span <= 0 {
+		return 0
+	}
+	return float64(n) / l.Span.Seconds()
 }
 
 // Percentiles is a latency summary. Durations are zero when Count is zero.
@@ -129,6 +166,10 @@ type StepStats struct {
 	// at it. LastError is the reason of the most recent failure, if any.
 	Reached, Failed int64
 	LastError       string
+	// Alt marks an alternative to the step before: a journey runs one of
+	// the two (get the user it has, or create one), so they are one step
+	// of a funnel.
+	Alt bool `json:",omitempty"`
 }
 
 // Point is one second of the time series.
@@ -142,6 +183,9 @@ type Point struct {
 	// Target is the offered rate the plan asked for, in requests/second,
 	// averaged over the second (open-model traffic only).
 	Target float64
+	// Journey counts the journey requests sent in that second: the
+	// closed-model traffic beside Target. Reports leave it out.
+	Journey int64 `json:"-"`
 	// P50 and P99 are latency percentiles of requests completed that second.
 	P50, P99 time.Duration
 }
@@ -177,6 +221,9 @@ type RunInfo struct {
 	SpikeLeft time.Duration
 	// SpikeRate is the rate a live spike adds (while Spiking).
 	SpikeRate float64
+	// NextSpike is how long until the plan's next periodic burst (spike
+	// mode), zero during one or when the plan has none.
+	NextSpike time.Duration
 	// Paused is true while traffic is paused; Held while the demo's phase
 	// clock is held.
 	Paused, Held bool

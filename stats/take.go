@@ -37,6 +37,7 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 	var kinds [numKinds]int64
 	var sumUs int64
 	recentChanged := s != r.recentState || len(eps) != r.recentEps
+	ws := s.liveWindows(now)
 	for i, e := range eps {
 		row := &snap.Endpoints[i]
 		row.Route, row.Method = e.rt.name, e.rt.method
@@ -57,6 +58,7 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 		if sl := &e.slots[(nowSec+histSlots-1)%histSlots]; nowSec > 0 && sl.sec == nowSec-1 {
 			row.CurrentRPS = float64(sl.success + sl.err)
 		}
+		e.live(&ws)
 		if e.recentSec != nowSec || e.stale {
 			e.mergeRecent(nowSec)
 			recentChanged = true
@@ -70,6 +72,7 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 		snap.CurrentRPS += row.CurrentRPS
 	}
 	snap.Errors = snap.Total - snap.Success
+	snap.Live = ws.pick()
 	snap.Latency = percentilesSum(r.scratchTotal, sumUs)
 	if recentChanged {
 		r.scratchAll.Reset()
@@ -102,6 +105,48 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 	snap.Series = s.lastPoints(SeriesLen)
 	snap.Run.Events = append([]Event(nil), s.events...)
 	return snap
+}
+
+// liveWindow is a run of ticks and what was counted in them.
+type liveWindow struct {
+	first, last int64
+	l           Live
+}
+
+// liveWindows are the long (LiveWindow) and the short (half of it) live
+// windows.
+type liveWindows [2]liveWindow
+
+// liveWindows returns the live windows at now: the span before the
+// current tick's start, and the current tick so far (or the run so far,
+// early on), with the journey requests sent in them counted; the routes
+// add their completions.
+func (s *state) liveWindows(now time.Time) liveWindows {
+	var ws liveWindows
+	d := now.Sub(s.start)
+	for i, span := range []time.Duration{LiveWindow, LiveWindow / 2} {
+		w := &ws[i]
+		if d <= 0 {
+			w.first, w.last = 0, -1
+			continue
+		}
+		w.last = int64(d / TickLen)
+		w.first = max(w.last-int64(span/TickLen), 0)
+		w.l.Span = d - time.Duration(w.first)*TickLen
+		for t := w.first; t <= w.last; t++ {
+			w.l.JourneySent += s.journeyTicks[t%tickSlots].at(t)
+		}
+	}
+	return ws
+}
+
+// pick is the short window when it holds LiveShortCount requests, else
+// the long one.
+func (ws *liveWindows) pick() Live {
+	if short := ws[1].l; short.Success+short.Errors >= LiveShortCount {
+		return short
+	}
+	return ws[0].l
 }
 
 // mergeRecent merges the recent window before second nowSec: the seconds
@@ -150,6 +195,7 @@ func (r *Recorder) finalise(s *state, eps []*endpoint, nowSec int64) {
 			p.P50, p.P99 = micros(v[0]), micros(v[1])
 		}
 		p.Dropped = s.secs[sec%slotCount].dropped.at(sec)
+		p.Journey = s.journeySecs[sec%slotCount].at(sec)
 		s.tmu.Lock()
 		if t := &s.targets[sec%slotCount]; t.sec == sec && t.count > 0 {
 			p.Target = t.sum / float64(t.count)
@@ -202,7 +248,7 @@ func (r *Recorder) journeySnapshot(s *state) JourneyStats {
 			break
 		}
 		out.Steps = append(out.Steps, StepStats{
-			Journey: k.journey, Step: k.step,
+			Journey: k.journey, Step: k.step, Alt: k.alt,
 			Reached: js.reached[i], Failed: js.failedAt[i], LastError: js.lastErr[i],
 		})
 	}

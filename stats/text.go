@@ -111,44 +111,69 @@ func targetText(r RunInfo) string {
 // error kinds and journeys.
 func WriteSummary(w io.Writer, s Snapshot) error {
 	var b strings.Builder
+	summaryHeadline(&b, s)
+	summaryDetails(&b, s)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteSummaryHeadlineLast writes the same summary with the headline block
+// ("Final Statistics": totals, success, errors, rates, latency) at the end,
+// for a terminal the dashboard has just left: the lines that matter most
+// are then on the screen, not scrolled away above the tables.
+func WriteSummaryHeadlineLast(w io.Writer, s Snapshot) error {
+	var b strings.Builder
+	summaryDetails(&b, s)
+	b.WriteString("\n")
+	summaryHeadline(&b, s)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// summaryHeadline is the "Final Statistics" block.
+func summaryHeadline(b *strings.Builder, s Snapshot) {
 	b.WriteString("Final Statistics\n================\n")
 	if s.Run.Target != "" {
-		fmt.Fprintf(&b, "   Target: %s (mode %s)\n", s.Run.Target, s.Run.Mode)
+		fmt.Fprintf(b, "   Target: %s (mode %s)\n", s.Run.Target, s.Run.Mode)
 	}
-	fmt.Fprintf(&b, "   Duration: %.1fs\n", s.Elapsed.Seconds())
-	fmt.Fprintf(&b, "   Total Requests: %d\n", s.Total)
-	fmt.Fprintf(&b, "   Successful: %d (%.1f%%)\n", s.Success, s.SuccessRate())
-	fmt.Fprintf(&b, "   Errors: %d\n", s.Errors)
-	fmt.Fprintf(&b, "   Dropped (due but not sent, in-flight cap full): %d\n", s.Dropped)
+	fmt.Fprintf(b, "   Duration: %.1fs\n", s.Elapsed.Seconds())
+	fmt.Fprintf(b, "   Total Requests: %d\n", s.Total)
+	fmt.Fprintf(b, "   Successful: %d (%.1f%%)\n", s.Success, s.SuccessRate())
+	fmt.Fprintf(b, "   Errors: %d\n", s.Errors)
+	fmt.Fprintf(b, "   Dropped (due but not sent, in-flight cap full): %d\n", s.Dropped)
 	for _, l := range dropCauses(s) {
-		fmt.Fprintf(&b, "     %s\n", l)
+		fmt.Fprintf(b, "     %s\n", l)
 	}
 	if s.Resent > 0 {
-		fmt.Fprintf(&b, "   Resent: %d (by the HTTP client, after a kept-alive connection died;\n"+
+		fmt.Fprintf(b, "   Resent: %d (by the HTTP client, after a kept-alive connection died;\n"+
 			"           the server may have seen up to %d more requests than counted)\n", s.Resent, s.Resent)
 	}
-	fmt.Fprintf(&b, "   Average RPS: %.1f\n", s.AverageRPS)
+	fmt.Fprintf(b, "   Average RPS: %.1f\n", s.AverageRPS)
 	if s.Latency.Count > 0 {
-		fmt.Fprintf(&b, "   Latency: p50 %s | p90 %s | p99 %s | p99.9 %s | max %s\n",
+		fmt.Fprintf(b, "   Latency: p50 %s | p90 %s | p99 %s | p99.9 %s | max %s\n",
 			Dur(s.Latency.P50), Dur(s.Latency.P90), Dur(s.Latency.P99), Dur(s.Latency.P999), Dur(s.Latency.Max))
 	}
 	j := s.Journeys
-	fmt.Fprintf(&b, "   User Journeys Started: %d\n", j.Started)
-	fmt.Fprintf(&b, "   User Journeys Completed: %d (declined %d)\n", j.Completed, j.Declined)
+	fmt.Fprintf(b, "   User Journeys Started: %d\n", j.Started)
+	fmt.Fprintf(b, "   User Journeys Completed: %d (declined %d)\n", j.Completed, j.Declined)
 	if j.Failed > 0 || j.InProgress > 0 {
-		fmt.Fprintf(&b, "   User Journeys Failed: %d | Unfinished: %d\n", j.Failed, j.InProgress)
+		fmt.Fprintf(b, "   User Journeys Failed: %d | Unfinished: %d\n", j.Failed, j.InProgress)
 	}
 	if j.Duration.Count > 0 {
-		fmt.Fprintf(&b, "   Journey Duration: p50 %s | p99 %s\n", Dur(j.Duration.P50), Dur(j.Duration.P99))
+		fmt.Fprintf(b, "   Journey Duration: p50 %s | p99 %s\n", Dur(j.Duration.P50), Dur(j.Duration.P99))
 	}
 	for _, st := range j.Steps {
 		if st.Failed > 0 {
-			fmt.Fprintf(&b, "     failed at %s / %s: %d (last: %s)\n", st.Journey, st.Step, st.Failed, st.LastError)
+			fmt.Fprintf(b, "     failed at %s / %s: %d (last: %s)\n", st.Journey, st.Step, st.Failed, st.LastError)
 		}
 	}
+}
 
+// summaryDetails is the tables after the headline: by method, by
+// endpoint, status codes and error kinds.
+func summaryDetails(b *strings.Builder, s Snapshot) {
 	b.WriteString("\nBy Method:\n")
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "   method\trequests\tsuccess\terrors\t")
 	for _, m := range ByMethod(s.Endpoints) {
 		fmt.Fprintf(tw, "   %s\t%d\t%.1f%%\t%d\t\n", m.Method, m.Total, m.SuccessRate(), m.Errors)
@@ -158,7 +183,7 @@ func WriteSummary(w io.Writer, s Snapshot) error {
 	// Fits 80 columns with the default scenario's routes; each route's
 	// max is in the report.
 	b.WriteString("\nBy Endpoint:\n")
-	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	tw = tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "   route\trequests\tsuccess\tp50\tp90\tp99\tdropped")
 	for _, e := range s.Endpoints {
 		if e.Total == 0 && e.Dropped == 0 {
@@ -173,20 +198,18 @@ func WriteSummary(w io.Writer, s Snapshot) error {
 		b.WriteString("\nStatus Codes:\n")
 		for _, c := range s.StatusCodes {
 			if c.Code == 0 {
-				fmt.Fprintf(&b, "   none (no response): %d\n", c.Count)
+				fmt.Fprintf(b, "   none (no response): %d\n", c.Count)
 				continue
 			}
-			fmt.Fprintf(&b, "   %d: %d\n", c.Code, c.Count)
+			fmt.Fprintf(b, "   %d: %d\n", c.Code, c.Count)
 		}
 	}
 	if len(s.ErrorKinds) > 0 {
 		b.WriteString("\nError Kinds:\n")
 		for _, k := range s.ErrorKinds {
-			fmt.Fprintf(&b, "   %s: %d\n", k.Kind, k.Count)
+			fmt.Fprintf(b, "   %s: %d\n", k.Kind, k.Count)
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // MethodStats is the total of every route of one HTTP method.
@@ -214,18 +237,31 @@ func ByMethod(rows []EndpointStats) []MethodStats {
 	return out
 }
 
-// Dur formats a latency for people: "850µs", "12.3ms", "1.24s".
+// Dur formats a latency for people: three significant figures in the unit
+// that keeps them short ("850µs", "4.25ms", "42.5ms", "425ms", "1.24s",
+// "12.4s"), and "-" for zero, which means no data. It is the one latency
+// formatter: the dashboard, the headless blocks and the summary all use
+// it, so a p99 reads the same everywhere.
 func Dur(d time.Duration) string {
-	switch {
-	case d <= 0:
+	if d <= 0 {
 		return "-"
-	case d < time.Millisecond:
-		return fmt.Sprintf("%dµs", d/time.Microsecond)
-	case d < 10*time.Millisecond:
-		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
-	case d < time.Second:
-		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
-	default:
-		return fmt.Sprintf("%.2fs", d.Seconds())
 	}
+	us := max(float64(d)/float64(time.Microsecond), 1)
+	ms, s := us/1e3, us/1e6
+	// Each bound is where rounding would need a fourth digit.
+	switch {
+	case us < 999.5:
+		return fmt.Sprintf("%.0fµs", us)
+	case ms < 9.995:
+		return fmt.Sprintf("%.2fms", ms)
+	case ms < 99.95:
+		return fmt.Sprintf("%.1fms", ms)
+	case ms < 999.5:
+		return fmt.Sprintf("%.0fms", ms)
+	case s < 9.995:
+		return fmt.Sprintf("%.2fs", s)
+	case s < 99.95:
+		return fmt.Sprintf("%.1fs", s)
+	}
+	return fmt.Sprintf("%.0fs", s)
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/trafficgen/trafficgen/plan"
@@ -26,25 +27,60 @@ var bigGlyphs = map[rune][3]string{
 	'-': {"   ", "▀▀▀", "   "},
 }
 
-// bigText renders s in the block font, one space between glyphs. Runes
-// without a glyph are skipped.
-func bigText(s string) [3]string {
-	var rows [3]strings.Builder
+// bigText renders s in the block font in rows rows: 3, or 6 for the large
+// font, which is the small one with every half-cell a whole cell, twice as
+// wide. One space goes between glyphs; runes without a glyph are skipped.
+func bigText(s string, rows int) []string {
+	out := make([]strings.Builder, rows)
 	first := true
 	for _, r := range s {
 		g, ok := bigGlyphs[r]
 		if !ok {
 			continue
 		}
-		for i := range rows {
+		lines := g[:]
+		if rows == 6 {
+			lines = doubled(g)
+		}
+		for i := range out {
 			if !first {
-				rows[i].WriteByte(' ')
+				out[i].WriteString(strings.Repeat(" ", rows/3))
 			}
-			rows[i].WriteString(g[i])
+			out[i].WriteString(lines[i])
 		}
 		first = false
 	}
-	return [3]string{rows[0].String(), rows[1].String(), rows[2].String()}
+	res := make([]string, rows)
+	for i := range out {
+		res[i] = out[i].String()
+	}
+	return res
+}
+
+// doubled is a three-row glyph at twice its size: each cell's top and
+// bottom halves become whole cells, each two cells wide.
+func doubled(g [3]string) []string {
+	out := make([]string, 0, 6)
+	for _, line := range g {
+		var top, bottom strings.Builder
+		for _, c := range line {
+			t, b := "  ", "  "
+			switch c {
+			case '█':
+				t, b = "██", "██"
+			case '▀':
+				t = "██"
+			case '▄':
+				b = "██"
+			case '▜':
+				t, b = "██", " █"
+			}
+			top.WriteString(t)
+			bottom.WriteString(b)
+		}
+		out = append(out, top.String(), bottom.String())
+	}
+	return out
 }
 
 // splitUnit splits "240ms" into "240" and "ms".
@@ -58,9 +94,12 @@ func splitUnit(s string) (num, unit string) {
 	return s[:i], s[i:]
 }
 
-// tilesPane is the row of big numbers in the rich layout.
+// tilesPane is the row of big numbers: the live rate, the live error rate,
+// p99 and success over the last 10 s (and in flight, when wide); once the
+// run has finished, the run's own figures.
 type tilesPane struct {
 	st   *Styles
+	run  *runState
 	w, h int
 	out  string
 }
@@ -75,64 +114,107 @@ type tile struct {
 }
 
 func (p *tilesPane) render(s *stats.Snapshot) {
-	st := p.st
-	if s == nil {
+	if s == nil || p.h < 2 {
 		p.out = ""
 		return
 	}
+	tiles := p.live(s)
+	if p.run.finished {
+		tiles = p.final(s)
+	}
+	if p.w < 150 {
+		tiles = tiles[:4]
+	}
+	rows := 3
+	if p.h >= tallTiles {
+		rows = 6
+	}
+	p.out = p.draw(tiles, rows)
+}
+
+func (p *tilesPane) live(s *stats.Snapshot) []tile {
+	st := p.st
 	r := s.Run
-	rate := tile{label: "REQUESTS / S", value: fmtRate(s.CurrentRPS), style: &st.Big}
-	switch {
-	case r.Mode == plan.ModeMax.String():
-		rate.note = "concurrency " + fmtInt(int64(r.Concurrency))
-	case r.Paused:
-		rate.note = "paused"
-	default:
-		rate.note = "target " + fmtRate(r.TargetRPS)
-	}
-	if r.Spiking {
+	rate := tile{label: "REQ/S NOW", value: fmtRate(s.Live.RPS()), style: &st.Big, note: targetNote(s)}
+	if r.Spiking || (r.Mode == plan.ModeSpike.String() && r.NextSpike == 0 && !r.Paused) {
 		rate.style = &st.Spike
-		if r.SpikeRate > 0 && !r.Paused && r.Mode != plan.ModeMax.String() {
-			rate.note = "target " + fmtRate(r.TargetRPS) + " (+" + fmtRate(r.SpikeRate) + ")"
-		}
 	}
-	okPct, n := recentSuccess(s, 10)
-	okT := tile{label: "SUCCESS · 10 S", value: "–", style: &st.Subtle}
-	if n > 0 {
-		okT.value, okT.unit = trimPct(okPct), "%"
-		okT.style = successStyle(st, okPct)
+	errs := tile{label: "ERRORS/S NOW", value: fmtRate(s.Live.ErrorRPS()), style: countStyle(st, s.Live.Errors, &st.Err),
+		note: "total " + fmtInt(s.Errors)}
+	lat := tile{label: "P99 10S", style: &st.P99, note: "p50 " + stats.Dur(s.Recent.P50)}
+	lat.value, lat.unit = splitUnit(stats.Dur(s.Recent.P99))
+	ok := tile{label: "SUCCESS 10S", value: "-", style: &st.Subtle, note: "run " + fmtPct(s.SuccessRate())}
+	if pct, n := recentSuccess(s, 10); n > 0 {
+		ok.value, ok.unit, ok.style = trimPct(pct), "%", successStyle(st, pct)
 	}
-	okT.note = "run " + fmtPct(s.SuccessRate())
-	lat := tile{label: "P99 · 10 S", style: &st.P99, note: "p50 " + fmtLatency(s.Recent.P50)}
-	lat.value, lat.unit = splitUnit(fmtLatency(s.Recent.P99))
 	inflight := tile{label: "IN FLIGHT", value: fmtInt(s.InFlight), style: &st.Big, note: "dropped " + fmtInt(s.Dropped)}
-	if s.Dropped > 0 {
-		inflight.note = st.wrap(&st.Warn, inflight.note)
+	return []tile{rate, errs, lat, ok, inflight}
+}
+
+func (p *tilesPane) final(s *stats.Snapshot) []tile {
+	st := p.st
+	lat := tile{label: "P99 RUN", style: &st.P99, note: "p50 " + stats.Dur(s.Latency.P50)}
+	lat.value, lat.unit = splitUnit(stats.Dur(s.Latency.P99))
+	return []tile{
+		{label: "REQ/S AVG", value: fmtRate(s.AverageRPS), style: &st.Big, note: fmtInt(s.Total) + " requests"},
+		{label: "ERRORS", value: fmtInt(s.Errors), style: countStyle(st, s.Errors, &st.Err), note: "dropped " + fmtInt(s.Dropped)},
+		lat,
+		{label: "SUCCESS RUN", value: trimPct(s.SuccessRate()), unit: "%", style: successStyle(st, s.SuccessRate())},
+		{label: "DURATION", value: fmtClock(s.Elapsed), style: &st.Big},
 	}
-	errs := tile{label: "ERRORS", value: fmtInt(s.Errors), style: countStyle(st, s.Errors, &st.Err), note: "of " + fmtInt(s.Total)}
-	tiles := []tile{rate, okT, lat, inflight}
-	if p.w >= 150 {
-		tiles = append(tiles, errs)
-	}
+}
+
+// draw lays the tiles side by side: a heading line with the note, then the
+// value in the block font. A note too long for the heading goes beside the
+// value, or is left out; nothing is cut.
+func (p *tilesPane) draw(tiles []tile, rows int) string {
+	st := p.st
 	tw := (p.w - gap*(len(tiles)-1)) / len(tiles)
-	var rows [4][]string
+	lines := make([][]string, rows+1)
 	for _, t := range tiles {
-		rows[0] = append(rows[0], spread(st.wrap(&st.Heading, t.label), st.wrap(&st.Subtle, t.note), tw))
-		big := bigText(t.value)
-		for i := 0; i < 3; i++ {
+		label := st.wrap(&st.Heading, t.label)
+		note := st.wrap(&st.Subtle, t.note)
+		var beside []string
+		if width(label)+1+width(note) > tw {
+			beside, note = strings.Fields(t.note), ""
+		}
+		lines[0] = append(lines[0], spread(label, note, tw))
+		big := bigText(t.value, rows)
+		if width(big[0]) > tw { // too wide for the large font
+			big = append(bigText(t.value, 3), make([]string, rows-3)...)
+		}
+		if width(big[0]) > tw { // too wide for any: plain text, never cut
+			big = append([]string{t.value}, make([]string, rows-1)...)
+		}
+		room := rows // lines beside the value: all but the unit's
+		if t.unit != "" {
+			room--
+		}
+		if avail := tw - width(big[0]) - 2; len(beside) > 0 && avail > 0 {
+			beside = flow(beside, " ", avail)
+			if len(beside) > room || slices.ContainsFunc(beside, func(l string) bool { return width(l) > avail }) {
+				beside = nil // does not fit beside the value either
+			}
+		} else {
+			beside = nil
+		}
+		for i := range rows {
 			line := st.wrap(t.style, big[i])
-			if i == 2 && t.unit != "" {
+			if i == rows-1 && t.unit != "" {
 				line += " " + st.wrap(&st.Subtle, t.unit)
 			}
-			rows[i+1] = append(rows[i+1], fit(line, tw))
+			if i < len(beside) {
+				line = fit(line, width(big[0])) + "  " + st.wrap(&st.Subtle, beside[i])
+			}
+			lines[i+1] = append(lines[i+1], fit(line, tw))
 		}
 	}
+	out := make([]string, len(lines))
 	sep := strings.Repeat(" ", gap)
-	lines := make([]string, 4)
-	for i := range rows {
-		lines[i] = strings.Join(rows[i], sep)
+	for i := range lines {
+		out[i] = strings.Join(lines[i], sep)
 	}
-	p.out = strings.Join(lines, "\n")
+	return strings.Join(out, "\n")
 }
 
 // trimPct writes a percentage without the sign, for the big font.

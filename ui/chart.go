@@ -13,12 +13,13 @@ import (
 	"github.com/trafficgen/trafficgen/stats"
 )
 
-// The charts are ntcharts time-series line charts over the snapshot's
-// per-second series: one column per second, newest on the right, so the
-// window is as many seconds as the plot is wide (75 s at 80 columns,
-// 90 s and more on larger screens).
+// The latency chart is an ntcharts time-series line chart over the
+// snapshot's per-second series: one column per second, newest on the
+// right, so the window is as many seconds as the plot is wide (75 s at 80
+// columns, 90 s and more on larger screens). (The RPS chart draws its own
+// bars: rpschart.go.)
 //
-// A chart is drawn only when its picture changes: on resize (Resize, then
+// The chart is drawn only when its picture changes: on resize (Resize, then
 // Draw) and when a snapshot brings a newly completed second or changes the
 // scale. The series' points are completed seconds, so the 4–10 snapshots
 // a second in between leave the drawn canvas as it is and View reuses its
@@ -31,8 +32,8 @@ import (
 // would make each draw cost more the longer the run, for the same picture.
 // Rebuilding costs about as many points as the plot has columns.
 
-// tsChart is the part the RPS and latency charts share: the ntcharts model,
-// its size and the text of its last draw.
+// tsChart is the ntcharts model of a time-series chart, its size and the
+// text of its last draw.
 type tsChart struct {
 	lc     timeserieslinechart.Model
 	w, h   int // canvas size: the pane less its heading
@@ -52,11 +53,10 @@ type cellLook struct {
 // chartKey is what a drawn canvas depends on; the chart redraws only when
 // it changes.
 type chartKey struct {
-	w, h          int
-	n             int
-	first, last   int64
-	base          float64
-	maxMode, none bool
+	w, h        int
+	n           int
+	first, last int64
+	none        bool
 }
 
 func newTSChart(st *Styles, yLabel func(float64) string) *tsChart {
@@ -122,13 +122,6 @@ func (c *tsChart) frame(pts []stats.Point, top float64) []stats.Point {
 	return pts[max(i-1, 0):]
 }
 
-// push rebuilds the named data set from the points' values.
-func (c *tsChart) push(name string, pts []stats.Point, value func(stats.Point) float64) {
-	for _, p := range pts {
-		c.lc.PushDataSet(name, tsPoint(p.Second, c.lift(value(p))))
-	}
-}
-
 // lift raises a value above zero but under half a row to half a row. The
 // lines' lowest row is the x axis itself (ntcharts merges them into it),
 // so without this a small p50 under a tall p99, or a trickle of requests
@@ -160,65 +153,6 @@ func (c *tsChart) draw(names ...string) {
 // for the series drawn as marks rather than lines.
 func (c *tsChart) mark(sec int64, v float64, r rune, st lipglossStyle) {
 	c.lc.DrawRuneWithStyle(canvas.Float64Point{X: float64(at(sec).Unix()), Y: v}, r, st)
-}
-
-// column is the canvas column where the line data sets draw second sec,
-// or -1 when it is out of view.
-//
-// ntcharts' own SetColumnBackgroundStyle is not used for this: it places a
-// time one column to the right of where DrawDataSets draws it (it adds the
-// y-axis column on top of an x already counted from the axis), which puts
-// the newest second off the canvas.
-func (c *tsChart) column(sec int64) int {
-	o := c.lc.Origin()
-	x := o.X + int(sec-(c.newest-int64(c.lc.GraphWidth())))
-	if x < o.X || x >= c.lc.Width() {
-		return -1
-	}
-	return x
-}
-
-// under puts a rune at a second's value on the line data sets' grid, but
-// only in an empty cell, so the series goes beneath the lines drawn
-// already.
-//
-// ntcharts cannot layer a series under another: DrawDataSets merges lines
-// that touch into junction runes (┬ ┴ ┼), which turns a target line that
-// successes run along into clutter, and DrawRune overwrites whatever is
-// there.
-func (c *tsChart) under(sec int64, v float64, r rune, st lipglossStyle) {
-	x := c.column(sec)
-	top := c.lc.ViewMaxY()
-	if x < 0 || top <= 0 || v < 0 {
-		return
-	}
-	o := c.lc.Origin()
-	row := int(math.Round(v / top * float64(c.lc.GraphHeight())))
-	p := canvas.Point{X: x, Y: o.Y - min(row, o.Y)}
-	if row == 0 || c.lc.Canvas.Cell(p).Rune != ntrunes.Null {
-		return
-	}
-	c.lc.Canvas.SetCell(p, canvas.NewCellWithStyle(r, st))
-}
-
-// highlight styles a column of the plot (for spikes): the background of
-// every row above the axis, and a heavy mark on the axis itself so the
-// column stands out without colour too.
-func (c *tsChart) highlight(sec int64, bg, axis lipglossStyle) {
-	x := c.column(sec)
-	if x < 0 {
-		return
-	}
-	o := c.lc.Origin()
-	for y := 0; y < o.Y; y++ {
-		p := canvas.Point{X: x, Y: y}
-		cs := c.lc.Canvas.Cell(p).Style.Background(bg.GetBackground())
-		c.lc.Canvas.SetCellStyle(p, cs)
-	}
-	p := canvas.Point{X: x, Y: o.Y}
-	if r := c.lc.Canvas.Cell(p).Rune; r == ntrunes.LineHorizontal || r == ntrunes.Null {
-		c.lc.Canvas.SetCell(p, canvas.NewCellWithStyle('━', axis))
-	}
 }
 
 // render caches the canvas text.

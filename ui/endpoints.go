@@ -34,10 +34,10 @@ var endpointColumns = []column{
 	{"req", 9, func(e *stats.EndpointStats, _ stats.Percentiles, _ string) string { return fmtInt(e.Total) }},
 	{"ok%", 7, func(_ *stats.EndpointStats, _ stats.Percentiles, ok string) string { return ok }},
 	{"req/s", 6, func(e *stats.EndpointStats, _ stats.Percentiles, _ string) string { return fmtRate(e.CurrentRPS) }},
-	{"p50", 7, func(_ *stats.EndpointStats, l stats.Percentiles, _ string) string { return fmtLatency(l.P50) }},
-	{"p90", 7, func(_ *stats.EndpointStats, l stats.Percentiles, _ string) string { return fmtLatency(l.P90) }},
-	{"p99", 7, func(_ *stats.EndpointStats, l stats.Percentiles, _ string) string { return fmtLatency(l.P99) }},
-	{"max", 7, func(_ *stats.EndpointStats, l stats.Percentiles, _ string) string { return fmtLatency(l.Max) }},
+	{"p50", 7, func(_ *stats.EndpointStats, l stats.Percentiles, _ string) string { return stats.Dur(l.P50) }},
+	{"p90", 7, func(_ *stats.EndpointStats, l stats.Percentiles, _ string) string { return stats.Dur(l.P90) }},
+	{"p99", 7, func(_ *stats.EndpointStats, l stats.Percentiles, _ string) string { return stats.Dur(l.P99) }},
+	{"max", 7, func(_ *stats.EndpointStats, l stats.Percentiles, _ string) string { return stats.Dur(l.Max) }},
 }
 
 // dropOrder is the order columns go when the pane is narrow.
@@ -124,7 +124,7 @@ func (p *endpointsPane) render(s *stats.Snapshot) {
 		if !recent {
 			okPct, okN = e.SuccessRate(), e.Total
 		}
-		ok := "–"
+		ok := "-"
 		if okN > 0 {
 			ok = fmtPct(okPct)
 		}

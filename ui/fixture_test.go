@@ -100,6 +100,9 @@ func fixtureSnapshot(seconds int) stats.Snapshot {
 	if k := len(s.Series); k > 0 {
 		last := s.Series[k-1]
 		s.CurrentRPS = float64(last.Success + last.Errors)
+		// The live window: the last second, a little more of it.
+		s.Live = stats.Live{Span: 1050 * time.Millisecond, Success: last.Success + 1, Errors: last.Errors,
+			JourneySent: 5}
 	}
 	if seconds > 0 {
 		s.AverageRPS = float64(s.Total) / float64(seconds)

@@ -51,25 +51,6 @@ func fmtRate(r float64) string {
 	}
 }
 
-// fmtLatency writes a latency in the unit that keeps it short: 850µs,
-// 4.2ms, 240ms, 1.24s. Zero reads as a dash (no data).
-func fmtLatency(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "–"
-	case d < time.Millisecond:
-		return fmt.Sprintf("%dµs", d/time.Microsecond)
-	case d < 10*time.Millisecond:
-		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
-	case d < time.Second:
-		return fmt.Sprintf("%dms", (d+time.Millisecond/2)/time.Millisecond)
-	case d < 10*time.Second:
-		return fmt.Sprintf("%.2fs", d.Seconds())
-	default:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	}
-}
-
 // fmtClock writes a run time as m:ss or h:mm:ss.
 func fmtClock(d time.Duration) string {
 	if d < 0 {
@@ -263,3 +244,29 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func sortFloats(v []float64) { sort.Float64s(v) }
 
 func secs(n int64) time.Duration { return time.Duration(n) * time.Second }
+
+// flow wraps parts into lines of at most w cells, separated by sep within
+// a line; a part is never split.
+func flow(parts []string, sep string, w int) []string {
+	var lines []string
+	var cur strings.Builder
+	cw := 0
+	for _, p := range parts {
+		pw := width(p)
+		if cw > 0 && cw+width(sep)+pw > w {
+			lines = append(lines, cur.String())
+			cur.Reset()
+			cw = 0
+		}
+		if cw > 0 {
+			cur.WriteString(sep)
+			cw += width(sep)
+		}
+		cur.WriteString(p)
+		cw += pw
+	}
+	if cw > 0 {
+		lines = append(lines, cur.String())
+	}
+	return lines
+}

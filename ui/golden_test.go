@@ -2,9 +2,14 @@ package ui
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
@@ -12,7 +17,7 @@ import (
 	"github.com/trafficgen/trafficgen/stats"
 )
 
-var goldenSizes = [][2]int{{80, 24}, {120, 36}, {160, 48}}
+var goldenSizes = [][2]int{{80, 24}, {120, 36}, {160, 48}, {250, 70}}
 
 // runGolden drives the dashboard through a real Bubble Tea program at w×h:
 // it feeds snapshot, waits until want is on screen, runs between (keys,
@@ -20,10 +25,16 @@ var goldenSizes = [][2]int{{80, 24}, {120, 36}, {160, 48}}
 // testdata/<Test>/<size>.golden.
 func runGolden(t *testing.T, w, h int, snap stats.Snapshot, want string, between func(tm *teatest.TestModel, ch chan<- stats.Snapshot)) {
 	t.Helper()
+	runGoldenOpts(t, w, h, Options{}, snap, want, between)
+}
+
+func runGoldenOpts(t *testing.T, w, h int, opts Options, snap stats.Snapshot, want string, between func(tm *teatest.TestModel, ch chan<- stats.Snapshot)) {
+	t.Helper()
 	ch := make(chan stats.Snapshot, 1)
 	// Close the channel last so the program's pending wait returns.
 	defer close(ch)
-	m := New(&fakeEngine{}, ch, Options{SpikeMultiplier: 5, SpikeDuration: 3 * time.Second})
+	opts.SpikeMultiplier, opts.SpikeDuration = 5, 3*time.Second
+	m := New(&fakeEngine{}, ch, opts)
 	m.now = func() time.Time { return fixtureStart }
 	ch <- snap
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
@@ -35,6 +46,9 @@ func runGolden(t *testing.T, w, h int, snap stats.Snapshot, want string, between
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 	out := final.View()
 	checkFits(t, out, w, h)
+	if plain := ansi.Strip(out); strings.Contains(plain, "…") {
+		t.Errorf("a line was cut:\n%s", plain)
+	}
 	teatest.RequireEqualOutput(t, []byte(out))
 }
 
@@ -45,11 +59,58 @@ func waitFor(t *testing.T, tm *teatest.TestModel, s string) {
 }
 
 // TestGolden is the dashboard with a rich, fixed snapshot: a demo run six
-// minutes in, 11 routes, journeys, codes, events.
+// minutes in, 11 routes, journeys, codes, events; in both layouts.
 func TestGolden(t *testing.T) {
-	for _, sz := range goldenSizes {
-		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
-			runGolden(t, sz[0], sz[1], fixtureSnapshot(360), "POST /api/payments", nil)
+	for _, kind := range []string{"detailed", "presenter"} {
+		for _, sz := range goldenSizes {
+			t.Run(fmt.Sprintf("%s/%dx%d", kind, sz[0], sz[1]), func(t *testing.T) {
+				runGoldenOpts(t, sz[0], sz[1], Options{Presenter: kind == "presenter"}, fixtureSnapshot(360), "sustained high load", nil)
+			})
+		}
+	}
+}
+
+// TestGoldenTheme is the dashboard in colour (true colour, escape codes and
+// all) in the light and high-contrast themes, and in auto on a terminal
+// that did not say its background.
+func TestGoldenTheme(t *testing.T) {
+	t.Setenv("COLORFGBG", "")
+	for _, theme := range []Theme{ThemeLight, ThemeHighContrast, ThemeAuto} {
+		for _, kind := range []string{"detailed", "presenter"} {
+			t.Run(fmt.Sprintf("%s/%s", theme, kind), func(t *testing.T) {
+				withProfile(t, termenv.TrueColor, false, func() {
+					snap := fixtureSnapshot(347)
+					snap.Run.Spiking, snap.Run.SpikeLeft, snap.Run.SpikeRate, snap.Run.TargetRPS = true, time.Second, 100, 130
+					runGoldenOpts(t, 120, 36, Options{Theme: theme, Presenter: kind == "presenter"}, snap, "sustained high load", nil)
+				})
+			})
+		}
+	}
+}
+
+// TestGoldenFinished is the dashboard once the run has ended (its channel
+// closed): the run's figures, the charts stopped, and what the keys do now.
+func TestGoldenFinished(t *testing.T) {
+	for _, kind := range []string{"detailed", "presenter"} {
+		t.Run(kind, func(t *testing.T) {
+			snap := fixtureSnapshot(600)
+			snap.Run.Done, snap.Run.Remaining = true, 0
+			ch := make(chan stats.Snapshot, 1)
+			opts := Options{Presenter: kind == "presenter", Restart: func() (Engine, <-chan stats.Snapshot, error) { return nil, nil, errors.New("unused") }}
+			m := New(&fakeEngine{}, ch, opts)
+			m.now = func() time.Time { return fixtureStart }
+			ch <- snap
+			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 36))
+			waitFor(t, tm, "sustained high load")
+			close(ch)
+			waitFor(t, tm, "r to run again")
+			tm.Send(runes("q"))
+			out := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).View()
+			checkFits(t, out, 120, 36)
+			if plain := ansi.Strip(out); strings.Contains(plain, "…") {
+				t.Errorf("a line was cut:\n%s", plain)
+			}
+			teatest.RequireEqualOutput(t, []byte(out))
 		})
 	}
 }
@@ -59,7 +120,7 @@ func TestGolden(t *testing.T) {
 func TestGoldenSpike(t *testing.T) {
 	for _, sz := range goldenSizes {
 		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
-			runGolden(t, sz[0], sz[1], fixtureSnapshot(345), "POST /api/payments",
+			runGolden(t, sz[0], sz[1], fixtureSnapshot(345), "sustained high load",
 				func(tm *teatest.TestModel, ch chan<- stats.Snapshot) {
 					tm.Send(runes("s"))
 					waitFor(t, tm, "spike fired")

@@ -7,11 +7,19 @@ import (
 	"github.com/trafficgen/trafficgen/stats"
 )
 
+// runState is what the model knows beyond the snapshot, shared with the
+// panes that show it.
+type runState struct {
+	// finished: the run is over and the dashboard stays until q.
+	finished bool
+}
+
 // headerPane is the top of the screen: what is being hit, how, for how
-// long, and (on two lines) the headline numbers. In the rich layout the
-// numbers move to the big tiles and the header keeps one line.
+// long, and on its second line the headline numbers (where no big
+// numbers show them).
 type headerPane struct {
 	st   *Styles
+	run  *runState
 	w, h int
 	out  string
 }
@@ -22,7 +30,7 @@ func (p *headerPane) view() string     { return p.out }
 func (p *headerPane) render(s *stats.Snapshot) {
 	st := p.st
 	if s == nil {
-		p.out = spread(st.Title.Render("TRAFFICGEN"), st.wrap(&st.Subtle, "waiting for the first numbers…"), p.w)
+		p.out = spread(st.badge(&st.Title, "TRAFFICGEN"), st.wrap(&st.Subtle, "waiting for the first numbers"), p.w)
 		return
 	}
 	r := s.Run
@@ -30,14 +38,15 @@ func (p *headerPane) render(s *stats.Snapshot) {
 	if r.PhaseCount > 1 && r.Phase != "" {
 		mode += st.wrap(&st.Subtle, " · ") + st.wrap(&st.Text, phaseLabel(r))
 	}
-	// The target URL goes last: when space runs out it is cut first.
-	line1 := st.Title.Render("TRAFFICGEN") + "  " + mode + "  " + clockText(st, s)
+	parts := []string{st.badge(&st.Title, "TRAFFICGEN"), mode, clockText(st, s)}
+	// The target URL goes last: when space runs out it is dropped first.
 	if r.Target != "" {
-		line1 += "  " + st.wrap(&st.Subtle, "→ ") + st.wrap(&st.Value, r.Target)
+		parts = append(parts, st.wrap(&st.Subtle, "→ ")+st.wrap(&st.Value, r.Target))
 	}
-	if badges := p.badges(s); badges != "" {
-		bw := width(badges)
-		line1 = fit(line1, max(p.w-bw-1, 0)) + " " + badges
+	badges := p.badges(s)
+	line1 := join(parts, "  ", max(p.w-width(badges)-1, 0))
+	if badges != "" {
+		line1 = spread(line1, badges, p.w)
 	}
 	if p.h < 2 {
 		p.out = line1
@@ -46,63 +55,105 @@ func (p *headerPane) render(s *stats.Snapshot) {
 	p.out = line1 + "\n" + p.numbers(s)
 }
 
-// badges are the states a presenter must not miss, reversed out.
+// badges are the states a presenter must not miss.
 func (p *headerPane) badges(s *stats.Snapshot) string {
 	st := p.st
 	r := s.Run
 	var b []string
 	if r.Spiking {
-		b = append(b, st.BadgeSpike.Render("SPIKE "+spikeAdds(r)+fmtSpan(r.SpikeLeft)))
+		b = append(b, st.badge(&st.BadgeSpike, "SPIKE "+spikeAdds(r)+fmtSpan(r.SpikeLeft)))
+	}
+	if r.NextSpike == 0 && r.Mode == plan.ModeSpike.String() && !r.Paused && !p.run.finished && !r.Done {
+		b = append(b, st.badge(&st.BadgeSpike, "BURST"))
 	}
 	if r.Held {
-		b = append(b, st.BadgeHeld.Render("HELD"))
+		b = append(b, st.badge(&st.BadgeHeld, "HELD"))
 	}
 	if r.Paused {
-		b = append(b, st.BadgePaused.Render("PAUSED"))
+		b = append(b, st.badge(&st.BadgePaused, "PAUSED"))
 	}
-	if r.Done {
-		b = append(b, st.BadgeDone.Render("DONE"))
+	if p.run.finished || r.Done {
+		b = append(b, st.badge(&st.BadgeDone, "FINISHED"))
 	}
 	return strings.Join(b, " ")
 }
 
-// numbers is the headline line of the compact and medium layouts.
+// numbers is the headline line: the live rate against the target, then
+// what fits of the rest.
 func (p *headerPane) numbers(s *stats.Snapshot) string {
 	st := p.st
-	r := s.Run
-	parts := []string{st.wrap(&st.Subtle, "req/s ") + st.wrap(&st.Big, fmtRate(s.CurrentRPS)) + rateTarget(st, r)}
-	ok, n := recentSuccess(s, 10)
-	if n > 0 {
-		parts = append(parts, st.wrap(&st.Subtle, "ok ")+st.wrap(successStyle(st, ok), fmtPct(ok)))
+	kv := func(k, v string, vs *lipglossStyle) string { return st.wrap(&st.Subtle, k+" ") + st.wrap(vs, v) }
+	var parts []string
+	if p.run.finished {
+		parts = []string{
+			kv("avg req/s", fmtRate(s.AverageRPS), &st.Big),
+			kv("errors", fmtInt(s.Errors), countStyle(st, s.Errors, &st.Err)),
+			kv("p99", stats.Dur(s.Latency.P99), &st.Value),
+			kv("ok", fmtPct(s.SuccessRate()), successStyle(st, s.SuccessRate())),
+			kv("total", fmtInt(s.Total), &st.Value),
+		}
+	} else {
+		parts = []string{
+			kv("req/s", fmtRate(s.Live.RPS()), &st.Big) + rateTarget(st, s),
+			kv("errors/s", fmtRate(s.Live.ErrorRPS()), countStyle(st, s.Live.Errors, &st.Err)),
+			kv("p99", stats.Dur(s.Recent.P99), &st.Value),
+		}
+		if ok, n := recentSuccess(s, 10); n > 0 {
+			parts = append(parts, kv("ok", fmtPct(ok), successStyle(st, ok)))
+		}
+		parts = append(parts,
+			kv("in-flight", fmtInt(s.InFlight), &st.Value),
+			kv("dropped", fmtInt(s.Dropped), countStyle(st, s.Dropped, &st.Warn)),
+			kv("total", fmtInt(s.Total), &st.Value),
+		)
 	}
-	parts = append(parts,
-		st.wrap(&st.Subtle, "p99 ")+st.wrap(&st.Value, fmtLatency(s.Recent.P99)),
-		st.wrap(&st.Subtle, "in-flight ")+st.wrap(&st.Value, fmtInt(s.InFlight)),
-		st.wrap(&st.Subtle, "errors ")+st.wrap(countStyle(st, s.Errors, &st.Err), fmtInt(s.Errors)),
-		st.wrap(&st.Subtle, "dropped ")+st.wrap(countStyle(st, s.Dropped, &st.Warn), fmtInt(s.Dropped)),
-		st.wrap(&st.Subtle, "total ")+st.wrap(&st.Value, fmtInt(s.Total)),
-	)
-	return join(parts, st.wrap(&st.Faint, "  │  "), p.w)
+	return join(parts, st.wrap(&st.Faint, " · "), p.w)
 }
 
-// rateTarget is " / 100 target", or the concurrency in max mode.
-func rateTarget(st *Styles, r stats.RunInfo) string {
-	if r.Mode == plan.ModeMax.String() {
+// rateTarget is " / 30 target", with the journeys' own traffic beside it
+// when they run (" + 4 journeys"): the plan's target covers the open
+// traffic only, so the live rate is compared with both. In max mode it is
+// the concurrency.
+func rateTarget(st *Styles, s *stats.Snapshot) string {
+	r := s.Run
+	switch {
+	case r.Mode == plan.ModeMax.String():
 		return st.wrap(&st.Subtle, " · concurrency ") + st.wrap(&st.Value, fmtInt(int64(r.Concurrency)))
-	}
-	if r.Paused {
+	case r.Paused:
 		return st.wrap(&st.Subtle, " / paused")
 	}
-	return st.wrap(&st.Subtle, " / ") + st.wrap(&st.Value, fmtRate(r.TargetRPS)) + st.wrap(&st.Subtle, " target")
+	out := st.wrap(&st.Subtle, " / ") + st.wrap(&st.Value, fmtRate(r.TargetRPS)) + st.wrap(&st.Subtle, " target")
+	if j := s.Live.JourneyRPS(); j > 0 {
+		out += st.wrap(&st.Subtle, " + ") + st.wrap(&st.Value, fmtRate(j)) + st.wrap(&st.Subtle, " journeys")
+	}
+	return out
 }
 
-// clockText is "1:23 / 5:00" or "1:23 / ∞".
+// targetNote is rateTarget in words for a tile's note: "target 30 + 4
+// journeys".
+func targetNote(s *stats.Snapshot) string {
+	r := s.Run
+	switch {
+	case r.Mode == plan.ModeMax.String():
+		return "concurrency " + fmtInt(int64(r.Concurrency))
+	case r.Paused:
+		return "paused"
+	}
+	n := "target " + fmtRate(r.TargetRPS)
+	if j := s.Live.JourneyRPS(); j > 0 {
+		n += " + " + fmtRate(j) + " journeys"
+	}
+	return n
+}
+
+// clockText is "1:23 / 5:00 · 3:37 left" on the plan's clock (a mode
+// switch starts it again), or "1:23 / ∞" on the run's.
 func clockText(st *Styles, s *stats.Snapshot) string {
 	r := s.Run
 	if r.Duration <= 0 {
 		return st.wrap(&st.Value, fmtClock(s.Elapsed)) + st.wrap(&st.Subtle, " / ∞")
 	}
-	return st.wrap(&st.Value, fmtClock(s.Elapsed)) + st.wrap(&st.Subtle, " / "+fmtClock(r.Duration)+" · "+fmtClock(r.Remaining)+" left")
+	return st.wrap(&st.Value, fmtClock(r.Duration-r.Remaining)) + st.wrap(&st.Subtle, " / "+fmtClock(r.Duration)+" · "+fmtClock(r.Remaining)+" left")
 }
 
 func phaseLabel(r stats.RunInfo) string {

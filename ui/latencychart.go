@@ -40,7 +40,7 @@ func msLabel(v float64) string {
 	if v == 0 {
 		return "0"
 	}
-	return fmtLatency(time.Duration(v * float64(time.Millisecond)))
+	return stats.Dur(time.Duration(v * float64(time.Millisecond)))
 }
 
 func (c *latencyChart) render(s *stats.Snapshot) {
@@ -53,13 +53,13 @@ func (c *latencyChart) render(s *stats.Snapshot) {
 		c.out = heading(st, "LATENCY", "", c.w)
 		return
 	}
-	key := seriesKey(s.Series, c.w, c.h, 0, false)
+	key := seriesKey(s.Series, c.w, c.h)
 	if key != c.c.key {
 		c.c.key = key
 		c.plot(s)
 	}
-	legend := st.wrap(&st.P99, "•") + st.wrap(&st.Subtle, " p99 ") + st.wrap(&st.Value, fmtLatency(s.Recent.P99)) +
-		"   " + st.wrap(&st.P50, "╭╯") + st.wrap(&st.Subtle, " p50 ") + st.wrap(&st.Value, fmtLatency(s.Recent.P50))
+	legend := st.wrap(&st.P99, "•") + st.wrap(&st.Subtle, " p99 ") + st.wrap(&st.Value, stats.Dur(s.Recent.P99)) +
+		"   " + st.wrap(&st.P50, "╭╯") + st.wrap(&st.Subtle, " p50 ") + st.wrap(&st.Value, stats.Dur(s.Recent.P50))
 	c.out = heading(st, "LATENCY", legend, c.w) + "\n" + c.c.out
 }
 
@@ -94,3 +94,12 @@ func (c *latencyChart) plot(s *stats.Snapshot) {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// seriesKey identifies what a chart of the series would show.
+func seriesKey(pts []stats.Point, w, h int) chartKey {
+	k := chartKey{w: w, h: h, n: len(pts), none: len(pts) == 0}
+	if len(pts) > 0 {
+		k.first, k.last = pts[0].Second, pts[len(pts)-1].Second
+	}
+	return k
+}

@@ -1,6 +1,10 @@
 package ui
 
-import "github.com/trafficgen/trafficgen/stats"
+import (
+	"slices"
+
+	"github.com/trafficgen/trafficgen/stats"
+)
 
 // pane is one rectangle of the dashboard. setSize is called on resize;
 // render redraws the cached view from a snapshot (nil before the first
@@ -23,18 +27,39 @@ const (
 	paneJourneys
 	paneCodes
 	paneEvents
+	paneEventLine
 	paneFlash
 	paneHelp
 	numPanes
 )
 
-// The smallest terminal the dashboard draws in, and the sizes from which
-// it spreads out into two columns (medium) and big numbers (rich).
+// viewKind is one of the two layouts the v key switches between.
+type viewKind int
+
 const (
-	minWidth, minHeight       = 60, 16
-	mediumWidth, mediumHeight = 100, 30
-	richWidth, richHeight     = 140, 42
-	gap                       = 2 // columns between side-by-side panes
+	// viewDetailed shows every pane that fits: charts, the endpoint
+	// table, journeys, codes, events.
+	viewDetailed viewKind = iota
+	// viewPresenter shows what reads from the back of a room: big numbers,
+	// a large chart and the last event.
+	viewPresenter
+)
+
+// The smallest terminal the dashboard draws in, the width from which panes
+// sit side by side, and the sizes from which the detailed layout shows big
+// numbers.
+const (
+	minWidth, minHeight     = 60, 16
+	twoColumns              = 100
+	richWidth, richHeight   = 140, 42
+	tallTiles               = 7  // tiles with the large font: heading and 6 rows
+	shortTiles              = 4  // tiles with the small font: heading and 3 rows
+	chartMin                = 10 // heading, 8 rows of plot, the time axis
+	latencyMin              = 8
+	eventsMin               = 4
+	gap                     = 2 // columns between side-by-side panes
+	bigFontWidth, bigFontH  = 200, 60
+	presenterLatencyAtWidth = 140
 )
 
 type slot struct {
@@ -63,120 +88,181 @@ func (l layout) slots() []slot {
 }
 
 func (l layout) has(id paneID) bool {
-	for _, r := range l.rows {
-		for _, s := range r.slots {
-			if s.id == id {
-				return true
-			}
+	for _, s := range l.slots() {
+		if s.id == id {
+			return true
 		}
 	}
 	return false
 }
 
-// add appends a row whose panes share the width: the first takes leftW
-// (the rest when it is the only one), the second what is left after the
-// gap.
-func (l *layout) add(h, w, leftW int, ids ...paneID) {
-	if h <= 0 || len(ids) == 0 {
-		return
+// layoutIn is what a layout depends on besides the terminal's size.
+type layoutIn struct {
+	kind     viewKind
+	routes   int // rows of the endpoint table
+	journeys int // lines the journeys pane wants
+	helpH    int // lines of help
+}
+
+// block is a row the layout may place: its panes side by side (the first
+// takes leftW of the width when there are two), its height, and the
+// order in which blocks are dropped when the terminal is short (required
+// blocks are never dropped; the lower prio goes in first).
+type block struct {
+	ids      []paneID
+	leftW    int
+	h, max   int // max > h: the block grows into spare rows, up to max
+	prio     int
+	required bool
+	grow     int // which spare rows it takes: 1 first, then 2
+}
+
+// arrange lays the dashboard out for a w×h terminal. Whole blocks are
+// dropped, least important first, until the rest fit with the RPS chart
+// at its minimum; the spare rows then go to the chart (up to its cap) and
+// the event log, and the rest to the chart again.
+func arrange(w, h int, in layoutIn) layout {
+	if w < minWidth || h < minHeight {
+		return layout{tooSmall: true}
 	}
-	r := row{h: h}
-	if len(ids) == 1 {
-		r.slots = []slot{{ids[0], w, h}}
+	var blocks []block
+	if in.kind == viewPresenter {
+		blocks = presenterBlocks(w, h, in)
 	} else {
-		r.slots = []slot{{ids[0], leftW, h}, {ids[1], w - leftW - gap, h}}
+		blocks = detailedBlocks(w, h, in)
+	}
+	// Fit: the required blocks, then the optional ones by priority.
+	used := 0
+	for _, b := range blocks {
+		if b.required {
+			used += b.h
+		}
+	}
+	if used > h {
+		return layout{tooSmall: true}
+	}
+	keep := make([]bool, len(blocks))
+	order := make([]int, 0, len(blocks))
+	for i, b := range blocks {
+		keep[i] = b.required
+		if !b.required {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return blocks[a].prio - blocks[b].prio })
+	for _, i := range order {
+		if used+blocks[i].h <= h {
+			keep[i] = true
+			used += blocks[i].h
+		}
+	}
+	// Grow: first-round blocks up to their max, then second-round ones;
+	// what is left goes to the first block that grows at all.
+	spare := h - used
+	for round := 1; round <= 2 && spare > 0; round++ {
+		for i := range blocks {
+			if keep[i] && blocks[i].grow == round && blocks[i].max > blocks[i].h {
+				add := min(spare, blocks[i].max-blocks[i].h)
+				blocks[i].h += add
+				spare -= add
+			}
+		}
+	}
+	for i := range blocks {
+		if spare > 0 && keep[i] && blocks[i].grow == 1 {
+			blocks[i].h += spare
+			spare = 0
+		}
+	}
+	var l layout
+	for i, b := range blocks {
+		if keep[i] {
+			l.add(b, w)
+		}
+	}
+	return l
+}
+
+// add appends b as a row of width w.
+func (l *layout) add(b block, w int) {
+	r := row{h: b.h}
+	if len(b.ids) == 1 {
+		r.slots = []slot{{b.ids[0], w, b.h}}
+	} else {
+		r.slots = []slot{{b.ids[0], b.leftW, b.h}, {b.ids[1], w - b.leftW - gap, b.h}}
 	}
 	l.rows = append(l.rows, r)
 }
 
-// arrange lays the dashboard out for a w×h terminal with routes endpoint rows
-// and helpH lines of help. The charts take what the fixed panes leave.
-func arrange(w, h, routes, helpH int) layout {
-	var l layout
-	if w < minWidth || h < minHeight {
-		l.tooSmall = true
-		return l
+// chartCap is how tall the charts grow in the detailed layout before the
+// event log gets the rest.
+func chartCap(h int) int { return max(16, h*45/100) }
+
+func tilesHeight(w, h int) int {
+	if w >= bigFontWidth && h >= bigFontH {
+		return tallTiles
 	}
-	tableH := routes + 2 // heading, column header, one line per route
-	switch {
-	case w >= richWidth && h >= richHeight:
-		left := w * 3 / 5
-		fixed := 1 + 4 + 2 + tableH + 1 + helpH
-		rest := h - fixed
-		eventsH := 6
-		chartH := min(rest-eventsH, 20)
-		if chartH < 8 {
-			chartH, eventsH = 8, max(rest-8, 0)
-		}
-		eventsH = rest - chartH
-		l.add(1, w, 0, paneHeader)
-		l.add(4, w, 0, paneTiles)
-		l.add(2, w, 0, panePhase)
-		l.add(chartH, w, left, paneRPS, paneLatency)
-		l.add(tableH, w, left, paneEndpoints, paneJourneys)
-		if eventsH >= 3 {
-			l.add(eventsH, w, left, paneEvents, paneCodes)
-		}
-	case w >= mediumWidth && h >= mediumHeight:
-		left := w * 3 / 5
-		fixed := 2 + 2 + 1 + helpH
-		rest := h - fixed
-		eventsH := 5
-		tH := tableH
-		chartH := rest - tH - eventsH
-		if chartH < 8 {
-			eventsH = 0
-			chartH = rest - tH
-		}
-		if chartH < 8 {
-			tH = max(rest-8, 5)
-			chartH = rest - tH
-		}
-		if chartH > 18 {
-			eventsH += chartH - 18
-			chartH = 18
-		}
-		l.add(2, w, 0, paneHeader)
-		l.add(2, w, 0, panePhase)
-		l.add(chartH, w, left, paneRPS, paneLatency)
-		l.add(tH, w, left, paneEndpoints, paneJourneys)
-		if eventsH >= 3 {
-			l.add(eventsH, w, left, paneEvents, paneCodes)
-		}
-	default:
-		fixed := 2 + 1 + 1 + helpH
-		rest := h - fixed
-		tH := min(tableH-1, rest-6) // no heading line in compact tables
-		chartH := rest - tH
-		extra := 0
-		if chartH > 12 {
-			extra = chartH - 12
-			chartH = 12
-		}
-		l.add(2, w, 0, paneHeader)
-		l.add(1, w, 0, panePhase)
-		l.add(chartH, w, 0, paneRPS)
-		if tH >= 3 {
-			l.add(tH, w, 0, paneEndpoints)
-		}
-		if extra >= 4 {
-			half := (w - gap) / 2
-			jH := min(extra, 7)
-			l.add(jH, w, half, paneJourneys, paneCodes)
-			extra -= jH
-			if extra >= 3 {
-				l.add(extra, w, 0, paneEvents)
-				extra = 0
-			}
-		}
-		if extra > 0 {
-			l.rows[len(l.rows)-1].h += extra
-			for i := range l.rows[len(l.rows)-1].slots {
-				l.rows[len(l.rows)-1].slots[i].h += extra
-			}
-		}
+	return shortTiles
+}
+
+// detailedBlocks is the detailed layout: every pane, side by side from
+// twoColumns wide, with big numbers on large screens.
+func detailedBlocks(w, h int, in layoutIn) []block {
+	var bs []block
+	if w >= richWidth && h >= richHeight { // the numbers big
+		bs = append(bs, block{ids: []paneID{paneHeader}, h: 1, required: true},
+			block{ids: []paneID{paneTiles}, h: tilesHeight(w, h), required: true})
+	} else {
+		bs = append(bs, block{ids: []paneID{paneHeader}, h: 2, required: true})
 	}
-	l.add(1, w, 0, paneFlash)
-	l.add(helpH, w, 0, paneHelp)
-	return l
+	phaseH := 1
+	if h >= 30 {
+		phaseH = 2
+	}
+	bs = append(bs, block{ids: []paneID{panePhase}, h: phaseH, prio: 1})
+	tableH := in.routes + 2 // heading, column header, a line per route
+	if w >= twoColumns {
+		left := w * 3 / 5
+		bs = append(bs,
+			block{ids: []paneID{paneRPS, paneLatency}, leftW: left, h: chartMin, max: chartCap(h), required: true, grow: 1},
+			block{ids: []paneID{paneEndpoints, paneJourneys}, leftW: left, h: max(tableH, min(in.journeys, tableH+4)), prio: 2},
+			block{ids: []paneID{paneEvents, paneCodes}, leftW: left, h: eventsMin, max: h, prio: 3, grow: 2},
+		)
+	} else {
+		half := (w - gap) / 2
+		bs = append(bs,
+			block{ids: []paneID{paneRPS}, h: chartMin, max: chartCap(h), required: true, grow: 1},
+			block{ids: []paneID{paneEndpoints}, h: tableH, prio: 2},
+			block{ids: []paneID{paneLatency}, h: latencyMin, max: chartCap(h) * 2 / 3, prio: 3, grow: 2},
+			block{ids: []paneID{paneJourneys, paneCodes}, leftW: half, h: max(in.journeys, 5), prio: 4},
+			block{ids: []paneID{paneEvents}, h: eventsMin, max: h, prio: 5, grow: 2},
+		)
+	}
+	return append(bs,
+		block{ids: []paneID{paneFlash}, h: 1, required: true},
+		block{ids: []paneID{paneHelp}, h: in.helpH, required: true},
+	)
+}
+
+// presenterBlocks is the presenter layout: the headline line, big numbers,
+// the phase, a large chart (with the latency beside it on wide screens)
+// and the last event.
+func presenterBlocks(w, h int, in layoutIn) []block {
+	chart := block{ids: []paneID{paneRPS}, h: chartMin, max: h, required: true, grow: 1}
+	if w >= presenterLatencyAtWidth {
+		chart.ids, chart.leftW = []paneID{paneRPS, paneLatency}, w*65/100
+	}
+	// The big numbers, or where they do not fit, the header's line of
+	// numbers.
+	numbers := []block{{ids: []paneID{paneHeader}, h: 2, required: true}}
+	if tilesH := tilesHeight(w, h); 1+tilesH+chartMin+1+in.helpH <= h {
+		numbers = []block{{ids: []paneID{paneHeader}, h: 1, required: true}, {ids: []paneID{paneTiles}, h: tilesH, required: true}}
+	}
+	return append(numbers, []block{
+		{ids: []paneID{panePhase}, h: 1, prio: 2},
+		chart,
+		{ids: []paneID{paneEventLine}, h: 1, prio: 3},
+		{ids: []paneID{paneFlash}, h: 1, required: true},
+		{ids: []paneID{paneHelp}, h: in.helpH, required: true},
+	}...)
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -42,11 +41,10 @@ type Engine interface {
 // Options are the dashboard's settings beyond the engine.
 type Options struct {
 	// CycleFault moves the embedded demo API's fault to its next state
-	// (none → slow → errors → outage → none) and returns a description of
-	// the new state, e.g. "payments: slow ×5". Nil when the target is not
-	// --embedded. It runs in a command's goroutine, not in Update, so it
-	// may take a lock; the dashboard then logs the new state with
-	// Engine.Note("fault", …).
+	// and returns what it now does, in words for the audience. Nil when
+	// the target is not --embedded. It runs in a command's goroutine, not
+	// in Update, so it may take a lock; the dashboard then logs the new
+	// state with Engine.Note("fault", …).
 	CycleFault func() string
 	// FaultUnavailable is the message shown when f is pressed and
 	// CycleFault is nil.
@@ -56,6 +54,16 @@ type Options struct {
 	// line. Zero values give a feedback line without numbers.
 	SpikeMultiplier float64
 	SpikeDuration   time.Duration
+	// Theme picks the colours; "" is auto.
+	Theme Theme
+	// Presenter starts in the presenter layout rather than the detailed
+	// one (v switches).
+	Presenter bool
+	// Restart runs again with the same settings once a run has finished
+	// (r on the finished screen), returning the new run's engine and
+	// snapshots. It runs in a command's goroutine. Nil: a finished run
+	// can only be left.
+	Restart func() (Engine, <-chan stats.Snapshot, error)
 }
 
 // flashFor is how long a key's feedback line stays up.
@@ -64,11 +72,18 @@ const flashFor = 4 * time.Second
 // snapshotMsg carries a new snapshot from the engine.
 type snapshotMsg stats.Snapshot
 
-// engineDoneMsg says the snapshot channel closed: the run is over.
-type engineDoneMsg struct{}
+// engineDoneMsg says a snapshot channel closed: that run is over.
+type engineDoneMsg struct{ snaps <-chan stats.Snapshot }
 
 // faultMsg carries the new fault state after f.
 type faultMsg struct{ desc string }
+
+// restartMsg carries a new run after r on the finished screen.
+type restartMsg struct {
+	eng   Engine
+	snaps <-chan stats.Snapshot
+	err   error
+}
 
 // waitForSnapshot waits for the next snapshot. Exactly one is outstanding
 // at a time; Update arms the next one after each snapshot.
@@ -76,7 +91,7 @@ func waitForSnapshot(ch <-chan stats.Snapshot) tea.Cmd {
 	return func() tea.Msg {
 		s, ok := <-ch
 		if !ok {
-			return engineDoneMsg{}
+			return engineDoneMsg{snaps: ch}
 		}
 		return snapshotMsg(s)
 	}
@@ -87,6 +102,14 @@ func cycleFault(f func() string) tea.Cmd {
 	return func() tea.Msg { return faultMsg{desc: f()} }
 }
 
+// restart runs Options.Restart off the Update loop.
+func restart(f func() (Engine, <-chan stats.Snapshot, error)) tea.Cmd {
+	return func() tea.Msg {
+		eng, snaps, err := f()
+		return restartMsg{eng: eng, snaps: snaps, err: err}
+	}
+}
+
 // Model is the dashboard. It implements tea.Model.
 type Model struct {
 	eng   Engine
@@ -94,17 +117,19 @@ type Model struct {
 	opts  Options
 	st    *Styles
 	keys  keyMap
-	help  help.Model
 	now   func() time.Time
 
 	w, h int
 	snap *stats.Snapshot
 	hist *routeHistory
+	kind viewKind
+	run  *runState
 
 	flash      string
 	flashErr   bool
 	flashUntil time.Time
-	done       bool
+	restarting bool
+	inReply    bool // inside a terminal's reply (OSC) that came in late
 
 	panes  [numPanes]pane
 	blocks [numPanes][]string // each pane's view cut to its slot
@@ -115,31 +140,35 @@ type Model struct {
 
 // New builds the dashboard for an engine and its snapshot channel.
 func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
-	st := DefaultStyles()
-	h := help.New()
-	h.Styles = st.Help
+	theme, _ := ParseTheme(string(opts.Theme))
+	st := NewStyles(theme)
+	run := &runState{}
 	m := Model{
 		eng:   eng,
 		snaps: snaps,
 		opts:  opts,
 		st:    st,
 		keys:  defaultKeyMap(),
-		help:  h,
 		now:   time.Now,
 		hist:  newRouteHistory(),
+		run:   run,
+	}
+	if opts.Presenter {
+		m.kind = viewPresenter
 	}
 	m.panes = [numPanes]pane{
-		paneHeader:    &headerPane{st: st},
-		paneTiles:     &tilesPane{st: st},
-		panePhase:     newPhasePane(st),
-		paneRPS:       newRPSChart(st),
+		paneHeader:    &headerPane{st: st, run: run},
+		paneTiles:     &tilesPane{st: st, run: run},
+		panePhase:     newPhasePane(st, run),
+		paneRPS:       newRPSChart(st, run),
 		paneLatency:   newLatencyChart(st),
 		paneEndpoints: &endpointsPane{st: st, hist: m.hist},
 		paneJourneys:  &journeysPane{st: st},
 		paneCodes:     &codesPane{st: st},
 		paneEvents:    &eventsPane{st: st},
+		paneEventLine: &eventsPane{st: st, line: true},
 		paneFlash:     &flashPane{st: st},
-		paneHelp:      &helpPane{st: st},
+		paneHelp:      &helpPane{st: st, keys: defaultKeyMap(), again: opts.Restart != nil},
 	}
 	return m
 }
@@ -157,13 +186,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.setSnapshot(&s)
 		return m, waitForSnapshot(m.snaps)
 	case engineDoneMsg:
-		m.done = true
-		m.setFlash("run over", false)
-		m.compose()
-		return m, tea.Quit
+		if msg.snaps != m.snaps {
+			return m, nil // a run replaced by r, ending late
+		}
+		m.finish()
+		return m, nil
+	case restartMsg:
+		return m, m.restarted(msg)
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
-		m.help.Width = msg.Width
 		m.relayout()
 		return m, nil
 	case faultMsg:
@@ -172,7 +203,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.compose()
 		return m, nil
 	case tea.KeyMsg:
-		cmd := m.handleKey(msg)
+		cmd := m.keyPresses(msg)
 		m.compose()
 		return m, cmd
 	}
@@ -184,15 +215,100 @@ func (m Model) View() string {
 	return m.frame
 }
 
+// keyPresses applies every key a message carries. Keys that arrive in one
+// read (a paste, a macro key, a slow link: "+++") come as one message of
+// several runes; each is a key press of its own.
+func (m *Model) keyPresses(msg tea.KeyMsg) tea.Cmd {
+	if m.terminalReply(msg) {
+		return nil
+	}
+	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 {
+		return m.handleKey(msg)
+	}
+	var cmds []tea.Cmd
+	for _, r := range msg.Runes {
+		k := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}
+		if r == ' ' {
+			k.Type = tea.KeySpace
+		}
+		if cmd := m.handleKey(k); cmd != nil {
+			cmds = append(cmds, cmd)
+		}
+		if key.Matches(k, m.keys.Quit) {
+			break
+		}
+	}
+	switch len(cmds) {
+	case 0:
+		return nil
+	case 1:
+		return cmds[0]
+	}
+	return tea.Sequence(cmds...)
+}
+
+// terminalReply reports whether msg is part of a terminal's answer to a
+// query (the background colour, "ESC ] 11;rgb:…/…/… ESC \") that came
+// after its asker stopped waiting: Bubble Tea reads it as alt+], a run of
+// runes and alt+\, and its digits and letters must not act as keys (1
+// would switch the mode, r reset the stats).
+func (m *Model) terminalReply(msg tea.KeyMsg) bool {
+	switch {
+	case msg.Alt && msg.Type == tea.KeyRunes && len(msg.Runes) == 1 && msg.Runes[0] == ']':
+		m.inReply = true
+		return true
+	case m.inReply && msg.Type == tea.KeyRunes && !msg.Alt:
+		return true
+	case m.inReply:
+		m.inReply = false // the reply's end (ESC \ or BEL), or a key
+		return msg.Alt || msg.Type == tea.KeyCtrlG
+	}
+	return msg.Type == tea.KeyRunes && len(msg.Runes) > 4 && strings.Contains(string(msg.Runes), "rgb:")
+}
+
+// finish puts the dashboard in its finished state: the last figures stay,
+// the charts stop, and the keys say what comes next.
+func (m *Model) finish() {
+	m.run.finished = true
+	m.setFlash(m.finishedText(), false)
+	m.flashUntil = time.Time{} // until a key
+	m.relayout()
+}
+
+func (m *Model) finishedText() string {
+	if m.opts.Restart != nil {
+		return "finished — r to run again, q to quit"
+	}
+	return "finished — q to quit and print the summary"
+}
+
+// restarted takes the new run after r, or says why there is none.
+func (m *Model) restarted(msg restartMsg) tea.Cmd {
+	m.restarting = false
+	if msg.err != nil {
+		m.setFlash("could not run again: "+msg.err.Error(), true)
+		m.flashUntil = time.Time{}
+		m.compose()
+		return nil
+	}
+	m.eng, m.snaps = msg.eng, msg.snaps
+	m.run.finished = false
+	m.snap = nil
+	m.hist.clear()
+	m.setFlash("running again with the same settings", false)
+	m.relayout()
+	return waitForSnapshot(m.snaps)
+}
+
 // setSnapshot takes a new snapshot: every visible pane redraws once.
 func (m *Model) setSnapshot(s *stats.Snapshot) {
 	prev := m.snap
 	m.snap = s
 	m.hist.add(s)
-	if m.flash != "" && !m.now().Before(m.flashUntil) {
+	if m.flash != "" && !m.flashUntil.IsZero() && !m.now().Before(m.flashUntil) {
 		m.flash = ""
 	}
-	if prev == nil || len(prev.Endpoints) != len(s.Endpoints) {
+	if prev == nil || len(prev.Endpoints) != len(s.Endpoints) || journeyLines(prev) != journeyLines(s) {
 		m.relayout()
 		return
 	}
@@ -209,136 +325,11 @@ func (m *Model) draw(sl slot, s *stats.Snapshot) {
 	m.blocks[sl.id] = m.shaped[sl.id].block(p.view(), sl.w, sl.h)
 }
 
-// handleKey turns a key into an engine control and a feedback line.
-func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
-	k := m.keys
-	run := m.run()
-	switch {
-	case key.Matches(msg, k.Quit):
-		return tea.Quit
-	case key.Matches(msg, k.Help):
-		m.help.ShowAll = !m.help.ShowAll
-		m.relayout()
-	case msg.String() == "esc" && m.help.ShowAll:
-		m.help.ShowAll = false
-		m.relayout()
-	case key.Matches(msg, k.Spike):
-		m.eng.Spike()
-		m.setFlash(m.spikeText(), false)
-	case key.Matches(msg, k.Mode):
-		if run.Mode == plan.ModeMax.String() {
-			m.setFlash("max-throughput runs keep their mode (restart with a rate to switch)", true)
-			break
-		}
-		i := int(msg.Runes[0] - '1')
-		mode := plan.Modes[i]
-		m.eng.SetMode(mode)
-		m.setFlash(fmt.Sprintf("mode → %s (timeline restarts, stats carry on)", mode), false)
-	case key.Matches(msg, k.Faster):
-		m.eng.ScaleRate(1.1)
-		m.setFlash(m.rateText(1.1), false)
-	case key.Matches(msg, k.Slower):
-		m.eng.ScaleRate(1 / 1.1)
-		m.setFlash(m.rateText(1/1.1), false)
-	case key.Matches(msg, k.MoreUsers):
-		m.eng.AddUsers(1)
-		m.setFlash(m.usersText(1), false)
-	case key.Matches(msg, k.FewerUsers):
-		m.eng.AddUsers(-1)
-		m.setFlash(m.usersText(-1), false)
-	case key.Matches(msg, k.Pause):
-		m.eng.TogglePause()
-		if run.Paused {
-			m.setFlash("resuming traffic", false)
-		} else {
-			m.setFlash("pausing traffic (p or space resumes)", false)
-		}
-	case key.Matches(msg, k.Reset):
-		m.eng.ResetStats()
-		m.hist.clear()
-		m.setFlash("stats reset", false)
-	case key.Matches(msg, k.NextPhase):
-		if !m.phased() {
-			m.setFlash("n: next phase only works in demo mode (5 switches to demo)", true)
-			break
-		}
-		m.eng.NextPhase()
-		m.setFlash("next phase", false)
-	case key.Matches(msg, k.Hold):
-		if !m.phased() {
-			m.setFlash("h: holding a phase works in demo mode (press 5 for demo)", true)
-			break
-		}
-		m.eng.ToggleHold()
-		if run.Held {
-			m.setFlash("phase clock running again", false)
-		} else {
-			m.setFlash("phase held: its clock stops until h again", false)
-		}
-	case key.Matches(msg, k.Fault):
-		if m.opts.CycleFault == nil {
-			txt := m.opts.FaultUnavailable
-			if txt == "" {
-				txt = "f: faults need --embedded"
-			}
-			m.setFlash(txt, true)
-			break
-		}
-		m.setFlash("fault: switching…", false)
-		return cycleFault(m.opts.CycleFault)
-	}
-	return nil
-}
-
-func (m *Model) run() stats.RunInfo {
+func (m *Model) runInfo() stats.RunInfo {
 	if m.snap == nil {
 		return stats.RunInfo{}
 	}
 	return m.snap.Run
-}
-
-// phased reports whether n and h mean anything now. Before the first
-// snapshot we cannot tell, so the key goes through.
-func (m *Model) phased() bool {
-	r := m.run()
-	return m.snap == nil || r.Mode == plan.ModeDemo.String() || r.PhaseCount > 1
-}
-
-func (m *Model) spikeText() string {
-	r := m.run()
-	if m.opts.SpikeMultiplier > 0 && r.BaseRPS > 0 && m.opts.SpikeDuration > 0 {
-		return fmt.Sprintf("spike fired: +%s req/s for %s", fmtRate(m.opts.SpikeMultiplier*r.BaseRPS), fmtSpan(m.opts.SpikeDuration))
-	}
-	if m.opts.SpikeMultiplier > 0 && m.opts.SpikeDuration > 0 {
-		return fmt.Sprintf("spike fired: +%g× base rate for %s", m.opts.SpikeMultiplier, fmtSpan(m.opts.SpikeDuration))
-	}
-	return "spike fired"
-}
-
-func (m *Model) rateText(f float64) string {
-	r := m.run()
-	dir := "+10%"
-	if f < 1 {
-		dir = "-9%"
-	}
-	if r.Mode == plan.ModeMax.String() {
-		return "rate " + dir + " (max mode: concurrency sets the pace)"
-	}
-	if r.BaseRPS > 0 {
-		return fmt.Sprintf("base rate %s → %s req/s (%s)", fmtRate(r.BaseRPS), fmtRate(r.BaseRPS*f), dir)
-	}
-	return "base rate " + dir
-}
-
-func (m *Model) usersText(d int) string {
-	if m.snap == nil {
-		if d > 0 {
-			return "journey users +1"
-		}
-		return "journey users -1"
-	}
-	n := max(m.snap.Journeys.Users+d, 0)
-	return fmt.Sprintf("journey users → %d", n)
 }
 
 func (m *Model) setFlash(text string, isErr bool) {
@@ -356,9 +347,12 @@ func (m *Model) relayout() {
 		routes = len(m.snap.Endpoints)
 	}
 	hp := m.panes[paneHelp].(*helpPane)
-	hp.model = m.help
-	hp.keys = m.keys
-	m.lay = arrange(m.w, m.h, routes, hp.lines())
+	hp.finished = m.run.finished
+	m.lay = arrange(m.w, m.h, layoutIn{kind: m.kind, routes: routes, journeys: journeyLines(m.snap), helpH: hp.lines(m.w)})
+	if m.lay.tooSmall && hp.all && m.w >= minWidth && m.h >= minHeight {
+		// Every key does not fit beside the chart: the help alone.
+		m.lay = layout{rows: []row{{h: m.h, slots: []slot{{paneHelp, m.w, m.h}}}}}
+	}
 	for _, sl := range m.lay.slots() {
 		m.panes[sl.id].setSize(sl.w, sl.h)
 		m.draw(sl, m.snap)
@@ -376,7 +370,7 @@ func (m *Model) compose() {
 		m.frame = tooSmall(m.st, m.w, m.h)
 		return
 	}
-	m.panes[paneFlash].(*flashPane).set(m.flash, m.flashErr, m.done)
+	m.panes[paneFlash].(*flashPane).set(m.flash, m.flashErr)
 	var b strings.Builder
 	b.Grow(m.w * m.h * 4)
 	first := true

@@ -10,12 +10,13 @@ import (
 	"github.com/trafficgen/trafficgen/stats"
 )
 
-// phasePane shows where the run is: a bar for the current phase (or the
-// whole run when the plan has no phases) and, for phased plans, the phases
-// as a timeline with the current one marked. On one line it shows the
-// timeline alone, labelled.
+// phasePane shows where the run is and what comes next: a bar for the
+// current phase (or the whole run when the plan has no phases) with "next:
+// spike in 0:29" or spike mode's countdown to its next burst, and on a
+// second line the phases as a timeline, or the mode in words.
 type phasePane struct {
 	st   *Styles
+	run  *runState
 	w, h int
 	bar  progress.Model
 	out  string
@@ -24,14 +25,14 @@ type phasePane struct {
 // newPhasePane builds the pane with its bubbles progress bar: a solid
 // fill, no percentage (the clock says more), drawn with ViewAs from each
 // snapshot, so there is no spring animation and no frame messages.
-func newPhasePane(st *Styles) *phasePane {
+func newPhasePane(st *Styles, run *runState) *phasePane {
 	b := progress.New(
 		progress.WithSolidFill(st.BarFill),
 		progress.WithoutPercentage(),
 		progress.WithColorProfile(st.Profile),
 	)
 	b.EmptyColor = st.BarEmpty
-	return &phasePane{st: st, bar: b}
+	return &phasePane{st: st, run: run, bar: b}
 }
 
 func (p *phasePane) setSize(w, h int) { p.w, p.h = w, h }
@@ -42,57 +43,97 @@ func (p *phasePane) render(s *stats.Snapshot) {
 		p.out = ""
 		return
 	}
-	r := s.Run
-	phased := len(r.Phases) > 1
+	line := p.progress(s)
 	if p.h < 2 {
-		if phased {
-			lbl := p.st.wrap(&p.st.Accent, phaseLabel(r)) + " " + p.st.wrap(&p.st.Value, phaseClock(r)) + holdMark(p.st, r) + " "
-			p.out = lbl + p.timeline(r, p.w-width(lbl))
-		} else {
-			p.out = p.progress(s)
-		}
+		p.out = line
 		return
 	}
-	line2 := p.st.wrap(&p.st.Subtle, modeBlurb(s))
-	if phased {
-		line2 = p.timeline(r, p.w)
+	second := wrapWords(p.st, &p.st.Subtle, modeBlurb(s), p.w)
+	if len(s.Run.Phases) > 1 {
+		second = p.timeline(s.Run, p.w)
 	}
-	p.out = p.progress(s) + "\n" + line2
+	p.out = line + "\n" + second
 }
 
-// progress is "PHASE 2/4 steady ████░░░░ 0:41/1:00", or the run's bar.
+// progress is "PHASE 2/4 steady ████░░░░ 0:41/1:00 · next: spike in 0:19",
+// or the run's bar and clock.
 func (p *phasePane) progress(s *stats.Snapshot) string {
 	st := p.st
 	r := s.Run
 	var label, clock string
 	var frac float64
 	known := true
-	if len(r.Phases) > 1 {
+	switch {
+	case len(r.Phases) > 1:
 		label = st.wrap(&st.Heading, "PHASE ") + st.wrap(&st.Accent, phaseLabel(r))
 		clock = phaseClock(r)
 		if r.PhaseLength > 0 {
 			frac = float64(r.PhaseElapsed) / float64(r.PhaseLength)
-			clock += st.wrap(&st.Subtle, " · "+fmtClock(r.PhaseLength-r.PhaseElapsed)+" left")
 		} else {
 			known = false
 		}
-	} else {
+	case r.Duration > 0:
+		// The plan's clock, which a mode switch restarts, not the stats'.
 		label = st.wrap(&st.Heading, "RUN ") + st.wrap(&st.Accent, orDash(r.Mode))
-		if r.Duration > 0 {
-			frac = float64(s.Elapsed) / float64(r.Duration)
-			clock = fmtClock(s.Elapsed) + " / " + fmtClock(r.Duration) + st.wrap(&st.Subtle, " · "+fmtClock(r.Remaining)+" left")
-		} else {
-			known = false
-			clock = fmtClock(s.Elapsed) + st.wrap(&st.Subtle, " · runs until q")
-		}
+		at := r.Duration - r.Remaining
+		frac = float64(at) / float64(r.Duration)
+		clock = fmtClock(at) + "/" + fmtClock(r.Duration)
+	default:
+		label = st.wrap(&st.Heading, "RUN ") + st.wrap(&st.Accent, orDash(r.Mode))
+		clock = fmtClock(s.Elapsed)
+		known = false
 	}
 	label += holdMark(st, r)
-	barW := p.w - width(label) - width(clock) - 4
-	if !known || barW < 6 {
-		return spread(label, st.wrap(&st.Value, clock), p.w)
+	next := p.next(s)
+	fixed := width(label) + width(clock) + 4
+	if next != "" {
+		fixed += 3 + width(next)
 	}
-	p.bar.Width = barW
-	return label + "  " + p.bar.ViewAs(min(max(frac, 0), 1)) + "  " + st.wrap(&st.Value, clock)
+	barW := min(p.w-fixed, 60)
+	line := label
+	if known && barW >= 6 {
+		p.bar.Width = barW
+		line += "  " + p.bar.ViewAs(min(max(frac, 0), 1))
+	}
+	line += "  " + st.wrap(&st.Value, clock)
+	if next == "" {
+		return line
+	}
+	return join([]string{line, next}, st.wrap(&st.Faint, " · "), p.w)
+}
+
+// next says what comes next: the next phase and when, spike mode's next
+// burst, the time left, or what the keys do once the run is over.
+func (p *phasePane) next(s *stats.Snapshot) string {
+	st := p.st
+	r := s.Run
+	switch {
+	case p.run.finished || r.Done:
+		return st.wrap(&st.Warn, "finished")
+	case r.Mode == plan.ModeSpike.String() && !r.Paused:
+		if r.NextSpike == 0 {
+			return st.wrap(&st.Spike, "burst now: 5× the base rate")
+		}
+		return st.wrap(&st.Subtle, "next burst in ") + st.wrap(&st.Spike, fmtClock(roundUp(r.NextSpike)))
+	case len(r.Phases) > 1 && r.PhaseIndex+1 < len(r.Phases) && r.PhaseLength > 0:
+		left := roundUp(r.PhaseLength - r.PhaseElapsed)
+		name := r.Phases[r.PhaseIndex+1].Name
+		if r.Held {
+			return st.wrap(&st.Subtle, "next: "+name+" when released (h)")
+		}
+		return st.wrap(&st.Subtle, "next: ") + st.wrap(&st.Accent, name) + st.wrap(&st.Subtle, " in ") + st.wrap(&st.Value, fmtClock(left))
+	case r.Duration > 0:
+		return st.wrap(&st.Subtle, fmtClock(r.Remaining)+" left")
+	case len(r.Phases) <= 1:
+		return st.wrap(&st.Subtle, "runs until q")
+	}
+	return ""
+}
+
+// roundUp rounds a countdown up to the second, so it reaches 0:00 as the
+// moment comes rather than a second before.
+func roundUp(d time.Duration) time.Duration {
+	return (max(d, 0) + time.Second - 1).Truncate(time.Second)
 }
 
 // timeline draws every phase in proportion to its length, labelled, with
@@ -171,7 +212,7 @@ func phaseClock(r stats.RunInfo) string {
 
 func holdMark(st *Styles, r stats.RunInfo) string {
 	if r.Held {
-		return " " + st.BadgeHeld.Render("HELD")
+		return " " + st.badge(&st.BadgeHeld, "HELD")
 	}
 	return ""
 }
@@ -190,9 +231,9 @@ func modeBlurb(s *stats.Snapshot) string {
 	case plan.ModeRampUp.String():
 		return "ramp-up: linear from 1 to " + base + users
 	case plan.ModeSpike.String():
-		return "spike: " + base + " with a 3 s burst at 5× every 15 s" + users
+		return "spike: " + base + ", every 15 s a 3 s burst at 5×" + users
 	case plan.ModeRealistic.String():
-		return "realistic: " + base + " as Poisson arrivals" + users
+		return "realistic: " + base + " as random (Poisson) arrivals" + users
 	case plan.ModeMax.String():
 		return fmt.Sprintf("max: %d workers send as fast as answers come back", r.Concurrency)
 	case "":

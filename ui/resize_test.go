@@ -61,8 +61,8 @@ func TestResizeSweep(t *testing.T) {
 			checkFits(t, m.View(), w, h)
 		}
 	}
-	for _, sz := range [][2]int{{minWidth, minHeight}, {mediumWidth, mediumHeight}, {richWidth, richHeight},
-		{mediumWidth - 1, mediumHeight}, {richWidth - 1, richHeight - 1}} {
+	for _, sz := range [][2]int{{minWidth, minHeight}, {twoColumns, 30}, {richWidth, richHeight},
+		{twoColumns - 1, 30}, {richWidth - 1, richHeight - 1}} {
 		m = update(t, m, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 		checkFits(t, m.View(), sz[0], sz[1])
 		m = update(t, m, runes("?"))

@@ -1,46 +1,47 @@
 package ui
 
 import (
-	ntrunes "github.com/NimbleMarkets/ntcharts/canvas/runes"
+	"math"
+	"strings"
 
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
-// rpsChart shows requests per second over time on an ntcharts time-series
-// chart: successes as a line, the plan's target rate as a dashed line
-// under it (it shows where the successes fall short), errors as ×
-// marks wherever they are a visible share of a second, and spike seconds
-// as a coloured band with a heavy time axis beneath. Each series has its
-// own glyph, so they read apart without colour.
+// rpsChart is the requests-per-second chart: a filled bar a column, one
+// column a second, newest on the right, where the last column is the live
+// rate (the sliding window of Snapshot.Live, redrawn ten times a second),
+// so a key's effect shows at once. Each bar is the successes, in eighths
+// of a cell, with the errors stacked on top in whole cells of their own
+// colour and glyph; the target (the plan's rate plus the journeys'
+// traffic) is a line across the empty cells above a bar that falls short
+// of it; spike seconds have a coloured band and a heavy time axis.
 type rpsChart struct {
-	st    *Styles
-	w, h  int
-	c     *tsChart
-	out   string
-	spike []bool
+	st   *Styles
+	run  *runState
+	w, h int
+	out  string
+	cols []rpsColumn // scratch
+	axis []rune      // scratch
 }
 
-// setOK names the successes' data set.
-const setOK = "ok"
-
-func newRPSChart(st *Styles) *rpsChart {
-	c := &rpsChart{st: st, c: newTSChart(st, fmtRate)}
-	c.c.lc.SetDataSetLineStyle(setOK, ntrunes.ArcLineStyle)
-	c.c.lc.SetDataSetStyle(setOK, st.BarOK)
-	return c
+// rpsColumn is one column's data, in requests per second.
+type rpsColumn struct {
+	ok, err, target float64
+	spike           bool
 }
 
-func (c *rpsChart) setSize(w, h int) {
-	c.w, c.h = w, h
-	c.c.resize(w, h-1)
-}
+func newRPSChart(st *Styles, run *runState) *rpsChart { return &rpsChart{st: st, run: run} }
 
-func (c *rpsChart) view() string { return c.out }
+func (c *rpsChart) setSize(w, h int) { c.w, c.h = w, h }
+func (c *rpsChart) view() string     { return c.out }
+
+// eighths are the glyphs of a cell filled from the bottom, 0 to 8 eighths.
+var eighths = []string{" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"}
 
 func (c *rpsChart) render(s *stats.Snapshot) {
 	st := c.st
-	if c.h < 4 || c.w < 16 {
+	if c.h < 4 || c.w < 20 {
 		c.out = ""
 		return
 	}
@@ -49,91 +50,262 @@ func (c *rpsChart) render(s *stats.Snapshot) {
 		return
 	}
 	maxMode := s.Run.Mode == plan.ModeMax.String()
-	key := seriesKey(s.Series, c.w, c.h, s.Run.BaseRPS, maxMode)
-	if key != c.c.key {
-		c.c.key = key
-		c.plot(s, maxMode)
+	live := !c.run.finished && !s.Run.Done
+	rows := c.h - 2
+	// The y labels' width depends on the scale, and the scale on the
+	// columns shown: measure with a first guess, then settle.
+	yw := 4
+	var yTop float64
+	var step int
+	for range 2 {
+		c.columns(s, c.w-yw-1, live, maxMode)
+		yTop, step = yScale(c.top(maxMode), rows)
+		yw = 1
+		for b := step - 1; b < rows; b += step {
+			yw = max(yw, width(yLabel(yTop, b, rows)))
+		}
 	}
-	anySpike := false
-	for _, b := range c.spike {
-		anySpike = anySpike || b
-	}
-	c.out = heading(st, "REQUESTS / S", c.legend(s, maxMode, anySpike), c.w) + "\n" + c.c.out
+	lines := make([]string, 0, c.h)
+	lines = append(lines, c.heading(s, maxMode, live))
+	lines = append(lines, c.plot(rows, yw, yTop, step, maxMode)...)
+	lines = append(lines, c.timeAxis(s, yw, live))
+	c.out = strings.Join(lines, "\n")
 }
 
-// plot redraws the chart from the snapshot's series.
-func (c *rpsChart) plot(s *stats.Snapshot, maxMode bool) {
-	st := c.st
-	var top float64
-	for _, p := range window(s.Series, c.w) {
-		top = max(top, float64(p.Success+p.Errors))
-		if !maxMode {
-			top = max(top, p.Target)
-		}
+// columns fills c.cols with the n newest columns: completed seconds, then
+// the live column.
+func (c *rpsChart) columns(s *stats.Snapshot, n int, live, maxMode bool) {
+	c.cols = c.cols[:0]
+	if n <= 0 {
+		return
 	}
-	ch := c.c
-	pts := ch.frame(s.Series, top)
-	ch.lc.ClearAllData()
-	if len(pts) > 0 {
-		ch.push(setOK, pts, func(p stats.Point) float64 { return float64(p.Success) })
-		ch.draw(setOK)
-	} else {
-		ch.draw()
+	pts := s.Series
+	keep := n
+	if live {
+		keep--
 	}
-	if !maxMode {
-		for _, p := range pts {
-			if p.Target > 0 {
-				ch.under(p.Second, p.Target, '┄', st.Target)
-			}
-		}
+	if len(pts) > keep {
+		pts = pts[len(pts)-keep:]
 	}
-
-	c.spike = spikeSeconds(pts, s.Run.BaseRPS, c.spike)
+	spikes := spikeSeconds(pts, s.Run.BaseRPS, nil)
 	for i, p := range pts {
-		if c.spike[i] {
-			ch.highlight(p.Second, st.SpikeBand, st.Spike)
-		}
+		c.cols = append(c.cols, rpsColumn{ok: float64(p.Success), err: float64(p.Errors),
+			target: p.Target + float64(p.Journey), spike: spikes[i]})
 	}
-	// Errors are marks, not a third line: a line at zero would lie on the
-	// axis, and one more line of box-drawing runes could not be told from
-	// the others without colour. A mark shows when the errors are at
-	// least half a row high or 5% of the second, so a failing target is
-	// visible even at a high success rate.
-	rowValue := ch.lc.ViewMaxY() / float64(max(ch.lc.GraphHeight(), 1))
-	for _, p := range pts {
-		if p.Errors > 0 && (float64(p.Errors) >= rowValue/2 || p.Errors*20 >= p.Success+p.Errors) {
-			ch.mark(p.Second, float64(p.Errors), '×', st.BarErr)
-		}
-	}
-	ch.render()
-}
-
-// seriesKey identifies what a chart of the series would show.
-func seriesKey(pts []stats.Point, w, h int, base float64, maxMode bool) chartKey {
-	k := chartKey{w: w, h: h, n: len(pts), base: base, maxMode: maxMode, none: len(pts) == 0}
-	if len(pts) > 0 {
-		k.first, k.last = pts[0].Second, pts[len(pts)-1].Second
-	}
-	return k
-}
-
-func (c *rpsChart) legend(s *stats.Snapshot, maxMode, spike bool) string {
-	st := c.st
-	var ok, errs int64
-	if n := len(s.Series); n > 0 {
-		ok, errs = s.Series[n-1].Success, s.Series[n-1].Errors
-	}
-	parts := []string{
-		st.wrap(&st.BarOK, "╭╯") + st.wrap(&st.Subtle, " ok ") + st.wrap(&st.Value, fmtInt(ok)),
-		st.wrap(&st.BarErr, "×") + st.wrap(&st.Subtle, " errors ") + st.wrap(countStyle(st, errs, &st.Err), fmtInt(errs)),
+	if live {
+		r := s.Run
+		c.cols = append(c.cols, rpsColumn{ok: s.Live.SuccessRPS(), err: s.Live.ErrorRPS(),
+			target: r.TargetRPS + s.Live.JourneyRPS(),
+			spike:  r.Spiking || (r.Mode == plan.ModeSpike.String() && r.NextSpike == 0 && !r.Paused)})
 	}
 	if maxMode {
-		parts = append(parts, st.wrap(&st.Subtle, "concurrency ")+st.wrap(&st.Value, fmtInt(int64(s.Run.Concurrency))))
+		for i := range c.cols {
+			c.cols[i].target = 0
+		}
+	}
+	// Early in a run the columns start at the right, where the newest is.
+	if pad := n - len(c.cols); pad > 0 {
+		c.cols = append(c.cols, make([]rpsColumn, pad)...)
+		copy(c.cols[pad:], c.cols[:len(c.cols)-pad])
+		clear(c.cols[:pad])
+	}
+}
+
+// top is the largest value the chart must show.
+func (c *rpsChart) top(maxMode bool) float64 {
+	var top float64
+	for _, col := range c.cols {
+		top = max(top, col.ok+col.err, col.target)
+	}
+	return top
+}
+
+func (c *rpsChart) heading(s *stats.Snapshot, maxMode, live bool) string {
+	st := c.st
+	title := st.wrap(&st.Heading, "REQUESTS / S")
+	var parts []string
+	if live {
+		parts = []string{
+			st.wrap(&st.BarOK, "█") + st.wrap(&st.Subtle, " ok ") + st.wrap(&st.Value, fmtRate(s.Live.SuccessRPS())),
+			st.wrap(&st.BarErr, st.ErrGlyph) + st.wrap(&st.Subtle, " errors ") + st.wrap(countStyle(st, s.Live.Errors, &st.Err), fmtRate(s.Live.ErrorRPS())),
+		}
 	} else {
-		parts = append(parts, st.wrap(&st.Target, "┄")+st.wrap(&st.Subtle, " target ")+st.wrap(&st.Value, fmtRate(s.Run.TargetRPS)))
+		parts = []string{st.wrap(&st.BarOK, "█") + st.wrap(&st.Subtle, " ok"), st.wrap(&st.BarErr, st.ErrGlyph) + st.wrap(&st.Subtle, " errors")}
 	}
-	if spike {
-		parts = append(parts, st.wrap(&st.Spike, "━ spike"))
+	switch {
+	case maxMode:
+		parts = append(parts, st.wrap(&st.Subtle, "concurrency ")+st.wrap(&st.Value, fmtInt(int64(s.Run.Concurrency))))
+	case live:
+		parts = append(parts, st.wrap(&st.Target, "─")+st.wrap(&st.Subtle, " ")+st.wrap(&st.Subtle, targetNote(s)))
+	default:
+		parts = append(parts, st.wrap(&st.Target, "─")+st.wrap(&st.Subtle, " target"))
 	}
-	return join(parts, "   ", max(c.w-16, 0))
+	for _, col := range c.cols {
+		if col.spike {
+			parts = append(parts, st.wrap(&st.Spike, "━ spike"))
+			break
+		}
+	}
+	legend := join(parts, "   ", max(c.w-width(title)-2, 0))
+	return spread(title, legend, c.w)
+}
+
+// plot draws the rows above the time axis, top first: the y labels, the
+// axis, then a cell a column.
+func (c *rpsChart) plot(rows, yw int, yTop float64, step int, maxMode bool) []string {
+	st := c.st
+	bars := make([]bar, len(c.cols))
+	unit := float64(rows) / max(yTop, 1e-9) // cells per req/s
+	for i, col := range c.cols {
+		bars[i] = newBar(col, unit, rows, st.Color)
+		if maxMode {
+			bars[i].target = -1
+		}
+	}
+	out := make([]string, 0, rows)
+	r := runs{st: st}
+	for y := range rows {
+		b := rows - 1 - y // row from the bottom
+		label := ""
+		if (b+1)%step == 0 {
+			label = yLabel(yTop, b, rows)
+		}
+		r.add(&st.Subtle, fitRight(label, yw))
+		if label != "" {
+			r.add(&st.Faint, "┤")
+		} else {
+			r.add(&st.Faint, "│")
+		}
+		for i := range bars {
+			style, glyph := c.cell(&bars[i], b)
+			if style == nil && c.cols[i].spike {
+				style = &st.SpikeBand
+			}
+			r.add(style, glyph)
+		}
+		out = append(out, r.String())
+	}
+	return out
+}
+
+// yLabel is the value at the top of row b (from the bottom) of rows,
+// without decimals when it is a whole number.
+func yLabel(yTop float64, b, rows int) string {
+	v := yTop * float64(b+1) / float64(rows)
+	if r := math.Round(v); math.Abs(v-r) < 1e-9 {
+		return fmtInt(int64(r))
+	}
+	return fmtRate(v)
+}
+
+// bar is one column in eighths of a cell: the successes from the bottom,
+// the errors on top of them, and the target's row (-1 for none).
+type bar struct {
+	ok, top int // eighths: the successes' top, the errors' top
+	target  int
+	cells   bool // errors in whole cells (no colour to split a cell)
+}
+
+func newBar(col rpsColumn, unit float64, rows int, color bool) bar {
+	b := bar{ok: int(math.Round(col.ok * unit * 8)), target: -1, cells: !color}
+	var errE int
+	if col.err > 0 {
+		errE = max(int(math.Round(col.err*unit*8)), 1)
+		if b.cells { // whole cells above the successes' last one
+			b.ok = (b.ok + 7) / 8 * 8
+			errE = (errE + 7) / 8 * 8
+		}
+	}
+	b.top = min(b.ok+errE, rows*8)
+	b.ok = min(b.ok, b.top)
+	if col.target > 0 {
+		b.target = min(int(col.target*unit), rows-1)
+	}
+	return b
+}
+
+// cell is the style and glyph of row r (from the bottom) of bar b; a nil
+// style is an empty cell.
+func (c *rpsChart) cell(b *bar, r int) (*lipglossStyle, string) {
+	st := c.st
+	lo, hi := r*8, r*8+8
+	switch {
+	case hi <= b.ok:
+		return &st.BarOK, "█"
+	case lo >= b.top:
+		if r == b.target {
+			return &st.Target, "─"
+		}
+		return nil, " "
+	case lo >= b.ok: // errors from the cell's bottom
+		if b.cells {
+			return &st.BarErr, st.ErrGlyph
+		}
+		return &st.BarErr, eighths[min(b.top-lo, 8)]
+	case b.top > b.ok: // successes end in the cell, errors above them
+		return &st.BarOKOnErr, eighths[b.ok-lo]
+	}
+	return &st.BarOK, eighths[b.ok-lo]
+}
+
+// timeAxis is the x axis: "0" and the corner, then a heavy mark under
+// spike seconds, with the ages of round columns ("-30s") and "now" under
+// the live column written into it.
+func (c *rpsChart) timeAxis(s *stats.Snapshot, yw int, live bool) string {
+	st := c.st
+	n := len(c.cols)
+	c.axis = c.axis[:0]
+	for range c.w - yw - 1 {
+		c.axis = append(c.axis, '─')
+	}
+	every := int64(30)
+	if n > 150 {
+		every = 60
+	}
+	put := func(end int, text string) {
+		rs := []rune(text)
+		start := end - len(rs) + 1
+		if start < 1 || end >= len(c.axis) {
+			return
+		}
+		for i := start - 1; i <= end+1 && i < len(c.axis); i++ {
+			if c.axis[i] != '─' {
+				return // would touch another label
+			}
+		}
+		copy(c.axis[start:], rs)
+	}
+	if live && n > 0 {
+		put(n-1, "now")
+	}
+	// Column i shows second newest-(last-i), the live one the second in
+	// progress.
+	last := n - 1
+	var newest int64
+	if len(s.Series) > 0 {
+		newest = s.Series[len(s.Series)-1].Second + 1
+	}
+	if !live {
+		newest--
+	}
+	for i := range n {
+		age := int64(last - i)
+		if age > 0 && age%every == 0 && newest-age >= 0 {
+			put(i, "-"+fmtSpan(secs(age)))
+		}
+	}
+	r := runs{st: st}
+	r.add(&st.Subtle, fitRight("0", yw))
+	r.add(&st.Faint, "└")
+	for i, ch := range c.axis {
+		switch {
+		case ch != '─':
+			r.add(&st.Subtle, string(ch))
+		case i < n && c.cols[i].spike:
+			r.add(&st.Spike, "━")
+		default:
+			r.add(&st.Faint, "─")
+		}
+	}
+	return r.String()
 }

@@ -25,28 +25,6 @@ func init() {
 	}
 }
 
-// palette is the dashboard's one set of colours. Each is adaptive: the
-// Light value is used on light terminal backgrounds, Dark on dark ones. The
-// colours are chosen for contrast on a projector, not for subtlety.
-var palette = struct {
-	Text, Subtle, Faint, Accent, OK, Warn, Err, Spike, SpikeBand, Target, P50, P99, Inverse lipgloss.AdaptiveColor
-}{
-	Text:   lipgloss.AdaptiveColor{Light: "#111111", Dark: "#F2F2F2"},
-	Subtle: lipgloss.AdaptiveColor{Light: "#555555", Dark: "#A8A8A8"},
-	Faint:  lipgloss.AdaptiveColor{Light: "#9A9A9A", Dark: "#5C5C5C"},
-	Accent: lipgloss.AdaptiveColor{Light: "#005F87", Dark: "#5FD7FF"},
-	OK:     lipgloss.AdaptiveColor{Light: "#00701A", Dark: "#5FEA6F"},
-	Warn:   lipgloss.AdaptiveColor{Light: "#8A5A00", Dark: "#FFD23F"},
-	Err:    lipgloss.AdaptiveColor{Light: "#C00000", Dark: "#FF5252"},
-	Spike:  lipgloss.AdaptiveColor{Light: "#A000A0", Dark: "#FF6BFF"},
-	// SpikeBand is a dim version of Spike, behind the chart's lines.
-	SpikeBand: lipgloss.AdaptiveColor{Light: "#F6D8F6", Dark: "#4A1F4A"},
-	Target:    lipgloss.AdaptiveColor{Light: "#000000", Dark: "#FFFFFF"},
-	P50:       lipgloss.AdaptiveColor{Light: "#005F87", Dark: "#5FD7FF"},
-	P99:       lipgloss.AdaptiveColor{Light: "#B85C00", Dark: "#FFA040"},
-	Inverse:   lipgloss.AdaptiveColor{Light: "#FFFFFF", Dark: "#000000"},
-}
-
 // Styles holds every style the dashboard renders with. Panes receive a
 // *Styles and never build styles of their own while rendering.
 type Styles struct {
@@ -67,8 +45,10 @@ type Styles struct {
 	// could not do what it says.
 	Flash, FlashErr lipgloss.Style
 	// Chart series and markers; SpikeBand is the background of spike
-	// seconds in the RPS chart (nothing without colour).
-	BarOK, BarErr, Target, P50, P99, SpikeBand lipgloss.Style
+	// seconds in the RPS chart (nothing without colour). BarOKOnErr is a
+	// cell where the successes end and the errors begin: the successes'
+	// part of the cell in their colour, the rest in the errors'.
+	BarOK, BarErr, BarOKOnErr, Target, P50, P99, SpikeBand lipgloss.Style
 	// BarFill and BarEmpty colour the phase progress bar (bubbles/progress
 	// takes colour strings, not lipgloss styles), for Profile.
 	BarFill, BarEmpty string
@@ -82,8 +62,11 @@ type Styles struct {
 	// tests with the Ascii profile); glyphs then carry the meaning alone.
 	Color bool
 	// ErrGlyph fills error cells in the RPS chart; with colour it is a
-	// solid block, without it a shade so errors differ from successes.
+	// solid block, without it (or in high contrast) a shade so errors
+	// differ from successes by their glyph too.
 	ErrGlyph string
+	// Theme is the theme the styles were built for.
+	Theme Theme
 
 	// paints caches each style's escape codes for the charts, which
 	// colour thousands of cells per frame.
@@ -118,75 +101,79 @@ func (s *Styles) wrap(st *lipgloss.Style, text string) string {
 	return st.Render(text)
 }
 
-// DefaultStyles builds the dashboard's styles from the palette, for the
-// colour profile lipgloss detected (NO_COLOR gives the Ascii profile).
-func DefaultStyles() *Styles {
+// DefaultStyles builds the dashboard's styles for the auto theme.
+func DefaultStyles() *Styles { return NewStyles(ThemeAuto) }
+
+// NewStyles builds the dashboard's styles for theme t, in the colour
+// profile lipgloss detected (NO_COLOR gives the Ascii profile: no colour,
+// no bold, and the glyphs and brackets carry the meaning alone).
+func NewStyles(t Theme) *Styles {
 	profile := lipgloss.ColorProfile()
 	color := profile != termenv.Ascii
-	dark := lipgloss.HasDarkBackground()
-	pick := func(c lipgloss.AdaptiveColor) string {
-		if dark {
-			return c.Dark
+	p := paletteFor(t, detectBackground())
+	// Each colour is resolved once, here, for this profile: a colour given
+	// to a style as hex is converted again at every Render, and for a 256-
+	// or 16-colour terminal that means searching the palette for the
+	// nearest colour each time.
+	col := func(hex string) lipgloss.TerminalColor { return resolve(profile, hex) }
+	fg := func(hex string) lipgloss.Style { return lipgloss.NewStyle().Foreground(col(hex)) }
+	text := func(hex string) lipgloss.Style { return fg(hex).Bold(p.bold) }
+	badge := func(hex string) lipgloss.Style {
+		if hex == "" { // the terminal's own colours, swapped
+			return lipgloss.NewStyle().Bold(true).Reverse(true).Padding(0, 1)
 		}
-		return c.Light
-	}
-	// Each colour is resolved once, here, for this background and profile:
-	// an AdaptiveColor given to a style is resolved again at every Render,
-	// and for a 256- or 16-colour terminal that means searching the palette
-	// for the nearest colour (termenv's conversion) each time, which was
-	// the dearest part of a redraw. The screen is the same (in 16 colours,
-	// two chart runs whose colours map to one ANSI colour now share its
-	// codes instead of repeating them).
-	col := func(c lipgloss.AdaptiveColor) lipgloss.Color { return resolve(profile, pick(c)) }
-	fg := func(c lipgloss.AdaptiveColor) lipgloss.Style { return lipgloss.NewStyle().Foreground(col(c)) }
-	badge := func(c lipgloss.AdaptiveColor) lipgloss.Style {
-		return lipgloss.NewStyle().Bold(true).Foreground(col(palette.Inverse)).Background(col(c)).Padding(0, 1)
+		return lipgloss.NewStyle().Bold(true).Foreground(col(p.Inverse)).Background(col(hex)).Padding(0, 1)
 	}
 	s := &Styles{
-		Text:        fg(palette.Text),
-		Subtle:      fg(palette.Subtle),
-		Faint:       fg(palette.Faint),
-		Title:       badge(palette.Accent),
-		Heading:     fg(palette.Accent).Bold(true),
-		Value:       fg(palette.Text).Bold(true),
-		Big:         fg(palette.Text).Bold(true),
-		OK:          fg(palette.OK).Bold(true),
-		Warn:        fg(palette.Warn).Bold(true),
-		Err:         fg(palette.Err).Bold(true),
-		Accent:      fg(palette.Accent).Bold(true),
-		Spike:       fg(palette.Spike).Bold(true),
-		BadgePaused: badge(palette.Warn),
-		BadgeHeld:   badge(palette.Accent),
-		BadgeSpike:  badge(palette.Spike),
-		BadgeDone:   badge(palette.Subtle),
-		Flash:       fg(palette.Accent).Bold(true),
-		FlashErr:    fg(palette.Warn).Bold(true),
-		BarOK:       fg(palette.OK),
-		BarErr:      fg(palette.Err),
-		Target:      fg(palette.Target).Bold(true),
-		P50:         fg(palette.P50).Bold(true),
-		P99:         fg(palette.P99),
-		SpikeBand:   lipgloss.NewStyle().Background(col(palette.SpikeBand)),
-		BarFill:     string(col(palette.Accent)),
-		BarEmpty:    string(col(palette.Faint)),
+		Text:        text(p.Text),
+		Subtle:      text(p.Subtle),
+		Faint:       fg(p.Faint),
+		Title:       badge(p.Accent),
+		Heading:     fg(p.Accent).Bold(true),
+		Value:       fg(p.Text).Bold(true),
+		Big:         fg(p.Text).Bold(true),
+		OK:          fg(p.OK).Bold(true),
+		Warn:        fg(p.Warn).Bold(true),
+		Err:         fg(p.Err).Bold(true),
+		Accent:      fg(p.Accent).Bold(true),
+		Spike:       fg(p.Spike).Bold(true),
+		BadgePaused: badge(p.Warn),
+		BadgeHeld:   badge(p.Accent),
+		BadgeSpike:  badge(p.Spike),
+		BadgeDone:   badge(p.Subtle),
+		Flash:       fg(p.Accent).Bold(true),
+		FlashErr:    fg(p.Warn).Bold(true),
+		BarOK:       fg(p.OK),
+		BarErr:      fg(p.Err),
+		BarOKOnErr:  fg(p.OK).Background(col(p.Err)),
+		Target:      fg(p.Target).Bold(true),
+		P50:         fg(p.P50).Bold(true),
+		P99:         fg(p.P99),
+		SpikeBand:   lipgloss.NewStyle().Background(col(p.SpikeBand)),
+		BarFill:     colorString(profile, p.Accent),
+		BarEmpty:    colorString(profile, p.Faint),
 		Profile:     profile,
-		TableHeader: fg(palette.Subtle).Bold(true),
-		RowWarn:     fg(palette.Warn),
-		RowErr:      fg(palette.Err).Bold(true),
+		TableHeader: text(p.Subtle).Bold(true),
+		RowWarn:     fg(p.Warn),
+		RowErr:      fg(p.Err).Bold(true),
 		Color:       color,
 		ErrGlyph:    "█",
+		Theme:       t,
 	}
-	if !color {
+	if p.SpikeBand == "" || !color {
+		s.SpikeBand = lipgloss.NewStyle()
+	}
+	if !color || p.bold {
 		s.ErrGlyph = "▒"
 	}
 	s.Help = help.Styles{
-		ShortKey:       fg(palette.Accent).Bold(true),
-		ShortDesc:      fg(palette.Subtle),
-		ShortSeparator: fg(palette.Faint),
-		Ellipsis:       fg(palette.Faint),
-		FullKey:        fg(palette.Accent).Bold(true),
-		FullDesc:       fg(palette.Subtle),
-		FullSeparator:  fg(palette.Faint),
+		ShortKey:       fg(p.Accent).Bold(true),
+		ShortDesc:      text(p.Subtle),
+		ShortSeparator: fg(p.Faint),
+		Ellipsis:       fg(p.Faint),
+		FullKey:        fg(p.Accent).Bold(true),
+		FullDesc:       text(p.Subtle),
+		FullSeparator:  fg(p.Faint),
 	}
 	s.paints = make(map[*lipgloss.Style]paint)
 	for _, st := range s.plain() {
@@ -195,17 +182,31 @@ func DefaultStyles() *Styles {
 	return s
 }
 
+// badge renders a state a presenter must not miss (SPIKE, PAUSED): reversed
+// out in colour, and in brackets without colour, where reverse video and
+// bold are gone too.
+func (s *Styles) badge(st *lipgloss.Style, text string) string {
+	if !s.Color {
+		return "[" + text + "]"
+	}
+	return st.Render(text)
+}
+
 // plain lists the styles that are colours and bold only, which wrap may
 // render from cached codes. The badges (padded) are not among them.
 func (s *Styles) plain() []*lipgloss.Style {
 	return []*lipgloss.Style{&s.Text, &s.Subtle, &s.Faint, &s.Heading, &s.Value, &s.Big, &s.OK, &s.Warn,
-		&s.Err, &s.Accent, &s.Spike, &s.Flash, &s.FlashErr, &s.BarOK, &s.BarErr, &s.Target, &s.P50, &s.P99,
+		&s.Err, &s.Accent, &s.Spike, &s.Flash, &s.FlashErr, &s.BarOK, &s.BarErr, &s.BarOKOnErr, &s.Target, &s.P50, &s.P99,
 		&s.SpikeBand, &s.TableHeader, &s.RowWarn, &s.RowErr}
 }
 
 // resolve is hex as the colour profile p writes it: the hex itself for
-// true colour, the nearest palette index for 256 and 16 colours.
-func resolve(p termenv.Profile, hex string) lipgloss.Color {
+// true colour, the nearest palette index for 256 and 16 colours, and the
+// terminal's own colour for "".
+func resolve(p termenv.Profile, hex string) lipgloss.TerminalColor {
+	if hex == "" {
+		return lipgloss.NoColor{}
+	}
 	switch c := p.Color(hex).(type) {
 	case termenv.ANSI256Color:
 		return lipgloss.Color(strconv.Itoa(int(c)))
@@ -213,4 +214,13 @@ func resolve(p termenv.Profile, hex string) lipgloss.Color {
 		return lipgloss.Color(strconv.Itoa(int(c)))
 	}
 	return lipgloss.Color(hex)
+}
+
+// colorString is hex as bubbles' progress bar takes it ("" when the
+// terminal's own colour).
+func colorString(p termenv.Profile, hex string) string {
+	if c, ok := resolve(p, hex).(lipgloss.Color); ok {
+		return string(c)
+	}
+	return ""
 }

@@ -22,28 +22,30 @@ func withProfile(t *testing.T, p termenv.Profile, dark bool, f func()) {
 	f()
 }
 
-// TestResolvedColours: each palette colour, resolved once for the profile
-// and background, writes the same codes as the AdaptiveColor lipgloss
-// resolves at every Render.
+// TestResolvedColours: each palette colour, resolved once for the profile,
+// writes the same codes as lipgloss writes for the hex colour at every
+// Render, and "" is the terminal's own colour (no code at all).
 func TestResolvedColours(t *testing.T) {
-	pv := reflect.ValueOf(palette)
-	for _, p := range []termenv.Profile{termenv.TrueColor, termenv.ANSI256, termenv.ANSI, termenv.Ascii} {
-		for _, dark := range []bool{true, false} {
-			withProfile(t, p, dark, func() {
+	for _, pal := range []palette{darkPalette, lightPalette, neutralPalette, highContrastPalette} {
+		pv := reflect.ValueOf(pal)
+		for _, p := range []termenv.Profile{termenv.TrueColor, termenv.ANSI256, termenv.ANSI, termenv.Ascii} {
+			withProfile(t, p, true, func() {
 				for i := range pv.NumField() {
-					ac := pv.Field(i).Interface().(lipgloss.AdaptiveColor)
-					hex := ac.Light
-					if dark {
-						hex = ac.Dark
+					if !pv.Type().Field(i).IsExported() {
+						continue
 					}
+					hex := pv.Field(i).String()
 					c := resolve(p, hex)
+					var want lipgloss.TerminalColor = lipgloss.Color(hex)
+					if hex == "" {
+						want = lipgloss.NoColor{}
+					}
 					for _, pair := range [][2]lipgloss.Style{
-						{lipgloss.NewStyle().Foreground(ac), lipgloss.NewStyle().Foreground(c)},
-						{lipgloss.NewStyle().Bold(true).Background(ac), lipgloss.NewStyle().Bold(true).Background(c)},
+						{lipgloss.NewStyle().Foreground(want), lipgloss.NewStyle().Foreground(c)},
+						{lipgloss.NewStyle().Bold(true).Background(want), lipgloss.NewStyle().Bold(true).Background(c)},
 					} {
-						want, got := pair[0].Render("x y"), pair[1].Render("x y")
-						if got != want {
-							t.Errorf("profile %v dark %v %s: %q, want %q", p, dark, pv.Type().Field(i).Name, got, want)
+						if got, want := pair[1].Render("x y"), pair[0].Render("x y"); got != want {
+							t.Errorf("profile %v %s %q: %q, want %q", p, pv.Type().Field(i).Name, hex, got, want)
 						}
 					}
 				}

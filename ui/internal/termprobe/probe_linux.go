@@ -11,17 +11,18 @@ import (
 // probeStdout asks the terminal on standard output, as termenv would: only
 // when it is a terminal, we are its foreground process group, and the
 // environment lets termenv query.
-func probeStdout(budget time.Duration) Result {
+// It also reports whether the reply held the background colour.
+func probeStdout(budget time.Duration) (Result, bool) {
 	const fd = 1 // not os.Stdout.Fd(), which would change the file's blocking mode
 	if !wouldQuery(os.Getenv) {
-		return NotAsked
+		return NotAsked, false
 	}
 	if _, err := unix.IoctlGetTermios(fd, unix.TCGETS); err != nil {
-		return NotAsked // not a terminal
+		return NotAsked, false // not a terminal
 	}
 	pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
 	if err != nil || pgrp != unix.Getpgrp() {
-		return NotAsked // in the background: termenv does not ask either
+		return NotAsked, false // in the background: termenv does not ask either
 	}
 	return exchange(fd, budget)
 }
@@ -29,20 +30,21 @@ func probeStdout(budget time.Duration) Result {
 // exchange sends the query on fd and reads the replies for at most budget,
 // with echo and line buffering off meanwhile (as termenv does), so the
 // replies neither show nor wait for a newline. Any reply counts as an
-// answer; it is complete once the cursor position report has come.
-func exchange(fd int, budget time.Duration) Result {
+// answer; it is complete once the cursor position report has come. The
+// second result says whether the background colour (OSC 11) was in it.
+func exchange(fd int, budget time.Duration) (Result, bool) {
 	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	if err != nil {
-		return NotAsked
+		return NotAsked, false
 	}
 	quiet := *old
 	quiet.Lflag &^= unix.ECHO | unix.ICANON
 	if err := unix.IoctlSetTermios(fd, unix.TCSETS, &quiet); err != nil {
-		return NotAsked
+		return NotAsked, false
 	}
 	defer unix.IoctlSetTermios(fd, unix.TCSETS, old)
 	if _, err := unix.Write(fd, []byte(query)); err != nil {
-		return NotAsked
+		return NotAsked, false
 	}
 	deadline := time.Now().Add(budget)
 	var got []byte
@@ -69,9 +71,9 @@ func exchange(fd int, budget time.Duration) Result {
 		}
 	}
 	if len(got) == 0 {
-		return Silent
+		return Silent, false
 	}
-	return Answered
+	return Answered, bytes.Contains(got, []byte("\x1b]11;"))
 }
 
 // positionReport reports whether b holds a cursor position report,

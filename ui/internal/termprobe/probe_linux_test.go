@@ -45,9 +45,17 @@ func openPTY(t *testing.T) (master, slave *os.File) {
 	return m, s
 }
 
-// terminal reads what the program writes and, if answer, replies to each
-// query as xterm does; it returns what it read once the master closes.
-func terminal(m *os.File, answer bool) <-chan string {
+// The replies of a terminal that answers both queries (xterm), and of one
+// that answers only the cursor report (tmux 3.3).
+const (
+	xtermReply  = "\x1b]11;rgb:0000/0000/0000\x1b\\\x1b[24;1R"
+	cursorReply = "\x1b[24;1R"
+)
+
+// terminal reads what the program writes and replies to each query with
+// reply (nothing when empty); it returns what it read once the master
+// closes.
+func terminal(m *os.File, reply string) <-chan string {
 	done := make(chan string, 1)
 	go func() {
 		var seen strings.Builder
@@ -55,8 +63,8 @@ func terminal(m *os.File, answer bool) <-chan string {
 		for {
 			n, err := m.Read(buf)
 			seen.Write(buf[:n])
-			if answer && strings.Contains(string(buf[:n]), "\x1b[6n") {
-				m.Write([]byte("\x1b]11;rgb:0000/0000/0000\x1b\\\x1b[24;1R"))
+			if reply != "" && strings.Contains(string(buf[:n]), "\x1b[6n") {
+				m.Write([]byte(reply))
 			}
 			if err != nil {
 				done <- seen.String()
@@ -70,11 +78,13 @@ func terminal(m *os.File, answer bool) <-chan string {
 func TestExchange(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		answer bool
+		reply  string
 		want   Result
+		colour bool
 	}{
-		{"answers", true, Answered},
-		{"silent", false, Silent},
+		{"answers", xtermReply, Answered, true},
+		{"cursor only", cursorReply, Answered, false},
+		{"silent", "", Silent, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, s := openPTY(t)
@@ -82,9 +92,9 @@ func TestExchange(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			seen := terminal(m, tc.answer)
+			seen := terminal(m, tc.reply)
 			start := time.Now()
-			got := exchange(int(s.Fd()), 200*time.Millisecond)
+			got, colour := exchange(int(s.Fd()), 200*time.Millisecond)
 			took := time.Since(start)
 			after, err := unix.IoctlGetTermios(int(s.Fd()), unix.TCGETS)
 			if err != nil {
@@ -94,15 +104,15 @@ func TestExchange(t *testing.T) {
 			if !strings.Contains(<-seen, query) {
 				t.Errorf("the terminal was not asked %q", query)
 			}
-			if got != tc.want {
-				t.Errorf("exchange = %v, want %v", got, tc.want)
+			if got != tc.want || colour != tc.colour {
+				t.Errorf("exchange = %v, colour %v; want %v, %v", got, colour, tc.want, tc.colour)
 			}
 			// A silent terminal costs the budget; one that answers, not a
 			// timeout's worth (the bound is loose: the machine may be busy).
-			if tc.answer && took > 2*time.Second {
+			if tc.reply != "" && took > 2*time.Second {
 				t.Errorf("an answering terminal took %v", took)
 			}
-			if !tc.answer && took > 5*time.Second {
+			if tc.reply == "" && took > 5*time.Second {
 				t.Errorf("a silent terminal took %v for a 200ms budget", took)
 			}
 			if after.Lflag != before.Lflag {

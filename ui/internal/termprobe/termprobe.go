@@ -61,6 +61,9 @@ const query = "\x1b]11;?\x1b\\\x1b[6n"
 
 var (
 	found Result
+	// colour says the terminal answered the background-colour query
+	// itself, not only the cursor report after it
+	colour bool
 	// hidden holds TERM as it was while init has it set to "dumb".
 	hidden struct {
 		active, had bool
@@ -69,7 +72,7 @@ var (
 )
 
 func init() {
-	found = probeStdout(Budget)
+	found, colour = probeStdout(Budget)
 	if found != Silent {
 		return
 	}
@@ -80,6 +83,12 @@ func init() {
 
 // Found reports what the probe at start-up found.
 func Found() Result { return found }
+
+// BackgroundAnswered reports whether the terminal answered the
+// background-colour query at start-up, so that termenv's own query learns
+// the real background rather than falling back to a guess. Some terminals
+// (tmux 3.3, for one) answer the cursor report and not the colour.
+func BackgroundAnswered() bool { return colour }
 
 // Restore puts TERM back if init hid it, and reports whether it did. Call it
 // once Bubble Tea's init has run (from an init of a package that imports
