@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/trafficgen/trafficgen/internal/redact"
-	"github.com/trafficgen/trafficgen/loadgen"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/stats"
 )
@@ -49,10 +48,11 @@ func describe(o *options) string {
 	return b.String()
 }
 
-// headless prints a stats block every interval until the run ends.
-func headless(eng *loadgen.Engine, interval time.Duration, w io.Writer) {
-	next := time.Now().Add(interval)
-	for s := range eng.Snapshots() {
+// headless prints a stats block every interval from start until the run
+// ends.
+func headless(snaps <-chan stats.Snapshot, start time.Time, interval time.Duration, w io.Writer) {
+	next := start.Add(interval)
+	for s := range snaps {
 		if s.Run.Done {
 			return
 		}

@@ -41,6 +41,15 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 		}
 		defer rf.discard()
 	}
+	var rec *recordFile
+	if o.record != "" {
+		var err error
+		if rec, err = openRecording(o.record, recordLabel); err != nil {
+			fmt.Fprintf(stderr, "trafficgen: %s: %v\n", recordLabel, err)
+			return exitUsage
+		}
+		defer rec.discard()
+	}
 	eng, emb, code := startEngine(o, stderr)
 	if eng == nil {
 		return code
@@ -48,7 +57,11 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 	if emb != nil {
 		defer emb.Close()
 	}
-	cur := &current{eng: eng}
+	if err := rec.start(eng, reportConfig(eng, o)); err != nil {
+		fmt.Fprintf(stderr, "trafficgen: %s: %v\n", recordLabel, err)
+		return exitFailure
+	}
+	cur := &current{eng: eng, rec: rec}
 	stopMetrics, code := startMetrics(r, o, cur, stderr)
 	if code != exitOK {
 		return code
@@ -56,6 +69,12 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 	defer stopMetrics()
 	drive(cur, emb, o, human, stderr, rf)
 	eng = cur.engine()
+	var rep *stats.Report
+	var repErr error
+	if rf != nil || rec != nil {
+		rep, repErr = eng.Report(reportConfig(eng, o))
+	}
+	code = rec.finish(rep, stderr)
 	if o.tui {
 		// The headline last, on the screen the dashboard leaves.
 		stats.WriteSummaryHeadlineLast(human, eng.Final())
@@ -63,16 +82,16 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 		stats.WriteSummary(human, eng.Final())
 	}
 	if rf == nil {
-		return exitOK
+		return code
 	}
-	if err := writeReport(eng, o, rf); err != nil {
+	if err := writeReport(rep, repErr, rf); err != nil {
 		fmt.Fprintf(stderr, "trafficgen: %v\n", err)
 		return exitFailure
 	}
 	if o.report != "-" {
 		fmt.Fprintf(human, "\nReport written to %s\n", o.report)
 	}
-	return exitOK
+	return code
 }
 
 // startEngine makes the engine (and the embedded demo API), and warns when the
@@ -112,6 +131,7 @@ type current struct {
 	mu   sync.Mutex
 	eng  *loadgen.Engine
 	done chan struct{}
+	rec  *recordFile // each run's snapshots go through it (nil: none)
 }
 
 func (c *current) engine() *loadgen.Engine {
@@ -153,7 +173,7 @@ func drive(cur *current, emb *demoapi.Embedded, o *options, human, stderr io.Wri
 	cur.start(ctx, cur.engine())
 	if !o.tui {
 		fmt.Fprintln(human, describe(o))
-		headless(cur.engine(), o.interval, human)
+		headless(cur.rec.follow(cur.engine()), time.Now(), o.interval, human)
 		cur.wait()
 		return
 	}
@@ -178,19 +198,20 @@ func dashboard(ctx context.Context, cur *current, emb *demoapi.Embedded, o *opti
 			return nil, nil, err
 		}
 		cur.start(ctx, next)
-		return next, next.Snapshots(), nil
+		return next, cur.rec.follow(next), nil
 	}
 	eng := cur.engine()
-	p := tea.NewProgram(ui.New(eng, eng.Snapshots(), opts), tea.WithAltScreen(), tea.WithFPS(30),
+	p := tea.NewProgram(ui.New(eng, cur.rec.follow(eng), opts), tea.WithAltScreen(), tea.WithFPS(30),
 		tea.WithContext(ctx), tea.WithoutSignalHandler())
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "trafficgen: dashboard: %v\n", err)
 	}
 }
 
-// writeReport writes the run's report with its configuration: secrets
-// masked, times in milliseconds, the key only when it was sent.
-func writeReport(eng *loadgen.Engine, o *options, rf *reportFile) error {
+// reportConfig is the run's configuration as its report and its recording
+// keep it: secrets masked, times in milliseconds, the key only when it was
+// sent.
+func reportConfig(eng *loadgen.Engine, o *options) map[string]any {
 	c := o.cfg
 	conf := map[string]any{
 		"target": o.shown, "mode": c.Mode.String(), "rps": c.RPS, "durationMs": ms(c.Duration.Seconds()),
@@ -216,8 +237,14 @@ func writeReport(eng *loadgen.Engine, o *options, rf *reportFile) error {
 	if c.MaxRedirects != 0 {
 		conf["maxRedirects"] = max(c.MaxRedirects, 0)
 	}
-	rep, err := eng.Report(conf)
+	return conf
+}
+
+// writeReport writes the run's report (or says why it could not be
+// built).
+func writeReport(rep *stats.Report, err error, rf *reportFile) error {
 	if err != nil {
+		rf.discard()
 		return fmt.Errorf("build report: %w", err)
 	}
 	if err := rf.commit(rep.Write); err != nil {

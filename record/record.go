@@ -5,12 +5,15 @@
 // The file is a gzip stream of JSON lines. The first line is a Header; each
 // further line is one snapshot, without the per-second series and the event
 // log it shares with the one before: only their new entries are written.
-// Every line is flushed on its own, so a run killed mid-way leaves a file
-// that reads up to its last complete line.
+// A run that ends properly adds its report (with the HDR histograms a
+// snapshot does not carry) as the last line. Every line is flushed on its
+// own, so a run killed mid-way leaves a file that reads up to its last
+// complete line.
 package record
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -35,20 +38,40 @@ type Header struct {
 	Config  map[string]any `json:"config,omitempty"`
 }
 
-// line is one recorded snapshot.
+// line is one recorded snapshot, or the run's report.
 type line struct {
 	Snap stats.Snapshot `json:"snap"`
+	// Delay is how long after it was taken the snapshot reached the
+	// dashboard: a replay shows it at that moment.
+	Delay time.Duration `json:"delay,omitempty"`
 	// Series and Events are the entries new since the line before; with
 	// Reset set they replace what came before (after a stats reset).
-	Series      []stats.Point `json:"series,omitempty"`
+	Series      []point       `json:"series,omitempty"`
 	Events      []stats.Event `json:"events,omitempty"`
 	SeriesReset bool          `json:"seriesReset,omitempty"`
 	EventsReset bool          `json:"eventsReset,omitempty"`
+	// Report, on a line of its own, is the run's report (stats.Report).
+	Report json.RawMessage `json:"report,omitempty"`
+}
+
+// point is a series point as recorded: with the journey requests of its
+// second, which stats.Point leaves out of its JSON (reports do not carry
+// them) and the dashboard's target line adds in.
+type point struct {
+	stats.Point
+	Journey int64 `json:"journey,omitempty"`
+}
+
+func toPoints(ps []stats.Point) []point {
+	out := make([]point, len(ps))
+	for i, p := range ps {
+		out[i] = point{Point: p, Journey: p.Journey}
+	}
+	return out
 }
 
 // Writer records snapshots. It is not safe for concurrent use.
 type Writer struct {
-	dst io.Writer
 	zw  *gzip.Writer
 	enc *json.Encoder
 
@@ -67,17 +90,31 @@ func NewWriter(dst io.Writer, h Header, every time.Duration) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Writer{dst: dst, zw: zw, enc: json.NewEncoder(zw), lastSecond: -1, every: every}
+	w := &Writer{zw: zw, enc: json.NewEncoder(zw), lastSecond: -1, every: every}
 	h.Format, h.Version = Format, Version
-	if err := w.enc.Encode(h); err != nil {
+	if err := w.put(h); err != nil {
 		return nil, err
 	}
-	return w, w.zw.Flush()
+	return w, nil
+}
+
+// put writes one line and flushes it to the destination.
+func (w *Writer) put(v any) error {
+	if err := w.enc.Encode(v); err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	if err := w.zw.Flush(); err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	return nil
 }
 
 // Write records s, unless it comes sooner than the interval after the last
 // one recorded.
-func (w *Writer) Write(s stats.Snapshot) error {
+func (w *Writer) Write(s stats.Snapshot) error { return w.write(s, 0) }
+
+// write records s, which reached its reader delay after it was taken.
+func (w *Writer) write(s stats.Snapshot, delay time.Duration) error {
 	if w.every > 0 && !s.Run.Done && !w.lastTaken.IsZero() && s.Taken.Sub(w.lastTaken) < w.every {
 		return nil
 	}
@@ -86,17 +123,25 @@ func (w *Writer) Write(s stats.Snapshot) error {
 		w.lastSecond = -1 // the stats were reset: the series starts again
 	}
 	w.lastElapsed = s.Elapsed
-	l := line{Snap: s}
-	l.Series, l.SeriesReset = w.newPoints(s.Series)
+	l := line{Snap: s, Delay: max(delay, 0)}
+	var series []stats.Point
+	series, l.SeriesReset = w.newPoints(s.Series)
+	l.Series = toPoints(series)
 	l.Events, l.EventsReset = w.newEvents(s.Run.Events)
 	l.Snap.Series, l.Snap.Run.Events = nil, nil
-	if err := w.enc.Encode(&l); err != nil {
+	return w.put(&l)
+}
+
+// WriteReport records the run's report, the recording's last line: what
+// a report from the recording is, exactly.
+func (w *Writer) WriteReport(rep *stats.Report) error {
+	b, err := json.Marshal(rep)
+	if err != nil {
 		return fmt.Errorf("record: %w", err)
 	}
-	if err := w.zw.Flush(); err != nil {
-		return fmt.Errorf("record: %w", err)
-	}
-	return nil
+	return w.put(struct {
+		Report json.RawMessage `json:"report"`
+	}{b})
 }
 
 // newPoints returns the points after the last one written, or all of them
@@ -152,6 +197,19 @@ type Recording struct {
 	// (series and events included). They share their Series and Events
 	// backing arrays with one another: read them, do not change them.
 	Snapshots []stats.Snapshot
+	// Shown is when each snapshot reached the dashboard during the run
+	// (its Taken, and the moment it took to get there).
+	Shown []time.Time
+	// Events is every event recorded, oldest first: the snapshots carry
+	// the last 100 of the log only.
+	Events []stats.Event
+	// Series is the last run's whole series (since its last stats reset),
+	// up to the last hour, as a report keeps it: the snapshots carry the
+	// last SeriesLen seconds only.
+	Series []stats.Point
+	// Report is the run's report, when the run ended properly (nil when it
+	// was killed, or the recording was cut).
+	Report *stats.Report
 	// Truncated says the file ended mid-way (a run killed before it closed
 	// the recording); Snapshots hold everything up to the cut.
 	Truncated bool
@@ -170,9 +228,12 @@ func last[T any](s []T, n int) []T {
 	return s[max(0, len(s)-n):len(s):len(s)]
 }
 
+// reportSeries is how many seconds of the series a report keeps.
+const reportSeries = 3600
+
 // maxLine bounds one recorded line, so a corrupt file cannot take the
-// memory.
-const maxLine = 16 << 20
+// memory: the report's line is the longest.
+const maxLine = stats.MaxReportSize
 
 // Read reads a recording. A file cut short reads up to its last complete
 // line, with Truncated set.
@@ -193,21 +254,25 @@ func Read(src io.Reader) (*Recording, error) {
 	if rec.Header.Version != Version {
 		return nil, fmt.Errorf("recording format version %d; this trafficgen reads version %d", rec.Header.Version, Version)
 	}
-	var series []stats.Point
-	var events []stats.Event
+	var r reader
 	for sc.Scan() {
 		var l line
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			rec.Truncated = true // a line cut by the end of a killed run
 			break
 		}
-		series = grow(series, l.Series, l.SeriesReset, stats.SeriesLen)
-		events = grow(events, l.Events, l.EventsReset, maxEvents)
-		s := l.Snap
-		s.Series = last(series, stats.SeriesLen)
-		s.Run.Events = last(events, maxEvents)
+		if l.Report != nil {
+			if rec.Report, err = stats.ReadReport(bytes.NewReader(l.Report)); err != nil {
+				return rec, fmt.Errorf("read recording: its report: %w", err)
+			}
+			continue
+		}
+		s := r.add(&l)
 		rec.Snapshots = append(rec.Snapshots, s)
+		rec.Shown = append(rec.Shown, s.Taken.Add(l.Delay))
 	}
+	rec.Events = r.all
+	rec.Series = last(r.whole, reportSeries)
 	if err := sc.Err(); err != nil {
 		if !errors.Is(err, io.ErrUnexpectedEOF) {
 			return rec, fmt.Errorf("read recording: %w", err)
@@ -215,6 +280,52 @@ func Read(src io.Reader) (*Recording, error) {
 		rec.Truncated = true
 	}
 	return rec, nil
+}
+
+// reader rebuilds whole snapshots from the lines' deltas.
+type reader struct {
+	series []stats.Point
+	whole  []stats.Point
+	events []stats.Event
+	all    []stats.Event
+}
+
+func (r *reader) add(l *line) stats.Snapshot {
+	ps := make([]stats.Point, len(l.Series))
+	for i, p := range l.Series {
+		ps[i] = p.Point
+		ps[i].Journey = p.Journey
+	}
+	r.series = grow(r.series, ps, l.SeriesReset, stats.SeriesLen)
+	r.whole = grow(r.whole, ps, l.SeriesReset, reportSeries)
+	r.events = grow(r.events, l.Events, l.EventsReset, maxEvents)
+	r.addEvents(l.Events)
+	s := l.Snap
+	s.Series = last(r.series, stats.SeriesLen)
+	s.Run.Events = last(r.events, maxEvents)
+	return s
+}
+
+// addEvents adds to the whole log the events it does not hold yet: a line
+// that restarts the log repeats the ones still in it.
+func (r *reader) addEvents(es []stats.Event) {
+	for _, e := range es {
+		if n := len(r.all); n > 0 && !e.Time.After(r.all[n-1].Time) && r.holds(e) {
+			continue
+		}
+		r.all = append(r.all, e)
+	}
+}
+
+// holds reports whether the whole log has e among its entries at e's time
+// or later.
+func (r *reader) holds(e stats.Event) bool {
+	for i := len(r.all) - 1; i >= 0 && !r.all[i].Time.Before(e.Time); i-- {
+		if sameEvent(r.all[i], e) {
+			return true
+		}
+	}
+	return false
 }
 
 // grow appends add to have (or replaces it, with reset), and moves the

@@ -30,6 +30,7 @@ const (
 	paneEventLine
 	paneFlash
 	paneHelp
+	paneTimeline
 	numPanes
 )
 
@@ -102,6 +103,7 @@ type layoutIn struct {
 	routes   int // rows of the endpoint table
 	journeys int // lines the journeys pane wants
 	helpH    int // lines of help
+	replay   bool
 }
 
 // block is a row the layout may place: its panes side by side (the first
@@ -130,6 +132,9 @@ func arrange(w, h int, in layoutIn) layout {
 		blocks = presenterBlocks(w, h, in)
 	} else {
 		blocks = detailedBlocks(w, h, in)
+	}
+	if in.replay {
+		blocks = withTimeline(blocks, h)
 	}
 	// Fit: the required blocks, then the optional ones by priority.
 	used := 0

@@ -64,6 +64,10 @@ type Options struct {
 	// snapshots. It runs in a command's goroutine. Nil: a finished run
 	// can only be left.
 	Restart func() (Engine, <-chan stats.Snapshot, error)
+	// Replay makes the dashboard a player of a recording (the engine is
+	// the recording's too): a timeline shows where it is, its keys drive
+	// it, and the keys that change a live run's load are inert.
+	Replay Player
 }
 
 // flashFor is how long a key's feedback line stays up.
@@ -117,6 +121,7 @@ type Model struct {
 	opts  Options
 	st    *Styles
 	keys  keyMap
+	rkeys replayKeyMap
 	now   func() time.Time
 
 	w, h int
@@ -149,6 +154,7 @@ func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 		opts:  opts,
 		st:    st,
 		keys:  defaultKeyMap(),
+		rkeys: defaultReplayKeys(),
 		now:   time.Now,
 		hist:  newRouteHistory(),
 		run:   run,
@@ -168,7 +174,8 @@ func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 		paneEvents:    &eventsPane{st: st},
 		paneEventLine: &eventsPane{st: st, line: true},
 		paneFlash:     &flashPane{st: st},
-		paneHelp:      &helpPane{st: st, keys: defaultKeyMap(), again: opts.Restart != nil},
+		paneHelp:      &helpPane{st: st, keys: defaultKeyMap(), again: opts.Restart != nil, replay: opts.Replay != nil},
+		paneTimeline:  &timelinePane{st: st, player: opts.Replay},
 	}
 	return m
 }
@@ -348,7 +355,8 @@ func (m *Model) relayout() {
 	}
 	hp := m.panes[paneHelp].(*helpPane)
 	hp.finished = m.run.finished
-	m.lay = arrange(m.w, m.h, layoutIn{kind: m.kind, routes: routes, journeys: journeyLines(m.snap), helpH: hp.lines(m.w)})
+	m.lay = arrange(m.w, m.h, layoutIn{kind: m.kind, routes: routes, journeys: journeyLines(m.snap), helpH: hp.lines(m.w),
+		replay: m.opts.Replay != nil})
 	if m.lay.tooSmall && hp.all && m.w >= minWidth && m.h >= minHeight {
 		// Every key does not fit beside the chart: the help alone.
 		m.lay = layout{rows: []row{{h: m.h, slots: []slot{{paneHelp, m.w, m.h}}}}}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trafficgen/trafficgen/record"
+)
+
+// TestRecordBadInput: a recording that cannot be written is refused at
+// start, like a report: one line naming the option, exit status 2,
+// nothing sent, nothing left behind.
+func TestRecordBadInput(t *testing.T) {
+	srv := newCounter(t, nil)
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{name: "a directory", args: []string{"--record", dir}, want: "is a directory"},
+		{name: "standard output", args: []string{"--record", "-"}, want: "give a file name"},
+		{name: "no such directory", args: []string{"--record", filepath.Join(dir, "nope", "run.rec")}, want: "cannot write a file in"},
+		{name: "from the variable", env: map[string]string{"TRAFFICGEN_RECORD": dir}, want: "is a directory"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("DURATION", "1")
+			code, out, errOut := runMain(t, c.env, append([]string{"-u", srv.URL, "--no-tui"}, c.args...)...)
+			if code != exitUsage || !strings.Contains(errOut, "TRAFFICGEN_RECORD/--record") || !strings.Contains(errOut, c.want) {
+				t.Errorf("exit %d, message %q; want %d naming the option and %q", code, errOut, exitUsage, c.want)
+			}
+			if n := strings.Count(strings.TrimSpace(errOut), "\n"); n > 0 || out != "" {
+				t.Errorf("message is %d lines, stdout %q", n+1, out)
+			}
+		})
+	}
+	if n := srv.n.Load(); n != 0 {
+		t.Fatalf("bad input sent %d requests", n)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
+	}
+}
+
+// TestReplayBadInput: what is not a recording is a usage error; a
+// recording without a snapshot says so.
+func TestReplayBadInput(t *testing.T) {
+	dir := t.TempDir()
+	text := filepath.Join(dir, "notes.txt")
+	os.WriteFile(text, []byte("hello\n"), 0o644)
+	empty := filepath.Join(dir, "empty.rec")
+	f, _ := os.Create(empty)
+	w, _ := record.NewWriter(f, record.Header{}, 0)
+	w.Close()
+	f.Close()
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"replay", text}, exitUsage, "not a trafficgen recording"},
+		{[]string{"replay", filepath.Join(dir, "nope.rec")}, exitUsage, "nope.rec"},
+		{[]string{"replay"}, exitUsage, "<file>"},
+		{[]string{"replay", empty, "--no-tui"}, exitFailure, "holds no snapshot"},
+		{[]string{"replay", empty, "--report", "-"}, exitFailure, "holds no snapshot"},
+	} {
+		code, out, errOut := runMain(t, nil, c.args...)
+		if code != c.code || !strings.Contains(errOut, c.want) || out != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want %d and %q", c.args, code, out, errOut, c.code, c.want)
+		}
+	}
+}
+
+// TestRecordThenReplayHeadless: a headless run with --record against the
+// in-process demo API, replayed headless: the same summary, and stats
+// blocks at the recording's times.
+func TestRecordThenReplayHeadless(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "run.rec")
+	code, live, errOut := runMain(t, nil, "--embedded", "--no-tui", "--mode", "steady", "-r", "50", "-z", "2s",
+		"--stats-interval", "500ms", "--record", file)
+	if code != exitOK {
+		t.Fatalf("run: exit %d\n%s", code, errOut)
+	}
+	code, replayed, errOut := runMain(t, nil, "replay", file, "--no-tui", "--stats-interval", "500ms")
+	if code != exitOK || errOut != "" {
+		t.Fatalf("replay: exit %d\n%s", code, errOut)
+	}
+	summary := func(out string) string { return out[strings.Index(out, "Final Statistics"):] }
+	if !strings.Contains(live, "Final Statistics") || summary(live) != summary(replayed) {
+		t.Errorf("the replay's summary differs from the run's:\n%s\nrun:\n%s", replayed, live)
+	}
+	if n := strings.Count(replayed, "Stats ["); n < 2 || n > 4 {
+		t.Errorf("%d stats blocks in a 2 s replay at 500 ms:\n%s", n, replayed)
+	}
+	if !strings.HasPrefix(replayed, "trafficgen replay: "+file+", recorded ") || !strings.Contains(strings.SplitN(replayed, "\n", 2)[0], "steady mode") {
+		t.Errorf("first line: %q", strings.SplitN(replayed, "\n", 2)[0])
+	}
+}
