@@ -5,8 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trafficgen/trafficgen/record"
+	"github.com/trafficgen/trafficgen/stats"
 )
 
 // TestRecordBadInput: a recording that cannot be written is refused at
@@ -97,5 +99,32 @@ func TestRecordThenReplayHeadless(t *testing.T) {
 	}
 	if !strings.HasPrefix(replayed, "trafficgen replay: "+file+", recorded ") || !strings.Contains(strings.SplitN(replayed, "\n", 2)[0], "steady mode") {
 		t.Errorf("first line: %q", strings.SplitN(replayed, "\n", 2)[0])
+	}
+}
+
+// writeTestRecording writes a recording of a short run at path: ten
+// snapshots, the last one final.
+func writeTestRecording(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	w, err := record.NewWriter(f, record.Header{Started: start, Config: map[string]any{"mode": "steady"}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := int64(1); i <= 10; i++ {
+		el := time.Duration(i) * 100 * time.Millisecond
+		s := stats.Snapshot{Seq: uint64(i), Taken: start.Add(el), Elapsed: el, Total: 10 * i, Success: 10 * i}
+		s.Run.Done = i == 10
+		if err := w.Write(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -15,7 +15,8 @@ import (
 // Both hand-offs keep the engine's rule: a channel of one, where a newer
 // snapshot replaces an unread one. A slow reader or a slow disk skips
 // snapshots, never stalls the engine or the other side; the last snapshot
-// of a stream (the final one) is always written.
+// of a stream (the final one) is always written. docs/design.md, "Record
+// and replay", has the reasoning.
 type Tee struct {
 	w       *Writer
 	pending chan shown

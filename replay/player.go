@@ -213,6 +213,18 @@ func (p *Player) State() (at, length time.Duration, playing bool, speed float64)
 	return p.at[p.i], p.at[len(p.at)-1], p.playing, p.speed
 }
 
+// Recent returns the snapshots from window before the playhead's (and the
+// one before that) up to the playhead's, oldest first.
+func (p *Player) Recent(window time.Duration) []stats.Snapshot {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	j := p.i
+	for j > 0 && p.at[j] > p.at[p.i]-window {
+		j--
+	}
+	return p.snaps[j : p.i+1 : p.i+1]
+}
+
 // Marks are the recording's events, each with its Elapsed set to its place
 // on the recording's clock (where State's at would be): the timeline's
 // marks.

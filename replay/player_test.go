@@ -214,3 +214,23 @@ func TestMarks(t *testing.T) {
 		}
 	}
 }
+
+// Recent is the window before the playhead, with the snapshot before it
+// as its baseline.
+func TestRecent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(&record.Recording{Snapshots: recorded(400)})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go p.Run(ctx)
+		p.SeekTo(30 * time.Second) // snapshot 99, at 30 s
+		got := p.Recent(10 * time.Second)
+		if len(got) != 35 || got[0].Seq != 65 || got[34].Seq != 99 { // 19.8 s to 30 s
+			t.Errorf("%d snapshots, %d to %d; want 65 (at 19.8 s) to 99", len(got), got[0].Seq, got[len(got)-1].Seq)
+		}
+		p.SeekTo(0)
+		if got := p.Recent(10 * time.Second); len(got) != 1 || got[0].Seq != 0 {
+			t.Errorf("at the start: %d snapshots", len(got))
+		}
+	})
+}

@@ -29,6 +29,11 @@ type Player interface {
 	// Marks are the recording's events, each with Elapsed set to its place
 	// on the recording's clock: the timeline's marks.
 	Marks() []stats.Event
+	// Recent returns the recorded snapshots from window before the
+	// playhead (and the one before that) up to the playhead's, oldest
+	// first: after a seek, the dashboard's recent figures are worked out
+	// from them, as they were during the run.
+	Recent(window time.Duration) []stats.Snapshot
 }
 
 // replaySpeeds are the speeds > and < step through.
@@ -124,10 +129,13 @@ func (m *Model) redraw(id paneID) {
 }
 
 // seek moves the playhead with do and says where it is now. The route
-// history restarts: its last seconds are not the new moment's.
+// history is the new moment's.
 func (m *Model) seek(do func(), what string) {
 	do()
 	m.hist.clear()
+	for _, s := range m.opts.Replay.Recent(historyWindow) {
+		m.hist.add(&s)
+	}
 	at, length, _, _ := m.opts.Replay.State()
 	m.setFlash(fmt.Sprintf("%s: %s / %s", what, fmtClock(at), fmtClock(length)), false)
 }

@@ -97,6 +97,23 @@ var fakeMarks = func() []stats.Event {
 
 func (p *fakePlayer) Marks() []stats.Event { return fakeMarks }
 
+// Recent is the recording's last 12 s before the playhead, a snapshot a
+// second, in which route 0 failed half its requests.
+func (p *fakePlayer) Recent(window time.Duration) []stats.Snapshot {
+	p.mu.Lock()
+	at := p.at
+	p.mu.Unlock()
+	var out []stats.Snapshot
+	for s := 12; s >= 0; s-- {
+		snap := fixtureSnapshot(360)
+		snap.Elapsed = at - time.Duration(s)*time.Second
+		snap.Endpoints[0].Total += int64(100 * (12 - s))
+		snap.Endpoints[0].Success += int64(50 * (12 - s))
+		out = append(out, snap)
+	}
+	return out
+}
+
 func replayModel(t *testing.T, w, h int) (Model, *fakeEngine, *fakePlayer) {
 	t.Helper()
 	eng, p := &fakeEngine{}, newFakePlayer()
@@ -256,5 +273,16 @@ func TestReplayResizeSweep(t *testing.T) {
 				checkFits(t, m.View(), w, h)
 			}
 		}
+	}
+}
+
+// After a seek, the endpoint table's recent success rate is the new
+// moment's, from the recorded seconds before it, not the run's total.
+func TestSeekRecentFigures(t *testing.T) {
+	m, _, _ := replayModel(t, 120, 36)
+	m = update(t, m, tea.KeyMsg{Type: tea.KeyLeft})
+	pct, n, ok := m.hist.recent(0)
+	if !ok || n != 1000 || pct != 50 {
+		t.Errorf("route 0 after the seek: %.1f%% of %d (recent %v); want 50%% of the last 10 s's 1,000", pct, n, ok)
 	}
 }
