@@ -66,6 +66,7 @@ func TestReplayBadInput(t *testing.T) {
 		{[]string{"replay", text}, exitUsage, "not a trafficgen recording"},
 		{[]string{"replay", filepath.Join(dir, "nope.rec")}, exitUsage, "nope.rec"},
 		{[]string{"replay"}, exitUsage, "<file>"},
+		{[]string{"replay", text, "--stats-interval", "10ms"}, exitUsage, "STATS_INTERVAL/--stats-interval: at least 100ms"},
 		{[]string{"replay", empty, "--no-tui"}, exitFailure, "holds no snapshot"},
 		{[]string{"replay", empty, "--report", "-"}, exitFailure, "holds no snapshot"},
 	} {

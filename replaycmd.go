@@ -26,6 +26,14 @@ type replayCmd struct {
 	Theme         string        `env:"TRAFFICGEN_THEME" default:"auto" enum:"auto,dark,light,high-contrast" help:"Dashboard colours: auto, dark, light or high-contrast."`
 }
 
+// Validate checks the options kong cannot.
+func (c *replayCmd) Validate() error {
+	if c.StatsInterval < 100*time.Millisecond {
+		return usagef("STATS_INTERVAL/--stats-interval: at least 100ms, got %v", c.StatsInterval)
+	}
+	return nil
+}
+
 func (c *replayCmd) run(stdout, stderr io.Writer) int {
 	rec, err := readRecording(c.File)
 	if err != nil {
@@ -41,12 +49,15 @@ func (c *replayCmd) run(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "trafficgen replay: %s ends at %s without the run's end (the run was killed?): it replays up to there\n",
 			c.File, clock(last.Taken.Sub(replay.Origin(rec.Snapshots))))
 	}
+	if rec.Stride > 1 {
+		fmt.Fprintf(stderr, "trafficgen replay: %s is long: the replay shows one in every %d of its snapshots\n", c.File, rec.Stride)
+	}
 	switch {
 	case c.Report != "":
 		return c.writeReport(rec, stdout, stderr)
 	case c.NoTUI || !isTerminal(stdout) || os.Getenv("TERM") == "dumb":
 		fmt.Fprintln(stdout, recordingLine(c.File, rec))
-		headless(feed(rec.Snapshots), replay.Origin(rec.Snapshots), max(c.StatsInterval, 100*time.Millisecond), stdout)
+		headless(feed(rec.Snapshots), replay.Origin(rec.Snapshots), c.StatsInterval, stdout)
 		stats.WriteSummary(stdout, last)
 		return exitOK
 	}

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/trafficgen/trafficgen/stats"
@@ -79,12 +80,13 @@ type Writer struct {
 	lastElapsed time.Duration
 	lastEvent   *stats.Event
 	every       time.Duration
-	lastTaken   time.Time
+	next        time.Time // when the next snapshot is due, with every
 }
 
 // NewWriter writes a recording to dst, starting with h (its Format and
-// Version are set here). every > 0 keeps at most one snapshot per that
-// interval (the last, with Done set, is always kept).
+// Version are set here). every > 0 keeps one snapshot per that interval:
+// the first taken at or after each multiple of it (the last, with Done
+// set, is always kept).
 func NewWriter(dst io.Writer, h Header, every time.Duration) (*Writer, error) {
 	zw, err := gzip.NewWriterLevel(dst, gzip.BestCompression)
 	if err != nil {
@@ -109,16 +111,22 @@ func (w *Writer) put(v any) error {
 	return nil
 }
 
-// Write records s, unless it comes sooner than the interval after the last
-// one recorded.
+// Write records s, unless it comes before the next multiple of the
+// interval (from the first snapshot recorded) is due.
 func (w *Writer) Write(s stats.Snapshot) error { return w.write(s, 0) }
 
 // write records s, which reached its reader delay after it was taken.
 func (w *Writer) write(s stats.Snapshot, delay time.Duration) error {
-	if w.every > 0 && !s.Run.Done && !w.lastTaken.IsZero() && s.Taken.Sub(w.lastTaken) < w.every {
+	if w.every > 0 && !s.Run.Done && !w.next.IsZero() && s.Taken.Before(w.next) {
 		return nil
 	}
-	w.lastTaken = s.Taken
+	// The next one is due an interval on, on the grid so that snapshots
+	// a little late do not stretch it, or an interval after this one
+	// when the run fell behind it.
+	w.next = w.next.Add(w.every)
+	if !w.next.After(s.Taken) {
+		w.next = s.Taken.Add(w.every)
+	}
 	if s.Elapsed < w.lastElapsed {
 		w.lastSecond = -1 // the stats were reset: the series starts again
 	}
@@ -213,6 +221,10 @@ type Recording struct {
 	// Truncated says the file ended mid-way (a run killed before it closed
 	// the recording); Snapshots hold everything up to the cut.
 	Truncated bool
+	// Stride is 1 when Snapshots hold every snapshot recorded; for a
+	// recording longer than about two hours, one in every Stride (and the
+	// last), so that its replay's memory stays bounded.
+	Stride int
 }
 
 // maxEvents is how many events a snapshot's log holds, as the recorder
@@ -237,7 +249,16 @@ const maxLine = stats.MaxReportSize
 
 // Read reads a recording. A file cut short reads up to its last complete
 // line, with Truncated set.
-func Read(src io.Reader) (*Recording, error) {
+func Read(src io.Reader) (*Recording, error) { return read(src, maxSnapshots) }
+
+// maxSnapshots bounds the snapshots a recording read keeps (about 5 kB
+// each with 11 routes): at five a second, 1.8 hours of them, whole.
+const maxSnapshots = 1 << 15
+
+// maxAllEvents bounds Recording.Events.
+const maxAllEvents = 1 << 16
+
+func read(src io.Reader, limit int) (*Recording, error) {
 	zr, err := gzip.NewReader(src)
 	if err != nil {
 		return nil, fmt.Errorf("not a trafficgen recording: %w", err)
@@ -254,7 +275,7 @@ func Read(src io.Reader) (*Recording, error) {
 	if rec.Header.Version != Version {
 		return nil, fmt.Errorf("recording format version %d; this trafficgen reads version %d", rec.Header.Version, Version)
 	}
-	var r reader
+	r := reader{keep: keeper{limit: limit, stride: 1}}
 	for sc.Scan() {
 		var l line
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
@@ -268,9 +289,9 @@ func Read(src io.Reader) (*Recording, error) {
 			continue
 		}
 		s := r.add(&l)
-		rec.Snapshots = append(rec.Snapshots, s)
-		rec.Shown = append(rec.Shown, s.Taken.Add(l.Delay))
+		r.keep.add(s, s.Taken.Add(l.Delay))
 	}
+	rec.Snapshots, rec.Shown, rec.Stride = r.keep.done()
 	rec.Events = r.all
 	rec.Series = last(r.whole, reportSeries)
 	if err := sc.Err(); err != nil {
@@ -282,8 +303,47 @@ func Read(src io.Reader) (*Recording, error) {
 	return rec, nil
 }
 
+// keeper keeps one in every stride of the snapshots read: past limit,
+// every other one kept goes and the stride doubles, so that a recording
+// of any length takes a bounded memory. The last one read is always kept.
+type keeper struct {
+	limit, stride, n int
+	snaps            []stats.Snapshot
+	shown            []time.Time
+	last             *stats.Snapshot // read after the last one kept
+	lastShown        time.Time
+}
+
+func (k *keeper) add(s stats.Snapshot, shown time.Time) {
+	if k.n%k.stride != 0 {
+		k.last, k.lastShown = &s, shown
+		k.n++
+		return
+	}
+	k.n++
+	k.snaps, k.shown, k.last = append(k.snaps, s), append(k.shown, shown), nil
+	if len(k.snaps) <= k.limit {
+		return
+	}
+	for i := 0; 2*i < len(k.snaps); i++ {
+		k.snaps[i], k.shown[i] = k.snaps[2*i], k.shown[2*i]
+	}
+	n := (len(k.snaps) + 1) / 2
+	clear(k.snaps[n:])
+	k.snaps, k.shown, k.stride = k.snaps[:n], k.shown[:n], 2*k.stride
+}
+
+func (k *keeper) done() ([]stats.Snapshot, []time.Time, int) {
+	if k.last != nil {
+		k.snaps, k.shown = append(k.snaps, *k.last), append(k.shown, k.lastShown)
+	}
+	return k.snaps, k.shown, k.stride
+}
+
 // reader rebuilds whole snapshots from the lines' deltas.
 type reader struct {
+	keep   keeper
+	prev   stats.Snapshot // the one before, whose names the next shares
 	series []stats.Point
 	whole  []stats.Point
 	events []stats.Event
@@ -303,13 +363,49 @@ func (r *reader) add(l *line) stats.Snapshot {
 	s := l.Snap
 	s.Series = last(r.series, stats.SeriesLen)
 	s.Run.Events = last(r.events, maxEvents)
+	r.share(&s)
 	return s
+}
+
+// share points the names in s at the equal ones of the snapshot before,
+// and its phase list at that one's when they are the same: a replay holds
+// every snapshot, and these repeat in each.
+func (r *reader) share(s *stats.Snapshot) {
+	p := &r.prev
+	if len(s.Endpoints) == len(p.Endpoints) {
+		for i := range s.Endpoints {
+			e, pe := &s.Endpoints[i], &p.Endpoints[i]
+			e.Route, e.Method = same(e.Route, pe.Route), same(e.Method, pe.Method)
+		}
+	}
+	if j, pj := s.Journeys.Steps, p.Journeys.Steps; len(j) == len(pj) {
+		for i := range j {
+			j[i].Journey, j[i].Step, j[i].LastError = same(j[i].Journey, pj[i].Journey), same(j[i].Step, pj[i].Step), same(j[i].LastError, pj[i].LastError)
+		}
+	}
+	run, prun := &s.Run, &p.Run
+	run.Target, run.Mode, run.Phase = same(run.Target, prun.Target), same(run.Mode, prun.Mode), same(run.Phase, prun.Phase)
+	if slices.Equal(run.Phases, prun.Phases) {
+		run.Phases = prun.Phases
+	}
+	r.prev = *s
+}
+
+// same is b when it equals a: one copy of the text kept.
+func same(a, b string) string {
+	if a == b {
+		return b
+	}
+	return a
 }
 
 // addEvents adds to the whole log the events it does not hold yet: a line
 // that restarts the log repeats the ones still in it.
 func (r *reader) addEvents(es []stats.Event) {
 	for _, e := range es {
+		if len(r.all) >= maxAllEvents {
+			return // more than a timeline can show: a recording gone wild
+		}
 		if n := len(r.all); n > 0 && !e.Time.After(r.all[n-1].Time) && r.holds(e) {
 			continue
 		}

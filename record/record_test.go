@@ -307,3 +307,26 @@ func TestTheWholeSeriesIsKept(t *testing.T) {
 		t.Errorf("whole series: %d points, first %+v", n, got.Series[0])
 	}
 }
+
+// A recording too long to hold whole keeps one in every Stride of its
+// snapshots, evenly (every 16th of 600 read with room for 50: 0, 16, …,
+// 592), and the last.
+func TestLongRecordingsAreThinned(t *testing.T) {
+	snaps := run(t)
+	rec, err := read(bytes.NewReader(record(t, snaps, 0)), 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(rec.Snapshots)
+	if rec.Stride != 16 || n != 599/16+2 || len(rec.Shown) != n {
+		t.Fatalf("stride %d, %d snapshots (%d moments); want 16 and %d", rec.Stride, n, len(rec.Shown), 599/16+2)
+	}
+	for i, s := range rec.Snapshots[:n-1] {
+		if jsonOf(t, s) != jsonOf(t, snaps[16*i]) || !rec.Shown[i].Equal(snaps[16*i].Taken) {
+			t.Fatalf("kept snapshot %d is not the recording's %d", i, 16*i)
+		}
+	}
+	if jsonOf(t, rec.Snapshots[n-1]) != jsonOf(t, snaps[599]) {
+		t.Error("the last snapshot is not kept")
+	}
+}
