@@ -244,7 +244,6 @@ func reportConfig(eng *loadgen.Engine, o *options) map[string]any {
 // built).
 func writeReport(rep *stats.Report, err error, rf *reportFile) error {
 	if err != nil {
-		rf.discard()
 		return fmt.Errorf("build report: %w", err)
 	}
 	if err := rf.commit(rep.Write); err != nil {
