@@ -3,6 +3,8 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -95,13 +97,26 @@ func TestRecordThenReplayHeadless(t *testing.T) {
 	if !strings.Contains(live, "Final Statistics") || summary(live) != summary(replayed) {
 		t.Errorf("the replay's summary differs from the run's:\n%s\nrun:\n%s", replayed, live)
 	}
-	if n := strings.Count(replayed, "Stats ["); n < 2 || n > 4 {
-		t.Errorf("%d stats blocks in a 2 s replay at 500 ms:\n%s", n, replayed)
+	// A block for every 500 ms of the recording, at its own times: the
+	// first snapshot recorded at or after each.
+	var last float64
+	blocks := blockRE.FindAllStringSubmatch(replayed, -1)
+	for i, m := range blocks {
+		at, _ := strconv.ParseFloat(m[1], 64)
+		if at <= last || at < 0.5*float64(i+1)-0.05 {
+			t.Errorf("block %d at %.1fs, after one at %.1fs", i+1, at, last)
+		}
+		last = at
+	}
+	if len(blocks) == 0 || last > 2.1 {
+		t.Errorf("%d stats blocks in a 2 s replay, the last at %.1fs:\n%s", len(blocks), last, replayed)
 	}
 	if !strings.HasPrefix(replayed, "trafficgen replay: "+file+", recorded ") || !strings.Contains(strings.SplitN(replayed, "\n", 2)[0], "steady mode") {
 		t.Errorf("first line: %q", strings.SplitN(replayed, "\n", 2)[0])
 	}
 }
+
+var blockRE = regexp.MustCompile(`Stats \[([0-9.]+)s\]`)
 
 // writeTestRecording writes a recording of a short run at path: ten
 // snapshots, the last one final.
