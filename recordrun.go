@@ -23,7 +23,7 @@ func (c *checker) recording() error {
 	switch c.r.Record {
 	case "":
 	case "-":
-		return c.bad("record", "a recording is compressed, not for a terminal or a pipe: give a file name")
+		return c.bad("record", "- would be standard output, where the dashboard or the summary goes: give a file name")
 	default:
 		c.o.record = kong.ExpandPath(c.r.Record)
 	}
@@ -54,9 +54,9 @@ func openRecording(path, label string) (*recordFile, error) {
 }
 
 // start writes the header, puts the file in place and starts recording.
-// Failures of later writes are noted in eng's event log as they happen
-// and reported by finish.
-func (r *recordFile) start(eng *loadgen.Engine, config map[string]any) error {
+// Failures of later writes go to the current run's event log as they
+// happen, and finish reports them.
+func (r *recordFile) start(cur *current, config map[string]any) error {
 	if r == nil {
 		return nil
 	}
@@ -72,7 +72,7 @@ func (r *recordFile) start(eng *loadgen.Engine, config map[string]any) error {
 	}
 	r.target = ""
 	r.tee = record.NewTee(w, func(err error) {
-		eng.Note("error", fmt.Sprintf("recording to %s stopped: %v", r.name, err))
+		cur.engine().Note("error", fmt.Sprintf("recording to %s stopped: %v", r.name, err))
 	})
 	return nil
 }

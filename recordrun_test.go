@@ -144,3 +144,20 @@ func writeTestRecording(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestRecordToAFullDisk: a recording whose first line cannot be written
+// stops the run before it starts: exit status 1, nothing sent.
+func TestRecordToAFullDisk(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	srv := newCounter(t, nil)
+	t.Setenv("DURATION", "1")
+	code, _, errOut := runMain(t, nil, "-u", srv.URL, "--no-tui", "--record", "/dev/full")
+	if code != exitFailure || !strings.Contains(errOut, "no space left on device") {
+		t.Errorf("exit %d, %q; want %d and the disk's error", code, errOut, exitFailure)
+	}
+	if n := srv.n.Load(); n != 0 {
+		t.Errorf("sent %d requests", n)
+	}
+}

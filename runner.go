@@ -57,11 +57,11 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 	if emb != nil {
 		defer emb.Close()
 	}
-	if err := rec.start(eng, reportConfig(eng, o)); err != nil {
+	cur := &current{eng: eng, rec: rec}
+	if err := rec.start(cur, reportConfig(eng, o)); err != nil {
 		fmt.Fprintf(stderr, "trafficgen: %s: %v\n", recordLabel, err)
 		return exitFailure
 	}
-	cur := &current{eng: eng, rec: rec}
 	stopMetrics, code := startMetrics(r, o, cur, stderr)
 	if code != exitOK {
 		return code
