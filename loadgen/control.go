@@ -75,11 +75,12 @@ func (c *control) syncClock(now time.Time) {
 	}
 }
 
-// rate is the offered open-model rate at now, spikes included.
-func (c *control) rate(now time.Time) float64 {
+// offered is the open model's rate at now, spikes included, and whether
+// its arrivals are a Poisson process (realistic mode).
+func (c *control) offered(now time.Time) (float64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.rateLocked(now)
+	return c.rateLocked(now), c.plan.Poisson
 }
 
 func (c *control) rateLocked(now time.Time) float64 {
@@ -112,6 +113,18 @@ func (c *control) finished(now time.Time) bool {
 	defer c.mu.Unlock()
 	l := c.plan.Length()
 	return l > 0 && c.planTime(now) >= l
+}
+
+// untilEnd says how long until a finite plan's timeline is over, if its
+// clock runs on; false for an endless plan or a clock that stands still.
+func (c *control) untilEnd(now time.Time) (time.Duration, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := c.plan.Length()
+	if l == 0 || c.clockShouldStop() {
+		return 0, false
+	}
+	return max(l-c.planTime(now), 0), true
 }
 
 // spike starts a live spike now, or extends the running one. It returns
@@ -231,13 +244,6 @@ type controlState struct {
 	spikeLeft    time.Duration
 	spikeRate    float64
 	paused, held bool
-}
-
-// poisson says whether arrivals are a Poisson process (realistic mode).
-func (c *control) poisson() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.plan.Poisson
 }
 
 // isPaused says whether traffic is paused.

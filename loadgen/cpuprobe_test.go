@@ -1,73 +1,57 @@
 package loadgen
 
 import (
-	"runtime"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// Goroutines that all want a CPU at once make the run queue busy; once
-// they are done it goes quiet again.
-func TestRunQueueSeesASaturatedCPU(t *testing.T) {
-	q := newRunQueue()
-	var wg sync.WaitGroup
-	stop := time.Now().Add(100 * time.Millisecond)
-	for range 100 * runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for now := time.Now(); now.Before(stop); now = time.Now() {
-				for time.Since(now) < 20*time.Microsecond { // a request's worth of work
-				}
-				runtime.Gosched() // to the back of a queue of 100
+// The probe's judgement of the scheduling waits sampled since its last
+// look: saturated when there are enough of them and enough are long.
+func TestWaitsSaturate(t *testing.T) {
+	// Buckets from 0, 50 µs, 100 µs, 200 µs (longWait) and 1 ms.
+	buckets := []float64{0, 50e-6, 100e-6, 200e-6, 1e-3}
+	for _, c := range []struct {
+		name   string
+		counts []uint64 // waits sampled since the last look, per bucket
+		want   bool
+	}{
+		{"idle", []uint64{0, 0, 0, 0, 0}, false},
+		{"many short waits", []uint64{500, 300, 100, 0, 0}, false},
+		{"a tenth long", []uint64{60, 20, 10, 5, 5}, true},
+		{"just under a tenth long", []uint64{61, 20, 10, 5, 4}, false},
+		{"all long but too few to judge", []uint64{0, 0, 0, 30, 33}, false},
+		{"all long, enough", []uint64{0, 0, 0, 32, 32}, true},
+	} {
+		prev := []uint64{1000, 1000, 1000, 1000, 1000} // counts at the last look
+		now := make([]uint64, len(prev))
+		for i := range now {
+			now[i] = prev[i] + c.counts[i]
+		}
+		if got := waitsSaturate(buckets, now, prev); got != c.want {
+			t.Errorf("%s: saturated %v, want %v", c.name, got, c.want)
+		}
+		for i := range prev {
+			if prev[i] != now[i] {
+				t.Fatalf("%s: the last look's counts were not moved on", c.name)
 			}
-		})
-	}
-	wg.Wait()
-	q.read()
-	if !q.busy() {
-		t.Fatal("not busy after 100 ms of 100 goroutines per CPU taking turns")
-	}
-	for range 50 {
-		time.Sleep(20 * time.Millisecond)
-		if q.read(); !q.busy() {
-			return
+		}
+		// A second look with nothing new sampled is never saturated.
+		if waitsSaturate(buckets, now, prev) {
+			t.Errorf("%s: saturated again with no new waits", c.name)
 		}
 	}
-	t.Fatal("still busy after a second of rest")
 }
 
-// Many goroutines that mostly sleep (a slow server's workers, each
-// waking every 100 ms: 5,000 wake-ups a second) do not make the run queue
-// busy, even on a CPU something else keeps busy, so that their wake-ups
-// wait: too few waits are sampled to say the pool would gain nothing
-// from another worker.
-func TestRunQueueIgnoresSleepers(t *testing.T) {
-	q := newRunQueue()
-	var wg sync.WaitGroup
-	stop := time.Now().Add(300 * time.Millisecond)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for time.Now().Before(stop) { // a CPU hog, preempted every 10 ms
-			}
-		})
-	}
-	for i := range 500 {
-		wg.Go(func() {
-			time.Sleep(time.Duration(i) * 200 * time.Microsecond) // spread, as a server's answers are
-			for time.Now().Before(stop) {
-				time.Sleep(100 * time.Millisecond)
-			}
-		})
-	}
-	busy := 0
-	for time.Now().Before(stop) {
-		time.Sleep(runQueueEvery)
-		if q.read(); q.busy() {
-			busy++
-		}
-	}
-	wg.Wait()
-	if busy > 1 {
-		t.Fatalf("busy in %d of 12 looks while 500 goroutines slept", busy)
-	}
+// fakeCPU is a CPU whose saturation the test sets: tests of the pool's
+// behaviour under a saturated CPU need not make the machine so.
+type fakeCPU struct{ on atomic.Bool }
+
+func saturatedCPU() *fakeCPU {
+	c := &fakeCPU{}
+	c.on.Store(true)
+	return c
 }
+
+func (c *fakeCPU) saturated() bool { return c.on.Load() }
+func (*fakeCPU) update(time.Time)  {}

@@ -1,0 +1,160 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/trafficgen/trafficgen/plan"
+)
+
+// cancelGrace is how long the drain waits, once it has cancelled the
+// requests still in flight, for their senders to return: the client ends
+// a cancelled request at once.
+const cancelGrace = 250 * time.Millisecond
+
+// Run sends load until the plan ends or ctx is cancelled (the run's end),
+// then sends nothing more, waits for the requests in flight up to Timeout
+// after the end, cancels any left, publishes a final snapshot and closes
+// the Snapshots channel. It returns nil after a normal stop (including
+// cancellation). Run may be called once. See "Stopping on time" in
+// docs/design.md.
+func (e *Engine) Run(ctx context.Context) error {
+	if !e.ran.CompareAndSwap(false, true) {
+		return errors.New("engine: Run called twice")
+	}
+	defer close(e.snap)
+	start := time.Now()
+	e.begin(start)
+
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	// Requests get their own context, so that the run's end lets those in
+	// flight finish (up to the drain's deadline) instead of cutting them off.
+	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelReqs()
+	e.tieAbortToRun(reqCtx)
+
+	var issuers sync.WaitGroup // the scheduler, or the closed loop's workers
+	e.users = newUserPool(e, reqCtx)
+	if e.cfg.Mode == plan.ModeMax {
+		e.closedLoop(runCtx, reqCtx, &issuers)
+	} else {
+		issuers.Go(func() { e.schedule(runCtx, reqCtx, start) })
+	}
+
+	tick := time.NewTicker(e.cfg.SnapshotInterval)
+	defer tick.Stop()
+	why := e.runToEnd(runCtx, tick)
+	e.stop(why, stopRun)
+	e.drain(tick, cancelReqs, func() {
+		issuers.Wait() // after this no worker or user starts
+		e.pool.wait()
+		e.users.wait()
+	})
+	e.publish(e.snapshot(time.Now(), true))
+	return nil
+}
+
+// begin starts the run's clocks at now: the recorder's and the plan's.
+func (e *Engine) begin(now time.Time) {
+	e.rec.Reset(now)
+	e.ctl.mu.Lock()
+	e.ctl.planStart = now
+	e.ctl.mu.Unlock()
+	e.rec.Event(now, "info", fmt.Sprintf("started: %s mode, %s client, target %s", e.ctl.plan.Mode, e.clientName, e.shown))
+	if e.clientWhy != "" {
+		e.rec.Event(now, "info", fmt.Sprintf("client %s: %s", e.clientName, e.clientWhy))
+	}
+}
+
+// tieAbortToRun ties the HTTP/1.1 clients' Abort (close every
+// connection) to the requests' context before any request is sent. Those
+// clients tie it to the context of the first request they see, and a
+// request sent late has a context of its own (Engine.requestContext),
+// which must not stand for the run's.
+func (e *Engine) tieAbortToRun(reqCtx context.Context) {
+	e.cl.abortOnce.Do(func() {
+		if a, ok := e.cl.doer.(interface{ Abort() }); ok {
+			context.AfterFunc(reqCtx, a.Abort)
+		}
+	})
+}
+
+// runToEnd publishes a snapshot every tick and keeps the journey users at
+// the plan's count until the plan's timeline is over or runCtx ends, and
+// says which.
+func (e *Engine) runToEnd(runCtx context.Context, tick *time.Ticker) string {
+	// The plan's end has a timer of its own, so that the run ends on time
+	// rather than at the next tick.
+	end := time.NewTimer(time.Hour)
+	defer end.Stop()
+	now := time.Now()
+	for {
+		if d, ok := e.ctl.untilEnd(now); ok {
+			end.Reset(d)
+		} else {
+			end.Stop()
+		}
+		select {
+		case <-runCtx.Done():
+			return "stopped"
+		case <-end.C:
+		case <-tick.C:
+		}
+		now = time.Now()
+		if e.ctl.finished(now) {
+			return "duration reached"
+		}
+		e.users.scale(e.ctl.users(now))
+		e.publish(e.snapshot(now, false))
+	}
+}
+
+// stop ends the run: nothing is sent from here on (Engine.send reads the
+// clock before it looks at ended, so every request it let through was
+// sent before endedAt), the scheduler and the closed loop stop issuing,
+// and journeys in progress are abandoned after their current step.
+func (e *Engine) stop(why string, stopRun context.CancelFunc) {
+	e.ended.Store(true)
+	e.endedAt = time.Now()
+	close(e.endedSet)
+	e.rec.Event(e.endedAt, "info", fmt.Sprintf("%s: draining the requests in flight (at most %s)", why, e.cfg.Timeout))
+	stopRun()
+	e.users.end()
+}
+
+// drain waits for the senders (wait returns when they all have), at most
+// until Timeout after the run's end, publishing snapshots meanwhile so
+// that a dashboard shows the drain. Every request has passed its own
+// deadline by then; those still in flight are cancelled, and their
+// senders get cancelGrace to record them.
+func (e *Engine) drain(tick *time.Ticker, cancelReqs context.CancelFunc, wait func()) {
+	done := make(chan struct{})
+	go func() {
+		wait()
+		close(done)
+	}()
+	deadline := time.NewTimer(time.Until(e.endedAt.Add(e.cfg.Timeout)))
+	defer deadline.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case now := <-tick.C:
+			e.publish(e.snapshot(now, false))
+		case <-deadline.C:
+			cancelReqs()
+			grace := time.NewTimer(cancelGrace)
+			defer grace.Stop()
+			select {
+			case <-done:
+			case <-grace.C:
+				e.rec.Event(time.Now(), "error", "requests still in flight when the drain ended were abandoned")
+			}
+			return
+		}
+	}
+}

@@ -1,0 +1,125 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/trafficgen/trafficgen/scenario"
+	"github.com/trafficgen/trafficgen/stats"
+)
+
+// deadlineSlack is how much later than a request's deadline the client's
+// own timeout, counted from the send, may end before the request gets a
+// context with the deadline (Engine.requestContext).
+const deadlineSlack = time.Millisecond
+
+// errPastDeadline is the error of a request that ended after its
+// deadline without the client calling it a timeout.
+var errPastDeadline = errors.New("no answer by the request's deadline")
+
+// sender is one goroutine's means of sending scenario requests: its
+// randomness, its template environment (the values it has captured) and
+// its reusable buffers.
+type sender struct {
+	rnd *rand.Rand
+	env *scenario.Env
+	sc  scratch
+}
+
+// newSender returns a sender on random stream stream, with vars as its
+// own variables (journeys keep captured ids there).
+func (e *Engine) newSender(stream uint64, vars map[string]string) *sender {
+	rnd := e.newRand(stream)
+	return &sender{rnd: rnd, env: e.run.NewEnv(rnd, vars)}
+}
+
+// call is one scenario request to send and record.
+type call struct {
+	req   *scenario.Request
+	route int
+	// due is when an open-model request fell due: its latency and its
+	// deadline run from then. Zero times it from the send.
+	due time.Time
+	// strict fails the request when a capture fails: a journey's next
+	// steps need the values. Elsewhere a miss only leaves the id pools as
+	// they were.
+	strict bool
+}
+
+// outcome is what became of a call.
+type outcome struct {
+	// sent is false when the run had ended, or the request's deadline had
+	// passed, before it could be sent; nothing was recorded then.
+	sent    bool
+	ex      exchange
+	at, end time.Time // sent at; answered, or given up, at
+	// declined and captureErr are what applying the response's captures
+	// said (scenario.Request.Apply).
+	declined   bool
+	captureErr error
+}
+
+// send is the one path by which the open loop, the closed loop and
+// journeys send a request: it sends c unless the run has ended or c's
+// deadline (its start plus the timeout) has passed, applies the
+// response's captures, and records the result from c's start. A request
+// that ends after its deadline is recorded as a timeout at the deadline,
+// so no latency exceeds the timeout.
+func (e *Engine) send(ctx context.Context, s *sender, c call) outcome {
+	// The clock is read before the end is checked: a request let through
+	// was sent before the run's end (Engine.stop).
+	now := time.Now()
+	start := c.due
+	if start.IsZero() {
+		start = now
+	}
+	deadline := start.Add(e.cfg.Timeout)
+	if e.ended.Load() || !now.Before(deadline) {
+		return outcome{}
+	}
+	e.rec.Sent(now)
+	rctx, cancel := e.requestContext(ctx, now, deadline)
+	ex := e.cl.do(rctx, c.req, s.env, &s.sc)
+	end := ex.doneAt(now)
+	if cancel != nil {
+		cancel()
+	}
+	if end.After(deadline) {
+		ex, end = pastDeadline(ex), deadline
+	}
+	out := outcome{sent: true, at: now, end: end}
+	if ex.kind == stats.KindNone {
+		out.declined, out.captureErr = c.req.Apply(ex.body, s.env)
+		if out.captureErr != nil && c.strict {
+			ex.kind = stats.KindCapture
+		}
+	}
+	e.record(c.route, ex, start, end)
+	out.ex = ex
+	return out
+}
+
+// requestContext returns the context a request sent at sent is sent with.
+// The client bounds each request by its own timeout from the send; when
+// that ends within deadlineSlack of the request's deadline (the usual
+// case) ctx serves as it is, and costs nothing. A request sent late, or a
+// client without a timeout of its own, gets ctx with the deadline.
+func (e *Engine) requestContext(ctx context.Context, sent, deadline time.Time) (context.Context, context.CancelFunc) {
+	if e.clientTimeout > 0 && sent.Add(e.clientTimeout).Sub(deadline) <= deadlineSlack {
+		return ctx, nil
+	}
+	return context.WithDeadline(ctx, deadline)
+}
+
+// pastDeadline is ex, which ended after its request's deadline, as the
+// timeout it is: the client gave up late (its own wake-up), was cut off by
+// the end of the drain, or had its answer too late.
+func pastDeadline(ex exchange) exchange {
+	err := ex.err
+	if ex.kind != stats.KindTimeout || err == nil {
+		err = errPastDeadline
+	}
+	return exchange{kind: stats.KindTimeout, err: err, resent: ex.resent}
+}
