@@ -22,7 +22,7 @@ import (
 
 // Goroutines that all want a CPU at once saturate the probe; once they
 // are done it goes quiet again.
-func TestCPUProbeSeesASaturatedCPU(t *testing.T) {
+func TestRealtimeCPUProbeSeesASaturatedCPU(t *testing.T) {
 	q := newCPUProbe()
 	var wg sync.WaitGroup
 	stop := time.Now().Add(100 * time.Millisecond)
@@ -54,10 +54,11 @@ func TestCPUProbeSeesASaturatedCPU(t *testing.T) {
 // on a CPU something else keeps busy so that their wake-ups wait: too few
 // waits are sampled to say the pool would gain nothing from another
 // worker.
-func TestCPUProbeIgnoresSleepers(t *testing.T) {
+func TestRealtimeCPUProbeIgnoresSleepers(t *testing.T) {
 	q := newCPUProbe()
 	var wg sync.WaitGroup
-	stop := time.Now().Add(300 * time.Millisecond)
+	const spread = 100 * time.Millisecond // the sleepers start over this long
+	stop := time.Now().Add(spread + 300*time.Millisecond)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for time.Now().Before(stop) { // a CPU hog, preempted every 10 ms
@@ -66,12 +67,15 @@ func TestCPUProbeIgnoresSleepers(t *testing.T) {
 	}
 	for i := range 500 {
 		wg.Go(func() {
-			time.Sleep(time.Duration(i) * 200 * time.Microsecond) // spread, as a server's answers are
+			time.Sleep(time.Duration(i) * spread / 500) // spread, as a server's answers are
 			for time.Now().Before(stop) {
 				time.Sleep(100 * time.Millisecond)
 			}
 		})
 	}
+	// Judge the steady state, from once all have started.
+	time.Sleep(spread)
+	q.read()
 	saturated := 0
 	for time.Now().Before(stop) {
 		time.Sleep(probeEvery)
@@ -88,7 +92,7 @@ func TestCPUProbeIgnoresSleepers(t *testing.T) {
 // Over real loopback sockets at 1,000 req/s for 5 s: the count follows
 // the plan (the integral of the rate), none is dropped, and the server saw
 // each. TestSteadyRateIsExact is the same on the fake clock.
-func TestSteadyRateOverLoopback(t *testing.T) {
+func TestRealtimeSteadyRateOverLoopback(t *testing.T) {
 	var mu sync.Mutex
 	seen := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -106,10 +110,10 @@ func TestSteadyRateOverLoopback(t *testing.T) {
 	}
 }
 
-// TestOverload: a rate far above what the machine can send. The run stays
+// A rate far above what the machine can send. The run stays
 // responsive (snapshots keep coming), dropped climbs, goroutines and memory
 // stay bounded, and cancelling stops it within the timeout.
-func TestOverload(t *testing.T) {
+func TestRealtimeOverload(t *testing.T) {
 	var saw atomic.Int64
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		saw.Add(1)
