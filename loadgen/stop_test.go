@@ -26,27 +26,27 @@ import (
 	"github.com/trafficgen/trafficgen/stats"
 )
 
-// arrivals records when each request reached a server.
-type arrivalLog struct {
+// receivedLog records when each request reached a server.
+type receivedLog struct {
 	mu sync.Mutex
 	at []time.Time
 }
 
-func (l *arrivalLog) add(t time.Time) {
+func (l *receivedLog) add(t time.Time) {
 	l.mu.Lock()
 	l.at = append(l.at, t)
 	l.mu.Unlock()
 }
 
-func (l *arrivalLog) times() []time.Time {
+func (l *receivedLog) times() []time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.at)
 }
 
-// wait waits a moment for n arrivals (a server may read a request just
+// wait waits a moment for n requests (a server may read a request just
 // after the client gave up on it) and returns the count.
-func (l *arrivalLog) wait(n int) int {
+func (l *receivedLog) wait(n int) int {
 	deadline := time.Now().Add(time.Second)
 	for len(l.times()) < n && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
@@ -54,8 +54,8 @@ func (l *arrivalLog) wait(n int) int {
 	return len(l.times())
 }
 
-// after counts the arrivals later than t.
-func (l *arrivalLog) after(t time.Time) int {
+// after counts the requests received later than t.
+func (l *receivedLog) after(t time.Time) int {
 	n := 0
 	for _, a := range l.times() {
 		if a.After(t) {
@@ -65,17 +65,17 @@ func (l *arrivalLog) after(t time.Time) int {
 	return n
 }
 
-// silent is an in-process server that notes each request's arrival and
+// silent is an in-process server that notes when each request reached it and
 // never answers: it holds the request until the client gives up on it.
-func silent(log *arrivalLog) http.Handler {
+func silent(log *receivedLog) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.add(time.Now())
 		<-r.Context().Done()
 	})
 }
 
-// logged notes each request's arrival, then serves it with h.
-func logged(log *arrivalLog, h http.Handler) http.Handler {
+// logged notes when each request reached it, then serves it with h.
+func logged(log *receivedLog, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.add(time.Now())
 		h.ServeHTTP(w, r)
@@ -107,7 +107,7 @@ func hdrMargin(d time.Duration) time.Duration { return d + d/1000 }
 
 // everyTimeout checks that every request sent was a timeout, that the
 // server saw each, and that none is reported slower than the timeout.
-func everyTimeout(t *testing.T, s stats.Snapshot, log *arrivalLog, timeout time.Duration) {
+func everyTimeout(t *testing.T, s stats.Snapshot, log *receivedLog, timeout time.Duration) {
 	t.Helper()
 	saw := log.wait(int(s.Total))
 	if s.Total == 0 || kindCount(s, stats.KindTimeout) != s.Total || s.Total != int64(saw) {
@@ -135,7 +135,7 @@ func TestRunEndsOnTimeWhenTheServerNeverAnswers(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				const duration, timeout = 5 * time.Second, 2 * time.Second
-				var log arrivalLog
+				var log receivedLog
 				e, err := New(Config{
 					Target: "http://silent.test", Mode: plan.ModeSteady, RPS: 100, Duration: duration, Timeout: timeout,
 					Client: inProcessClient(silent(&log)), Users: 0, UsersSet: true,
@@ -183,7 +183,7 @@ func TestRunEndsOnTimeWhenTheServerNeverAnswers(t *testing.T) {
 func TestCancelledRunDrainsWithinTheTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const cancelAt, timeout = 2 * time.Second, 2 * time.Second
-		var log arrivalLog
+		var log receivedLog
 		e, err := New(Config{
 			Target: "http://silent.test", Mode: plan.ModeSteady, RPS: 100, Duration: time.Minute, Timeout: timeout,
 			Client: inProcessClient(silent(&log)), Users: 0, UsersSet: true,
@@ -226,7 +226,7 @@ func TestNothingSentAfterTheEnd(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				var log arrivalLog
+				var log receivedLog
 				api := demoapi.New(demoapi.Options{Seed: 1, LatencyScale: 1}) // 10–500 ms a request
 				cfg := c.cfg
 				cfg.Target, cfg.Duration, cfg.Timeout, cfg.Seed = "http://gateway.test", 3*time.Second, time.Second, 5
@@ -257,7 +257,7 @@ func TestNothingSentAfterTheEnd(t *testing.T) {
 // when it arrived, and then answers as misbehave says.
 type stampServer struct {
 	addr string
-	log  arrivalLog
+	log  receivedLog
 }
 
 func newStampServer(t *testing.T, misbehave func(c net.Conn)) *stampServer {
@@ -298,10 +298,10 @@ func trickleHeaders(c net.Conn) {
 // a second of duration + timeout (or of cancel + timeout), every request
 // is a timeout no slower than the timeout, and nothing starts after the
 // run's end. A request let through just before the end may reach the
-// server a moment after it, hence arriveWithin; requests sent after the
-// end, as the pool once did with those waiting for a worker, arrive
-// seconds later. The CPU reads as saturated, so that requests do wait for
-// a worker.
+// server a moment after it, hence arriveWithin; the jobs waiting for a
+// worker at the end, were they sent, would reach it over the seconds of
+// the drain. The CPU reads as saturated, so that requests do wait for a
+// worker.
 func TestRunEndsOnTimeAgainstHostileServers(t *testing.T) {
 	const (
 		duration, timeout = 5 * time.Second, 2 * time.Second
