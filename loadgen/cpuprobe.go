@@ -75,12 +75,12 @@ func (q *cpuProbe) read() {
 // the last look; prev becomes counts.
 func waitsSaturate(buckets []float64, counts, prev []uint64) bool {
 	var all, long uint64
-	limit := longWait.Seconds()
+	longFrom := longWait.Seconds()
 	for i, c := range counts {
 		d := c - prev[i]
 		prev[i] = c
 		all += d
-		if buckets[i] >= limit {
+		if buckets[i] >= longFrom {
 			long += d
 		}
 	}

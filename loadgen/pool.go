@@ -133,7 +133,7 @@ func (p *workerPool) stop(w *poolWorker) {
 // behind reports whether trafficgen itself, not the server, holds most of
 // an in-flight cap of maxInFlight: at least half of it waits in the
 // backlog, and the CPU is saturated or was a moment ago (the sizer still
-// holds the pool). See "Drop causes" in docs/design.md.
+// limits the pool). See "Drop causes" in docs/design.md.
 func (p *workerPool) behind(maxInFlight int) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()

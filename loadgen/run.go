@@ -50,7 +50,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	why := e.runToEnd(runCtx, tick)
 	e.stop(why, stopRun)
 	e.drain(tick, cancelReqs, func() {
-		issuers.Wait() // after this no worker or user starts
+		issuers.Wait() // the scheduler has returned: no worker starts after it
 		e.pool.wait()
 		e.users.wait()
 	})
