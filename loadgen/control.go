@@ -84,10 +84,11 @@ func (c *control) offered(now time.Time) (float64, bool) {
 }
 
 func (c *control) rateLocked(now time.Time) float64 {
-	if c.paused {
-		return 0
+	t := c.planTime(now)
+	if l := c.plan.Length(); c.paused || l > 0 && t >= l {
+		return 0 // a spike does not outlast the run
 	}
-	r := c.plan.RateAt(c.planTime(now)) * c.factor
+	r := c.plan.RateAt(t) * c.factor
 	if now.Before(c.spikeUntil) {
 		r += c.spikeRate
 	}
@@ -125,6 +126,18 @@ func (c *control) untilEnd(now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	return max(l-c.planTime(now), 0), true
+}
+
+// planEnd is when a finite plan's timeline ended (or will, if its clock
+// runs on from now); false for an endless plan.
+func (c *control) planEnd(now time.Time) (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := c.plan.Length()
+	if l == 0 {
+		return time.Time{}, false
+	}
+	return now.Add(l - c.planTime(now)), true
 }
 
 // spike starts a live spike now, or extends the running one. It returns

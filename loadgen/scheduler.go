@@ -204,9 +204,13 @@ func (s *scheduler) dropRest(n int64) {
 // dropped unsent.
 func (s *scheduler) finish() {
 	<-s.e.endedSet
-	// The last stretch at the last step's rate: at the end of a finite
-	// plan the rate is already 0.
-	s.arr.advance(s.e.endedAt, s.arr.lastRate, func(due time.Time) bool {
+	// The last stretch, up to the end of the run or of the plan, whichever
+	// came first, at the last step's rate.
+	until := s.e.endedAt
+	if pe, ok := s.e.ctl.planEnd(until); ok && pe.Before(until) {
+		until = pe
+	}
+	s.arr.advance(until, s.arr.lastRate, func(due time.Time) bool {
 		s.e.dropUnsent(job{endpoint: s.e.pickEndpoint(s.rnd), due: due}, false)
 		return true
 	}, nil)
