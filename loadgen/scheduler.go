@@ -70,6 +70,10 @@ func (a *arrivals) advance(now time.Time, rate float64, issue func(due time.Time
 	}
 }
 
+// jump makes the rate change to rate at the last time advanced to, as a
+// step rather than the straight line advance takes: at a plan's end.
+func (a *arrivals) jump(rate float64) { a.lastRate = rate }
+
 // moveOn moves the threshold to the next request's.
 func (a *arrivals) moveOn() {
 	if a.poisson {
@@ -159,7 +163,7 @@ func (s *scheduler) step(now time.Time) (time.Duration, bool) {
 		e.appliedCap.Store(int64(s.maxInFlight))
 	}
 	s.arr.poisson = poisson
-	s.arr.advance(now, rate, s.issueFn, s.skipFn)
+	s.advance(now, rate)
 	if now.Sub(s.lastSize) >= sizeEvery {
 		s.pool.setSize(now, rate)
 		s.lastSize = now
@@ -169,6 +173,17 @@ func (s *scheduler) step(now time.Time) (time.Duration, bool) {
 		s.lastRetire = now
 	}
 	return min(max(s.arr.untilNext(rate), minWait), maxWait), true
+}
+
+// advance advances the arrivals to now, where the rate is rate. A finite
+// plan's end since the last step is a step of the rate to zero, not a
+// ramp: the arrivals run to it at the last step's rate, and on at zero.
+func (s *scheduler) advance(now time.Time, rate float64) {
+	if end, ok := s.e.ctl.planEnd(now); ok && end.After(s.arr.last) && end.Before(now) {
+		s.arr.advance(end, s.arr.lastRate, s.issueFn, s.skipFn)
+		s.arr.jump(0)
+	}
+	s.arr.advance(now, rate, s.issueFn, s.skipFn)
 }
 
 // issue hands the request due at due to the pool, or drops it when the

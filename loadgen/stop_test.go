@@ -302,12 +302,16 @@ func trickleHeaders(c net.Conn) {
 // for a CPU), hence arriveWithin; TestRunEndsOnTimeWhenTheServerNeverAnswers
 // checks the order exactly, on the fake clock.
 func TestRunEndsOnTimeAgainstHostileServers(t *testing.T) {
+	t.Parallel()
 	const (
 		duration, timeout = 5 * time.Second, 2 * time.Second
 		cancelAt          = 2 * time.Second
 		margin            = time.Second
 		arriveWithin      = time.Second
 	)
+	// The runs mostly wait, so all go at once: subtests started from
+	// goroutines, not t.Parallel, which would take turns.
+	var wg sync.WaitGroup
 	for _, srv := range []struct {
 		name      string
 		misbehave func(net.Conn)
@@ -318,33 +322,35 @@ func TestRunEndsOnTimeAgainstHostileServers(t *testing.T) {
 				if cancelled {
 					name = srv.name + "/" + client + "/cancelled"
 				}
-				t.Run(name, func(t *testing.T) {
-					t.Parallel()
-					hs := newStampServer(t, srv.misbehave)
-					e, err := New(Config{
-						Mode: plan.ModeSteady, RPS: 100, Duration: duration, Timeout: timeout, HTTPClient: client,
-						Scenario: adhoc(t, "http://"+hs.addr+"/x"),
+				wg.Go(func() {
+					t.Run(name, func(t *testing.T) {
+						hs := newStampServer(t, srv.misbehave)
+						e, err := New(Config{
+							Mode: plan.ModeSteady, RPS: 100, Duration: duration, Timeout: timeout, HTTPClient: client,
+							Scenario: adhoc(t, "http://"+hs.addr+"/x"),
+						})
+						if err != nil {
+							t.Fatal(err)
+						}
+						ctx, want := context.Background(), duration+timeout
+						if cancelled {
+							var cancel context.CancelFunc
+							ctx, cancel = context.WithTimeout(ctx, cancelAt)
+							defer cancel()
+							want = cancelAt + timeout
+						}
+						s, took := runFor(t, ctx, e)
+						if took > want+margin {
+							t.Errorf("Run took %v, want at most %v", took, want+margin)
+						}
+						if n := hs.log.after(e.endedAt.Add(arriveWithin)); n > 0 {
+							t.Errorf("%d requests reached the server more than %v after the run's end", n, arriveWithin)
+						}
+						everyTimeout(t, s, &hs.log, timeout)
 					})
-					if err != nil {
-						t.Fatal(err)
-					}
-					ctx, want := context.Background(), duration+timeout
-					if cancelled {
-						var cancel context.CancelFunc
-						ctx, cancel = context.WithTimeout(ctx, cancelAt)
-						defer cancel()
-						want = cancelAt + timeout
-					}
-					s, took := runFor(t, ctx, e)
-					if took > want+margin {
-						t.Errorf("Run took %v, want at most %v", took, want+margin)
-					}
-					if n := hs.log.after(e.endedAt.Add(arriveWithin)); n > 0 {
-						t.Errorf("%d requests reached the server more than %v after the run's end", n, arriveWithin)
-					}
-					everyTimeout(t, s, &hs.log, timeout)
 				})
 			}
 		}
 	}
+	wg.Wait()
 }
