@@ -32,6 +32,10 @@ type control struct {
 
 	userDelta int // users added (or removed) by hand
 
+	// trafficEnd is when the run's traffic ended (endTraffic); zero
+	// while it runs.
+	trafficEnd time.Time
+
 	// wake nudges the scheduler after a change, so a spike starts at once
 	// rather than after the scheduler's current sleep.
 	wake chan struct{}
@@ -85,7 +89,7 @@ func (c *control) offered(now time.Time) (float64, bool) {
 
 func (c *control) rateLocked(now time.Time) float64 {
 	t := c.planTime(now)
-	if l := c.plan.Length(); c.paused || l > 0 && t >= l {
+	if l := c.plan.Length(); c.paused || l > 0 && t >= l || !c.trafficEnd.IsZero() && !now.Before(c.trafficEnd) {
 		return 0 // a spike does not outlast the run
 	}
 	r := c.plan.RateAt(t) * c.factor
@@ -128,16 +132,27 @@ func (c *control) untilEnd(now time.Time) (time.Duration, bool) {
 	return max(l-c.planTime(now), 0), true
 }
 
-// planEnd is when a finite plan's timeline ended (or will, if its clock
-// runs on from now); false for an endless plan.
-func (c *control) planEnd(now time.Time) (time.Time, bool) {
+// endTraffic ends the run's traffic at now: the rate is zero from then on.
+func (c *control) endTraffic(now time.Time) {
+	c.mu.Lock()
+	c.trafficEnd = now
+	c.mu.Unlock()
+	c.nudge()
+}
+
+// rateEnd is when the rate fell to zero for good: the end of the run's
+// traffic, or of a finite plan's timeline (or when it will, if its clock
+// runs on from now); false while neither is known.
+func (c *control) rateEnd(now time.Time) (time.Time, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	l := c.plan.Length()
-	if l == 0 {
-		return time.Time{}, false
+	end, ok := c.trafficEnd, !c.trafficEnd.IsZero()
+	if l := c.plan.Length(); l > 0 {
+		if pe := now.Add(l - c.planTime(now)); !ok || pe.Before(end) {
+			end, ok = pe, true
+		}
 	}
-	return now.Add(l - c.planTime(now)), true
+	return end, ok
 }
 
 // spike starts a live spike now, or extends the running one. It returns

@@ -10,10 +10,17 @@ import (
 	"github.com/trafficgen/trafficgen/plan"
 )
 
-// cancelGrace is how long the drain waits, once it has cancelled the
-// requests still in flight, for their senders to return: the client ends
-// a cancelled request at once.
-const cancelGrace = 250 * time.Millisecond
+const (
+	// endGrace is how long after the end of the traffic the open model's
+	// last requests, due by then, may still go out: the scheduler issues
+	// requests in small batches, and a worker takes a moment to wake.
+	// Whatever still waits then is not sent.
+	endGrace = 10 * time.Millisecond
+	// cancelGrace is how long the drain waits, once it has cancelled the
+	// requests still in flight, for their senders to return: the client
+	// ends a cancelled request at once.
+	cancelGrace = 250 * time.Millisecond
+)
 
 // Run sends load until the plan ends or ctx is cancelled (the run's end),
 // then sends nothing more, waits for the requests in flight up to Timeout
@@ -42,14 +49,14 @@ func (e *Engine) Run(ctx context.Context) error {
 	if e.cfg.Mode == plan.ModeMax {
 		e.closedLoop(runCtx, reqCtx, &issuers)
 	} else {
-		issuers.Go(func() { e.schedule(runCtx, reqCtx, start) })
+		issuers.Go(func() { e.schedule(reqCtx, start) })
 	}
 
 	tick := time.NewTicker(e.cfg.SnapshotInterval)
 	defer tick.Stop()
 	why := e.runToEnd(runCtx, tick)
-	e.stop(why, stopRun)
-	e.drain(tick, cancelReqs, func() {
+	end := e.stop(why, stopRun)
+	e.drain(end, tick, cancelReqs, func() {
 		issuers.Wait() // the scheduler has returned: no worker starts after it
 		e.pool.wait()
 		e.users.wait()
@@ -113,31 +120,38 @@ func (e *Engine) runToEnd(runCtx context.Context, tick *time.Ticker) string {
 	}
 }
 
-// stop ends the run: nothing is sent from here on (Engine.send reads the
+// stop ends the run's traffic now, and returns when: the open model's
+// rate falls to zero, the closed loop stops, journeys are abandoned after
+// their current step. The open model's last requests, due by then, go
+// out within endGrace; then nothing more is sent (Engine.send reads the
 // clock before it looks at ended, so every request it let through was
-// sent before endedAt), the scheduler and the closed loop stop issuing,
-// and journeys in progress are abandoned after their current step.
-func (e *Engine) stop(why string, stopRun context.CancelFunc) {
+// sent before endedAt).
+func (e *Engine) stop(why string, stopRun context.CancelFunc) time.Time {
+	end := time.Now()
+	e.ctl.endTraffic(end)
+	stopRun()
+	e.users.end()
+	e.rec.Event(end, "info", fmt.Sprintf("%s: draining the requests in flight (at most %s)", why, e.cfg.Timeout))
+	time.Sleep(endGrace)
 	e.ended.Store(true)
 	e.endedAt = time.Now()
 	close(e.endedSet)
-	e.rec.Event(e.endedAt, "info", fmt.Sprintf("%s: draining the requests in flight (at most %s)", why, e.cfg.Timeout))
-	stopRun()
-	e.users.end()
+	return end
 }
 
 // drain waits for the senders (wait returns when they all have), at most
-// until Timeout after the run's end, publishing snapshots meanwhile so
-// that a dashboard shows the drain. Every request has passed its own
-// deadline by then; those still in flight are cancelled, and their
-// senders get cancelGrace to record them.
-func (e *Engine) drain(tick *time.Ticker, cancelReqs context.CancelFunc, wait func()) {
+// until Timeout after the end of the traffic, publishing snapshots
+// meanwhile so that a dashboard shows the drain. Every request has passed
+// its own deadline by then; those still in flight are cancelled (and
+// recorded as timeouts: Engine.send), and their senders get cancelGrace
+// to record them.
+func (e *Engine) drain(end time.Time, tick *time.Ticker, cancelReqs context.CancelFunc, wait func()) {
 	done := make(chan struct{})
 	go func() {
 		wait()
 		close(done)
 	}()
-	deadline := time.NewTimer(time.Until(e.endedAt.Add(e.cfg.Timeout)))
+	deadline := time.NewTimer(time.Until(end.Add(e.cfg.Timeout)))
 	defer deadline.Stop()
 	for {
 		select {

@@ -175,11 +175,12 @@ func (s *scheduler) step(now time.Time) (time.Duration, bool) {
 	return min(max(s.arr.untilNext(rate), minWait), maxWait), true
 }
 
-// advance advances the arrivals to now, where the rate is rate. A finite
-// plan's end since the last step is a step of the rate to zero, not a
-// ramp: the arrivals run to it at the last step's rate, and on at zero.
+// advance advances the arrivals to now, where the rate is rate. The end
+// of the traffic or of the plan since the last step is a step of the rate
+// to zero, not a ramp: the arrivals run to it at the last step's rate, and
+// on at zero.
 func (s *scheduler) advance(now time.Time, rate float64) {
-	if end, ok := s.e.ctl.planEnd(now); ok && end.After(s.arr.last) && end.Before(now) {
+	if end, ok := s.e.ctl.rateEnd(now); ok && end.After(s.arr.last) && end.Before(now) {
 		s.arr.advance(end, s.arr.lastRate, s.issueFn, s.skipFn)
 		s.arr.jump(0)
 	}
@@ -219,11 +220,11 @@ func (s *scheduler) dropRest(n int64) {
 // dropped unsent.
 func (s *scheduler) finish() {
 	<-s.e.endedSet
-	// The last stretch, up to the end of the run or of the plan, whichever
-	// came first, at the last step's rate.
+	// The last stretch, up to the end of the traffic or of the plan, at
+	// the last step's rate.
 	until := s.e.endedAt
-	if pe, ok := s.e.ctl.planEnd(until); ok && pe.Before(until) {
-		until = pe
+	if end, ok := s.e.ctl.rateEnd(until); ok && end.Before(until) {
+		until = end
 	}
 	s.arr.advance(until, s.arr.lastRate, func(due time.Time) bool {
 		s.e.dropUnsent(job{endpoint: s.e.pickEndpoint(s.rnd), due: due}, false)
@@ -234,15 +235,16 @@ func (s *scheduler) finish() {
 	}
 }
 
-// schedule runs the scheduler from the run's start until its end, then
-// closes the pool. Its arrivals start with the run, not with this
-// goroutine, so that the count follows the plan's clock.
-func (e *Engine) schedule(runCtx, reqCtx context.Context, start time.Time) {
+// schedule runs the scheduler from the run's start until its end (when
+// nothing more is sent: Engine.stop), then closes the pool. Its arrivals
+// start with the run, not with this goroutine, so that the count follows
+// the plan's clock.
+func (e *Engine) schedule(reqCtx context.Context, start time.Time) {
 	s := newScheduler(e, reqCtx, start)
 	defer s.finish()
 	sl := newSleeper(e.cl.network(), e.ctl.wake)
 	defer sl.close()
-	for wait := time.Duration(0); sl.sleep(runCtx, wait); {
+	for wait := time.Duration(0); sl.sleep(e.endedSet, wait); {
 		var more bool
 		if wait, more = s.step(time.Now()); !more {
 			return
@@ -270,18 +272,23 @@ func newSleeper(precise bool, wake <-chan struct{}) *sleeper {
 	return sl
 }
 
-// sleep waits for d, or less; it returns false when ctx has ended.
-func (sl *sleeper) sleep(ctx context.Context, d time.Duration) bool {
+// sleep waits for d, or less; it returns false once done is closed.
+func (sl *sleeper) sleep(done <-chan struct{}, d time.Duration) bool {
 	if sl.precise && d <= preciseTail {
 		sl.ps.sleep(d)
-		return ctx.Err() == nil
+		select {
+		case <-done:
+			return false
+		default:
+			return true
+		}
 	}
 	if sl.precise {
 		d -= preciseTail
 	}
 	sl.timer.Reset(d)
 	select {
-	case <-ctx.Done():
+	case <-done:
 		return false
 	case <-sl.wake:
 	case <-sl.timer.C:

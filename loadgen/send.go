@@ -86,8 +86,12 @@ func (e *Engine) send(ctx context.Context, s *sender, c call) outcome {
 	if cancel != nil {
 		cancel()
 	}
-	if end.After(deadline) {
+	switch {
+	case end.After(deadline):
 		ex, end = pastDeadline(ex), deadline
+	case ex.kind != stats.KindNone && ctx.Err() != nil:
+		// Cut off by the end of the drain, a moment before its deadline.
+		ex = pastDeadline(ex)
 	}
 	out := outcome{sent: true, at: now, end: end}
 	if ex.kind == stats.KindNone {
@@ -113,9 +117,9 @@ func (e *Engine) requestContext(ctx context.Context, sent, deadline time.Time) (
 	return context.WithDeadline(ctx, deadline)
 }
 
-// pastDeadline is ex, which ended after its request's deadline, as the
-// timeout it is: the client gave up late (its own wake-up), was cut off by
-// the end of the drain, or had its answer too late.
+// pastDeadline is ex, which ended at or after its request's deadline, as
+// the timeout it is: the client gave up late (its own wake-up), was cut
+// off by the end of the drain, or had its answer too late.
 func pastDeadline(ex exchange) exchange {
 	err := ex.err
 	if ex.kind != stats.KindTimeout || err == nil {

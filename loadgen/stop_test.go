@@ -151,8 +151,8 @@ func TestRunEndsOnTimeWhenTheServerNeverAnswers(t *testing.T) {
 				if took > duration+timeout {
 					t.Errorf("Run took %v, want at most %v", took, duration+timeout)
 				}
-				if e.endedAt != start.Add(duration) {
-					t.Errorf("the run ended at %v, want %v", e.endedAt.Sub(start), duration)
+				if e.endedAt != start.Add(duration+endGrace) {
+					t.Errorf("the run ended at %v, want %v", e.endedAt.Sub(start), duration+endGrace)
 				}
 				if n := log.after(e.endedAt); n > 0 {
 					t.Errorf("%d requests reached the server after the run's end", n)
@@ -198,8 +198,8 @@ func TestCancelledRunDrainsWithinTheTimeout(t *testing.T) {
 		if took > cancelAt+timeout {
 			t.Errorf("Run took %v after a cancel at %v, want at most %v", took, cancelAt, cancelAt+timeout)
 		}
-		if e.endedAt != start.Add(cancelAt) {
-			t.Errorf("the run ended at %v, want %v", e.endedAt.Sub(start), cancelAt)
+		if e.endedAt != start.Add(cancelAt+endGrace) {
+			t.Errorf("the run ended at %v, want %v", e.endedAt.Sub(start), cancelAt+endGrace)
 		}
 		if n := log.after(e.endedAt); n > 0 {
 			t.Errorf("%d requests reached the server after the run's end", n)
