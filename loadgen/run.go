@@ -22,12 +22,12 @@ const (
 	cancelGrace = 250 * time.Millisecond
 )
 
-// Run sends load until the plan ends or ctx is cancelled (the run's end),
-// then sends nothing more, waits for the requests in flight up to Timeout
-// after the end, cancels any left, publishes a final snapshot and closes
-// the Snapshots channel. It returns nil after a normal stop (including
-// cancellation). Run may be called once. See "Stopping on time" in
-// docs/design.md.
+// Run sends load until the plan ends or ctx is cancelled, then ends the
+// traffic (nothing is sent from endGrace later on), waits for the requests
+// in flight up to Timeout after the end, cancels any left, publishes a
+// final snapshot and closes the Snapshots channel. It returns nil after a
+// normal stop (including cancellation). Run may be called once. See
+// "Stopping on time" in docs/design.md.
 func (e *Engine) Run(ctx context.Context) error {
 	if !e.ran.CompareAndSwap(false, true) {
 		return errors.New("engine: Run called twice")
