@@ -11,7 +11,8 @@ import (
 // the pool is a LIFO stack and when it holds back new workers.
 const (
 	// lateSpawn and slowStarts pace new workers while the scheduler runs
-	// behind the due times: at most slowStarts may be starting at once.
+	// behind the due times: at most slowStarts may be starting (started,
+	// and not yet running) at once.
 	lateSpawn  = 500 * time.Microsecond
 	slowStarts = 2
 	// idleRetire is how long a worker may sit idle before it is retired,
@@ -47,7 +48,7 @@ type workerPool struct {
 	idle     []*poolWorker // a stack: the top went idle last
 	backlog  []job
 	head     int // backlog[head:] waits
-	starting int // workers started that have not yet finished a job, parked or left
+	starting int // workers started that have not yet run
 	sizing   sizer
 	all      []*poolWorker
 	started  uint64 // workers ever started
@@ -151,37 +152,31 @@ func (p *workerPool) size() int {
 // stack (or stops it, when the pool is over its limit) and returns false.
 // atServer is how long w's last job spent at the server (sizer), or
 // negative when w has not finished one. *starting says w still counts as
-// starting; it stops when w has done a job (its connection is up), parks
-// or leaves.
+// starting: it stops now that w runs. A worker that waits for a slow
+// server is not starting, so that such a server does not hold back the
+// workers its requests need.
 func (p *workerPool) next(w *poolWorker, starting *bool, atServer time.Duration) (job, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if atServer >= 0 {
 		p.sizing.finished(atServer)
-		p.doneStarting(starting)
+	}
+	if *starting {
+		p.starting--
+		*starting = false
 	}
 	if p.sizing.over(len(p.all)) {
 		// The pool is over its limit (sizer): w leaves, the rest take
 		// the backlog.
-		p.doneStarting(starting)
 		p.stop(w)
 		return job{}, false
 	}
 	if p.head < len(p.backlog) {
 		return p.take(), true
 	}
-	p.doneStarting(starting)
 	w.idleSince = time.Now()
 	p.idle = append(p.idle, w)
 	return job{}, false
-}
-
-// doneStarting stops counting a worker as starting. The caller holds p.mu.
-func (p *workerPool) doneStarting(starting *bool) {
-	if *starting {
-		p.starting--
-		*starting = false
-	}
 }
 
 // take takes the backlog's first job. The caller holds p.mu.

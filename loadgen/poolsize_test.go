@@ -340,3 +340,34 @@ func TestBacklogStaysBounded(t *testing.T) {
 		t.Fatalf("the backlog holds room for %d jobs with %d waiting: it grew with every job queued", c, waiting)
 	}
 }
+
+// A job due a while ago (the scheduler behind) waits for a worker rather
+// than start one while slowStarts workers are started and not yet
+// running: the CPU is behind. Workers that run, and hold their requests
+// at a slow server, do not hold back a new one.
+func TestPoolSlowStarts(t *testing.T) {
+	var p workerPool
+	late := time.Now().Add(-time.Second)
+	var ws []*poolWorker
+	for range slowStarts {
+		w, _ := p.dispatch(job{due: late})
+		if w == nil {
+			t.Fatal("no worker started beside fewer than slowStarts starting")
+		}
+		ws = append(ws, w)
+	}
+	if w, _ := p.dispatch(job{due: late}); w != nil {
+		t.Fatalf("a worker started for a late job beside %d not yet running", slowStarts)
+	}
+	// The two run: each takes a job and holds it at the server.
+	for _, w := range ws {
+		starting := true
+		if _, ok := p.next(w, &starting, -1); !ok {
+			t.Fatal("no job for a new worker")
+		}
+	}
+	if w, _ := p.dispatch(job{due: late}); w == nil {
+		t.Fatal("no worker started for a late job while the others wait for the server")
+	}
+	p.close()
+}
