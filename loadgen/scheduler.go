@@ -126,7 +126,7 @@ type scheduler struct {
 }
 
 func newScheduler(e *Engine, reqCtx context.Context, start time.Time) *scheduler {
-	rate, poisson := e.ctl.offered(start)
+	rate, poisson := e.offered(start)
 	s := &scheduler{
 		e: e, pool: &e.pool, reqCtx: reqCtx, rnd: e.newRand(1),
 		cap:      stickyCap{lasts: e.cfg.Timeout},
@@ -145,7 +145,7 @@ func newScheduler(e *Engine, reqCtx context.Context, start time.Time) *scheduler
 
 // step is one turn of the scheduler at now, read before the call. It
 // returns how long to sleep before the next, or false when the run has
-// ended: now may then be past the end, and finish issues up to it.
+// ended (finish then counts what fell due and was not issued).
 func (s *scheduler) step(now time.Time) (time.Duration, bool) {
 	e := s.e
 	if e.ended.Load() {
@@ -154,10 +154,7 @@ func (s *scheduler) step(now time.Time) (time.Duration, bool) {
 	// Not ended: now, read before the look, is before the run's end, and
 	// so is every request due by now.
 	s.pool.probe.update(now)
-	rate, poisson := e.ctl.offered(now)
-	if len(e.routes) == 0 {
-		rate = 0 // journeys only
-	}
+	rate, poisson := e.offered(now)
 	if rate > 0 {
 		s.maxInFlight = s.cap.at(now, inFlightCap(e.cfg.MaxInFlight, rate))
 		e.appliedCap.Store(int64(s.maxInFlight))
@@ -173,6 +170,16 @@ func (s *scheduler) step(now time.Time) (time.Duration, bool) {
 		s.lastRetire = now
 	}
 	return min(max(s.arr.untilNext(rate), minWait), maxWait), true
+}
+
+// offered is the open model's rate at now, and whether its arrivals are a
+// Poisson process; a scenario of journeys alone has none.
+func (e *Engine) offered(now time.Time) (float64, bool) {
+	rate, poisson := e.ctl.offered(now)
+	if len(e.routes) == 0 {
+		rate = 0
+	}
+	return rate, poisson
 }
 
 // advance advances the arrivals to now, where the rate is rate. The end
