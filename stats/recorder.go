@@ -178,6 +178,8 @@ type state struct {
 	// of the dropped: those due while the generator was behind, and the
 	// largest in-flight cap one was dropped at (DropCause)
 	droppedBehind, dropCap atomic.Int64
+	// of the dropped: those never sent (DroppedUnsent)
+	droppedUnsent atomic.Int64
 
 	// per-second sent and dropped counts (ring, indexed by second); every
 	// worker writes them, without a lock
@@ -608,6 +610,14 @@ func (r *Recorder) DropCause(n int64, behind bool, limit int) {
 	if int64(limit) > s.dropCap.Load() {
 		s.dropCap.Store(int64(limit))
 	}
+}
+
+// DroppedUnsent counts a request for route, due at t, that was handed to
+// a worker but not sent: it still waited for one when the run ended or
+// its deadline passed (RunInfo.DroppedUnsent).
+func (r *Recorder) DroppedUnsent(routeID int, t time.Time) {
+	r.Dropped(routeID, t)
+	r.st.Load().droppedUnsent.Add(1)
 }
 
 // Target samples the offered rate the plan asks for at t; a second's

@@ -237,6 +237,10 @@ type RunInfo struct {
 	// dropped at (0: none dropped).
 	DroppedBehind int64
 	DroppedAtCap  int
+	// DroppedUnsent counts the dropped requests that were due but still
+	// waited for one of trafficgen's workers when the run ended or their
+	// deadline passed, and so were never sent.
+	DroppedUnsent int64
 	// Events is the event log, oldest first (at most the last 100).
 	Events []Event
 	// Done is true in the last snapshot of a run.

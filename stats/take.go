@@ -31,6 +31,7 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 	}
 	snap.Run.DroppedBehind = min(s.droppedBehind.Load(), snap.Dropped)
 	snap.Run.DroppedAtCap = int(s.dropCap.Load())
+	snap.Run.DroppedUnsent = min(s.droppedUnsent.Load(), snap.Dropped)
 	snap.Endpoints = make([]EndpointStats, len(eps))
 	r.scratchTotal.Reset()
 	var codes [maxCode]int64

@@ -64,7 +64,8 @@ func WriteBlock(w io.Writer, s Snapshot) error {
 
 // dropCauses says, under the dropped count, what held the in-flight cap
 // full: trafficgen's saturated CPU (RunInfo.DroppedBehind), for which
-// more cap would not help, or the server, for which it would.
+// more cap would not help, or the server, for which it would; and how
+// many were never sent because the run ended first (RunInfo.DroppedUnsent).
 func dropCauses(s Snapshot) []string {
 	if s.Dropped <= 0 {
 		return nil
@@ -77,7 +78,13 @@ func dropCauses(s Snapshot) []string {
 			"requests waited for one of its workers, not for the server). -c N",
 			"(max-throughput mode) sends the most this machine can.")
 	}
-	if rest := s.Dropped - behind; rest > 0 {
+	unsent := min(max(s.Run.DroppedUnsent, 0), s.Dropped-behind)
+	if unsent > 0 {
+		out = append(out,
+			fmt.Sprintf("%s: still waiting for one of trafficgen's workers when the run", share(unsent, s.Dropped)),
+			"ended or their timeout passed; they were never sent.")
+	}
+	if rest := s.Dropped - behind - unsent; rest > 0 {
 		if c := cmp.Or(s.Run.DroppedAtCap, s.Run.MaxInFlight); c > 0 {
 			out = append(out,
 				fmt.Sprintf("%s: the server held the %d requests the cap allowed. Set", share(rest, s.Dropped), c),
