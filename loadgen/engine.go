@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/trafficgen/trafficgen/internal/redact"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
@@ -195,7 +196,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		cfg: cfg, shown: RedactURL(cfg.Target), rec: rec, scn: scn, run: scn.NewRun(),
+		cfg: cfg, shown: redact.URL(cfg.Target), rec: rec, scn: scn, run: scn.NewRun(),
 		cl: cl, clientName: clientName, clientWhy: clientWhy,
 		snap:     make(chan stats.Snapshot, 1),
 		endedSet: make(chan struct{}),
@@ -315,16 +316,6 @@ func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
 		s.Journeys.Users = e.users.count()
 	}
 	return s
-}
-
-// RedactURL masks the password of a URL's user info (for display); other
-// strings come back as they are.
-func RedactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	return u.Redacted()
 }
 
 // Spike adds SpikeMultiplier × the base rate for SpikeDuration, from now.
