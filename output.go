@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,9 +14,9 @@ import (
 	"time"
 
 	"github.com/trafficgen/trafficgen/internal/redact"
-	"github.com/trafficgen/trafficgen/loadgen"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/stats"
+	"github.com/trafficgen/trafficgen/threshold"
 )
 
 // describe is the headless start line.
@@ -49,10 +50,12 @@ func describe(o *options) string {
 	return b.String()
 }
 
-// headless prints a stats block every interval until the run ends.
-func headless(eng *loadgen.Engine, interval time.Duration, w io.Writer) {
+// headless prints a stats block every interval until the run ends, with
+// the thresholds as they stand.
+func headless(snaps <-chan stats.Snapshot, interval time.Duration, w io.Writer, ths []threshold.Threshold) {
 	next := time.Now().Add(interval)
-	for s := range eng.Snapshots() {
+	var b bytes.Buffer
+	for s := range snaps {
 		if s.Run.Done {
 			return
 		}
@@ -60,7 +63,13 @@ func headless(eng *loadgen.Engine, interval time.Duration, w io.Writer) {
 			continue
 		}
 		next = next.Add(interval)
-		stats.WriteBlock(w, s)
+		b.Reset()
+		stats.WriteBlock(&b, s)
+		if line := threshold.BlockLine(threshold.Evaluate(ths, &s)); line != "" {
+			b.Truncate(b.Len() - 1) // before the block's closing blank line
+			b.WriteString(line + "\n")
+		}
+		w.Write(b.Bytes())
 	}
 }
 

@@ -3,6 +3,7 @@ package threshold
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -122,9 +123,10 @@ func Report(rs []Result) []stats.ThresholdReport {
 		default:
 			tr.Unit = "requests"
 		}
-		tr.Limit = r.Limit * scale
+		// To a microsecond, a thousandth of a percent: no float noise.
+		tr.Limit = math.Round(r.Limit*scale*1000) / 1000
 		if r.Known() {
-			v := r.Value * scale
+			v := math.Round(r.Value*scale*1000) / 1000
 			tr.Value = &v
 		}
 		out[i] = tr

@@ -9,7 +9,8 @@ import (
 )
 
 // codesPane shows responses by HTTP status and failures by kind, side by
-// side, coloured by class.
+// side, coloured by class, and under them why the most frequent kinds
+// last failed, across the pane.
 type codesPane struct {
 	st   *Styles
 	w, h int
@@ -29,6 +30,12 @@ func (p *codesPane) render(s *stats.Snapshot) {
 	rows := p.h - 1
 	left := p.codes(s.StatusCodes, half, rows)
 	right := p.kinds(s.ErrorKinds, s.Resent, p.w-half-gap, rows)
+	why := p.reasons(s.ErrorKinds, rows-min(max(len(left), len(right)), rows))
+	if len(why) > 0 {
+		rows -= len(why)
+		left = p.codes(s.StatusCodes, half, rows)
+		right = p.kinds(s.ErrorKinds, s.Resent, p.w-half-gap, rows)
+	}
 	lines := make([]string, 0, p.h)
 	lines = append(lines, fit(st.wrap(&st.Heading, "STATUS CODES"), half)+strings.Repeat(" ", gap)+st.wrap(&st.Heading, "ERRORS BY KIND"))
 	for i := 0; i < rows; i++ {
@@ -41,7 +48,35 @@ func (p *codesPane) render(s *stats.Snapshot) {
 		}
 		lines = append(lines, fit(l, half)+strings.Repeat(" ", gap)+r)
 	}
+	lines = append(lines, why...)
 	p.out = strings.Join(lines, "\n")
+}
+
+// reasons are lines saying why the most frequent kinds last failed, as
+// many as spare rows, or one taken from the columns when they have three
+// or more.
+func (p *codesPane) reasons(kc []stats.KindCount, spare int) []string {
+	st := p.st
+	var out []string
+	for _, k := range byCount(kc) {
+		if k.Message == "" {
+			continue
+		}
+		if len(out) >= spare && (len(out) > 0 || p.h-1 < 3) {
+			break
+		}
+		name := k.Kind.String()
+		rest := strings.TrimPrefix(k.Reason(), name)
+		out = append(out, st.wrap(&st.Err, name)+wrapWords(st, &st.Subtle, rest, p.w-width(name)))
+	}
+	return out
+}
+
+// byCount is kc, most frequent first.
+func byCount(kc []stats.KindCount) []stats.KindCount {
+	out := append([]stats.KindCount(nil), kc...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	return out
 }
 
 func (p *codesPane) codes(cc []stats.CodeCount, w, rows int) []string {
@@ -95,9 +130,7 @@ func (p *codesPane) kinds(kc []stats.KindCount, resent int64, w, rows int) []str
 	}
 	show := kc
 	if len(kc) > kindRows {
-		show = append([]stats.KindCount(nil), kc...)
-		sort.SliceStable(show, func(i, j int) bool { return show[i].Count > show[j].Count })
-		show = show[:kindRows]
+		show = byCount(kc)[:kindRows]
 	}
 	nw, cw := 0, 0
 	for _, k := range show {
