@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -132,11 +133,17 @@ func (s *signals) stop() {
 
 // probe checks at start that the target answers, and returns a warning
 // when it does not. The run goes on either way, so a presenter can bring the
-// target up mid-run.
+// target up mid-run. Where a proxy from the environment applies to the
+// target, the proxy is what must answer: the target's name may resolve
+// only there.
 func probe(target string) string {
 	u, err := url.Parse(strings.Fields(target + " x")[0])
 	if err != nil || u.Host == "" {
 		return ""
+	}
+	what := "target"
+	if p, err := http.ProxyFromEnvironment(&http.Request{URL: u}); err == nil && p != nil && p.Host != "" {
+		u, what = p, "proxy"
 	}
 	host := u.Host
 	if u.Port() == "" {
@@ -148,7 +155,7 @@ func probe(target string) string {
 	}
 	conn, err := net.DialTimeout("tcp", host, time.Second)
 	if err != nil {
-		return fmt.Sprintf("target %s is not answering (%v); the run goes on and traffic flows once it is up", u.Host, err)
+		return fmt.Sprintf("%s %s is not answering (%v); the run goes on and traffic flows once it is up", what, u.Host, err)
 	}
 	conn.Close()
 	return ""

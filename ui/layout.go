@@ -248,12 +248,13 @@ func detailedBlocks(w, h int, in layoutIn) []block {
 }
 
 // thresholdBlocks is the line (or lines) of thresholds under the
-// numbers, when the run has any: a run that gates CI shows them always.
+// numbers, when the run has any: the first block a terminal makes room
+// for after the required ones.
 func thresholdBlocks(in layoutIn) []block {
 	if in.thresholds == 0 {
 		return nil
 	}
-	return []block{{ids: []paneID{paneThresholds}, h: in.thresholds, required: true}}
+	return []block{{ids: []paneID{paneThresholds}, h: in.thresholds, prio: 0}}
 }
 
 // presenterBlocks is the presenter layout: the headline line, big numbers,
@@ -267,7 +268,7 @@ func presenterBlocks(w, h int, in layoutIn) []block {
 	// The big numbers, or where they do not fit, the header's line of
 	// numbers.
 	numbers := []block{{ids: []paneID{paneHeader}, h: 2, required: true}}
-	if tilesH := tilesHeight(w, h); 1+tilesH+in.thresholds+chartMin+1+in.helpH <= h {
+	if tilesH := tilesHeight(w, h); 1+tilesH+chartMin+1+in.helpH <= h {
 		numbers = []block{{ids: []paneID{paneHeader}, h: 1, required: true}, {ids: []paneID{paneTiles}, h: tilesH, required: true}}
 	}
 	numbers = append(numbers, thresholdBlocks(in)...)

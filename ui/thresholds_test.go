@@ -133,3 +133,24 @@ func TestErrorReasons(t *testing.T) {
 		t.Error("a reason line without messages")
 	}
 }
+
+// TestThresholdsEverySize: with thresholds, the dashboard fits every
+// terminal from the smallest up, in both views, and shows them wherever
+// the chart leaves a line.
+func TestThresholdsEverySize(t *testing.T) {
+	opts := Options{Thresholds: thresholds(t, "p99<50ms", "errors<5%", "GET /api/users: p90<200ms")}
+	snap := gateSnapshot()
+	for _, presenter := range []bool{false, true} {
+		for w := minWidth; w <= 200; w += 7 {
+			for h := minHeight; h <= 60; h += 3 {
+				opts.Presenter = presenter
+				m, _ := newTestModel(t, &fakeEngine{}, opts, w, h, &snap)
+				view := m.View()
+				checkFits(t, view, w, h)
+				if h >= 24 && !strings.Contains(view, "THRESHOLDS") {
+					t.Errorf("%dx%d (presenter %v): no thresholds", w, h, presenter)
+				}
+			}
+		}
+	}
+}
