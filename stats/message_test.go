@@ -58,8 +58,8 @@ func TestErrorMessages(t *testing.T) {
 // bounded.
 func TestClean(t *testing.T) {
 	for in, want := range map[string]string{
-		"bad chunk \x1b[2J\x1b]0;pwned\x07 size":          "bad chunk  [2J ]0;pwned  size",
-		"line one\r\nline two\t":                          "line one  line two",
+		"bad chunk \x1b[2J\x1b]0;pwned\x07 size":           "bad chunk  [2J ]0;pwned  size",
+		"line one\r\nline two\t":                           "line one  line two",
 		"Get \"https://admin:s3cret@host/x\": EOF":         "Get \"https://xxxxx@host/x\": EOF",
 		"invalid \xff\xfe utf-8 \u202egnp.exe":             "invalid   utf-8  gnp.exe",
 		strings.Repeat("ab", MaxMessage):                   strings.Repeat("ab", MaxMessage/2)[:MaxMessage-1] + "…",
