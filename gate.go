@@ -59,7 +59,7 @@ func (g *gate) check(s *stats.Snapshot) {
 	defer g.mu.Unlock()
 	if g.aborted == "" {
 		g.aborted = threshold.AbortReason(r, s.Elapsed)
-		g.eng.Note("threshold", g.aborted)
+		g.eng.Note("abort", g.aborted)
 		g.stop()
 	}
 }

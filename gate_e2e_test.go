@@ -42,12 +42,24 @@ func TestThresholdExitStatus(t *testing.T) {
 			t.Errorf("slow server: no %q in\n%s", want, out)
 		}
 	}
-	p = start(t, nil, append(args, fast.URL+"/fast")...)
-	if code := p.wait(t, 30*time.Second); code != exitOK {
-		t.Fatalf("fast server: exit %d, want 0\n%s\n%s", code, p.stdout.String(), p.stderr.String())
+	report := filepath.Join(t.TempDir(), "report.json")
+	p = start(t, nil, append(args, "--report", report, fast.URL+"/fast")...)
+	code := p.wait(t, 30*time.Second)
+	out = p.stdout.String()
+	rep := readReport(t, report)
+	if len(rep.Thresholds) != 2 || rep.Thresholds[0].Value == nil {
+		t.Fatalf("report thresholds %+v", rep.Thresholds)
 	}
-	if out := p.stdout.String(); !strings.Contains(out, "\nThresholds: all 2 passed\n") {
-		t.Errorf("fast server:\n%s", out)
+	switch p99 := *rep.Thresholds[0].Value; {
+	case p99 >= 50:
+		// A machine busy enough to hold a loopback answer 50 ms: the gate
+		// must say so, and that is all this run can show.
+		if code != exitThreshold || !strings.Contains(out, "   FAIL  p99<50ms ") {
+			t.Errorf("fast server, p99 %.3f ms: exit %d, want %d\n%s", p99, code, exitThreshold, out)
+		}
+		t.Logf("the machine is busy: p99 %.3f ms against a server that answers at once", p99)
+	case code != exitOK || !strings.Contains(out, "\nThresholds: all 2 passed\n"):
+		t.Errorf("fast server, p99 %.3f ms: exit %d, want 0\n%s\n%s", p99, code, out, p.stderr.String())
 	}
 	if slow.n.Load() != 100 || fast.n.Load() != 100 {
 		t.Errorf("the servers saw %d and %d, want 100 each", slow.n.Load(), fast.n.Load())
@@ -118,10 +130,10 @@ func TestAbortOnFail(t *testing.T) {
 	}
 	found := false
 	for _, e := range rep.Events {
-		found = found || e.Kind == "threshold" && e.Text == rep.Aborted
+		found = found || e.Kind == "abort" && e.Text == rep.Aborted
 	}
 	if !found {
-		t.Errorf("no threshold event: %+v", rep.Events)
+		t.Errorf("no abort event: %+v", rep.Events)
 	}
 }
 

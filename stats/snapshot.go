@@ -276,7 +276,7 @@ type Event struct {
 	Time    time.Time
 	Elapsed time.Duration
 	// Kind is a short tag: "spike", "mode", "rate", "users", "pause",
-	// "resume", "phase", "hold", "fault", "reset", "info", "error".
+	// "resume", "phase", "hold", "fault", "reset", "info", "error", "abort".
 	Kind string
 	Text string
 }
