@@ -462,5 +462,5 @@ func (e *Engine) record(route int, ex exchange, start, end time.Time) {
 		e.rec.Record(stats.Result{Route: route, Code: r.Status, Latency: r.At.Sub(start), End: r.At})
 		start = r.At
 	}
-	e.rec.Record(stats.Result{Route: route, Code: ex.code, Kind: ex.kind, Latency: end.Sub(start), End: end, Resent: ex.resent})
+	e.rec.Record(stats.Result{Route: route, Code: ex.code, Kind: ex.kind, Latency: end.Sub(start), End: end, Resent: ex.resent, Err: ex.err})
 }
