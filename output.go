@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -15,6 +17,7 @@ import (
 	"github.com/trafficgen/trafficgen/internal/redact"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/stats"
+	"github.com/trafficgen/trafficgen/threshold"
 )
 
 // describe is the headless start line.
@@ -49,9 +52,10 @@ func describe(o *options) string {
 }
 
 // headless prints a stats block every interval from start until the run
-// ends.
-func headless(snaps <-chan stats.Snapshot, start time.Time, interval time.Duration, w io.Writer) {
+// ends, with the thresholds as they stand.
+func headless(snaps <-chan stats.Snapshot, start time.Time, interval time.Duration, w io.Writer, ths []threshold.Threshold) {
 	next := start.Add(interval)
+	var b bytes.Buffer
 	for s := range snaps {
 		if s.Run.Done {
 			return
@@ -60,7 +64,13 @@ func headless(snaps <-chan stats.Snapshot, start time.Time, interval time.Durati
 			continue
 		}
 		next = next.Add(interval)
-		stats.WriteBlock(w, s)
+		b.Reset()
+		stats.WriteBlock(&b, s)
+		if line := threshold.BlockLine(threshold.Evaluate(ths, &s)); line != "" {
+			b.Truncate(b.Len() - 1) // before the block's closing blank line
+			b.WriteString(line + "\n")
+		}
+		w.Write(b.Bytes())
 	}
 }
 
@@ -123,11 +133,17 @@ func (s *signals) stop() {
 
 // probe checks at start that the target answers, and returns a warning
 // when it does not. The run goes on either way, so a presenter can bring the
-// target up mid-run.
+// target up mid-run. Where a proxy from the environment applies to the
+// target, the proxy is what must answer: the target's name may resolve
+// only there.
 func probe(target string) string {
 	u, err := url.Parse(strings.Fields(target + " x")[0])
 	if err != nil || u.Host == "" {
 		return ""
+	}
+	what := "target"
+	if p, err := http.ProxyFromEnvironment(&http.Request{URL: u}); err == nil && p != nil && p.Host != "" {
+		u, what = p, "proxy"
 	}
 	host := u.Host
 	if u.Port() == "" {
@@ -139,7 +155,7 @@ func probe(target string) string {
 	}
 	conn, err := net.DialTimeout("tcp", host, time.Second)
 	if err != nil {
-		return fmt.Sprintf("target %s is not answering (%v); the run goes on and traffic flows once it is up", u.Host, err)
+		return fmt.Sprintf("%s %s is not answering (%v); the run goes on and traffic flows once it is up", what, u.Host, err)
 	}
 	conn.Close()
 	return ""

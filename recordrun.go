@@ -8,9 +8,9 @@ import (
 
 	"github.com/alecthomas/kong"
 
-	"github.com/trafficgen/trafficgen/loadgen"
 	"github.com/trafficgen/trafficgen/record"
 	"github.com/trafficgen/trafficgen/stats"
+	"github.com/trafficgen/trafficgen/threshold"
 )
 
 // recordEvery is how often a snapshot goes into a recording: every other
@@ -56,11 +56,15 @@ func openRecording(path, label string) (*recordFile, error) {
 // start writes the header, puts the file in place and starts recording.
 // Failures of later writes go to the current run's event log as they
 // happen, and finish reports them.
-func (r *recordFile) start(cur *current, config map[string]any) error {
+func (r *recordFile) start(cur *current, config map[string]any, ths []threshold.Threshold) error {
 	if r == nil {
 		return nil
 	}
-	w, err := record.NewWriter(r.f, record.Header{Started: time.Now(), Config: config}, recordEvery)
+	h := record.Header{Started: time.Now(), Config: config}
+	for _, t := range ths {
+		h.Thresholds = append(h.Thresholds, record.Threshold{Expr: t.Expr, Route: t.Route})
+	}
+	w, err := record.NewWriter(r.f, h, recordEvery)
 	if err == nil && r.target != "" {
 		if err = r.f.Chmod(0o644); err == nil {
 			err = os.Rename(r.f.Name(), r.target)
@@ -77,13 +81,13 @@ func (r *recordFile) start(cur *current, config map[string]any) error {
 	return nil
 }
 
-// follow returns the channel to read eng's snapshots from: through the
+// follow returns the channel to read a run's snapshots from: through the
 // recording when there is one.
-func (r *recordFile) follow(eng *loadgen.Engine) <-chan stats.Snapshot {
+func (r *recordFile) follow(snaps <-chan stats.Snapshot) <-chan stats.Snapshot {
 	if r == nil || r.tee == nil {
-		return eng.Snapshots()
+		return snaps
 	}
-	return r.tee.Follow(eng.Snapshots())
+	return r.tee.Follow(snaps)
 }
 
 // finish ends the recording with the run's report (nil when it could not

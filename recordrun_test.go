@@ -79,22 +79,23 @@ func TestReplayBadInput(t *testing.T) {
 	}
 }
 
-// TestRecordThenReplayHeadless: a headless run with --record against the
-// in-process demo API, replayed headless: the same summary, and stats
-// blocks at the recording's times.
+// TestRecordThenReplayHeadless: a headless run with thresholds and
+// --record against the in-process demo API, replayed headless: the same
+// summary and thresholds' verdict, and stats blocks at the recording's
+// times.
 func TestRecordThenReplayHeadless(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "run.rec")
 	code, live, errOut := runMain(t, nil, "--embedded", "--no-tui", "--mode", "steady", "-r", "50", "-z", "2s",
-		"--stats-interval", "500ms", "--record", file)
-	if code != exitOK {
-		t.Fatalf("run: exit %d\n%s", code, errOut)
+		"--stats-interval", "500ms", "--record", file, "--threshold", "p99<1ms", "--threshold", "GET /api/users: errors<50%")
+	if code != exitThreshold {
+		t.Fatalf("run: exit %d, want %d (p99 under 1 ms fails)\n%s", code, exitThreshold, errOut)
 	}
 	code, replayed, errOut := runMain(t, nil, "replay", file, "--no-tui", "--stats-interval", "500ms")
 	if code != exitOK || errOut != "" {
 		t.Fatalf("replay: exit %d\n%s", code, errOut)
 	}
 	summary := func(out string) string { return out[strings.Index(out, "Final Statistics"):] }
-	if !strings.Contains(live, "Final Statistics") || summary(live) != summary(replayed) {
+	if !strings.Contains(live, "Final Statistics") || !strings.Contains(live, "GET /api/users: errors<50%") || summary(live) != summary(replayed) {
 		t.Errorf("the replay's summary differs from the run's:\n%s\nrun:\n%s", replayed, live)
 	}
 	// A block for every 500 ms of the recording, at its own times: the

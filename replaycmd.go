@@ -13,6 +13,7 @@ import (
 	"github.com/trafficgen/trafficgen/record"
 	"github.com/trafficgen/trafficgen/replay"
 	"github.com/trafficgen/trafficgen/stats"
+	"github.com/trafficgen/trafficgen/threshold"
 	"github.com/trafficgen/trafficgen/ui"
 )
 
@@ -52,18 +53,52 @@ func (c *replayCmd) run(stdout, stderr io.Writer) int {
 	if rec.Stride > 1 {
 		fmt.Fprintf(stderr, "trafficgen replay: %s is long: the replay shows one in every %d of its snapshots\n", c.File, rec.Stride)
 	}
+	ths := recordedThresholds(rec, c.File, stderr)
 	switch {
 	case c.Report != "":
-		return c.writeReport(rec, stdout, stderr)
+		return c.writeReport(rec, ths, stdout, stderr)
 	case c.NoTUI || !isTerminal(stdout) || os.Getenv("TERM") == "dumb":
 		fmt.Fprintln(stdout, recordingLine(c.File, rec))
-		headless(feed(rec.Snapshots), replay.Origin(rec.Snapshots), c.StatsInterval, stdout)
+		headless(feed(rec.Snapshots), replay.Origin(rec.Snapshots), c.StatsInterval, stdout, ths)
 		stats.WriteSummary(stdout, last)
-		return exitOK
+	default:
+		c.dashboard(rec, ths, stderr)
+		stats.WriteSummaryHeadlineLast(stdout, last)
 	}
-	c.dashboard(rec, stderr)
-	stats.WriteSummaryHeadlineLast(stdout, last)
+	if len(ths) > 0 {
+		threshold.WriteSummary(stdout, threshold.Evaluate(ths, &last), aborted(rec))
+	}
 	return exitOK
+}
+
+// recordedThresholds are the run's thresholds, as the recording keeps
+// them; one this trafficgen cannot read is left out, and said so.
+func recordedThresholds(rec *record.Recording, file string, stderr io.Writer) []threshold.Threshold {
+	var ths []threshold.Threshold
+	for _, h := range rec.Header.Thresholds {
+		t, err := threshold.Parse(h.Expr)
+		if err != nil {
+			fmt.Fprintf(stderr, "trafficgen replay: %s: threshold %q left out: %v\n", file, h.Expr, err)
+			continue
+		}
+		t.Route = h.Route
+		ths = append(ths, t)
+	}
+	return ths
+}
+
+// aborted is why the run was stopped by a failing threshold, "" if it
+// was not: the report's word, or the event log's.
+func aborted(rec *record.Recording) string {
+	if rec.Report != nil {
+		return rec.Report.Aborted
+	}
+	for i := len(rec.Events) - 1; i >= 0; i-- {
+		if rec.Events[i].Kind == "abort" {
+			return rec.Events[i].Text
+		}
+	}
+	return ""
 }
 
 func readRecording(path string) (*record.Recording, error) {
@@ -86,7 +121,7 @@ func feed(snaps []stats.Snapshot) <-chan stats.Snapshot {
 }
 
 // dashboard plays the recording in the dashboard from its start until q.
-func (c *replayCmd) dashboard(rec *record.Recording, stderr io.Writer) {
+func (c *replayCmd) dashboard(rec *record.Recording, ths []threshold.Threshold, stderr io.Writer) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	p := replay.New(rec)
@@ -97,7 +132,7 @@ func (c *replayCmd) dashboard(rec *record.Recording, stderr io.Writer) {
 	}()
 	p.TogglePlay()
 	theme, _ := ui.ParseTheme(c.Theme)
-	prog := tea.NewProgram(ui.New(p, p.Snapshots(), ui.Options{Theme: theme, Replay: p}),
+	prog := tea.NewProgram(ui.New(p, p.Snapshots(), ui.Options{Theme: theme, Replay: p, Thresholds: ths}),
 		tea.WithAltScreen(), tea.WithFPS(30), tea.WithContext(ctx))
 	if _, err := prog.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "trafficgen replay: dashboard: %v\n", err)
@@ -108,7 +143,7 @@ func (c *replayCmd) dashboard(rec *record.Recording, stderr io.Writer) {
 
 // writeReport writes the recording's report: the run's own, recorded at
 // its end, or for a recording cut short, what its last snapshot holds.
-func (c *replayCmd) writeReport(rec *record.Recording, stdout, stderr io.Writer) int {
+func (c *replayCmd) writeReport(rec *record.Recording, ths []threshold.Threshold, stdout, stderr io.Writer) int {
 	human := stdout
 	if c.Report == "-" {
 		human = stderr
@@ -122,6 +157,9 @@ func (c *replayCmd) writeReport(rec *record.Recording, stdout, stderr io.Writer)
 	last := rec.Snapshots[len(rec.Snapshots)-1]
 	if rep == nil {
 		rep = stats.SnapshotReport(last, rec.Series, rec.Events, rec.Header.Config)
+		if len(ths) > 0 {
+			rep.Thresholds, rep.Aborted = threshold.Report(threshold.Evaluate(ths, &last)), aborted(rec)
+		}
 		fmt.Fprintln(stderr, "trafficgen replay: the recording has no report of the run's end; this one is its last snapshot's:"+
 			" counts and percentiles as the dashboard showed them, without histograms (it cannot be merged)")
 	}

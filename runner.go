@@ -58,7 +58,7 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 		defer emb.Close()
 	}
 	cur := &current{eng: eng, rec: rec}
-	if err := rec.start(cur, reportConfig(eng, o)); err != nil {
+	if err := rec.start(cur, reportConfig(eng, o), o.thresholds); err != nil {
 		fmt.Fprintf(stderr, "trafficgen: %s: %v\n", recordLabel, err)
 		return exitFailure
 	}
@@ -67,19 +67,26 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 		return code
 	}
 	defer stopMetrics()
-	drive(cur, emb, o, human, stderr, rf)
+	g := newGate(o)
+	drive(cur, emb, o, g, human, stderr, rf)
 	eng = cur.engine()
-	var rep *stats.Report
-	var repErr error
-	if rf != nil || rec != nil {
-		rep, repErr = eng.Report(reportConfig(eng, o))
-	}
-	code = rec.finish(rep, stderr)
 	if o.tui {
 		// The headline last, on the screen the dashboard leaves.
 		stats.WriteSummaryHeadlineLast(human, eng.Final())
 	} else {
 		stats.WriteSummary(human, eng.Final())
+	}
+	code = exitOK
+	if !g.finish(eng.Final(), human) {
+		code = exitThreshold
+	}
+	var rep *stats.Report
+	var repErr error
+	if rf != nil || rec != nil {
+		rep, repErr = finalReport(eng, o, g)
+	}
+	if rec.finish(rep, stderr) != exitOK {
+		code = exitFailure
 	}
 	if rf == nil {
 		return code
@@ -165,19 +172,24 @@ func (c *current) wait() {
 
 // drive runs the engine under the dashboard or the headless printer until
 // the run ends or a signal stops it.
-func drive(cur *current, emb *demoapi.Embedded, o *options, human, stderr io.Writer, rf *reportFile) {
+func drive(cur *current, emb *demoapi.Embedded, o *options, g *gate, human, stderr io.Writer, rf *reportFile) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sig := watchSignals(cancel, rf.discard, stderr)
 	defer sig.stop()
-	cur.start(ctx, cur.engine())
+	// The run has a context of its own, so that a failing threshold
+	// (--abort-on-fail) ends it and leaves the dashboard up.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	cur.start(runCtx, cur.engine())
+	snaps := cur.rec.follow(g.watch(cur.engine(), stopRun))
 	if !o.tui {
 		fmt.Fprintln(human, describe(o))
-		headless(cur.rec.follow(cur.engine()), time.Now(), o.interval, human)
+		headless(snaps, time.Now(), o.interval, human, o.thresholds)
 		cur.wait()
 		return
 	}
-	dashboard(ctx, cur, emb, o, stderr)
+	dashboard(ctx, cur, snaps, emb, o, g, stderr)
 	cancel()
 	if n := cur.engine().Recorder().InFlight(); n > 0 {
 		fmt.Fprintf(stderr, "draining %d requests in flight (up to %v)…\n", n, o.cfg.Timeout)
@@ -186,9 +198,9 @@ func drive(cur *current, emb *demoapi.Embedded, o *options, human, stderr io.Wri
 }
 
 // dashboard runs the full-screen dashboard until it quits or ctx ends.
-func dashboard(ctx context.Context, cur *current, emb *demoapi.Embedded, o *options, stderr io.Writer) {
+func dashboard(ctx context.Context, cur *current, snaps <-chan stats.Snapshot, emb *demoapi.Embedded, o *options, g *gate, stderr io.Writer) {
 	opts := ui.Options{SpikeMultiplier: o.cfg.SpikeMultiplier, SpikeDuration: o.cfg.SpikeDuration, Theme: o.theme,
-		FaultUnavailable: "f: faults need --embedded (the target is " + o.shown + ")"}
+		FaultUnavailable: "f: faults need --embedded (the target is " + o.shown + ")", Thresholds: o.thresholds}
 	if emb != nil {
 		opts.CycleFault = func() string { return demoapi.Story(demoapi.All, emb.API.CycleFault(demoapi.All)) }
 	}
@@ -197,11 +209,12 @@ func dashboard(ctx context.Context, cur *current, emb *demoapi.Embedded, o *opti
 		if err != nil {
 			return nil, nil, err
 		}
-		cur.start(ctx, next)
-		return next, cur.rec.follow(next), nil
+		runCtx, stop := context.WithCancel(ctx)
+		cur.start(runCtx, next)
+		return next, cur.rec.follow(g.watch(next, stop)), nil
 	}
 	eng := cur.engine()
-	p := tea.NewProgram(ui.New(eng, cur.rec.follow(eng), opts), tea.WithAltScreen(), tea.WithFPS(30),
+	p := tea.NewProgram(ui.New(eng, snaps, opts), tea.WithAltScreen(), tea.WithFPS(30),
 		tea.WithContext(ctx), tea.WithoutSignalHandler())
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "trafficgen: dashboard: %v\n", err)
@@ -238,6 +251,17 @@ func reportConfig(eng *loadgen.Engine, o *options) map[string]any {
 		conf["maxRedirects"] = max(c.MaxRedirects, 0)
 	}
 	return conf
+}
+
+// finalReport is the run's report with its configuration and the gate's
+// verdict.
+func finalReport(eng *loadgen.Engine, o *options, g *gate) (*stats.Report, error) {
+	rep, err := eng.Report(reportConfig(eng, o))
+	if err != nil {
+		return nil, err
+	}
+	g.report(rep)
+	return rep, nil
 }
 
 // writeReport writes the run's report (or says why it could not be

@@ -77,3 +77,31 @@ func TestPoissonArrivalsKeepTheMean(t *testing.T) {
 		t.Errorf("poisson arrivals = %d, want about 20000", n)
 	}
 }
+
+// A plan's end is a step of the rate to zero: a late step past it must
+// not draw a ramp down from the last rate, which would issue requests the
+// plan never had. 50 req/s for 200 ms is 10 requests, however late the
+// step after the end.
+func TestArrivalsStepToZeroAtThePlansEnd(t *testing.T) {
+	start := time.Unix(0, 0)
+	at := func(ms int) time.Time { return start.Add(time.Duration(ms) * time.Millisecond) }
+	count := func(a *arrivals, now time.Time, rate float64) (n int) {
+		a.advance(now, rate, func(time.Time) bool { n++; return true }, nil)
+		return n
+	}
+	for _, late := range []int{0, 10, 50, 500} {
+		a := newArrivals(start, 50, false, nil)
+		n := count(a, at(185), 50) // the last step before the end
+		n += count(a, at(200), a.lastRate)
+		a.jump(0)
+		n += count(a, at(200+late), 0)
+		if n != 10 {
+			t.Errorf("a step %d ms after the end: %d issued, want 10", late, n)
+		}
+	}
+	// Drawn as a ramp, the same late step issues more than the plan had.
+	a := newArrivals(start, 50, false, nil)
+	if n := count(a, at(185), 50) + count(a, at(700), 0); n <= 10 {
+		t.Errorf("a ramp to zero issued %d; the test no longer shows what the step is for", n)
+	}
+}

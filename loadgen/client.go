@@ -119,9 +119,11 @@ type scratch struct {
 	val  []byte // a header value being rendered
 }
 
-// do sends req as rendered in env and reads the response.
-func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.Env, sc *scratch) exchange {
+// do sends req as rendered in env, ending it by deadline (or sooner, by
+// ctx), and reads the response.
+func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.Env, sc *scratch, deadline time.Time) exchange {
 	c.render(&sc.req, req, env, sc)
+	sc.req.Deadline = deadline
 	err := c.tr.Send(ctx, &sc.req, &sc.resp)
 	r := &sc.resp
 	ex := exchange{code: r.Status, resent: r.Resent, arrived: r.Arrived, redirects: r.Redirects}

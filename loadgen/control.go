@@ -32,6 +32,10 @@ type control struct {
 
 	userDelta int // users added (or removed) by hand
 
+	// trafficEnd is when the run's traffic ended (endTraffic); zero
+	// while it runs.
+	trafficEnd time.Time
+
 	// wake nudges the scheduler after a change, so a spike starts at once
 	// rather than after the scheduler's current sleep.
 	wake chan struct{}
@@ -75,18 +79,20 @@ func (c *control) syncClock(now time.Time) {
 	}
 }
 
-// rate is the offered open-model rate at now, spikes included.
-func (c *control) rate(now time.Time) float64 {
+// offered is the open model's rate at now, spikes included, and whether
+// its arrivals are a Poisson process (realistic mode).
+func (c *control) offered(now time.Time) (float64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.rateLocked(now)
+	return c.rateLocked(now), c.plan.Poisson
 }
 
 func (c *control) rateLocked(now time.Time) float64 {
-	if c.paused {
-		return 0
+	t := c.planTime(now)
+	if l := c.plan.Length(); c.paused || l > 0 && t >= l || !c.trafficEnd.IsZero() && !now.Before(c.trafficEnd) {
+		return 0 // a spike does not outlast the run
 	}
-	r := c.plan.RateAt(c.planTime(now)) * c.factor
+	r := c.plan.RateAt(t) * c.factor
 	if now.Before(c.spikeUntil) {
 		r += c.spikeRate
 	}
@@ -112,6 +118,41 @@ func (c *control) finished(now time.Time) bool {
 	defer c.mu.Unlock()
 	l := c.plan.Length()
 	return l > 0 && c.planTime(now) >= l
+}
+
+// untilEnd says how long until a finite plan's timeline is over, if its
+// clock runs on; false for an endless plan or a clock that stands still.
+func (c *control) untilEnd(now time.Time) (time.Duration, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := c.plan.Length()
+	if l == 0 || c.clockShouldStop() {
+		return 0, false
+	}
+	return max(l-c.planTime(now), 0), true
+}
+
+// endTraffic ends the run's traffic at now: the rate is zero from then on.
+func (c *control) endTraffic(now time.Time) {
+	c.mu.Lock()
+	c.trafficEnd = now
+	c.mu.Unlock()
+	c.nudge()
+}
+
+// rateEnd is when the rate fell to zero for good: the end of the run's
+// traffic, or of a finite plan's timeline (or when it will, if its clock
+// runs on from now); false while neither is known.
+func (c *control) rateEnd(now time.Time) (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	end, ok := c.trafficEnd, !c.trafficEnd.IsZero()
+	if l := c.plan.Length(); l > 0 {
+		if pe := now.Add(l - c.planTime(now)); !ok || pe.Before(end) {
+			end, ok = pe, true
+		}
+	}
+	return end, ok
 }
 
 // spike starts a live spike now, or extends the running one. It returns
@@ -231,13 +272,6 @@ type controlState struct {
 	spikeLeft    time.Duration
 	spikeRate    float64
 	paused, held bool
-}
-
-// poisson says whether arrivals are a Poisson process (realistic mode).
-func (c *control) poisson() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.plan.Poisson
 }
 
 // isPaused says whether traffic is paused.

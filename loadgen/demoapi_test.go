@@ -11,43 +11,42 @@ import (
 	"github.com/trafficgen/trafficgen/stats"
 )
 
-// The generator against the embedded demo API over loopback, for 10 s in
-// realistic mode: journeys complete without a chaining error (a wrong or
-// missing id would show as a 404 or a capture failure), and the reported
-// per-endpoint counts are exactly what the demo API served.
-func TestEmbeddedDemoAPIRealistic(t *testing.T) {
-	emb, err := demoapi.StartEmbedded(demoapi.Options{LatencyScale: 1, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Close()
-	_, s := runEngine(t, Config{
-		Target: emb.URL, Mode: plan.ModeRealistic, RPS: 20, Duration: 10 * time.Second, Users: 10, Seed: 9,
+// The generator against the demo API for 10 s in realistic mode:
+// journeys complete without a chaining error (a wrong or missing id would
+// show as a 404 or a capture failure), and the reported per-endpoint
+// counts are exactly what the demo API served.
+func TestDemoAPIRealistic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		api := demoapi.New(demoapi.Options{LatencyScale: 1, Seed: 3})
+		_, s := runEngine(t, Config{
+			Target: "http://gateway.test", Mode: plan.ModeRealistic, RPS: 20, Duration: 10 * time.Second, Users: 10, Seed: 9,
+			Client: inProcessClient(api),
+		})
+		j := s.Journeys
+		if j.Completed < 10 {
+			t.Fatalf("only %d journeys completed: %+v", j.Completed, j)
+		}
+		for _, st := range j.Steps {
+			if st.Failed > 0 && st.LastError != "HTTP 500" {
+				t.Errorf("chaining error at %q: %d failed, last %q", st.Step, st.Failed, st.LastError)
+			}
+		}
+		if kindCount(s, stats.KindCapture) > 0 {
+			t.Errorf("%d capture failures", kindCount(s, stats.KindCapture))
+		}
+		served := api.Served()
+		for _, ep := range s.Endpoints {
+			if served[ep.Route] != ep.Total {
+				t.Errorf("%s: generator reported %d, demo API served %d", ep.Route, ep.Total, served[ep.Route])
+			}
+			delete(served, ep.Route)
+		}
+		for route, n := range served {
+			if n > 0 {
+				t.Errorf("demo API served %d on %s, which the generator did not report", n, route)
+			}
+		}
 	})
-	j := s.Journeys
-	if j.Completed < 10 {
-		t.Fatalf("only %d journeys completed: %+v", j.Completed, j)
-	}
-	for _, st := range j.Steps {
-		if st.Failed > 0 && st.LastError != "HTTP 500" {
-			t.Errorf("chaining error at %q: %d failed, last %q", st.Step, st.Failed, st.LastError)
-		}
-	}
-	if kindCount(s, stats.KindCapture) > 0 {
-		t.Errorf("%d capture failures", kindCount(s, stats.KindCapture))
-	}
-	served := emb.API.Served()
-	for _, ep := range s.Endpoints {
-		if served[ep.Route] != ep.Total {
-			t.Errorf("%s: generator reported %d, demo API served %d", ep.Route, ep.Total, served[ep.Route])
-		}
-		delete(served, ep.Route)
-	}
-	for route, n := range served {
-		if n > 0 {
-			t.Errorf("demo API served %d on %s, which the generator did not report", n, route)
-		}
-	}
 }
 
 // Each fault, switched on through the demo API's Go API, shows in the
@@ -76,7 +75,9 @@ func TestFaultsShowWithinASecond(t *testing.T) {
 					}
 				}()
 				var on, off stats.Snapshot
+				sampled := make(chan struct{})
 				go func() {
+					defer close(sampled)
 					time.Sleep(2 * time.Second)
 					api.SetFault(demoapi.Payments, f)
 					time.Sleep(1050 * time.Millisecond)
@@ -87,6 +88,7 @@ func TestFaultsShowWithinASecond(t *testing.T) {
 					off = e.Final() // has second 5 (from one second after clearing)
 				}()
 				e.Run(context.Background())
+				<-sampled
 				before, after := point(t, on, 1), point(t, on, 2)
 				cleared := point(t, off, 5)
 				t.Logf("before %+v\nafter %+v\ncleared %+v", before, after, cleared)

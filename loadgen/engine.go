@@ -1,21 +1,21 @@
-// Package loadgen is the load engine: rate plans, the open-model scheduler,
-// the HTTP client, journeys of virtual users, and live controls. It knows
+// Package loadgen is the load engine: the open-model scheduler and its
+// in-flight cap, the workers, the closed loop, journeys of virtual users,
+// and live controls, all sending through one path (Engine.send). It knows
 // nothing about terminals: it publishes stats.Snapshots on a channel, and
-// the same engine feeds the dashboard or the headless printer.
+// the same engine feeds the dashboard or the headless printer. How it
+// works, and why, is in docs/design.md.
 package loadgen
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"net/url"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/trafficgen/trafficgen/internal/redact"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
@@ -48,9 +48,11 @@ type Config struct {
 	// for a worker); a request due while the cap is full is dropped and
 	// counted. 0, the default, is the larger of 1,000 and 100 ms of the
 	// target rate, rising with the rate at once and falling with it a
-	// request timeout later (inFlightCap, capHold).
+	// request timeout later (inFlightCap, stickyCap).
 	MaxInFlight int
-	// Timeout bounds each request (default 10 s) and the drain at the end.
+	// Timeout bounds each request, from its due time in the open model
+	// and its send otherwise (default 10 s), and the drain after the
+	// run's end.
 	Timeout time.Duration
 	// Think overrides the scenario's think time between journeys when
 	// Max > 0.
@@ -123,56 +125,6 @@ func (c *Config) defaults() error {
 	return nil
 }
 
-// The open model's in-flight cap when Config.MaxInFlight is 0: the larger
-// of autoInFlight and autoInFlightSpan of the target rate. At 60,000
-// req/s a cap of 1,000 is 16 ms of requests, and a stall of the machine
-// that long dropped requests in half the runs at 90 % of trafficgen's
-// maximum; 100 ms of them waits the stall out, measured as latency from
-// each request's due time (BENCHMARKS.md, eighth round). Below 10,000
-// req/s the cap stays 1,000.
-const (
-	autoInFlight     = 1000
-	autoInFlightSpan = 100 * time.Millisecond
-)
-
-// MaxInFlightCap is the largest in-flight cap, set or automatic.
-const MaxInFlightCap = 1_000_000
-
-// inFlightCap is the in-flight cap at the target rate: set, when it is
-// not 0, else the automatic cap.
-func inFlightCap(set int, rate float64) int {
-	if set > 0 {
-		return set
-	}
-	n := math.Ceil(rate * autoInFlightSpan.Seconds())
-	switch {
-	case n > MaxInFlightCap:
-		return MaxInFlightCap
-	case n > autoInFlight:
-		return int(n)
-	}
-	return autoInFlight // NaN too
-}
-
-// capHold lowers the in-flight cap only once the requests sent under a
-// higher one have had their time: the request timeout after the cap was
-// last that high. Lowered at once, a falling rate (a spike's end, the
-// demo's step down, the - key) would drop requests due at the new rate
-// while the old rate's were still out.
-type capHold struct {
-	cap   int
-	until time.Time
-	hold  time.Duration
-}
-
-// at returns the cap at now, c being the cap at the rate of now.
-func (h *capHold) at(now time.Time, c int) int {
-	if c >= h.cap || !now.Before(h.until) {
-		h.cap, h.until = c, now.Add(h.hold)
-	}
-	return h.cap
-}
-
 // Engine runs one load test. Build it with New, start it with Run; the
 // control methods (Spike, SetMode, ...) may be called from any goroutine
 // while it runs, and never block.
@@ -199,17 +151,25 @@ type Engine struct {
 
 	think    scenario.Range
 	inFlight atomic.Int64 // open-model requests outstanding
-	// inFlightLimit is the in-flight cap the scheduler applied last while
+	// appliedCap is the in-flight cap the scheduler applied last while
 	// the rate was above 0 (0 before it starts)
-	inFlightLimit atomic.Int64
-	pool          workerPool // the open-model workers
-	users         *userPool
+	appliedCap atomic.Int64
+	pool       workerPool // the open-model workers
+	users      *userPool
+	// probe says whether the CPU is saturated (the pool's sizer); the
+	// scheduler starts one unless a test has set it
+	probe contention
 
-	last        atomic.Pointer[stats.Snapshot]
-	phaseSeen   atomic.Int64 // the mode and phase last logged, mode<<16 | phase+1
-	ran         atomic.Bool
-	done        chan struct{}
-	workersDone chan struct{}
+	// ended is set at the run's end: from then on nothing is sent
+	// (Engine.send). endedAt is when; it may be read once endedSet is
+	// closed.
+	ended    atomic.Bool
+	endedAt  time.Time
+	endedSet chan struct{}
+
+	last      atomic.Pointer[stats.Snapshot]
+	phaseSeen atomic.Int64 // the mode and phase last logged, mode<<16 | phase+1
+	ran       atomic.Bool
 }
 
 // New checks cfg and builds an engine. Nothing is sent until Run.
@@ -236,10 +196,10 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		cfg: cfg, shown: RedactURL(cfg.Target), rec: rec, scn: scn, run: scn.NewRun(),
+		cfg: cfg, shown: redact.URL(cfg.Target), rec: rec, scn: scn, run: scn.NewRun(),
 		cl: cl, clientName: clientName, clientWhy: clientWhy,
-		snap: make(chan stats.Snapshot, 1),
-		done: make(chan struct{}), workersDone: make(chan struct{}),
+		snap:     make(chan stats.Snapshot, 1),
+		endedSet: make(chan struct{}),
 	}
 	e.think = scn.Think
 	if cfg.Think.Max > 0 {
@@ -296,85 +256,6 @@ func (e *Engine) Final() stats.Snapshot {
 	return e.snapshot(time.Now(), false)
 }
 
-// Run sends load until the plan ends or ctx is cancelled, then stops
-// issuing, waits up to Timeout for requests in flight, publishes a final
-// snapshot and closes the Snapshots channel. It returns nil after a normal
-// stop (including cancellation). Run may be called once.
-func (e *Engine) Run(ctx context.Context) error {
-	if !e.ran.CompareAndSwap(false, true) {
-		return errors.New("engine: Run called twice")
-	}
-	defer close(e.snap)
-	defer close(e.done)
-	now := time.Now()
-	e.rec.Reset(now)
-	e.ctl.mu.Lock()
-	e.ctl.planStart = now
-	e.ctl.mu.Unlock()
-	e.rec.Event(now, "info", fmt.Sprintf("started: %s mode, %s client, target %s", e.ctl.plan.Mode, e.clientName, e.shown))
-	if e.clientWhy != "" {
-		e.rec.Event(now, "info", fmt.Sprintf("client %s: %s", e.clientName, e.clientWhy))
-	}
-
-	runCtx, stopRun := context.WithCancel(ctx)
-	defer stopRun()
-	// Requests get their own context so that stopping the run lets them
-	// finish (up to the drain timeout) instead of cutting them off.
-	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelReqs()
-
-	var wg sync.WaitGroup
-	e.users = newUserPool(e, reqCtx)
-	if e.cfg.Mode == plan.ModeMax {
-		wg.Go(func() { e.closedLoop(runCtx, reqCtx) })
-	} else {
-		wg.Go(func() { e.schedule(runCtx, reqCtx) })
-	}
-
-	tick := time.NewTicker(e.cfg.SnapshotInterval)
-	defer tick.Stop()
-loop:
-	for {
-		select {
-		case <-runCtx.Done():
-			break loop
-		case now := <-tick.C:
-			if e.ctl.finished(now) {
-				e.rec.Event(now, "info", "duration reached")
-				break loop
-			}
-			e.users.scale(e.ctl.users(now))
-			e.publish(e.snapshot(now, false))
-		}
-	}
-	stopRun()
-	e.users.end()
-	wg.Wait() // the scheduler has stopped issuing
-
-	// Drain: wait for in-flight requests up to the timeout, publishing
-	// snapshots meanwhile so a dashboard sees the drain.
-	deadline := time.NewTimer(e.cfg.Timeout)
-	defer deadline.Stop()
-	drained := make(chan struct{})
-	go func() { e.users.wait(); e.workersIdle(); close(drained) }()
-drain:
-	for {
-		select {
-		case <-drained:
-			break drain
-		case <-deadline.C:
-			cancelReqs()
-			<-drained
-			break drain
-		case now := <-tick.C:
-			e.publish(e.snapshot(now, false))
-		}
-	}
-	final := e.snapshot(time.Now(), true)
-	e.publish(final)
-	return nil
-}
-
 // publish offers s to the reader, replacing an unread older snapshot.
 func (e *Engine) publish(s stats.Snapshot) {
 	e.last.Store(&s)
@@ -417,7 +298,7 @@ func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
 	r.Paused, r.Held = cs.paused, cs.held
 	if cs.mode == plan.ModeMax {
 		r.Concurrency = e.cfg.Concurrency
-	} else if r.MaxInFlight = int(e.inFlightLimit.Load()); r.MaxInFlight == 0 {
+	} else if r.MaxInFlight = int(e.appliedCap.Load()); r.MaxInFlight == 0 {
 		r.MaxInFlight = inFlightCap(e.cfg.MaxInFlight, cs.target)
 	}
 	r.Done = done
@@ -435,16 +316,6 @@ func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
 		s.Journeys.Users = e.users.count()
 	}
 	return s
-}
-
-// RedactURL masks the password of a URL's user info (for display); other
-// strings come back as they are.
-func RedactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	return u.Redacted()
 }
 
 // Spike adds SpikeMultiplier × the base rate for SpikeDuration, from now.
@@ -580,15 +451,9 @@ func (e *Engine) pickJourney(r *rand.Rand) int {
 	return len(js) - 1
 }
 
-// dropN counts n requests for route, due by t, as dropped.
-func (e *Engine) dropN(route int, t time.Time, n int64) {
-	for range n {
-		e.rec.Dropped(route, t)
-	}
-}
-
-// record counts the exchange of a request sent with Sent on route, timed
-// from start: its due time in the open model, its send time otherwise.
+// record counts the exchange of a request on route, timed from start: its
+// due time in the open model, its send time otherwise. It is the one place
+// results reach the recorder (Engine.send calls it).
 func (e *Engine) record(route int, ex exchange, start, end time.Time) {
 	// Each redirect followed is a request the server answered: counted
 	// under the route with its 3xx, timed from the one before it.
@@ -597,5 +462,5 @@ func (e *Engine) record(route int, ex exchange, start, end time.Time) {
 		e.rec.Record(stats.Result{Route: route, Code: r.Status, Latency: r.At.Sub(start), End: r.At})
 		start = r.At
 	}
-	e.rec.Record(stats.Result{Route: route, Code: ex.code, Kind: ex.kind, Latency: end.Sub(start), End: end, Resent: ex.resent})
+	e.rec.Record(stats.Result{Route: route, Code: ex.code, Kind: ex.kind, Latency: end.Sub(start), End: end, Resent: ex.resent, Err: ex.err})
 }

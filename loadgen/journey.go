@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -69,11 +68,9 @@ func (p *userPool) wait() { p.wg.Wait() }
 // user is one virtual user's loop.
 func (p *userPool) user(id uint64, stop <-chan struct{}) {
 	e := p.e
-	rnd := e.newRand(1_000_000 + id)
-	env := e.run.NewEnv(rnd, map[string]string{})
-	var sc scratch
+	s := e.newSender(1_000_000+id, map[string]string{})
 	// Users start spread over one think time, not all at once.
-	if !p.pause(time.Duration(rnd.Int64N(int64(e.think.Max)+1)), stop) {
+	if !p.pause(time.Duration(s.rnd.Int64N(int64(e.think.Max)+1)), stop) {
 		return
 	}
 	for {
@@ -84,11 +81,10 @@ func (p *userPool) user(id uint64, stop <-chan struct{}) {
 			return
 		default:
 		}
-		j := e.pickJourney(rnd)
-		if !p.journey(j, env, &sc) {
+		if !p.journey(e.pickJourney(s.rnd), s) {
 			return
 		}
-		if !p.pause(e.think.Pick(rnd), stop) {
+		if !p.pause(e.think.Pick(s.rnd), stop) {
 			return
 		}
 	}
@@ -114,7 +110,7 @@ func (p *userPool) pause(d time.Duration, stop <-chan struct{}) bool {
 // journey runs journey j's steps in order. Each step is timed from when it
 // was sent; the journey from its start. It returns false when the run ended
 // during the journey (which is then left unfinished).
-func (p *userPool) journey(j int, env *scenario.Env, sc *scratch) bool {
+func (p *userPool) journey(j int, s *sender) bool {
 	e := p.e
 	jr := e.scn.Journeys[j]
 	e.rec.JourneyStarted()
@@ -126,28 +122,18 @@ func (p *userPool) journey(j int, env *scenario.Env, sc *scratch) bool {
 			return false
 		default:
 		}
-		if !step.Runs(env) {
+		if !step.Runs(s.env) {
 			continue
 		}
 		e.rec.JourneyStep(e.stepBase[j] + i)
-		sent := time.Now()
-		e.rec.Sent(sent)
-		ex := e.cl.do(p.ctx, step, env, sc)
-		end := ex.doneAt(sent)
-		reason := ""
-		if ex.kind == stats.KindNone {
-			d, err := step.Apply(ex.body, env)
-			if err != nil {
-				ex.kind, reason = stats.KindCapture, err.Error()
-			}
-			declined = declined || d
-		} else {
-			reason = describe(ex)
+		out := e.send(p.ctx, s, call{req: step, route: e.stepRoutes[j][i], strict: true})
+		if !out.sent {
+			return false // the run ended
 		}
-		e.record(e.stepRoutes[j][i], ex, sent, end)
-		if ex.kind != stats.KindNone {
-			step.Fail(env)
-			e.rec.JourneyFailed(e.stepBase[j]+i, reason)
+		declined = declined || out.declined
+		if out.ex.kind != stats.KindNone {
+			step.Fail(s.env)
+			e.rec.JourneyFailed(e.stepBase[j]+i, failReason(out))
 			return true
 		}
 	}
@@ -155,12 +141,15 @@ func (p *userPool) journey(j int, env *scenario.Env, sc *scratch) bool {
 	return true
 }
 
-// describe says why an exchange failed, for the journey failure log.
-func describe(ex exchange) string {
-	if ex.code != 0 {
+// failReason says why a journey step failed, for the journey failure log.
+func failReason(out outcome) string {
+	ex := out.ex
+	switch {
+	case ex.kind == stats.KindCapture && out.captureErr != nil:
+		return out.captureErr.Error()
+	case ex.code != 0:
 		return fmt.Sprintf("HTTP %d", ex.code)
-	}
-	if ex.err != nil {
+	case ex.err != nil:
 		return ex.kind.String() + ": " + ex.err.Error()
 	}
 	return ex.kind.String()

@@ -10,28 +10,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// preciseSleeper sleeps to within tens of microseconds. A Go timer fires
-// up to about a millisecond late when the process is otherwise idle (the
-// runtime's netpoller waits in epoll with a millisecond timeout), and at
-// 200 req/s that millisecond would be added to every request's latency,
-// since latency runs from the due time. A timerfd read through the
-// netpoller wakes on the nanosecond deadline instead, without holding a P
-// while it waits.
-//
-// Waking an idle thread from epoll still takes tens of microseconds (more
-// at the tail), and that too lands in the latency. So a sleep of spinFrom
-// or more ends spinTail early on the timerfd and spends the rest awake,
-// yielding to any other goroutine until the deadline. Below about 1,100
-// req/s every request's dispatch ends with such a sleep (the scheduler's
-// Go timer stops preciseTail early), and the spin costs at most
-// spinTail/spinFrom, under 7 %, of a core. With GOMAXPROCS=1 the runtime
-// does not poll the network while the spinner is the only goroutine
-// ready, so a socket that became readable meanwhile is seen up to
-// spinTail later; a response's latency ends at its kernel receive time
-// (rxstamp_linux.go), so that does not change it. At 200 req/s against
-// a fixed 20 ms server (BENCHMARKS.md, history 17) the reported p50 /
-// p90 / p99 went from 0.36 / 0.40 / 0.71 ms above the server's own to
-// 0.32 / 0.37 / 0.42; CPU per request at 1,000 req/s rose by a quarter.
+// preciseSleeper sleeps to within tens of microseconds: on a timerfd read
+// through the network poller, the last spinTail awake. See "The precise
+// sleep" in docs/design.md.
 type preciseSleeper struct {
 	fd  int
 	f   *os.File

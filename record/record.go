@@ -37,6 +37,16 @@ type Header struct {
 	Version int            `json:"version"`
 	Started time.Time      `json:"started"`
 	Config  map[string]any `json:"config,omitempty"`
+	// Thresholds are the run's pass/fail criteria, which the dashboard
+	// shows on a line of their own.
+	Thresholds []Threshold `json:"thresholds,omitempty"`
+}
+
+// Threshold is a pass/fail criterion as package threshold parses it: its
+// expression, and the route template it applies to ("" for the run).
+type Threshold struct {
+	Expr  string `json:"expr"`
+	Route string `json:"route,omitempty"`
 }
 
 // line is one recorded snapshot, or the run's report.

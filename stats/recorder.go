@@ -117,6 +117,11 @@ type Result struct {
 	// number of requests the server saw lies between Total and
 	// Total+Resent.
 	Resent int
+	// Err says why the request failed, when the client gave a reason (a
+	// status outside 200–399 has none). Set it only with a failure Kind:
+	// the recorder keeps the most recent one of each kind
+	// (KindCount.Message).
+	Err error
 }
 
 // Recorder collects Results from many goroutines. Register every route
@@ -178,6 +183,8 @@ type state struct {
 	// of the dropped: those due while the generator was behind, and the
 	// largest in-flight cap one was dropped at (DropCause)
 	droppedBehind, dropCap atomic.Int64
+	// of the dropped: those never sent (DroppedUnsent)
+	droppedUnsent atomic.Int64
 
 	// per-second sent and dropped counts (ring, indexed by second); every
 	// worker writes them, without a lock
@@ -608,6 +615,14 @@ func (r *Recorder) DropCause(n int64, behind bool, limit int) {
 	if int64(limit) > s.dropCap.Load() {
 		s.dropCap.Store(int64(limit))
 	}
+}
+
+// DroppedUnsent counts a request for route, due at t, that was handed to
+// a worker but not sent: it still waited for one when the run ended or
+// its deadline passed (RunInfo.DroppedUnsent).
+func (r *Recorder) DroppedUnsent(routeID int, t time.Time) {
+	r.Dropped(routeID, t)
+	r.st.Load().droppedUnsent.Add(1)
 }
 
 // Target samples the offered rate the plan asks for at t; a second's

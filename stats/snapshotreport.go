@@ -28,6 +28,6 @@ func SnapshotReport(s Snapshot, series []Point, events []Event, config map[strin
 }
 
 func latencyOf(p Percentiles) LatencyReport {
-	return LatencyReport{Count: p.Count, MeanMs: ms(p.Mean), P50Ms: ms(p.P50), P90Ms: ms(p.P90), P99Ms: ms(p.P99),
-		P999Ms: ms(p.P999), MaxMs: ms(p.Max)}
+	return LatencyReport{Count: p.Count, MeanMs: ms(p.Mean), P50Ms: ms(p.P50), P90Ms: ms(p.P90), P95Ms: ms(p.P95),
+		P99Ms: ms(p.P99), P999Ms: ms(p.P999), MaxMs: ms(p.Max)}
 }
