@@ -243,6 +243,8 @@ type RunInfo struct {
 	DroppedUnsent int64
 	// Events is the event log, oldest first (at most the last 100).
 	Events []Event
+	// Knee is the knee finder's progress in knee mode; nil otherwise.
+	Knee *KneeInfo `json:",omitempty"`
 	// Done is true in the last snapshot of a run.
 	Done bool
 }
@@ -259,7 +261,7 @@ type Event struct {
 	Time    time.Time
 	Elapsed time.Duration
 	// Kind is a short tag: "spike", "mode", "rate", "users", "pause",
-	// "resume", "phase", "hold", "fault", "reset", "info", "error".
+	// "resume", "phase", "hold", "fault", "reset", "info", "error", "knee".
 	Kind string
 	Text string
 }

@@ -174,6 +174,7 @@ func summaryHeadline(b *strings.Builder, s Snapshot) {
 			fmt.Fprintf(b, "     failed at %s / %s: %d (last: %s)\n", st.Journey, st.Step, st.Failed, st.LastError)
 		}
 	}
+	writeKneeHeadline(b, s)
 }
 
 // summaryDetails is the tables after the headline: by method, by
@@ -217,6 +218,7 @@ func summaryDetails(b *strings.Builder, s Snapshot) {
 			fmt.Fprintf(b, "   %s: %d\n", k.Kind, k.Count)
 		}
 	}
+	writeKneeSteps(b, s)
 }
 
 // MethodStats is the total of every route of one HTTP method.
