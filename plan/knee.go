@@ -219,7 +219,7 @@ type Knee struct {
 	// base50 and base99 are the p50 and p99 of the first step that met
 	// the other bounds: the automatic p99 bound's baseline (0: none yet).
 	base50, base99 time.Duration
-	note string
+	note           string
 }
 
 // NewKnee starts a search with c (defaults applied), at its first step.

@@ -133,7 +133,6 @@ func (k *KneeInfo) Report() *KneeReport {
 	return out
 }
 
-
 // KneeStepLine is a judged step on one line, as headless runs print each
 // step when it ends:
 //
