@@ -25,6 +25,8 @@ func describe(o *options) string {
 	fmt.Fprintf(&b, "trafficgen: %s mode", c.Mode)
 	if c.Mode == plan.ModeMax {
 		fmt.Fprintf(&b, ", %d workers back to back", c.Concurrency)
+	} else if c.Mode == plan.ModeKnee {
+		b.WriteString(kneeDescribe(c.Knee))
 	} else {
 		fmt.Fprintf(&b, ", %g req/s", c.RPS)
 	}
@@ -34,6 +36,8 @@ func describe(o *options) string {
 	switch {
 	case o.requests > 0:
 		fmt.Fprintf(&b, ", %d requests (%v)", o.requests/int64(o.shardN), c.Duration.Round(time.Millisecond))
+	case c.Mode == plan.ModeKnee && !c.DurationSet:
+		b.WriteString(", then holds the highest sustained rate for 3 steps")
 	case c.Duration > 0:
 		fmt.Fprintf(&b, ", %v", c.Duration)
 	default:
@@ -52,7 +56,9 @@ func describe(o *options) string {
 // headless prints a stats block every interval until the run ends.
 func headless(eng *loadgen.Engine, interval time.Duration, w io.Writer) {
 	next := time.Now().Add(interval)
+	var knee kneePrinter
 	for s := range eng.Snapshots() {
+		knee.print(w, s)
 		if s.Run.Done {
 			return
 		}

@@ -204,6 +204,9 @@ func writeReport(eng *loadgen.Engine, o *options, rf *reportFile) error {
 	if c.Mode == plan.ModeMax {
 		conf["concurrency"] = c.Concurrency
 	}
+	if c.Mode == plan.ModeKnee {
+		kneeReportConfig(conf, c.Knee)
+	}
 	if o.requests > 0 {
 		conf["requests"] = o.requests
 	}

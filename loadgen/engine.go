@@ -319,6 +319,7 @@ func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
 		}
 	}
 	r.Knee = e.knee.info(now)
+	e.kneeRunInfo(r, cs.planTime)
 	// A phased plan's phase changes go to the event log as they happen
 	// (the knee finder logs its steps itself).
 	if key := int64(cs.mode)<<16 | int64(cs.phase+1); len(cs.plan.Phases) > 1 && cs.mode != plan.ModeKnee && e.phaseSeen.Swap(key) != key {

@@ -191,6 +191,24 @@ func (k *kneeFinder) infoLocked(now time.Time) *stats.KneeInfo {
 	return in
 }
 
+// kneeRunInfo sets what a knee-mode snapshot says of the run: the base
+// rate is the step's, and the run's length is the plan's once the search
+// holds (its end is known then); while it searches, the given run length,
+// or none, since the plan then ends a step or two ahead.
+func (e *Engine) kneeRunInfo(r *stats.RunInfo, planTime time.Duration) {
+	if r.Knee == nil {
+		return
+	}
+	r.BaseRPS = r.Knee.Current.Rate
+	if r.Knee.Holding() {
+		return
+	}
+	r.Duration, r.Remaining = 0, 0
+	if e.cfg.DurationSet && e.cfg.Duration > 0 {
+		r.Duration, r.Remaining = e.cfg.Duration, max(e.cfg.Duration-planTime, 0)
+	}
+}
+
 // kneeEventText is a judged step for the event log.
 func kneeEventText(st stats.KneeStep) string {
 	head := fmt.Sprintf("knee step %d %s %s req/s", st.N, st.Kind, rateText(st.Rate))

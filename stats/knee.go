@@ -171,6 +171,15 @@ func KneeHeadline(k *KneeInfo) string {
 	return s + " so far, no break yet"
 }
 
+// kneeBlockText is the knee's part of a headless block's first line:
+// ", step 6 recover 170 req/s" or ", holding 187 req/s".
+func kneeBlockText(k *KneeInfo) string {
+	if k.Holding() {
+		return ", holding " + rateFig(k.Current.Rate) + " req/s"
+	}
+	return fmt.Sprintf(", step %d %s %s req/s", k.Current.N, k.Current.Kind, rateFig(k.Current.Rate))
+}
+
 // writeKneeHeadline adds the knee's result to the summary's headline.
 func writeKneeHeadline(b *strings.Builder, s Snapshot) {
 	k := s.Run.Knee

@@ -21,7 +21,9 @@ func WriteBlock(w io.Writer, s Snapshot) error {
 	fmt.Fprintf(&b, "Stats [%.1fs]", s.Elapsed.Seconds())
 	if s.Run.Mode != "" {
 		fmt.Fprintf(&b, " mode %s", s.Run.Mode)
-		if s.Run.PhaseCount > 1 {
+		if k := s.Run.Knee; k != nil {
+			b.WriteString(kneeBlockText(k))
+		} else if s.Run.PhaseCount > 1 {
 			fmt.Fprintf(&b, ", phase %d/%d %s", s.Run.PhaseIndex+1, s.Run.PhaseCount, s.Run.Phase)
 		}
 		if s.Run.Paused {
