@@ -17,10 +17,10 @@ import (
 // traffic) is a line across the empty cells above a bar that falls short
 // of it; spike seconds have a coloured band and a heavy time axis.
 type rpsChart struct {
-	st   *Styles
-	run  *runState
-	w, h int
-	out  string
+	st    *Styles
+	run   *runState
+	w, h  int
+	out   string
 	cols  []rpsColumn // scratch
 	axis  []rune      // scratch
 	marks []*stepMark // the knee steps' marks by column (knee.go)
