@@ -60,16 +60,16 @@ func kneeLegend(st *Styles, k *stats.KneeInfo) string {
 	return st.wrap(&st.Accent, string(markStep)) + st.wrap(&st.Subtle, " steps")
 }
 
-// setKneeMarks puts s's step marks on the RPS chart's columns (c.marks),
+// setKneeMarks puts s's step marks on the RPS chart's columns (c.knee),
 // for plot and timeAxis. Column i shows second newest-(last-i), as in
 // timeAxis.
 func (c *rpsChart) setKneeMarks(s *stats.Snapshot, live bool) {
-	c.marks = c.marks[:0]
+	c.knee = c.knee[:0]
 	k := s.Run.Knee
 	if k == nil || len(c.cols) == 0 {
 		return
 	}
-	c.marks = append(c.marks, make([]*stepMark, len(c.cols))...)
+	c.knee = append(c.knee, make([]*stepMark, len(c.cols))...)
 	var newest int64
 	if len(s.Series) > 0 {
 		newest = s.Series[len(s.Series)-1].Second + 1
@@ -80,7 +80,7 @@ func (c *rpsChart) setKneeMarks(s *stats.Snapshot, live bool) {
 	last := len(c.cols) - 1
 	for _, m := range kneeMarks(c.st, k) {
 		if i := last - int(newest-m.sec); m.sec >= 0 && i >= 0 && i <= last {
-			c.marks[i] = &m
+			c.knee[i] = &m
 		}
 	}
 }
@@ -88,7 +88,7 @@ func (c *rpsChart) setKneeMarks(s *stats.Snapshot, live bool) {
 // kneeCell is the dotted line of a step's mark in an empty cell of
 // column i, or nil.
 func (c *rpsChart) kneeCell(i int) (*lipglossStyle, string) {
-	if i < len(c.marks) && c.marks[i] != nil {
+	if i < len(c.knee) && c.knee[i] != nil {
 		return &c.st.Faint, markLine
 	}
 	return nil, " "
@@ -97,7 +97,7 @@ func (c *rpsChart) kneeCell(i int) (*lipglossStyle, string) {
 // kneeAxis writes the step marks into the time axis (c.axis), before its
 // labels, which keep clear of them.
 func (c *rpsChart) kneeAxis() {
-	for i, m := range c.marks {
+	for i, m := range c.knee {
 		if m != nil && i < len(c.axis) {
 			c.axis[i] = m.glyph
 		}
@@ -106,8 +106,8 @@ func (c *rpsChart) kneeAxis() {
 
 // kneeAxisStyle is the style of axis cell i when it holds a step's mark.
 func (c *rpsChart) kneeAxisStyle(i int) *lipglossStyle {
-	if i < len(c.marks) && c.marks[i] != nil {
-		return c.marks[i].style
+	if i < len(c.knee) && c.knee[i] != nil {
+		return c.knee[i].style
 	}
 	return nil
 }

@@ -17,13 +17,13 @@ import (
 // traffic) is a line across the empty cells above a bar that falls short
 // of it; spike seconds have a coloured band and a heavy time axis.
 type rpsChart struct {
-	st    *Styles
-	run   *runState
-	w, h  int
-	out   string
-	cols  []rpsColumn // scratch
-	axis  []rune      // scratch
-	marks []*stepMark // the knee steps' marks by column (knee.go)
+	st   *Styles
+	run  *runState
+	w, h int
+	out  string
+	cols []rpsColumn // scratch
+	axis []rune      // scratch
+	knee []*stepMark // the knee steps' marks by column (knee.go)
 }
 
 // rpsColumn is one column's data, in requests per second.
@@ -311,7 +311,7 @@ func (c *rpsChart) timeAxis(s *stats.Snapshot, yw int, live bool) string {
 	r.add(&st.Faint, "└")
 	for i, ch := range c.axis {
 		switch ks := c.kneeAxisStyle(i); {
-		case ks != nil && ch == c.marks[i].glyph:
+		case ks != nil && ch == c.knee[i].glyph:
 			r.add(ks, string(ch))
 		case ch != '─':
 			r.add(&st.Subtle, string(ch))
