@@ -142,9 +142,9 @@ func (c *latencyChart) drawKneeMarks(s *stats.Snapshot) {
 // series: a new judgement redraws it.
 func kneeKey(k *stats.KneeInfo) int {
 	if k == nil {
-		return 0
+		return -1
 	}
-	return len(k.Steps)*4 + k.Knee + 2
+	return len(k.Steps)<<16 | (k.Knee + 1)
 }
 
 // kneeLabel is the header's word on the search: "step 6 recover · 170
