@@ -54,7 +54,7 @@ func (k *kneeFinder) start(now time.Time) {
 	k.taken, k.steps, k.win, k.knee, k.broke = nil, nil, nil, -1, false
 	k.cur = k.newStep(1, now, 0)
 	k.touched = touched
-	k.e.rec.Event(now, "knee", fmt.Sprintf("knee finder: from %s req/s, %s", rateText(k.cur.Rate), k.search.SLOText()))
+	k.e.rec.Event(now, "knee", fmt.Sprintf("knee finder: from %s req/s, %s", plan.RateText(k.cur.Rate), k.search.SLOText()))
 }
 
 // stop ends the search (the mode was switched away).
@@ -211,7 +211,7 @@ func (e *Engine) kneeRunInfo(r *stats.RunInfo, planTime time.Duration) {
 
 // kneeEventText is a judged step for the event log.
 func kneeEventText(st stats.KneeStep) string {
-	head := fmt.Sprintf("knee step %d %s %s req/s", st.N, st.Kind, rateText(st.Rate))
+	head := fmt.Sprintf("knee step %d %s %s req/s", st.N, st.Kind, plan.RateText(st.Rate))
 	switch {
 	case st.Skipped:
 		return head + ": taken again (" + st.Why + ")"
@@ -219,12 +219,4 @@ func kneeEventText(st stats.KneeStep) string {
 		return fmt.Sprintf("%s passed: p99 %s, errors %.1f%%", head, stats.Dur(st.P99), 100*st.ErrorRatio())
 	}
 	return head + " broke: " + st.Why
-}
-
-// rateText writes a step's rate: "113", "18.8".
-func rateText(r float64) string {
-	if r >= 100 {
-		return fmt.Sprintf("%.0f", r)
-	}
-	return strings.TrimSuffix(fmt.Sprintf("%.1f", r), ".0")
 }

@@ -110,7 +110,7 @@ func TestKneeStartedLive(t *testing.T) {
 		}
 		var got []string
 		for _, st := range k.Steps {
-			got = append(got, fmt.Sprintf("%d %s %s %v skipped=%v", st.N, st.Kind, rateText(st.Rate), st.Pass, st.Skipped))
+			got = append(got, fmt.Sprintf("%d %s %s %v skipped=%v", st.N, st.Kind, plan.RateText(st.Rate), st.Pass, st.Skipped))
 		}
 		want := []string{
 			"1 climb 100 false skipped=true",

@@ -292,7 +292,7 @@ func (k *Knee) Check(f StepFigures) []string {
 	}
 	if f.Target > 0 {
 		if a := f.Achieved() / f.Target; a < o.Achieved {
-			out = append(out, fmt.Sprintf("achieved %s/s < %s of %s/s", rateText(f.Achieved()), pctText(o.Achieved), rateText(f.Target)))
+			out = append(out, fmt.Sprintf("achieved %s/s < %s of %s/s", RateText(f.Achieved()), pctText(o.Achieved), RateText(f.Target)))
 		}
 	}
 	if r := f.DroppedRatio(); r > o.Dropped {
@@ -332,7 +332,7 @@ func (k *Knee) passed() {
 	k.goods = append(k.goods, k.rate)
 	if k.state == KneeClimbing {
 		if k.rate >= k.cfg.Ceiling {
-			k.hold(k.rate, fmt.Sprintf("no break up to the ceiling (%s req/s)", rateText(k.cfg.Ceiling)))
+			k.hold(k.rate, fmt.Sprintf("no break up to the ceiling (%s req/s)", RateText(k.cfg.Ceiling)))
 			return
 		}
 		next := k.climb(k.rate)
@@ -366,7 +366,7 @@ func (k *Knee) broke() {
 			k.rate = next
 			return
 		}
-		k.hold(0, fmt.Sprintf("every step broke the objective, down to %s req/s", rateText(k.rate)))
+		k.hold(0, fmt.Sprintf("every step broke the objective, down to %s req/s", RateText(k.rate)))
 		return
 	}
 	k.state, k.rate, k.tries = KneeRecovering, k.good, 0
@@ -399,7 +399,7 @@ func (k *Knee) recoveryFailed() {
 	}
 	if len(k.goods) == 0 {
 		k.good = 0
-		k.hold(0, fmt.Sprintf("no rate was sustained: %s req/s did not recover", rateText(k.bad)))
+		k.hold(0, fmt.Sprintf("no rate was sustained: %s req/s did not recover", RateText(k.bad)))
 		return
 	}
 	k.good = k.goods[len(k.goods)-1]
@@ -411,7 +411,7 @@ func (k *Knee) hold(rate float64, note string) {
 }
 
 func (k *Knee) brokeNote() string {
-	return fmt.Sprintf("the objective broke at %s req/s", rateText(k.bad))
+	return fmt.Sprintf("the objective broke at %s req/s", RateText(k.bad))
 }
 
 // climb is the coarse step after rate, at most the ceiling.
@@ -436,9 +436,9 @@ func roundRate(r float64) float64 {
 // StepName names a step's phase: "step 3 · 113 req/s".
 func StepName(n int, kind string, rate float64) string {
 	if kind == StepHold {
-		return "hold · " + rateText(rate) + " req/s"
+		return "hold · " + RateText(rate) + " req/s"
 	}
-	return fmt.Sprintf("step %d %s · %s req/s", n, kind, rateText(rate))
+	return fmt.Sprintf("step %d %s · %s req/s", n, kind, RateText(rate))
 }
 
 // KneePlan lays a knee search out as a plan: the phases of the steps
@@ -490,8 +490,8 @@ func cut(phases []Phase, length time.Duration) []Phase {
 	return phases
 }
 
-// rateText writes a rate without needless decimals: "113", "7.5".
-func rateText(r float64) string {
+// RateText writes a rate without needless decimals: "113", "7.5".
+func RateText(r float64) string {
 	if r >= 100 || r == math.Trunc(r) {
 		return fmt.Sprintf("%.0f", r)
 	}

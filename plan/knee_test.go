@@ -22,7 +22,7 @@ func search(t *testing.T, c KneeConfig, verdict func(rate float64, kind string) 
 		if pass {
 			mark = "✓"
 		}
-		steps = append(steps, fmt.Sprintf("%s %s %s", rateText(k.Rate()), k.Kind(), mark))
+		steps = append(steps, fmt.Sprintf("%s %s %s", RateText(k.Rate()), k.Kind(), mark))
 		k.Advance(pass, StepFigures{P50: 50 * time.Millisecond, P99: 100 * time.Millisecond})
 	}
 	t.Fatalf("no hold after 50 steps: %v", steps)
