@@ -191,9 +191,12 @@ func kneeResult(st *Styles, k *stats.KneeInfo) []string {
 		}
 		return []string{st.wrap(&st.Subtle, "no step has passed")}
 	}
+	what := st.wrap(&st.Subtle, "highest sustained ") + st.wrap(&st.OK, fmtRate(best.Rate)+" req/s")
+	if k.Holding() && best.Rate == k.Current.Rate {
+		what = st.wrap(&st.OK, "sustained") // the rate held, in the label
+	}
 	out := []string{
-		st.wrap(&st.Subtle, "highest sustained ") + st.wrap(&st.OK, fmtRate(best.Rate)+" req/s") +
-			st.wrap(&st.Subtle, ": p50 ") + st.wrap(&st.Value, stats.Dur(best.P50)) +
+		what + st.wrap(&st.Subtle, ": p50 ") + st.wrap(&st.Value, stats.Dur(best.P50)) +
 			st.wrap(&st.Subtle, ", p99 ") + st.wrap(&st.Value, stats.Dur(best.P99)) +
 			st.wrap(&st.Subtle, ", errors ") + st.wrap(&st.Value, fmtPct(100*best.ErrorRatio())),
 	}
@@ -226,18 +229,19 @@ func (p *phasePane) kneeSteps(k *stats.KneeInfo) string {
 	if len(cells) == 0 {
 		return fit(head+st.wrap(&st.Subtle, "none judged yet")+slo, p.w)
 	}
-	// The newest steps that fit, after "… " when some are left out.
+	// The newest steps that fit, after "(n before)" when some do not.
 	room := p.w - width(head)
 	n, used := len(cells), 0
-	for n > 0 && used+width(cells[n-1])+1 <= room-2 {
+	for n > 0 && used+width(cells[n-1])+1 <= room {
 		used += width(cells[n-1]) + 1
 		n--
 	}
-	if n == 1 && used+width(cells[0]) <= room {
-		n = 0
+	for n > 0 && n < len(cells) && used+width(before(n)) > room {
+		used -= width(cells[n]) + 1
+		n++
 	}
 	if n > 0 {
-		head += st.wrap(&st.Subtle, "… ")
+		head += st.wrap(&st.Subtle, before(n))
 	}
 	line := head + strings.Join(cells[n:], " ")
 	if width(line)+width(slo) <= p.w {
@@ -245,6 +249,9 @@ func (p *phasePane) kneeSteps(k *stats.KneeInfo) string {
 	}
 	return line
 }
+
+// before is what stands for the n oldest steps left out of the line.
+func before(n int) string { return "(" + itoa(n) + " before) " }
 
 // kneeKeyText is the feedback line after k.
 func kneeKeyText(run stats.RunInfo) (string, bool) {

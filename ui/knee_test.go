@@ -143,7 +143,7 @@ func TestGoldenKnee(t *testing.T) {
 		want    string
 	}{{"searching", 87, "step 9 refine"}, {"holding", 115, "holding 187 req/s"}} {
 		for _, kind := range []string{"detailed", "presenter"} {
-			for _, sz := range [][2]int{{120, 36}, {160, 48}} {
+			for _, sz := range [][2]int{{80, 24}, {120, 36}, {160, 48}} {
 				t.Run(fmt.Sprintf("%s/%s/%dx%d", tc.name, kind, sz[0], sz[1]), func(t *testing.T) {
 					runGoldenOpts(t, sz[0], sz[1], Options{Presenter: kind == "presenter"}, kneeSnapshot(tc.seconds), tc.want, nil)
 				})
