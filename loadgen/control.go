@@ -167,7 +167,11 @@ func (c *control) rateEnd(now time.Time) (time.Time, bool) {
 // the added rate and its length.
 func (c *control) spike(now time.Time) (float64, time.Duration) {
 	c.mu.Lock()
-	c.spikeRate = c.spikeMult * c.baseRate()
+	base := c.baseRate()
+	if c.plan.Mode == plan.ModeKnee { // the step's rate is the base
+		base = c.plan.RateAt(c.planTime(now))
+	}
+	c.spikeRate = c.spikeMult * base
 	c.spikeUntil = now.Add(c.spikeLength)
 	c.touched++
 	r, l := c.spikeRate, c.spikeLength
@@ -301,12 +305,21 @@ func (c *control) setPlan(p plan.Plan) {
 	c.nudge()
 }
 
-// clock returns the plan clock at now, whether it stands still, the
-// plan's mode and the live controls counted so far (touched).
-func (c *control) clock(now time.Time) (t time.Duration, stopped bool, mode plan.Mode, touched uint64) {
+// clockState is what the knee finder reads of the control at a moment.
+type clockState struct {
+	t       time.Duration // the plan clock
+	stopped bool          // the plan clock stands still
+	spiking bool          // a live spike adds load
+	mode    plan.Mode
+	touched uint64 // the live controls counted so far
+}
+
+// clock returns the control's clockState at now.
+func (c *control) clock(now time.Time) clockState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.planTime(now), c.clockShouldStop(), c.plan.Mode, c.touched
+	return clockState{t: c.planTime(now), stopped: c.clockShouldStop(), spiking: now.Before(c.spikeUntil),
+		mode: c.plan.Mode, touched: c.touched}
 }
 
 // touch counts a live control the control does not see itself.

@@ -452,8 +452,7 @@ func (e *Engine) Report(config map[string]any) (*stats.Report, error) {
 
 // kneeMode says whether the knee finder sets the rate now.
 func (e *Engine) kneeMode() bool {
-	_, _, mode, _ := e.ctl.clock(time.Now())
-	return mode == plan.ModeKnee
+	return e.ctl.clock(time.Now()).mode == plan.ModeKnee
 }
 
 // pickEndpoint picks an endpoint index by weight.

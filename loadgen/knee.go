@@ -27,8 +27,10 @@ type kneeFinder struct {
 	cur    kneeStep     // the step under way, or the hold
 	win    *stats.Window
 	// touched is the control's count of live controls at the step's
-	// start: one more by the judgement, and the step is taken again.
+	// start: one more by the judgement, or a spike seen during the step
+	// (spiked), and the step is taken again.
 	touched uint64
+	spiked  bool
 	knee    int  // index in steps of the highest sustained rate, -1
 	broke   bool // a step has broken the objective
 }
@@ -47,7 +49,7 @@ const notJudged = "a spike, pause, user change or stats reset fell in it"
 // start begins a search at now, which the plan clock reads as zero (the
 // run's start or a switch to knee mode).
 func (k *kneeFinder) start(now time.Time) {
-	_, _, _, touched := k.e.ctl.clock(now)
+	touched := k.e.ctl.clock(now).touched
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.active, k.search = true, plan.NewKnee(k.e.cfg.Knee)
@@ -76,23 +78,24 @@ func (k *kneeFinder) tick(now time.Time) {
 	if !k.active || k.search.State() == plan.KneeHolding {
 		return
 	}
-	pt, stopped, mode, touched := k.e.ctl.clock(now)
-	if mode != plan.ModeKnee {
+	cs := k.e.ctl.clock(now)
+	if cs.mode != plan.ModeKnee {
 		k.active = false
 		return
 	}
-	if stopped {
+	if cs.stopped {
 		return // paused: the step waits, and is taken again (touched)
 	}
+	k.spiked = k.spiked || cs.spiking
 	cfg := k.search.Config()
-	ran := pt - k.cur.planStart
+	ran := cs.t - k.cur.planStart
 	if k.win == nil && ran >= cfg.Settle {
 		k.win = k.e.rec.Mark(now)
 	}
 	if ran < cfg.Step {
 		return
 	}
-	k.judge(now, pt, touched)
+	k.judge(now, cs.t, cs.touched)
 }
 
 // judge judges the step under way on its window at now (plan time pt),
@@ -108,9 +111,9 @@ func (k *kneeFinder) judge(now time.Time, pt time.Duration, touched uint64) {
 	holding := false
 	// A window cut short (the step's settle time passed between two
 	// ticks, late) says too little to judge on.
-	if touched != k.touched || ws.Elapsed < (cfg.Step-cfg.Settle)/2 {
+	if touched != k.touched || k.spiked || ws.Elapsed < (cfg.Step-cfg.Settle)/2 {
 		st.Skipped, st.Why = true, notJudged
-		if touched == k.touched {
+		if touched == k.touched && !k.spiked {
 			st.Why = "its window was cut short"
 		}
 	} else {
@@ -126,7 +129,7 @@ func (k *kneeFinder) judge(now time.Time, pt time.Duration, touched uint64) {
 	k.e.rec.Event(now, "knee", kneeEventText(st.KneeStep))
 	k.taken = append(k.taken, plan.Phase{Name: plan.StepName(st.N, st.Kind, st.Rate), Length: pt - st.planStart, From: st.Rate, To: st.Rate})
 	k.cur = k.newStep(st.N+1, now, pt)
-	k.win, k.touched = nil, touched
+	k.win, k.touched, k.spiked = nil, touched, false
 	if holding {
 		k.e.rec.Event(now, "knee", "knee: "+stats.KneeHeadline(k.infoLocked(now)))
 	}
@@ -182,7 +185,7 @@ func (k *kneeFinder) infoLocked(now time.Time) *stats.KneeInfo {
 	}
 	in.Current = k.cur.KneeStep
 	in.Current.Start = k.cur.start.Sub(origin)
-	if pt, _, _, _ := k.e.ctl.clock(now); pt >= k.cur.planStart {
+	if pt := k.e.ctl.clock(now).t; pt >= k.cur.planStart {
 		in.Elapsed = pt - k.cur.planStart
 	}
 	if k.search.State() == plan.KneeHolding {
