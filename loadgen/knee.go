@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -45,6 +46,11 @@ type kneeStep struct {
 
 // notJudged says why a step was taken again rather than judged.
 const notJudged = "a spike, pause, user change or stats reset fell in it"
+
+// maxKneeSteps is how many judged steps the finder keeps (and every
+// snapshot copies): a search with the defaults takes a few dozen, and a
+// presenter who keeps a step from being judged only adds more.
+const maxKneeSteps = 200
 
 // start begins a search at now, which the plan clock reads as zero (the
 // run's start or a switch to knee mode).
@@ -125,9 +131,16 @@ func (k *kneeFinder) judge(now time.Time, pt time.Duration, touched uint64) {
 		k.broke = k.broke || !st.Pass
 	}
 	k.steps = append(k.steps, st)
+	k.taken = append(k.taken, plan.Phase{Name: plan.StepName(st.N, st.Kind, st.Rate), Length: pt - st.planStart, From: st.Rate, To: st.Rate})
+	if len(k.steps) > maxKneeSteps {
+		k.steps = slices.Delete(k.steps, 0, 1)
+		// The plan clock still runs from the first step: its time goes
+		// to the next.
+		k.taken[1].Length += k.taken[0].Length
+		k.taken = slices.Delete(k.taken, 0, 1)
+	}
 	k.knee = k.sustained()
 	k.e.rec.Event(now, "knee", kneeEventText(st.KneeStep))
-	k.taken = append(k.taken, plan.Phase{Name: plan.StepName(st.N, st.Kind, st.Rate), Length: pt - st.planStart, From: st.Rate, To: st.Rate})
 	k.cur = k.newStep(st.N+1, now, pt)
 	k.win, k.touched, k.spiked = nil, touched, false
 	if holding {

@@ -152,3 +152,36 @@ func run(t *testing.T, e *Engine) stats.Snapshot {
 	}
 	return e.Final()
 }
+
+// A search that is never let judge a step (a spike runs throughout)
+// keeps its last maxKneeSteps steps, and its plan still ends the run on
+// time.
+func TestKneeKeepsABoundedStepTable(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		api := demoapi.New(demoapi.Options{LatencyScale: 0, Seed: 2})
+		e, err := New(Config{
+			Target: "http://gateway.test", Mode: plan.ModeKnee, Duration: 60 * time.Second, DurationSet: true,
+			Client: inProcessClient(api), Seed: 4, SpikeDuration: time.Hour, SpikeMultiplier: 1,
+			Knee: plan.KneeConfig{Start: 2, Step: 200 * time.Millisecond, Settle: 50 * time.Millisecond},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			time.Sleep(10 * time.Millisecond)
+			e.Spike()
+		}()
+		s := run(t, e)
+		k := s.Run.Knee
+		if len(k.Steps) != maxKneeSteps {
+			t.Fatalf("%d steps kept, want %d", len(k.Steps), maxKneeSteps)
+		}
+		first, last := k.Steps[0], k.Steps[len(k.Steps)-1]
+		if !first.Skipped || !last.Skipped || last.N-first.N != maxKneeSteps-1 || last.N < 250 {
+			t.Errorf("steps %d to %d kept (skipped %v, %v), want the last %d of about 300", first.N, last.N, first.Skipped, last.Skipped, maxKneeSteps)
+		}
+		if s.Elapsed > 61*time.Second {
+			t.Errorf("the run lasted %v, want 60s", s.Elapsed)
+		}
+	})
+}
