@@ -196,7 +196,7 @@ type RunInfo struct {
 	// Target is the base URL traffic goes to.
 	Target string
 	// Mode is the rate plan's name (steady, ramp-up, spike, realistic, demo,
-	// or max for the closed-loop max-throughput mode).
+	// knee, or max for the closed-loop max-throughput mode).
 	Mode string
 	// Phase names the current phase; PhaseIndex is 0-based and PhaseCount
 	// is 1 for modes without phases.
