@@ -50,6 +50,8 @@ type runCmd struct {
 	StatsInterval   time.Duration `env:"STATS_INTERVAL" default:"5s" help:"Headless output: how often a stats block prints."`
 	Report          string        `env:"REPORT" placeholder:"FILE" predictor:"file" help:"Write a JSON report (mergeable) to this file at the end; - writes it to standard output (the summary then goes to standard error)."`
 	NoTUI           bool          `name:"no-tui" env:"NO_TUI" help:"Print periodic stats instead of the dashboard, even on a terminal."`
+	Thresholds      []string      `name:"threshold" sep:"none" env:"TRAFFICGEN_THRESHOLD" placeholder:"EXPR" help:"Fail the run (exit status 3) unless EXPR holds at its end: p50, p90, p95, p99, p99.9 or max <300ms; errors<1%; rate>=99%; dropped==0; 'ROUTE: EXPR' for one route (repeatable; one a line in the variable)."`
+	AbortOnFail     bool          `name:"abort-on-fail" env:"TRAFFICGEN_ABORT_ON_FAIL" help:"Stop the run at the first threshold that fails once its figure covers 100 requests or 5 s."`
 	Theme           string        `env:"TRAFFICGEN_THEME" default:"auto" enum:"auto,dark,light,high-contrast" help:"Dashboard colours: auto (the terminal's background if it says, else colours that read on any), dark, light or high-contrast."`
 	Shard           string        `env:"SHARD" placeholder:"I/N" help:"i/N: this instance's share of a distributed run (1/N of every rate and of the users); N alone in a Kubernetes Indexed Job, whose JOB_COMPLETION_INDEX picks i."`
 	MetricsAddr     string        `name:"metrics-addr" env:"TRAFFICGEN_METRICS_ADDR" placeholder:"HOST:PORT" help:"Serve Prometheus metrics at http://HOST:PORT/metrics during the run (:9464 on every interface, 127.0.0.1:9464 on loopback)."`

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/stats"
+	"github.com/trafficgen/trafficgen/threshold"
 )
 
 // anyAtAll stands for a bound of 0 given by the user ("--knee-max-errors
@@ -52,7 +53,7 @@ func (c *checker) knee() error {
 		return c.bad("shard", "knee mode finds one target's knee from one machine; a shard offers a share of a fixed rate")
 	}
 	c.o.cfg.Knee = kc
-	return nil
+	return c.kneeThresholds()
 }
 
 // kneeErr is a knee setting that does not hold, and the option to name.
@@ -143,4 +144,37 @@ func kneeReportConfig(conf map[string]any, kc plan.KneeConfig) {
 		"stepMs": ms(kc.Step.Seconds()), "settleMs": ms(kc.Settle.Seconds()), "ceiling": kc.Ceiling,
 		"p99Ms": ms(kc.SLO.P99.Seconds()), "maxErrors": kc.SLO.Errors, "minAchieved": kc.SLO.Achieved, "maxDropped": kc.SLO.Dropped,
 	}
+}
+
+// kneeThresholds makes the thresholds the knee finder's objective: a step
+// breaks on each one its window does not meet. In knee mode they are
+// that alone, not the run's gate, which the search crosses on purpose.
+func (c *checker) kneeThresholds() error {
+	o := c.o
+	if len(o.thresholds) == 0 {
+		return nil
+	}
+	ts := o.thresholds
+	exprs := make([]string, len(ts))
+	for i, t := range ts {
+		exprs[i] = t.Expr
+	}
+	o.cfg.KneeSLOText = "thresholds " + strings.Join(exprs, ", ")
+	o.cfg.KneeSLO = func(w *stats.Snapshot) []string {
+		var out []string
+		for _, r := range threshold.Evaluate(ts, w) {
+			if !r.Pass {
+				out = append(out, r.Expr+": "+r.Observed())
+			}
+		}
+		return out
+	}
+	if o.cfg.Mode != plan.ModeKnee {
+		return nil
+	}
+	if o.abortOnFail {
+		return c.bad("abort-on-fail", "in knee mode the thresholds judge each step, which the search breaks on purpose; there is no run to abort")
+	}
+	o.thresholds = nil
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trafficgen/trafficgen/plan"
+	"github.com/trafficgen/trafficgen/stats"
 )
 
 // TestKneeOptions: the knee flags and their variables reach the engine's
@@ -36,6 +37,33 @@ func TestKneeOptions(t *testing.T) {
 	if o.cfg.Mode != plan.ModeKnee || o.cfg.MaxInFlight != 500 {
 		t.Errorf("-c with knee mode: %v mode, cap %d; want knee, the in-flight cap", o.cfg.Mode, o.cfg.MaxInFlight)
 	}
+	if o.cfg.KneeSLO != nil {
+		t.Error("an objective from thresholds, without thresholds")
+	}
+}
+
+// TestKneeThresholds: with thresholds, they are the knee finder's
+// objective, judged on a step's window; in knee mode they are not the
+// run's gate too (the search breaks them on purpose).
+func TestKneeThresholds(t *testing.T) {
+	u := "http://127.0.0.1:1"
+	o := mustParse(t, "-u", u, "--mode", "knee", "--threshold", "p99<300ms", "--threshold", "errors<1%")
+	if o.cfg.KneeSLO == nil || o.cfg.KneeSLOText != "thresholds p99<300ms, errors<1%" || len(o.thresholds) != 0 {
+		t.Fatalf("knee mode with thresholds: objective %q, %d run thresholds", o.cfg.KneeSLOText, len(o.thresholds))
+	}
+	w := stats.Snapshot{Total: 200, Success: 199, Errors: 1, Elapsed: 8 * time.Second,
+		Latency: stats.Percentiles{Count: 200, P50: 90 * time.Millisecond, P99: 412 * time.Millisecond}}
+	if got := o.cfg.KneeSLO(&w); len(got) != 1 || got[0] != "p99<300ms: p99 412ms of 200" {
+		t.Errorf("a slow window breaks %q", got)
+	}
+	w.Latency.P99 = 250 * time.Millisecond
+	if got := o.cfg.KneeSLO(&w); len(got) != 0 {
+		t.Errorf("a good window breaks %q", got)
+	}
+	// Another mode keeps its gate, and k would judge steps on it too.
+	if o := mustParse(t, "-u", u, "--threshold", "p99<300ms"); o.cfg.KneeSLO == nil || len(o.thresholds) != 1 {
+		t.Errorf("realistic mode with a threshold: objective %v, %d run thresholds", o.cfg.KneeSLO != nil, len(o.thresholds))
+	}
 }
 
 // TestKneeBadInput: each knee option with a bad value is an exit-2 error
@@ -58,6 +86,7 @@ func TestKneeBadInput(t *testing.T) {
 		{[]string{"--knee-min-achieved", "lots"}, "TRAFFICGEN_KNEE_MIN_ACHIEVED/--knee-min-achieved"},
 		{[]string{"--knee-max-dropped=-1%"}, "TRAFFICGEN_KNEE_MAX_DROPPED/--knee-max-dropped"},
 		{[]string{"--mode", "knee", "--shard", "1/2"}, "SHARD/--shard"},
+		{[]string{"--mode", "knee", "--threshold", "p99<1s", "--abort-on-fail"}, "--abort-on-fail"},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			code, _, errOut := runMain(t, map[string]string{"DURATION": "1"}, append([]string{"-u", srv.URL, "--no-tui"}, c.args...)...)

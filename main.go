@@ -24,10 +24,10 @@ import (
 
 // Exit statuses (README, Exit status).
 const (
-	exitOK      = 0
-	exitFailure = 1 // the run could not start or its report not be written
-	exitUsage   = 2 // bad flags, environment or scenario; nothing was sent
-	// 3 is kept for a run whose thresholds fail.
+	exitOK          = 0
+	exitFailure     = 1 // the run could not start or its report not be written
+	exitUsage       = 2 // bad flags, environment or scenario; nothing was sent
+	exitThreshold   = 3 // the run ended and a threshold failed
 	exitInterrupted = 130
 )
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/trafficgen/trafficgen/loadgen"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/scenario"
+	"github.com/trafficgen/trafficgen/threshold"
 	"github.com/trafficgen/trafficgen/ui"
 )
 
@@ -59,6 +61,10 @@ type options struct {
 	shown string
 	// reportLabel names the report option in messages.
 	reportLabel string
+	// thresholds are the scenario file's and --threshold's; abortOnFail
+	// stops the run at the first that fails.
+	thresholds  []threshold.Threshold
+	abortOnFail bool
 }
 
 // checker turns a runCmd into options, one step at a time; each step
@@ -81,7 +87,7 @@ func (r *runCmd) Validate(kctx *kong.Context) error {
 	c.o.reportLabel = c.src.label("report")
 	for _, step := range []func() error{
 		c.shape, c.mode, c.rateAndLength, c.concurrency, c.requests, c.users,
-		c.limits, c.transport, c.report, c.shard, c.knee, c.scenario,
+		c.limits, c.transport, c.report, c.shard, c.scenario, c.thresholds, c.knee,
 	} {
 		if err := step(); err != nil {
 			return err
@@ -406,4 +412,38 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d KiB", path, limit>>10)
 	}
 	return b, nil
+}
+
+// thresholds reads --threshold (one a line in the variable) after the
+// scenario file's, with their routes checked against the run's.
+func (c *checker) thresholds() error {
+	o := c.o
+	var ts []threshold.Threshold
+	for _, given := range c.r.Thresholds {
+		for _, expr := range strings.Split(given, "\n") {
+			if strings.TrimSpace(expr) == "" && strings.Contains(given, "\n") {
+				continue // a blank line in the variable
+			}
+			t, err := threshold.Parse(expr)
+			if err != nil {
+				return c.bad("threshold", "%q: %v", expr, err)
+			}
+			ts = append(ts, t)
+		}
+	}
+	ts, err := threshold.Resolve(ts, o.cfg.Scenario.Routes())
+	if err != nil {
+		return c.bad("threshold", "%v", err)
+	}
+	o.thresholds = append(slices.Clone(o.cfg.Scenario.Thresholds), ts...)
+	for _, t := range o.thresholds {
+		if t.Metric == threshold.Rate && o.cfg.Mode == plan.ModeMax {
+			return c.bad("threshold", "%q: -c without a rate sends back to back, with no target rate to reach", t.Expr)
+		}
+	}
+	if c.r.AbortOnFail && len(o.thresholds) == 0 {
+		return c.bad("abort-on-fail", "stops the run when a threshold fails: give one (--threshold 'p99<300ms')")
+	}
+	o.abortOnFail = c.r.AbortOnFail
+	return nil
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -13,9 +15,9 @@ import (
 	"time"
 
 	"github.com/trafficgen/trafficgen/internal/redact"
-	"github.com/trafficgen/trafficgen/loadgen"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/stats"
+	"github.com/trafficgen/trafficgen/threshold"
 )
 
 // describe is the headless start line.
@@ -53,11 +55,13 @@ func describe(o *options) string {
 	return b.String()
 }
 
-// headless prints a stats block every interval until the run ends.
-func headless(eng *loadgen.Engine, interval time.Duration, w io.Writer) {
+// headless prints a stats block every interval until the run ends, with
+// the thresholds as they stand.
+func headless(snaps <-chan stats.Snapshot, interval time.Duration, w io.Writer, ths []threshold.Threshold) {
 	next := time.Now().Add(interval)
+	var b bytes.Buffer
 	var knee kneePrinter
-	for s := range eng.Snapshots() {
+	for s := range snaps {
 		knee.print(w, s)
 		if s.Run.Done {
 			return
@@ -66,7 +70,13 @@ func headless(eng *loadgen.Engine, interval time.Duration, w io.Writer) {
 			continue
 		}
 		next = next.Add(interval)
-		stats.WriteBlock(w, s)
+		b.Reset()
+		stats.WriteBlock(&b, s)
+		if line := threshold.BlockLine(threshold.Evaluate(ths, &s)); line != "" {
+			b.Truncate(b.Len() - 1) // before the block's closing blank line
+			b.WriteString(line + "\n")
+		}
+		w.Write(b.Bytes())
 	}
 }
 
@@ -129,11 +139,17 @@ func (s *signals) stop() {
 
 // probe checks at start that the target answers, and returns a warning
 // when it does not. The run goes on either way, so a presenter can bring the
-// target up mid-run.
+// target up mid-run. Where a proxy from the environment applies to the
+// target, the proxy is what must answer: the target's name may resolve
+// only there.
 func probe(target string) string {
 	u, err := url.Parse(strings.Fields(target + " x")[0])
 	if err != nil || u.Host == "" {
 		return ""
+	}
+	what := "target"
+	if p, err := http.ProxyFromEnvironment(&http.Request{URL: u}); err == nil && p != nil && p.Host != "" {
+		u, what = p, "proxy"
 	}
 	host := u.Host
 	if u.Port() == "" {
@@ -145,7 +161,7 @@ func probe(target string) string {
 	}
 	conn, err := net.DialTimeout("tcp", host, time.Second)
 	if err != nil {
-		return fmt.Sprintf("target %s is not answering (%v); the run goes on and traffic flows once it is up", u.Host, err)
+		return fmt.Sprintf("%s %s is not answering (%v); the run goes on and traffic flows once it is up", what, u.Host, err)
 	}
 	conn.Close()
 	return ""

@@ -54,7 +54,8 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 		return code
 	}
 	defer stopMetrics()
-	drive(cur, emb, o, human, stderr, rf)
+	g := newGate(o)
+	drive(cur, emb, o, g, human, stderr, rf)
 	eng = cur.engine()
 	if o.tui {
 		// The headline last, on the screen the dashboard leaves.
@@ -62,17 +63,21 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 	} else {
 		stats.WriteSummary(human, eng.Final())
 	}
-	if rf == nil {
-		return exitOK
+	code = exitOK
+	if !g.finish(eng.Final(), human) {
+		code = exitThreshold
 	}
-	if err := writeReport(eng, o, rf); err != nil {
+	if rf == nil {
+		return code
+	}
+	if err := writeReport(eng, o, g, rf); err != nil {
 		fmt.Fprintf(stderr, "trafficgen: %v\n", err)
 		return exitFailure
 	}
 	if o.report != "-" {
 		fmt.Fprintf(human, "\nReport written to %s\n", o.report)
 	}
-	return exitOK
+	return code
 }
 
 // startEngine makes the engine (and the embedded demo API), and warns when the
@@ -145,19 +150,24 @@ func (c *current) wait() {
 
 // drive runs the engine under the dashboard or the headless printer until
 // the run ends or a signal stops it.
-func drive(cur *current, emb *demoapi.Embedded, o *options, human, stderr io.Writer, rf *reportFile) {
+func drive(cur *current, emb *demoapi.Embedded, o *options, g *gate, human, stderr io.Writer, rf *reportFile) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sig := watchSignals(cancel, rf.discard, stderr)
 	defer sig.stop()
-	cur.start(ctx, cur.engine())
+	// The run has a context of its own, so that a failing threshold
+	// (--abort-on-fail) ends it and leaves the dashboard up.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	cur.start(runCtx, cur.engine())
+	snaps := g.watch(cur.engine(), stopRun)
 	if !o.tui {
 		fmt.Fprintln(human, describe(o))
-		headless(cur.engine(), o.interval, human)
+		headless(snaps, o.interval, human, o.thresholds)
 		cur.wait()
 		return
 	}
-	dashboard(ctx, cur, emb, o, stderr)
+	dashboard(ctx, cur, snaps, emb, o, g, stderr)
 	cancel()
 	if n := cur.engine().Recorder().InFlight(); n > 0 {
 		fmt.Fprintf(stderr, "draining %d requests in flight (up to %v)…\n", n, o.cfg.Timeout)
@@ -166,9 +176,9 @@ func drive(cur *current, emb *demoapi.Embedded, o *options, human, stderr io.Wri
 }
 
 // dashboard runs the full-screen dashboard until it quits or ctx ends.
-func dashboard(ctx context.Context, cur *current, emb *demoapi.Embedded, o *options, stderr io.Writer) {
+func dashboard(ctx context.Context, cur *current, snaps <-chan stats.Snapshot, emb *demoapi.Embedded, o *options, g *gate, stderr io.Writer) {
 	opts := ui.Options{SpikeMultiplier: o.cfg.SpikeMultiplier, SpikeDuration: o.cfg.SpikeDuration, Theme: o.theme,
-		FaultUnavailable: "f: faults need --embedded (the target is " + o.shown + ")"}
+		FaultUnavailable: "f: faults need --embedded (the target is " + o.shown + ")", Thresholds: o.thresholds}
 	if emb != nil {
 		opts.CycleFault = func() string { return demoapi.Story(demoapi.All, emb.API.CycleFault(demoapi.All)) }
 	}
@@ -177,11 +187,12 @@ func dashboard(ctx context.Context, cur *current, emb *demoapi.Embedded, o *opti
 		if err != nil {
 			return nil, nil, err
 		}
-		cur.start(ctx, next)
-		return next, next.Snapshots(), nil
+		runCtx, stop := context.WithCancel(ctx)
+		cur.start(runCtx, next)
+		return next, g.watch(next, stop), nil
 	}
 	eng := cur.engine()
-	p := tea.NewProgram(ui.New(eng, eng.Snapshots(), opts), tea.WithAltScreen(), tea.WithFPS(30),
+	p := tea.NewProgram(ui.New(eng, snaps, opts), tea.WithAltScreen(), tea.WithFPS(30),
 		tea.WithContext(ctx), tea.WithoutSignalHandler())
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "trafficgen: dashboard: %v\n", err)
@@ -190,7 +201,7 @@ func dashboard(ctx context.Context, cur *current, emb *demoapi.Embedded, o *opti
 
 // writeReport writes the run's report with its configuration: secrets
 // masked, times in milliseconds, the key only when it was sent.
-func writeReport(eng *loadgen.Engine, o *options, rf *reportFile) error {
+func writeReport(eng *loadgen.Engine, o *options, g *gate, rf *reportFile) error {
 	c := o.cfg
 	conf := map[string]any{
 		"target": o.shown, "mode": c.Mode.String(), "rps": c.RPS, "durationMs": ms(c.Duration.Seconds()),
@@ -223,6 +234,7 @@ func writeReport(eng *loadgen.Engine, o *options, rf *reportFile) error {
 	if err != nil {
 		return fmt.Errorf("build report: %w", err)
 	}
+	g.report(rep)
 	if err := rf.commit(rep.Write); err != nil {
 		return fmt.Errorf("write report to %s: %w", rf.name, err)
 	}

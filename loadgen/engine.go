@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/trafficgen/trafficgen/internal/redact"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
@@ -91,8 +92,9 @@ type Config struct {
 	// KneeSLO, when set, judges each knee step in place of Knee.SLO: it
 	// gets the step's window (stats.Window.Snapshot) and returns what the
 	// window breaks, in words; none passes the step. The CI gate's
-	// thresholds plug in here.
-	KneeSLO func(window *stats.Snapshot) []string
+	// thresholds plug in here. KneeSLOText is that objective in words.
+	KneeSLO     func(window *stats.Snapshot) []string
+	KneeSLOText string
 }
 
 func (c *Config) defaults() error {
@@ -205,7 +207,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		cfg: cfg, shown: RedactURL(cfg.Target), rec: rec, scn: scn, run: scn.NewRun(),
+		cfg: cfg, shown: redact.URL(cfg.Target), rec: rec, scn: scn, run: scn.NewRun(),
 		cl: cl, clientName: clientName, clientWhy: clientWhy,
 		snap:     make(chan stats.Snapshot, 1),
 		endedSet: make(chan struct{}),
@@ -329,16 +331,6 @@ func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
 		s.Journeys.Users = e.users.count()
 	}
 	return s
-}
-
-// RedactURL masks the password of a URL's user info (for display); other
-// strings come back as they are.
-func RedactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	return u.Redacted()
 }
 
 // Spike adds SpikeMultiplier × the base rate for SpikeDuration, from now.
@@ -513,5 +505,5 @@ func (e *Engine) record(route int, ex exchange, start, end time.Time) {
 		e.rec.Record(stats.Result{Route: route, Code: r.Status, Latency: r.At.Sub(start), End: r.At})
 		start = r.At
 	}
-	e.rec.Record(stats.Result{Route: route, Code: ex.code, Kind: ex.kind, Latency: end.Sub(start), End: end, Resent: ex.resent})
+	e.rec.Record(stats.Result{Route: route, Code: ex.code, Kind: ex.kind, Latency: end.Sub(start), End: end, Resent: ex.resent, Err: ex.err})
 }

@@ -62,7 +62,7 @@ func (k *kneeFinder) start(now time.Time) {
 	k.taken, k.steps, k.win, k.knee, k.broke = nil, nil, nil, -1, false
 	k.cur = k.newStep(1, now, 0)
 	k.touched = touched
-	k.e.rec.Event(now, "knee", fmt.Sprintf("knee finder: from %s req/s, %s", plan.RateText(k.cur.Rate), k.search.SLOText()))
+	k.e.rec.Event(now, "knee", fmt.Sprintf("knee finder: from %s req/s, %s", plan.RateText(k.cur.Rate), k.sloText()))
 }
 
 // stop ends the search (the mode was switched away).
@@ -160,6 +160,14 @@ func (k *kneeFinder) check(ws *stats.Snapshot, f plan.StepFigures) []string {
 	return k.search.Check(f)
 }
 
+// sloText is the objective steps are judged on, in words.
+func (k *kneeFinder) sloText() string {
+	if k.e.cfg.KneeSLO != nil {
+		return k.e.cfg.KneeSLOText
+	}
+	return k.search.SLOText()
+}
+
 // sustained is the index of the latest step that passed at the search's
 // good rate, -1 for none. The caller holds mu.
 func (k *kneeFinder) sustained() int {
@@ -188,7 +196,7 @@ func (k *kneeFinder) infoLocked(now time.Time) *stats.KneeInfo {
 	cfg := k.search.Config()
 	in := &stats.KneeInfo{
 		State: k.search.State().String(), Knee: k.knee, Broke: k.broke,
-		SLO: k.search.SLOText(), Note: k.search.Note(),
+		SLO: k.sloText(), Note: k.search.Note(),
 		Settle: cfg.Settle, Length: cfg.Step,
 		Steps: make([]stats.KneeStep, len(k.steps)),
 	}

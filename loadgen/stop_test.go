@@ -44,14 +44,20 @@ func (l *receivedLog) times() []time.Time {
 	return slices.Clone(l.at)
 }
 
-// wait waits a moment for n requests (a server may read a request just
-// after the client gave up on it) and returns the count.
+// wait waits for n requests and returns the count. A server may read a
+// request well after the client gave up on it: on a starved machine its
+// accept loop and readers wait for a CPU while the requests sit in the
+// kernel's buffers. So it waits while the count still grows, and gives up
+// only after a second without one.
 func (l *receivedLog) wait(n int) int {
-	deadline := time.Now().Add(time.Second)
-	for len(l.times()) < n && time.Now().Before(deadline) {
+	last, since := len(l.times()), time.Now()
+	for last < n && time.Since(since) < time.Second {
 		time.Sleep(5 * time.Millisecond)
+		if c := len(l.times()); c != last {
+			last, since = c, time.Now()
+		}
 	}
-	return len(l.times())
+	return last
 }
 
 // after counts the requests received later than t.

@@ -39,7 +39,7 @@ func Load(filename string, src []byte, opts Options) (*Scenario, error) {
 }
 
 var (
-	topKeys      = []string{"version", "name", "headers", "data", "pools", "pool_cap", "think", "endpoints", "journeys"}
+	topKeys      = []string{"version", "name", "headers", "data", "pools", "pool_cap", "think", "endpoints", "journeys", "thresholds"}
 	endpointKeys = []string{"name", "method", "path", "route", "weight", "body", "headers", "save", "release", "declined"}
 	stepKeys     = []string{"name", "method", "path", "route", "body", "headers", "capture", "save", "release", "declined", "if_set", "if_unset", "unset_on_failure"}
 	journeyKeys  = []string{"name", "weight", "steps"}
@@ -539,6 +539,9 @@ func (l *loader) load() {
 				s.Journeys = append(s.Journeys, j)
 			}
 		}
+	}
+	if e, ok := top["thresholds"]; ok {
+		l.thresholds(e.v)
 	}
 	if len(s.Endpoints) == 0 && len(s.Journeys) == 0 && len(l.errs) == 0 {
 		l.errf(root, "scenario has no endpoints and no journeys: expected at least one of endpoints: or journeys:")

@@ -23,6 +23,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/trafficgen/trafficgen/threshold"
 )
 
 // Scenario is a compiled, validated scenario. It is immutable and safe for
@@ -41,6 +43,9 @@ type Scenario struct {
 	Journeys []*Journey
 	// Think is the pause between a virtual user's journeys (default 2s–5s).
 	Think Range
+	// Thresholds are the file's pass/fail criteria (thresholds:), their
+	// routes checked against the scenario's.
+	Thresholds []threshold.Threshold
 
 	data  []dataList
 	pools []poolSpec

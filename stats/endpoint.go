@@ -3,6 +3,7 @@ package stats
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -22,7 +23,8 @@ type endpoint struct {
 	kinds   [numKinds]int64
 	codes   [maxCode]int64
 	hist    *hdr.PackedHistogram
-	sumUs   int64 // of the latencies in hist, for their exact mean
+	sumUs   int64             // of the latencies in hist, for their exact mean
+	last    [numKinds]failure // the most recent failure of each kind
 	slots   [histSlots]slot
 	ticks   [tickSlots]tickSlot
 	dropped atomic.Int64
@@ -45,6 +47,14 @@ type slot struct {
 	success, err int64
 	hist         *hdr.PackedHistogram
 	sumUs        int64
+}
+
+// failure is the most recent failure of one kind on a route: why, and
+// when it ended.
+type failure struct {
+	err  error
+	code int
+	end  time.Time
 }
 
 // tickSlot counts one tick (TickLen) of one route's completions, for the
@@ -83,6 +93,9 @@ func (e *endpoint) record(res Result, sec, tick int64) {
 		e.resent += int64(res.Resent)
 	}
 	e.kinds[res.Kind%numKinds]++
+	if res.Kind != KindNone {
+		e.last[res.Kind%numKinds] = failure{err: res.Err, code: res.Code, end: res.End}
+	}
 	e.codes[code]++
 	e.hist.RecordValue(us)
 	e.sumUs += us

@@ -35,7 +35,7 @@ func TestRedirectKindCountedAndReported(t *testing.T) {
 	r.RecordUnsent(Result{Route: id, Code: 302, Kind: KindRedirect, Latency: time.Millisecond, End: end})
 	r.RecordUnsent(Result{Route: id, Code: 200, Latency: time.Millisecond, End: end})
 	s := r.Snapshot(end.Add(time.Second))
-	if s.Errors != 1 || len(s.ErrorKinds) != 1 || s.ErrorKinds[0] != (KindCount{KindRedirect, 1}) {
+	if s.Errors != 1 || len(s.ErrorKinds) != 1 || s.ErrorKinds[0] != (KindCount{Kind: KindRedirect, Count: 1, Message: "302 Found"}) {
 		t.Fatalf("errors %d, kinds %+v: want one redirect failure", s.Errors, s.ErrorKinds)
 	}
 	var buf bytes.Buffer

@@ -103,7 +103,7 @@ func TestMetricsAgreesWithSnapshot(t *testing.T) {
 	if total != s.Total {
 		t.Errorf("codes add up to %d, snapshot total %d", total, s.Total)
 	}
-	want := []KindCount{{KindRefused, 1}, {KindRateLimited, 1}, {KindStatus5xx, 1}}
+	want := []KindCount{{Kind: KindRefused, Count: 1}, {Kind: KindRateLimited, Count: 1}, {Kind: KindStatus5xx, Count: 1}}
 	if got := m.Routes[pay].Errors; len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
 		t.Errorf("payments errors = %v, want %v", got, want)
 	}

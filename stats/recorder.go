@@ -117,6 +117,11 @@ type Result struct {
 	// number of requests the server saw lies between Total and
 	// Total+Resent.
 	Resent int
+	// Err says why the request failed, when the client gave a reason (a
+	// status outside 200–399 has none). Set it only with a failure Kind:
+	// the recorder keeps the most recent one of each kind
+	// (KindCount.Message).
+	Err error
 }
 
 // Recorder collects Results from many goroutines. Register every route

@@ -63,7 +63,7 @@ func TestRecordCountsAndPercentiles(t *testing.T) {
 	if len(s.StatusCodes) != 2 || s.StatusCodes[0] != (CodeCount{200, 100}) || s.StatusCodes[1] != (CodeCount{500, 10}) {
 		t.Errorf("codes = %+v", s.StatusCodes)
 	}
-	if len(s.ErrorKinds) != 1 || s.ErrorKinds[0] != (KindCount{KindStatus5xx, 10}) {
+	if len(s.ErrorKinds) != 1 || s.ErrorKinds[0] != (KindCount{Kind: KindStatus5xx, Count: 10, Message: "500 Internal Server Error"}) {
 		t.Errorf("kinds = %+v", s.ErrorKinds)
 	}
 	if s.Run.AchievedRPS != 10 {

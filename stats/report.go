@@ -49,15 +49,24 @@ type Report struct {
 	Shards    []ShardReport `json:"shards,omitempty"`
 	// Summary is what `jq .summary` shows: counts, rates and latency.
 	Summary `json:"summary"`
+	// Thresholds are the run's pass/fail criteria (--threshold) and how
+	// each ended; the caller fills them in. Aborted says why the run was
+	// stopped early (--abort-on-fail).
+	Thresholds []ThresholdReport `json:"thresholds,omitempty"`
+	Aborted    string            `json:"aborted,omitempty"`
 	// Histogram is the latency histogram of all requests (Summary.Latency
 	// comes from it).
 	Histogram   string           `json:"histogram,omitempty"`
 	Endpoints   []RouteReport    `json:"endpoints"`
 	StatusCodes map[string]int64 `json:"statusCodes"`
 	ErrorKinds  map[string]int64 `json:"errorKinds"`
-	Journeys    JourneyReport    `json:"journeys"`
-	Series      []SeriesPoint    `json:"series"`
-	Events      []EventReport    `json:"events,omitempty"`
+	// ErrorMessages is why the most recent failure of each error kind
+	// failed (KindCount.Message), by kind; in a merged report, from the
+	// instance that finished last.
+	ErrorMessages map[string]string `json:"errorMessages,omitempty"`
+	Journeys      JourneyReport     `json:"journeys"`
+	Series        []SeriesPoint     `json:"series"`
+	Events        []EventReport     `json:"events,omitempty"`
 	// Knee is the knee finder's result (knee mode only).
 	Knee *KneeReport `json:"knee,omitempty"`
 }
@@ -89,12 +98,27 @@ type ShardReport struct {
 	Total     int64          `json:"total"`
 }
 
+// ThresholdReport is one threshold and how it ended: Value is the run's
+// figure in Unit ("ms", "%" or "requests"), absent when there was none
+// (no requests); Limit is in the same unit.
+type ThresholdReport struct {
+	Expr   string   `json:"expr"`
+	Route  string   `json:"route,omitempty"`
+	Metric string   `json:"metric"`
+	Op     string   `json:"op"`
+	Limit  float64  `json:"limit"`
+	Value  *float64 `json:"value"`
+	Unit   string   `json:"unit"`
+	Pass   bool     `json:"pass"`
+}
+
 // LatencyReport is a latency summary in milliseconds.
 type LatencyReport struct {
 	Count  int64   `json:"count"`
 	MeanMs float64 `json:"meanMs"`
 	P50Ms  float64 `json:"p50Ms"`
 	P90Ms  float64 `json:"p90Ms"`
+	P95Ms  float64 `json:"p95Ms"`
 	P99Ms  float64 `json:"p99Ms"`
 	P999Ms float64 `json:"p999Ms"`
 	MaxMs  float64 `json:"maxMs"`
@@ -204,6 +228,12 @@ func (r *Recorder) Report(now time.Time, config map[string]any) (*Report, error)
 	}
 	for _, k := range snap.ErrorKinds {
 		rep.ErrorKinds[k.Kind.String()] = k.Count
+		if k.Message != "" {
+			if rep.ErrorMessages == nil {
+				rep.ErrorMessages = map[string]string{}
+			}
+			rep.ErrorMessages[k.Kind.String()] = k.Message
+		}
 	}
 	j := snap.Journeys
 	rep.Journeys = JourneyReport{Started: j.Started, Completed: j.Completed, Declined: j.Declined, Failed: j.Failed}
@@ -254,7 +284,7 @@ func latencyReport(h *hdr.PackedHistogram) (LatencyReport, string, error) {
 	}
 	p := percentiles(h)
 	return LatencyReport{
-		Count: p.Count, MeanMs: ms(p.Mean), P50Ms: ms(p.P50), P90Ms: ms(p.P90), P99Ms: ms(p.P99),
+		Count: p.Count, MeanMs: ms(p.Mean), P50Ms: ms(p.P50), P90Ms: ms(p.P90), P95Ms: ms(p.P95), P99Ms: ms(p.P99),
 		P999Ms: ms(p.P999), MaxMs: ms(p.Max),
 	}, string(enc), nil
 }
@@ -338,6 +368,8 @@ type merger struct {
 	routes     map[string]int
 	routeHists []*hdr.PackedHistogram
 	series     map[int64]*SeriesPoint
+	// messageAt is when the report each error message came from finished
+	messageAt map[string]time.Time
 }
 
 func newMerger() *merger {
@@ -345,6 +377,7 @@ func newMerger() *merger {
 		out: &Report{Schema: ReportSchema, SchemaVersion: ReportSchemaVersion,
 			StatusCodes: map[string]int64{}, ErrorKinds: map[string]int64{}},
 		all: newTotalHist(), jd: newTotalHist(), routes: map[string]int{}, series: map[int64]*SeriesPoint{},
+		messageAt: map[string]time.Time{},
 	}
 }
 
@@ -369,6 +402,7 @@ func (m *merger) add(r *Report) error {
 	for k, v := range r.ErrorKinds {
 		out.ErrorKinds[k] += v
 	}
+	m.addMessages(r)
 	if err := mergeEncoded(m.all, r.Histogram); err != nil {
 		return fmt.Errorf(": %w", err)
 	}
@@ -398,6 +432,20 @@ func (m *merger) addShards(r *Report) {
 		}
 		e.Shard += base
 		out.Events = append(out.Events, e)
+	}
+}
+
+// addMessages keeps, for each error kind, the message of the report
+// that finished last: the most recent one.
+func (m *merger) addMessages(r *Report) {
+	for k, msg := range r.ErrorMessages {
+		if at, ok := m.messageAt[k]; ok && r.Finished.Before(at) {
+			continue
+		}
+		if m.out.ErrorMessages == nil {
+			m.out.ErrorMessages = map[string]string{}
+		}
+		m.out.ErrorMessages[k], m.messageAt[k] = Clean(msg), r.Finished
 	}
 }
 

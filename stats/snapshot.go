@@ -1,6 +1,9 @@
 package stats
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Snapshot is an immutable picture of a run at one moment. Every slice in it
 // is a fresh copy owned by the reader: nothing in a Snapshot is shared with
@@ -94,9 +97,9 @@ func (l Live) per(n int64) float64 {
 // is exact for request latencies (the sum of the latencies over Count) and
 // the histogram's estimate for journey durations.
 type Percentiles struct {
-	Count                         int64
-	Mean                          time.Duration
-	P50, P90, P99, P999, Min, Max time.Duration
+	Count                              int64
+	Mean                               time.Duration
+	P50, P90, P95, P99, P999, Min, Max time.Duration
 }
 
 // EndpointStats is one row of the per-endpoint table.
@@ -136,10 +139,28 @@ type CodeCount struct {
 	Count int64
 }
 
-// KindCount is the number of failures of one kind.
+// KindCount is the number of failures of one kind, and why the most
+// recent one failed.
 type KindCount struct {
 	Kind  ErrorKind
 	Count int64
+	// Message is the most recent failure's error message, or its HTTP
+	// status ("503 Service Unavailable"), made safe to show (Clean); ""
+	// when it had neither.
+	Message string
+}
+
+// Reason is the kind and its message, the kind's name said once: "tls:
+// failed to verify certificate: …", "connection refused: dial tcp …".
+func (k KindCount) Reason() string {
+	name := k.Kind.String()
+	switch {
+	case k.Message == "":
+		return name
+	case strings.HasPrefix(k.Message, name+":"):
+		return k.Message
+	}
+	return name + ": " + k.Message
 }
 
 // JourneyStats summarises journeys (closed-model virtual users).
@@ -261,7 +282,8 @@ type Event struct {
 	Time    time.Time
 	Elapsed time.Duration
 	// Kind is a short tag: "spike", "mode", "rate", "users", "pause",
-	// "resume", "phase", "hold", "fault", "reset", "info", "error", "knee".
+	// "resume", "phase", "hold", "fault", "reset", "info", "error", "abort",
+	// "knee".
 	Kind string
 	Text string
 }

@@ -6,7 +6,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
-var quantiles = []float64{50, 90, 99, 99.9}
+var quantiles = []float64{50, 90, 95, 99, 99.9}
 
 // Snapshot returns an immutable copy of the statistics at now. It also
 // finalises the per-second points of every second completed since the last
@@ -36,6 +36,7 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 	r.scratchTotal.Reset()
 	var codes [maxCode]int64
 	var kinds [numKinds]int64
+	var last [numKinds]failure
 	var sumUs int64
 	recentChanged := s != r.recentState || len(eps) != r.recentEps
 	ws := s.liveWindows(now)
@@ -52,6 +53,9 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 		}
 		for k, n := range e.kinds {
 			kinds[k] += n
+			if n > 0 && !e.last[k].end.Before(last[k].end) {
+				last[k] = e.last[k]
+			}
 		}
 		row.Latency = percentilesSum(e.hist, e.sumUs)
 		sumUs += e.sumUs
@@ -96,7 +100,7 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 	}
 	for k, n := range kinds {
 		if n > 0 && ErrorKind(k) != KindNone {
-			snap.ErrorKinds = append(snap.ErrorKinds, KindCount{Kind: ErrorKind(k), Count: n})
+			snap.ErrorKinds = append(snap.ErrorKinds, KindCount{Kind: ErrorKind(k), Count: n, Message: last[k].message()})
 		}
 	}
 	if nowSec > 0 {
@@ -286,7 +290,7 @@ func quantilesOf(h *hdr.PackedHistogram) Percentiles {
 	v := h.ValueAtPercentilesSlice(quantiles)
 	return Percentiles{
 		Count: n,
-		P50:   micros(v[0]), P90: micros(v[1]), P99: micros(v[2]), P999: micros(v[3]),
+		P50:   micros(v[0]), P90: micros(v[1]), P95: micros(v[2]), P99: micros(v[3]), P999: micros(v[4]),
 		Min: micros(h.Min()), Max: micros(h.Max()),
 	}
 }

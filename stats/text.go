@@ -10,8 +10,19 @@ import (
 	"time"
 )
 
-// topEndpoints is how many rows a periodic block lists.
-const topEndpoints = 5
+// topEndpoints and topErrorKinds are how many rows of each a periodic
+// block lists.
+const (
+	topEndpoints  = 5
+	topErrorKinds = 3
+)
+
+// topKinds returns the n most frequent kinds, most frequent first.
+func topKinds(kc []KindCount, n int) []KindCount {
+	kc = slices.Clone(kc)
+	slices.SortStableFunc(kc, func(a, b KindCount) int { return cmp.Compare(b.Count, a.Count) })
+	return kc[:min(n, len(kc))]
+}
 
 // WriteBlock writes the periodic headless block: the original tool's
 // "Stats [..]" shape, with target vs achieved rate, dropped requests and
@@ -42,6 +53,13 @@ func WriteBlock(w io.Writer, s Snapshot) error {
 	if s.Recent.Count > 0 {
 		fmt.Fprintf(&b, "   Latency (last 10s): p50 %s | p90 %s | p99 %s | max %s\n",
 			Dur(s.Recent.P50), Dur(s.Recent.P90), Dur(s.Recent.P99), Dur(s.Recent.Max))
+	}
+	for _, k := range topKinds(s.ErrorKinds, topErrorKinds) {
+		fmt.Fprintf(&b, "   Errors: %d %s", k.Count, k.Kind)
+		if k.Message != "" {
+			fmt.Fprintf(&b, ", last: %s", k.Message)
+		}
+		b.WriteByte('\n')
 	}
 	if s.Journeys.Started > 0 || s.Journeys.Users > 0 {
 		fmt.Fprintf(&b, "   User Journeys: %d | Completed: %d | Declined: %d | Failed: %d | In progress: %d\n",
@@ -139,8 +157,12 @@ func WriteSummaryHeadlineLast(w io.Writer, s Snapshot) error {
 	return err
 }
 
-// summaryHeadline is the "Final Statistics" block.
+// summaryHeadline is the "Final Statistics" block, after the verdict on
+// a run whose every request failed.
 func summaryHeadline(b *strings.Builder, s Snapshot) {
+	if line := AllFailed(s); line != "" {
+		b.WriteString(line + "\n\n")
+	}
 	b.WriteString("Final Statistics\n================\n")
 	if s.Run.Target != "" {
 		fmt.Fprintf(b, "   Target: %s (mode %s)\n", s.Run.Target, s.Run.Mode)
@@ -218,9 +240,29 @@ func summaryDetails(b *strings.Builder, s Snapshot) {
 		b.WriteString("\nError Kinds:\n")
 		for _, k := range s.ErrorKinds {
 			fmt.Fprintf(b, "   %s: %d\n", k.Kind, k.Count)
+			if k.Message != "" {
+				fmt.Fprintf(b, "      last: %s\n", k.Message)
+			}
 		}
 	}
 	writeKneeSteps(b, s)
+}
+
+// AllFailed says so plainly when every request of a run failed, and why
+// ("All 200 requests failed: tls: failed to verify certificate: …"); ""
+// when some succeeded, or there were none.
+func AllFailed(s Snapshot) string {
+	if s.Total == 0 || s.Success > 0 {
+		return ""
+	}
+	if len(s.ErrorKinds) == 1 {
+		return fmt.Sprintf("All %d requests failed: %s", s.Total, s.ErrorKinds[0].Reason())
+	}
+	var why []string
+	for _, k := range topKinds(s.ErrorKinds, len(s.ErrorKinds)) {
+		why = append(why, fmt.Sprintf("%d %s", k.Count, k.Kind))
+	}
+	return fmt.Sprintf("All %d requests failed: %s (see Error Kinds)", s.Total, strings.Join(why, ", "))
 }
 
 // MethodStats is the total of every route of one HTTP method.

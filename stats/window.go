@@ -69,7 +69,8 @@ func (w *Window) Start() time.Time {
 // Snapshot returns the window's figures at now. Elapsed is the window's
 // length so far, AverageRPS its completions a second; the totals,
 // Latency, Endpoints (their Latency; Recent is left zero), StatusCodes,
-// ErrorKinds, Resent and InFlight are set as in Recorder.Snapshot. The
+// ErrorKinds (with the latest message of each), Resent and InFlight are
+// set as in Recorder.Snapshot. The
 // per-second series, the live rate, the journeys and Run are left zero:
 // they do not belong to a window.
 func (w *Window) Snapshot(now time.Time) Snapshot {
@@ -92,6 +93,7 @@ func (w *Window) Snapshot(now time.Time) Snapshot {
 	all := newTotalHist()
 	var codes [maxCode]int64
 	var kinds [numKinds]int64
+	var last [numKinds]failure // each kind's latest: in the window when it has any
 	var sumUs int64
 	for i, e := range eps {
 		var b *routeMark
@@ -109,6 +111,9 @@ func (w *Window) Snapshot(now time.Time) Snapshot {
 		}
 		for k, n := range e.kinds {
 			kinds[k] += n
+			if n > 0 && !e.last[k].end.Before(last[k].end) {
+				last[k] = e.last[k]
+			}
 		}
 		h := since(e.hist, b)
 		e.mu.Unlock()
@@ -145,7 +150,7 @@ func (w *Window) Snapshot(now time.Time) Snapshot {
 	}
 	for k, n := range kinds {
 		if n > 0 && ErrorKind(k) != KindNone {
-			snap.ErrorKinds = append(snap.ErrorKinds, KindCount{Kind: ErrorKind(k), Count: n})
+			snap.ErrorKinds = append(snap.ErrorKinds, KindCount{Kind: ErrorKind(k), Count: n, Message: last[k].message()})
 		}
 	}
 	return snap

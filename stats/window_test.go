@@ -66,7 +66,7 @@ func TestWindowCoversOnlyWhatCameAfterTheMark(t *testing.T) {
 	if len(ws.StatusCodes) != 2 || ws.StatusCodes[0] != (CodeCount{200, 91}) || ws.StatusCodes[1] != (CodeCount{503, 10}) {
 		t.Errorf("window codes = %+v", ws.StatusCodes)
 	}
-	if len(ws.ErrorKinds) != 1 || ws.ErrorKinds[0] != (KindCount{KindStatus5xx, 10}) {
+	if len(ws.ErrorKinds) != 1 || ws.ErrorKinds[0] != (KindCount{KindStatus5xx, 10, "503 Service Unavailable"}) {
 		t.Errorf("window kinds = %+v", ws.ErrorKinds)
 	}
 	if all := r.Snapshot(start.Add(6 * time.Second)); all.Total != 1101 || all.Dropped != 7 {

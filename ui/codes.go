@@ -5,11 +5,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
 // codesPane shows responses by HTTP status and failures by kind, side by
-// side, coloured by class.
+// side, coloured by class, and under them why the most frequent kinds
+// last failed, across the pane.
 type codesPane struct {
 	st   *Styles
 	w, h int
@@ -29,9 +31,16 @@ func (p *codesPane) render(s *stats.Snapshot) {
 	rows := p.h - 1
 	left := p.codes(s.StatusCodes, half, rows)
 	right := p.kinds(s.ErrorKinds, s.Resent, p.w-half-gap, rows)
+	colH := min(max(len(left), len(right)), rows)
+	why := p.reasons(s.ErrorKinds, rows-colH)
+	if colH+len(why) > rows {
+		colH = rows - len(why)
+		left = p.codes(s.StatusCodes, half, colH)
+		right = p.kinds(s.ErrorKinds, s.Resent, p.w-half-gap, colH)
+	}
 	lines := make([]string, 0, p.h)
 	lines = append(lines, fit(st.wrap(&st.Heading, "STATUS CODES"), half)+strings.Repeat(" ", gap)+st.wrap(&st.Heading, "ERRORS BY KIND"))
-	for i := 0; i < rows; i++ {
+	for i := 0; i < colH; i++ {
 		var l, r string
 		if i < len(left) {
 			l = left[i]
@@ -41,7 +50,88 @@ func (p *codesPane) render(s *stats.Snapshot) {
 		}
 		lines = append(lines, fit(l, half)+strings.Repeat(" ", gap)+r)
 	}
+	lines = append(lines, why...)
 	p.out = strings.Join(lines, "\n")
+}
+
+// reasons are the lines under the columns saying why the most frequent
+// kinds last failed, each wrapped across the pane, in the spare rows (or
+// one taken from the columns when they have three or more). A reason
+// longer than its rows keeps its end, where Go's messages say what went
+// wrong ("…x509: certificate signed by unknown authority").
+func (p *codesPane) reasons(kc []stats.KindCount, spare int) []string {
+	st := p.st
+	if spare < 1 && p.h-1 >= 3 {
+		spare = 1
+	}
+	var out []string
+	for _, k := range byCount(kc) {
+		room := spare - len(out)
+		if room < 1 {
+			break
+		}
+		if k.Message == "" {
+			continue
+		}
+		name := k.Kind.String()
+		lines := wrapLines(name+strings.TrimPrefix(k.Reason(), name), p.w)
+		if len(lines) > room {
+			lines = lines[len(lines)-room:]
+			lines[0] = "…" + strings.TrimLeft(keepRight(lines[0], p.w-1), " ")
+		}
+		for i, l := range lines {
+			if i == 0 && strings.HasPrefix(l, name) {
+				l = st.wrap(&st.Err, name) + st.wrap(&st.Subtle, l[len(name):])
+			} else {
+				l = st.wrap(&st.Subtle, l)
+			}
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// wrapLines breaks text into lines of at most w cells at spaces; a word
+// longer than a line is cut.
+func wrapLines(text string, w int) []string {
+	var out []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		for width(word) > w {
+			if line != "" {
+				out, line = append(out, line), ""
+			}
+			cut := ansi.Truncate(word, w, "")
+			out, word = append(out, cut), word[len(cut):]
+		}
+		switch {
+		case line == "":
+			line = word
+		case width(line)+1+width(word) <= w:
+			line += " " + word
+		default:
+			out, line = append(out, line), word
+		}
+	}
+	if line != "" {
+		out = append(out, line)
+	}
+	return out
+}
+
+// keepRight keeps the last w cells of a plain line.
+func keepRight(s string, w int) string {
+	if d := width(s) - w; d > 0 {
+		return ansi.TruncateLeft(s, d, "")
+	}
+	return s
+}
+
+// byCount is kc, most frequent first.
+func byCount(kc []stats.KindCount) []stats.KindCount {
+	out := append([]stats.KindCount(nil), kc...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	return out
 }
 
 func (p *codesPane) codes(cc []stats.CodeCount, w, rows int) []string {
@@ -95,9 +185,7 @@ func (p *codesPane) kinds(kc []stats.KindCount, resent int64, w, rows int) []str
 	}
 	show := kc
 	if len(kc) > kindRows {
-		show = append([]stats.KindCount(nil), kc...)
-		sort.SliceStable(show, func(i, j int) bool { return show[i].Count > show[j].Count })
-		show = show[:kindRows]
+		show = byCount(kc)[:kindRows]
 	}
 	nw, cw := 0, 0
 	for _, k := range show {

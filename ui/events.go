@@ -24,7 +24,7 @@ func (p *eventsPane) kindStyle(kind string) *lipglossStyle {
 	switch kind {
 	case "spike":
 		return &st.Spike
-	case "fault", "error":
+	case "fault", "error", "abort":
 		return &st.Err
 	case "pause", "resume", "hold", "reset":
 		return &st.Warn

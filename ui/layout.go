@@ -30,6 +30,7 @@ const (
 	paneEventLine
 	paneFlash
 	paneHelp
+	paneThresholds
 	numPanes
 )
 
@@ -98,10 +99,11 @@ func (l layout) has(id paneID) bool {
 
 // layoutIn is what a layout depends on besides the terminal's size.
 type layoutIn struct {
-	kind     viewKind
-	routes   int // rows of the endpoint table
-	journeys int // lines the journeys pane wants
-	helpH    int // lines of help
+	kind       viewKind
+	routes     int // rows of the endpoint table
+	journeys   int // lines the journeys pane wants
+	helpH      int // lines of help
+	thresholds int // lines of thresholds (0: none)
 }
 
 // block is a row the layout may place: its panes side by side (the first
@@ -215,6 +217,7 @@ func detailedBlocks(w, h int, in layoutIn) []block {
 	} else {
 		bs = append(bs, block{ids: []paneID{paneHeader}, h: 2, required: true})
 	}
+	bs = append(bs, thresholdBlocks(in)...)
 	phaseH := 1
 	if h >= 30 {
 		phaseH = 2
@@ -244,6 +247,16 @@ func detailedBlocks(w, h int, in layoutIn) []block {
 	)
 }
 
+// thresholdBlocks is the line (or lines) of thresholds under the
+// numbers, when the run has any: the first block a terminal makes room
+// for after the required ones.
+func thresholdBlocks(in layoutIn) []block {
+	if in.thresholds == 0 {
+		return nil
+	}
+	return []block{{ids: []paneID{paneThresholds}, h: in.thresholds, prio: 0}}
+}
+
 // presenterBlocks is the presenter layout: the headline line, big numbers,
 // the phase, a large chart (with the latency beside it on wide screens)
 // and the last event.
@@ -258,6 +271,7 @@ func presenterBlocks(w, h int, in layoutIn) []block {
 	if tilesH := tilesHeight(w, h); 1+tilesH+chartMin+1+in.helpH <= h {
 		numbers = []block{{ids: []paneID{paneHeader}, h: 1, required: true}, {ids: []paneID{paneTiles}, h: tilesH, required: true}}
 	}
+	numbers = append(numbers, thresholdBlocks(in)...)
 	return append(numbers, []block{
 		{ids: []paneID{panePhase}, h: 1, prio: 2},
 		chart,

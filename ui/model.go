@@ -13,6 +13,7 @@ import (
 
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/stats"
+	"github.com/trafficgen/trafficgen/threshold"
 )
 
 // Engine is what the dashboard controls. Every method must return at once:
@@ -64,6 +65,9 @@ type Options struct {
 	// snapshots. It runs in a command's goroutine. Nil: a finished run
 	// can only be left.
 	Restart func() (Engine, <-chan stats.Snapshot, error)
+	// Thresholds are the run's pass/fail criteria, shown live on a line
+	// of their own.
+	Thresholds []threshold.Threshold
 }
 
 // flashFor is how long a key's feedback line stays up.
@@ -170,6 +174,7 @@ func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 		paneFlash:     &flashPane{st: st},
 		paneHelp:      &helpPane{st: st, keys: defaultKeyMap(), again: opts.Restart != nil},
 	}
+	m.panes[paneThresholds] = &thresholdsPane{st: st, run: run, ths: opts.Thresholds}
 	return m
 }
 
@@ -348,7 +353,8 @@ func (m *Model) relayout() {
 	}
 	hp := m.panes[paneHelp].(*helpPane)
 	hp.finished = m.run.finished
-	m.lay = arrange(m.w, m.h, layoutIn{kind: m.kind, routes: routes, journeys: journeyLines(m.snap), helpH: hp.lines(m.w)})
+	m.lay = arrange(m.w, m.h, layoutIn{kind: m.kind, routes: routes, journeys: journeyLines(m.snap), helpH: hp.lines(m.w),
+		thresholds: m.panes[paneThresholds].(*thresholdsPane).lines(m.w)})
 	if m.lay.tooSmall && hp.all && m.w >= minWidth && m.h >= minHeight {
 		// Every key does not fit beside the chart: the help alone.
 		m.lay = layout{rows: []row{{h: m.h, slots: []slot{{paneHelp, m.w, m.h}}}}}
