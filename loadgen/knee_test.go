@@ -47,7 +47,7 @@ func TestKneeFindsTheCapacity(t *testing.T) {
 		// it, and the service has recovered (its queue drained).
 		hold := s.Series[len(s.Series)-10:]
 		for _, p := range hold {
-			if p.Target != best.Rate {
+			if math.Abs(p.Target-best.Rate) > 1e-9 {
 				t.Fatalf("second %d offers %v req/s, want the hold at %v", p.Second, p.Target, best.Rate)
 			}
 		}

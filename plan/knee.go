@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -430,7 +431,10 @@ func roundRate(r float64) float64 {
 		return 0
 	}
 	p := math.Pow(10, math.Floor(math.Log10(r))-2)
-	return math.Round(r/p) * p
+	// Through decimal text, so that 90.75 becomes 90.8 and not
+	// 90.80000000000001.
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(math.Round(r/p)*p, 'g', 3, 64), 64)
+	return v
 }
 
 // StepName names a step's phase: "step 3 · 113 req/s".

@@ -219,3 +219,11 @@ func TestParseKneeMode(t *testing.T) {
 		t.Error("max parsed as a mode name")
 	}
 }
+
+func TestRoundRate(t *testing.T) {
+	for in, want := range map[float64]float64{112.5: 113, 90.75: 90.8, 168.75: 169, 0.0375: 0.0375, 1234.5: 1230, 18.75: 18.8} {
+		if got := roundRate(in); got != want {
+			t.Errorf("roundRate(%v) = %v, want %v", in, got, want)
+		}
+	}
+}
