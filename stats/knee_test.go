@@ -83,3 +83,12 @@ func TestKneeReport(t *testing.T) {
 		t.Error("no knee, yet a report")
 	}
 }
+
+// A recording cut short reports the knee its last snapshot holds.
+func TestSnapshotReportCarriesTheKnee(t *testing.T) {
+	s := Snapshot{Taken: time.Now(), Elapsed: 40 * time.Second}
+	s.Run.Knee = kneeFixture()
+	if r := SnapshotReport(s, nil, nil, nil); r.Knee == nil || r.Knee.HighestSustainedRps != 113 {
+		t.Errorf("report's knee = %+v", r.Knee)
+	}
+}
