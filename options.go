@@ -88,7 +88,7 @@ func (r *runCmd) Validate(kctx *kong.Context) error {
 	c.o.reportLabel = c.src.label("report")
 	for _, step := range []func() error{
 		c.shape, c.mode, c.rateAndLength, c.concurrency, c.requests, c.users,
-		c.limits, c.transport, c.report, c.recording, c.shard, c.scenario, c.thresholds,
+		c.limits, c.transport, c.report, c.recording, c.shard, c.scenario, c.thresholds, c.knee,
 	} {
 		if err := step(); err != nil {
 			return err
@@ -144,7 +144,7 @@ func (c *checker) mode() error {
 	}
 	m, err := plan.ParseMode(*c.r.Mode)
 	if err != nil {
-		return c.bad("mode", "%q is not a mode: want steady, ramp-up, spike, realistic or demo", *c.r.Mode)
+		return c.bad("mode", "%q is not a mode: want steady, ramp-up, spike, realistic, demo or knee", *c.r.Mode)
 	}
 	c.o.cfg.Mode = m
 	return nil
@@ -188,7 +188,7 @@ func (c *checker) concurrency() error {
 	switch {
 	case n < 0 || n > maxUsers:
 		return c.bad("concurrency", "want 0 to %d, got %d", maxUsers, n)
-	case n > 0 && (!c.rate || c.rps == 0):
+	case n > 0 && (!c.rate || c.rps == 0) && cfg.Mode != plan.ModeKnee:
 		cfg.Mode, cfg.Concurrency = plan.ModeMax, n
 	case n > 0:
 		if c.r.MaxInFlight != 0 && c.r.MaxInFlight != n {

@@ -238,6 +238,9 @@ func reportConfig(eng *loadgen.Engine, o *options) map[string]any {
 	if c.Mode == plan.ModeMax {
 		conf["concurrency"] = c.Concurrency
 	}
+	if c.Mode == plan.ModeKnee {
+		kneeReportConfig(conf, c.Knee)
+	}
 	if o.requests > 0 {
 		conf["requests"] = o.requests
 	}

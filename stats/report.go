@@ -67,6 +67,8 @@ type Report struct {
 	Journeys      JourneyReport     `json:"journeys"`
 	Series        []SeriesPoint     `json:"series"`
 	Events        []EventReport     `json:"events,omitempty"`
+	// Knee is the knee finder's result (knee mode only).
+	Knee *KneeReport `json:"knee,omitempty"`
 }
 
 // Summary is a run's totals.

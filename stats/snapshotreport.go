@@ -23,6 +23,7 @@ func SnapshotReport(s Snapshot, series []Point, events []Event, config map[strin
 	}
 	rep.addCounts(s)
 	rep.Journeys.Duration = latencyOf(s.Journeys.Duration)
+	rep.Knee = s.Run.Knee.Report()
 	rep.finish()
 	return rep
 }

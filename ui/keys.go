@@ -7,6 +7,7 @@ type keyMap struct {
 	Spike, Mode, Faster, Slower, MoreUsers, FewerUsers key.Binding
 	Pause, Reset, NextPhase, Hold, Fault, View         key.Binding
 	Again, Help, Quit                                  key.Binding
+	Knee                                               key.Binding
 	// Modes are the mode keys one by one, for the help: Mode matches them.
 	Modes [5]key.Binding
 }
@@ -24,6 +25,7 @@ func defaultKeyMap() keyMap {
 		NextPhase:  key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next phase")),
 		Hold:       key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "hold phase")),
 		Fault:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "fault")),
+		Knee:       key.NewBinding(key.WithKeys("k"), key.WithHelp("k", "knee finder")),
 		View:       key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "view")),
 		Again:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "run again")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
@@ -77,6 +79,7 @@ func (k keyMap) fullHelp() []helpItem {
 		{"3", "spike: a burst every 15 s"},
 		{"4", "realistic: random + journeys"},
 		{"5", "demo: 4 phases, a story"},
+		{"k", "knee: find the highest rate"},
 		{"+ ↑", "base rate +10%"},
 		{"- ↓", "base rate -10%"},
 		{"] [", "journey users +1 / -1"},

@@ -80,7 +80,7 @@ func replayFullHelp() []helpItem {
 		{"v", "presenter view ↔ detailed"},
 		{"? esc", "close this help"},
 		{"q", "quit"},
-		{"s f + - 1-5", "live keys: inert in a replay"},
+		{"s f k + - 1-5", "live keys: inert in a replay"},
 	}
 }
 
@@ -150,7 +150,7 @@ func (m *Model) liveKey(msg tea.KeyMsg) string {
 	}{
 		{k.Spike, "s (spike)"}, {k.Mode, msg.String() + " (mode)"}, {k.Faster, "+ (rate)"}, {k.Slower, "- (rate)"},
 		{k.MoreUsers, "] (users)"}, {k.FewerUsers, "[ (users)"}, {k.Pause, "p (pause)"}, {k.Reset, "r (reset)"},
-		{k.NextPhase, "n (next phase)"}, {k.Hold, "h (hold)"}, {k.Fault, "f (fault)"},
+		{k.NextPhase, "n (next phase)"}, {k.Hold, "h (hold)"}, {k.Fault, "f (fault)"}, {k.Knee, "k (knee finder)"},
 	} {
 		if key.Matches(msg, c.b) {
 			return c.what
