@@ -113,12 +113,32 @@ func TestDriftIgnoresTruncatedBodies(t *testing.T) {
 }
 
 func TestDriftLearnsOnlyFromJSON(t *testing.T) {
-	d := NewDrift(DriftConfig{LearnMin: 1, LearnFor: time.Nanosecond})
-	for i := range 10 {
+	d := NewDrift(DriftConfig{LearnMin: 5, LearnFor: time.Nanosecond})
+	for i := range 4 {
 		d.Observe([]byte("plain text"), false, time.Unix(int64(i), 0))
 	}
-	if st := d.State(); !st.Learning || st.Drifted != 0 {
-		t.Errorf("a text route learned a shape or drifted: %+v", st)
+	if st := d.State(); !st.Learning || st.NoShape {
+		t.Fatalf("gave up before LearnMin answers: %+v", st)
+	}
+	for i := range 10 {
+		d.Observe([]byte("plain text"), false, time.Unix(int64(4+i), 0))
+	}
+	if st := d.State(); st.Learning || !st.NoShape || st.Drifted != 0 || st.Checked != 0 {
+		t.Errorf("a text route learned a shape, drifted, or goes on learning: %+v", st)
+	}
+	if d.Observe([]byte(`{"a":1}`), false, time.Unix(20, 0)) || d.Shape() != nil {
+		t.Error("a route that gave up compares, or has a shape")
+	}
+}
+
+func TestDriftEmptyArraysLearnNothingOfTheirElements(t *testing.T) {
+	d := NewDrift(DriftConfig{})
+	now := learn(d, time.Unix(0, 0), `{"items":[],"by_id":{}}`)
+	if d.Observe([]byte(`{"items":[{"id":1}],"by_id":{"7":{"n":1}}}`), false, now) {
+		t.Errorf("elements of a list learned empty count as drift: %v", d.State().Example)
+	}
+	if !d.Observe([]byte(`{"items":[],"by_id":{},"error":"x"}`), false, now) {
+		t.Error("a new key beside them is not drift")
 	}
 }
 
