@@ -50,7 +50,7 @@ type runCmd struct {
 	StatsInterval   time.Duration `env:"STATS_INTERVAL" default:"5s" help:"Headless output: how often a stats block prints."`
 	Report          string        `env:"REPORT" placeholder:"FILE" predictor:"file" help:"Write a JSON report (mergeable) to this file at the end; - writes it to standard output (the summary then goes to standard error)."`
 	NoTUI           bool          `name:"no-tui" env:"NO_TUI" help:"Print periodic stats instead of the dashboard, even on a terminal."`
-	Thresholds      []string      `name:"threshold" sep:"none" env:"TRAFFICGEN_THRESHOLD" placeholder:"EXPR" help:"Fail the run (exit status 3) unless EXPR holds at its end: p50, p90, p95, p99, p99.9 or max <300ms; errors<1%; rate>=99%; dropped==0; 'ROUTE: EXPR' for one route (repeatable; one a line in the variable)."`
+	Thresholds      []string      `name:"threshold" sep:"none" env:"TRAFFICGEN_THRESHOLD" placeholder:"EXPR" help:"Fail the run (exit status 3) unless EXPR holds at its end: p50, p90, p95, p99, p99.9 or max <300ms; errors<1%; rate>=99%; dropped==0; checks>=99.9%; 'ROUTE: EXPR' for one route (repeatable; one a line in the variable)."`
 	AbortOnFail     bool          `name:"abort-on-fail" env:"TRAFFICGEN_ABORT_ON_FAIL" help:"Stop the run at the first threshold that fails once its figure covers 100 requests or 5 s."`
 	Theme           string        `env:"TRAFFICGEN_THEME" default:"auto" enum:"auto,dark,light,high-contrast" help:"Dashboard colours: auto (the terminal's background if it says, else colours that read on any), dark, light or high-contrast."`
 	Shard           string        `env:"SHARD" placeholder:"I/N" help:"i/N: this instance's share of a distributed run (1/N of every rate and of the users); N alone in a Kubernetes Indexed Job, whose JOB_COMPLETION_INDEX picks i."`
@@ -64,6 +64,12 @@ type runCmd struct {
 	Cert         string `name:"cert" env:"TRAFFICGEN_CERT" placeholder:"FILE" predictor:"file" help:"Client certificate (PEM) for servers that ask for one; with its key in --key, or in the same file."`
 	Key          string `name:"key" env:"TRAFFICGEN_KEY" placeholder:"FILE" predictor:"file" help:"Private key (PEM) of --cert."`
 	MaxRedirects *int   `env:"TRAFFICGEN_MAX_REDIRECTS" placeholder:"N" help:"Follow at most N redirects per request; 0 follows none (default 10)."`
+
+	ExpectStatus  string   `name:"expect-status" env:"TRAFFICGEN_EXPECT_STATUS" placeholder:"CODES" help:"Check every answer's status: 200,201, 2xx or 200-299 (a status outside 200-399 stays an HTTP error). A failed check counts as a check failure, apart from HTTP errors."`
+	ExpectBody    []string `name:"expect-body" sep:"none" env:"TRAFFICGEN_EXPECT_BODY" placeholder:"TEXT" help:"Check that every answer's body contains TEXT (repeatable; one a line in the variable)."`
+	ExpectJSON    []string `name:"expect-json" sep:"none" env:"TRAFFICGEN_EXPECT_JSON" placeholder:"EXPR" help:"Check a JSON path (gjson) of every answer: ok=true, items.#>0, id, !error, 'name~^A' (repeatable; one a line in the variable)."`
+	ExpectHeader  []string `name:"expect-header" sep:"none" env:"TRAFFICGEN_EXPECT_HEADER" placeholder:"EXPR" help:"Check a response header of every answer: Content-Type~json, X-Cache=HIT, !Set-Cookie (repeatable; one a line in the variable)."`
+	ShapeBaseline string   `name:"shape-baseline" env:"TRAFFICGEN_SHAPE_BASELINE" placeholder:"REPORT" predictor:"file" help:"Compare each route's JSON answers with the shapes an earlier run's report (--report) keeps, from the first answer, instead of learning them in the run's first seconds."`
 
 	Method  string   `short:"X" aliases:"m,method" name:"request" env:"TRAFFICGEN_METHOD" help:"Ad-hoc URLs: HTTP method (default GET, or POST with -d); -m and --method work too."`
 	Headers []string `short:"H" name:"header" sep:"none" env:"TRAFFICGEN_HEADER" help:"Ad-hoc URLs: a request header 'Name: value' (repeatable)."`

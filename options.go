@@ -87,7 +87,7 @@ func (r *runCmd) Validate(kctx *kong.Context) error {
 	c.o.reportLabel = c.src.label("report")
 	for _, step := range []func() error{
 		c.shape, c.mode, c.rateAndLength, c.concurrency, c.requests, c.users,
-		c.limits, c.transport, c.report, c.shard, c.scenario, c.thresholds,
+		c.limits, c.transport, c.report, c.shard, c.scenario, c.checks, c.shapes, c.thresholds,
 	} {
 		if err := step(); err != nil {
 			return err

@@ -115,7 +115,7 @@ func (s Shape) walk(path string, v gjson.Result, depth int) {
 	case tArray:
 		n := 0
 		v.ForEach(func(_, e gjson.Result) bool {
-			s.walk(path+".#", e, depth+1)
+			s.walk(join(path, "#"), e, depth+1)
 			n++
 			return n < arrayPeek
 		})

@@ -25,6 +25,10 @@ func TestShapeOf(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("shape\n got %v\nwant %v", got, want)
 	}
+	list, _ := ShapeOf([]byte(`[{"id":1,"tags":["a"]}]`))
+	if got := fmt.Sprint(map[string]typeSet(list)); got != fmt.Sprint(map[string]typeSet{"$": tArray, "#": tObject, "#.id": tNumber, "#.tags": tArray, "#.tags.#": tString}) {
+		t.Errorf("a list's shape: %v", got)
+	}
 	if _, ok := ShapeOf([]byte("<html>")); ok {
 		t.Error("HTML has a JSON shape")
 	}

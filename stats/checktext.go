@@ -56,38 +56,32 @@ func driftedRoutes(eps []EndpointStats) []EndpointStats {
 	return out
 }
 
-// checkHeadline is the summary headline's line on response checks, ""
-// without any.
+// checkHeadline is the summary headline's lines on response checks and
+// shape drift, "" without either.
 func checkHeadline(s Snapshot) string {
 	checked, failed, _, drifted := s.CheckTotals()
-	var parts []string
+	var b strings.Builder
 	if checked > 0 {
-		parts = append(parts, fmt.Sprintf("%d answers checked, %d failed a check (%.1f%% passed)", checked, failed, pct(checked-failed, checked)))
+		fmt.Fprintf(&b, "   Checks: %d answers checked, %d failed a check (%.1f%% passed)\n", checked, failed, pct(checked-failed, checked))
 	}
 	if drifted > 0 {
-		n := len(driftedRoutes(s.Endpoints))
-		parts = append(parts, fmt.Sprintf("shape drift on %d %s", n, plural(n, "route", "routes")))
+		var routes []string
+		for _, e := range driftedRoutes(s.Endpoints) {
+			routes = append(routes, e.Route)
+		}
+		fmt.Fprintf(&b, "   Shape drift: %d answers on %s (see Shape Drift)\n", drifted, strings.Join(routes, ", "))
 	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return "   Checks: " + strings.Join(parts, "; ") + "\n"
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+	return b.String()
 }
 
 // checkDetails is the summary's Checks and Shape Drift sections: each
-// route's checks with their failures, and each route whose answers drifted
-// from its shape, with how and how often.
+// route whose answers failed a check, with its checks' failures, and each
+// route whose answers drifted from its shape, with how and how often.
+// (The headline says how many passed.)
 func checkDetails(b *strings.Builder, s Snapshot) {
 	first := true
 	for _, e := range s.Endpoints {
-		if e.Checked == 0 {
+		if e.CheckFailed == 0 {
 			continue
 		}
 		if first {
