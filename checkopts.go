@@ -10,7 +10,9 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/trafficgen/trafficgen/check"
+	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
+	"github.com/trafficgen/trafficgen/threshold"
 )
 
 // checks reads the --expect-* checks and adds them to every request of
@@ -101,4 +103,29 @@ func (c *checker) shapes() error {
 	}
 	c.o.cfg.Shapes = shapes
 	return nil
+}
+
+// checksThreshold refuses a checks threshold on a run, or a route, whose
+// requests have no checks: it would fail for want of a figure.
+func checksThreshold(t threshold.Threshold, scn *scenario.Scenario) error {
+	if t.Metric != threshold.Checks {
+		return nil
+	}
+	has := func(r *scenario.Request) bool { return len(r.Checks) > 0 && (t.Route == "" || r.Route == t.Route) }
+	for _, r := range scn.Endpoints {
+		if has(r) {
+			return nil
+		}
+	}
+	for _, j := range scn.Journeys {
+		for _, r := range j.Steps {
+			if has(r) {
+				return nil
+			}
+		}
+	}
+	if t.Route != "" {
+		return fmt.Errorf("%q: %s has no response checks", t.Expr, t.Route)
+	}
+	return fmt.Errorf("%q: this run has no response checks: give --expect-status, --expect-json, --expect-header or --expect-body, or checks: in the scenario", t.Expr)
 }

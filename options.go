@@ -440,6 +440,9 @@ func (c *checker) thresholds() error {
 		if t.Metric == threshold.Rate && o.cfg.Mode == plan.ModeMax {
 			return c.bad("threshold", "%q: -c without a rate sends back to back, with no target rate to reach", t.Expr)
 		}
+		if err := checksThreshold(t, o.cfg.Scenario); err != nil {
+			return c.bad("threshold", "%v", err)
+		}
 	}
 	if c.r.AbortOnFail && len(o.thresholds) == 0 {
 		return c.bad("abort-on-fail", "stops the run when a threshold fails: give one (--threshold 'p99<300ms')")
