@@ -15,7 +15,7 @@ import (
 func checkSnapshot(elapsed time.Duration, failed, drifted int64) *stats.Snapshot {
 	return &stats.Snapshot{
 		Elapsed: elapsed, Total: 2000, Success: 2000 - failed, Errors: failed,
-		ErrorKinds: []stats.KindCount{{Kind: stats.KindCheck, Count: failed, Message: "ok=true on GET /a"}},
+		ErrorKinds:  []stats.KindCount{{Kind: stats.KindCheck, Count: failed, Message: "ok=true on GET /a"}},
 		StatusCodes: []stats.CodeCount{{Code: 200, Count: 2000}},
 		Endpoints: []stats.EndpointStats{
 			{Route: "GET /a", Method: "GET", Total: 1000, Success: 1000 - failed, Errors: failed, Checked: 1000, CheckFailed: failed,
