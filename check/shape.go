@@ -351,7 +351,7 @@ type Drift struct {
 	learned  Learned
 	first    time.Time
 	done     bool  // learning over
-	notJSON  int64 // answers that were not JSON while learning
+	notJSON  int64 // answers not JSON, or cut, while learning
 	noShape  bool  // gave up: the route does not answer JSON
 	checked  int64
 	drifted  int64
@@ -402,16 +402,21 @@ func (d *Drift) Observe(body []byte, truncated bool, now time.Time) bool {
 // not while learning, nor a truncated body, nor on a route that is not
 // JSON.
 func (d *Drift) Compare(body []byte, truncated bool, now time.Time) (Diff, bool) {
-	if truncated {
-		return Diff{}, false
+	var s Shape
+	isJSON := false
+	if !truncated {
+		s, isJSON = ShapeOf(body)
 	}
-	s, isJSON := ShapeOf(body)
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if truncated && d.done {
+		return Diff{}, false
+	}
 	if !d.done {
 		if !isJSON {
-			// A route that is not JSON has no shape to learn: after
-			// LearnMin such answers and none in JSON, it stops.
+			// A route that is not JSON, or whose answers are too long to
+			// see whole, has no shape to learn: after LearnMin such
+			// answers and none learnt, it stops.
 			d.notJSON++
 			d.noShape = d.learned.docs == 0 && d.notJSON >= int64(d.cfg.LearnMin)
 			d.done = d.noShape
@@ -445,7 +450,8 @@ func (d *Drift) Compare(body []byte, truncated bool, now time.Time) (Diff, bool)
 // DriftState is a Drift's figures at one moment.
 type DriftState struct {
 	// Learning is true until the shape is learned. NoShape says it never
-	// will be: the route's first answers were not JSON, and it stopped.
+	// will be: the route's first answers were not JSON (or were cut), and
+	// it stopped.
 	Learning, NoShape bool
 	// Checked answers were compared; Drifted of them differed.
 	Checked, Drifted int64

@@ -114,6 +114,13 @@ func TestDriftIgnoresTruncatedBodies(t *testing.T) {
 	if d.State().Checked != 0 {
 		t.Error("a cut body was compared")
 	}
+	long := NewDrift(DriftConfig{LearnMin: 3, LearnFor: time.Nanosecond})
+	for i := range 3 {
+		long.Observe([]byte(`{"a":[1,2,`), true, time.Unix(int64(i), 0))
+	}
+	if st := long.State(); st.Learning || !st.NoShape {
+		t.Errorf("a route whose answers are all cut goes on learning: %+v", st)
+	}
 }
 
 func TestDriftLearnsOnlyFromJSON(t *testing.T) {
