@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/trafficgen/trafficgen/demoapi"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
@@ -280,4 +281,34 @@ func TestCheckAnswerAllocatesNothing(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { answer(e.shapeSample(c.route, now)) }); n != 0 {
 		t.Errorf("answers not sampled: %v allocations per answer", n)
 	}
+}
+
+// The built-in scenario's checks say what its API defines as a right
+// answer, so against the demo API none fails: a payment answered FAILED
+// is declined, not a check failure, and no route's shape drifts (over
+// its first minute, with lists that fill and records that change).
+func TestGatewayChecksPassOnTheDemoAPI(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		api := demoapi.New(demoapi.Options{LatencyScale: 1, Seed: 5})
+		_, s := runEngine(t, Config{
+			Target: "http://gateway.test", Mode: plan.ModeRealistic, RPS: 40, Duration: 60 * time.Second, Users: 10, Seed: 4,
+			Client: inProcessClient(api),
+		})
+		if s.Journeys.Declined == 0 {
+			t.Fatalf("no declined payment in %d journeys: the test shows nothing", s.Journeys.Completed)
+		}
+		for _, e := range s.Endpoints {
+			if e.Checked == 0 || e.CheckFailed != 0 {
+				t.Errorf("%s: %d checked, %d failed %+v", e.Route, e.Checked, e.CheckFailed, e.Checks)
+			}
+			// A delete answers 204, no content: no shape.
+			learned := e.Shape.Learned && e.Shape.Checked > 0 || e.Route == "DELETE /api/users/{id}"
+			if !learned || e.Shape.Drifted != 0 {
+				t.Errorf("%s: shape %+v", e.Route, e.Shape)
+			}
+		}
+		if n := kindCount(s, stats.KindCheck); n != 0 {
+			t.Errorf("%d check failures", n)
+		}
+	})
 }
