@@ -15,10 +15,11 @@ import (
 type cli struct {
 	Version versionFlag `help:"Print the version and exit."`
 
-	Run        runCmd        `cmd:"" default:"withargs" help:"Send traffic (the default command): trafficgen [flags] [URL...]. Other commands: serve, scenario show|check, merge, help, completion (each with --help)."`
+	Run        runCmd        `cmd:"" default:"withargs" help:"Send traffic (the default command): trafficgen [flags] [URL...]. Other commands: serve, scenario show|check, merge, replay, help, completion (each with --help)."`
 	Serve      serveCmd      `cmd:"" help:"Run the built-in demo API (users, orders, payments behind one gateway)."`
 	Scenario   scenarioCmd   `cmd:"" help:"Show or check scenario files."`
 	Merge      mergeCmd      `cmd:"" help:"Merge JSON reports from several instances (shards) into one."`
+	Replay     replayCmd     `cmd:"" help:"Show a recording (--record) in the dashboard again, or turn it into a report."`
 	Help       helpCmd       `cmd:"" help:"Show the help of a command: trafficgen help [command]."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script: source <(trafficgen completion bash)."`
 }
@@ -54,6 +55,7 @@ type runCmd struct {
 	AbortOnFail     bool          `name:"abort-on-fail" env:"TRAFFICGEN_ABORT_ON_FAIL" help:"Stop the run at the first threshold that fails once its figure covers 100 requests or 5 s."`
 	Theme           string        `env:"TRAFFICGEN_THEME" default:"auto" enum:"auto,dark,light,high-contrast" help:"Dashboard colours: auto (the terminal's background if it says, else colours that read on any), dark, light or high-contrast."`
 	Shard           string        `env:"SHARD" placeholder:"I/N" help:"i/N: this instance's share of a distributed run (1/N of every rate and of the users); N alone in a Kubernetes Indexed Job, whose JOB_COMPLETION_INDEX picks i."`
+	Record          string        `env:"TRAFFICGEN_RECORD" placeholder:"FILE" predictor:"file" help:"Record the run as it goes, for trafficgen replay FILE: the dashboard's every figure, the events and the settings (the key masked); compressed, about 1.3 MB for ten minutes at 1,000 req/s."`
 	MetricsAddr     string        `name:"metrics-addr" env:"TRAFFICGEN_METRICS_ADDR" placeholder:"HOST:PORT" help:"Serve Prometheus metrics at http://HOST:PORT/metrics during the run (:9464 on every interface, 127.0.0.1:9464 on loopback)."`
 	Seed            uint64        `env:"SEED" placeholder:"N" help:"Seed for the randomness (0 = random)."`
 

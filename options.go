@@ -49,6 +49,7 @@ type options struct {
 	// only then do the start line and the report mention it.
 	keySent  bool
 	report   string // a path, "-" for standard output, "" for none
+	record   string // --record: a path, "" for none
 	interval time.Duration
 	tui      bool
 	theme    ui.Theme
@@ -87,7 +88,7 @@ func (r *runCmd) Validate(kctx *kong.Context) error {
 	c.o.reportLabel = c.src.label("report")
 	for _, step := range []func() error{
 		c.shape, c.mode, c.rateAndLength, c.concurrency, c.requests, c.users,
-		c.limits, c.transport, c.report, c.shard, c.scenario, c.checks, c.shapes, c.thresholds,
+		c.limits, c.transport, c.report, c.recording, c.shard, c.scenario, c.checks, c.shapes, c.thresholds,
 	} {
 		if err := step(); err != nil {
 			return err

@@ -51,10 +51,10 @@ func describe(o *options) string {
 	return b.String()
 }
 
-// headless prints a stats block every interval until the run ends, with
-// the thresholds as they stand.
-func headless(snaps <-chan stats.Snapshot, interval time.Duration, w io.Writer, ths []threshold.Threshold) {
-	next := time.Now().Add(interval)
+// headless prints a stats block every interval from start until the run
+// ends, with the thresholds as they stand.
+func headless(snaps <-chan stats.Snapshot, start time.Time, interval time.Duration, w io.Writer, ths []threshold.Threshold) {
+	next := start.Add(interval)
 	var b bytes.Buffer
 	for s := range snaps {
 		if s.Run.Done {

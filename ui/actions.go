@@ -29,6 +29,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 			m.setFlash("detailed view: v for the presenter one", false)
 		}
 		m.relayout()
+	case m.opts.Replay != nil:
+		return m.replayKey(msg)
 	case m.run.finished:
 		return m.finishedKey(msg)
 	default:

@@ -52,6 +52,7 @@ type helpPane struct {
 	all      bool // ? shows every key
 	finished bool // the run is over: r runs it again
 	again    bool // and r can
+	replay   bool // a recording plays: its keys
 }
 
 func (p *helpPane) setSize(w, h int) { p.w, p.h = w, h }
@@ -68,6 +69,9 @@ func (p *helpPane) text(w int) []string {
 		return p.full(w)
 	}
 	groups := p.keys.shortHelp()
+	if p.replay {
+		groups = replayHelp()
+	}
 	if p.finished {
 		groups = p.keys.finishedHelp(p.again)
 	}
@@ -95,6 +99,9 @@ func (p *helpPane) item(it helpItem, k, d *lipglossStyle) string {
 func (p *helpPane) full(w int) []string {
 	st := p.st
 	items := p.keys.fullHelp()
+	if p.replay {
+		items = replayFullHelp()
+	}
 	kw, dw := 0, 0
 	for _, it := range items {
 		kw, dw = max(kw, width(it.key)), max(dw, width(it.desc))

@@ -30,6 +30,7 @@ const (
 	paneEventLine
 	paneFlash
 	paneHelp
+	paneTimeline
 	paneThresholds
 	numPanes
 )
@@ -104,6 +105,7 @@ type layoutIn struct {
 	journeys   int // lines the journeys pane wants
 	helpH      int // lines of help
 	thresholds int // lines of thresholds (0: none)
+	replay     bool
 }
 
 // block is a row the layout may place: its panes side by side (the first
@@ -132,6 +134,9 @@ func arrange(w, h int, in layoutIn) layout {
 		blocks = presenterBlocks(w, h, in)
 	} else {
 		blocks = detailedBlocks(w, h, in)
+	}
+	if in.replay {
+		blocks = withTimeline(blocks, h)
 	}
 	// Fit: the required blocks, then the optional ones by priority.
 	used := 0

@@ -68,6 +68,10 @@ type Options struct {
 	// Thresholds are the run's pass/fail criteria, shown live on a line
 	// of their own.
 	Thresholds []threshold.Threshold
+	// Replay makes the dashboard a player of a recording (the engine is
+	// the recording's too): a timeline shows where it is, its keys drive
+	// it, and the keys that change a live run's load are inert.
+	Replay Player
 }
 
 // flashFor is how long a key's feedback line stays up.
@@ -121,6 +125,7 @@ type Model struct {
 	opts  Options
 	st    *Styles
 	keys  keyMap
+	rkeys replayKeyMap
 	now   func() time.Time
 
 	w, h int
@@ -153,6 +158,7 @@ func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 		opts:  opts,
 		st:    st,
 		keys:  defaultKeyMap(),
+		rkeys: defaultReplayKeys(),
 		now:   time.Now,
 		hist:  newRouteHistory(),
 		run:   run,
@@ -172,7 +178,8 @@ func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 		paneEvents:    &eventsPane{st: st},
 		paneEventLine: &eventsPane{st: st, line: true},
 		paneFlash:     &flashPane{st: st},
-		paneHelp:      &helpPane{st: st, keys: defaultKeyMap(), again: opts.Restart != nil},
+		paneHelp:      &helpPane{st: st, keys: defaultKeyMap(), again: opts.Restart != nil, replay: opts.Replay != nil},
+		paneTimeline:  &timelinePane{st: st, player: opts.Replay},
 	}
 	m.panes[paneThresholds] = &thresholdsPane{st: st, run: run, ths: opts.Thresholds}
 	return m
@@ -354,7 +361,7 @@ func (m *Model) relayout() {
 	hp := m.panes[paneHelp].(*helpPane)
 	hp.finished = m.run.finished
 	m.lay = arrange(m.w, m.h, layoutIn{kind: m.kind, routes: routes, journeys: journeyLines(m.snap), helpH: hp.lines(m.w),
-		thresholds: m.panes[paneThresholds].(*thresholdsPane).lines(m.w)})
+		thresholds: m.panes[paneThresholds].(*thresholdsPane).lines(m.w), replay: m.opts.Replay != nil})
 	if m.lay.tooSmall && hp.all && m.w >= minWidth && m.h >= minHeight {
 		// Every key does not fit beside the chart: the help alone.
 		m.lay = layout{rows: []row{{h: m.h, slots: []slot{{paneHelp, m.w, m.h}}}}}
