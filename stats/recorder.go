@@ -122,10 +122,10 @@ type Result struct {
 	// the recorder keeps the most recent one of each kind
 	// (KindCount.Message).
 	Err error
-	// Checked says the route's response checks ran on the answer;
-	// CheckFailed has bit i set for each that failed, i being the number
-	// RegisterCheck gave the check (the Kind is then KindCheck, unless the
-	// request failed otherwise too).
+	// Checked says the route's response checks ran on the answer (a
+	// status from 200 to 399); CheckFailed has bit i set for each that
+	// failed, i being the number RegisterCheck gave the check, and the
+	// Kind is then KindCheck.
 	Checked     bool
 	CheckFailed uint64
 }
