@@ -74,6 +74,8 @@ func TestThresholdBadInput(t *testing.T) {
 	dir := t.TempDir()
 	scn := filepath.Join(dir, "s.yaml")
 	os.WriteFile(scn, []byte("endpoints: [{path: /x}]\nthresholds:\n  - p99<300ms\n  - errors<1\n"), 0o644)
+	scn2 := filepath.Join(dir, "s2.yaml")
+	os.WriteFile(scn2, []byte("endpoints: [{path: /x, checks: [{status: 200}]}, {path: /y}]\n"), 0o644)
 	for _, c := range []struct {
 		name string
 		env  map[string]string
@@ -84,7 +86,8 @@ func TestThresholdBadInput(t *testing.T) {
 		{"figure", nil, []string{"--threshold", "p98<1s"}, `column 1: "p98" is not a figure`},
 		{"variable", map[string]string{"TRAFFICGEN_THRESHOLD": "p99<1s\nerrors<"}, nil, `TRAFFICGEN_THRESHOLD/--threshold: "errors<": column 8: want a number`},
 		{"route", nil, []string{"--threshold", "GET /nope: p99<1s"}, `no route "GET /nope" in this run; its routes: GET /x`},
-		{"reserved", nil, []string{"--threshold", "checks>=99.9%"}, "reserved"},
+		{"checks without checks", nil, []string{"--threshold", "checks>=99.9%"}, `"checks>=99.9%": this run has no response checks`},
+		{"checks on a route without", nil, []string{"--scenario", scn2, "-u", srv.URL, "--threshold", "GET /y: checks>=99%"}, `"GET /y: checks>=99%": GET /y has no response checks`},
 		{"rate without one", nil, []string{"-c", "2", "--threshold", "rate>=99%"}, "no target rate"},
 		{"abort alone", nil, []string{"--abort-on-fail"}, "--abort-on-fail: stops the run when a threshold fails: give one"},
 		{"scenario", nil, []string{"--scenario", scn, "-u", srv.URL}, scn + ":4:13: threshold \"errors<1\": errors is a share"},

@@ -36,6 +36,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	goleak.VerifyTestMain(m,
+		// teatest's own SIGINT watcher (TestDriftUnderRamp's dashboard)
+		goleak.IgnoreTopFunction("github.com/charmbracelet/x/exp/teatest.NewTestModel.func2"),
 		goleak.Cleanup(func(code int) {
 			os.RemoveAll(binDir)
 			os.Exit(code)

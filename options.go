@@ -88,7 +88,7 @@ func (r *runCmd) Validate(kctx *kong.Context) error {
 	c.o.reportLabel = c.src.label("report")
 	for _, step := range []func() error{
 		c.shape, c.mode, c.rateAndLength, c.concurrency, c.requests, c.users,
-		c.limits, c.transport, c.report, c.recording, c.shard, c.scenario, c.thresholds, c.knee,
+		c.limits, c.transport, c.report, c.recording, c.shard, c.scenario, c.checks, c.shapes, c.thresholds, c.knee,
 	} {
 		if err := step(); err != nil {
 			return err
@@ -440,6 +440,9 @@ func (c *checker) thresholds() error {
 	for _, t := range o.thresholds {
 		if t.Metric == threshold.Rate && o.cfg.Mode == plan.ModeMax {
 			return c.bad("threshold", "%q: -c without a rate sends back to back, with no target rate to reach", t.Expr)
+		}
+		if err := checksThreshold(t, o.cfg.Scenario); err != nil {
+			return c.bad("threshold", "%v", err)
 		}
 	}
 	if c.r.AbortOnFail && len(o.thresholds) == 0 {

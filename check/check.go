@@ -10,8 +10,10 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -23,9 +25,15 @@ type Response struct {
 	// body was longer (a body check that needs the whole body then fails).
 	Body      []byte
 	Truncated bool
-	// Header returns the value of a response header, and whether it was
-	// present; nil means no headers were kept.
-	Header func(name string) (string, bool)
+	// Header holds the response headers the checks read (ReadsHeaders,
+	// HeaderNames); nil means none were kept.
+	Header HeaderReader
+}
+
+// HeaderReader returns the first value of a response header, and whether
+// it was present (transport.Header is one).
+type HeaderReader interface {
+	Get(name string) ([]byte, bool)
 }
 
 // Check is one compiled assertion. Its zero value is not usable: build one
@@ -35,8 +43,9 @@ type Check struct {
 	// gave it, or its expression.
 	Name string
 
-	reads reads
-	pass  func(*Response) bool
+	reads  reads
+	header string // the header a header check reads
+	pass   func(*Response) bool
 }
 
 // reads says which parts of a response a check needs.
@@ -93,6 +102,22 @@ func (l List) ReadsHeaders() bool {
 		}
 	}
 	return false
+}
+
+// Has reports whether l holds a check named name.
+func (l List) Has(name string) bool {
+	return slices.ContainsFunc(l, func(c Check) bool { return c.Name == name })
+}
+
+// HeaderNames lists the headers the checks read, each once.
+func (l List) HeaderNames() []string {
+	var out []string
+	for i := range l {
+		if h := l[i].header; h != "" && !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, h) }) {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // Validate checks that l fits in one Eval.
@@ -161,11 +186,11 @@ func Header(name, header string, op Op, want Value) (Check, error) {
 	if err := op.fits(want, false); err != nil {
 		return Check{}, err
 	}
-	return Check{Name: name, reads: readsHeaders, pass: func(r *Response) bool {
+	return Check{Name: name, reads: readsHeaders, header: header, pass: func(r *Response) bool {
 		if r.Header == nil {
 			return op == OpAbsent
 		}
-		v, ok := r.Header(header)
+		v, ok := r.Header.Get(header)
 		switch op {
 		case OpExists:
 			return ok
@@ -186,7 +211,8 @@ func JSON(name, path string, op Op, want Value) (Check, error) {
 		return Check{}, err
 	}
 	return Check{Name: name, reads: readsBody, pass: func(r *Response) bool {
-		res := gjson.GetBytes(r.Body, path)
+		// The result points into the body, which outlives it: no copy.
+		res := gjson.Get(unsafe.String(unsafe.SliceData(r.Body), len(r.Body)), path)
 		switch op {
 		case OpExists:
 			return res.Exists()
@@ -240,20 +266,20 @@ func (o Op) fits(want Value, json bool) error {
 }
 
 // compareString compares a header value.
-func (o Op) compareString(v string, want Value) bool {
+func (o Op) compareString(v []byte, want Value) bool {
 	switch o {
 	case OpEq:
-		return v == want.text
+		return string(v) == want.text
 	case OpNe:
-		return v != want.text
+		return string(v) != want.text
 	case OpContains:
-		return strings.Contains(v, want.text)
+		return bytes.Contains(v, []byte(want.text))
 	case OpMatch:
-		return want.re.MatchString(v)
+		return want.re.Match(v)
 	case OpNoMatch:
-		return !want.re.MatchString(v)
+		return !want.re.Match(v)
 	}
-	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	f, err := strconv.ParseFloat(string(bytes.TrimSpace(v)), 64)
 	return err == nil && o.order(f, want.num)
 }
 

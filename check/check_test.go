@@ -127,6 +127,11 @@ func TestMalformedExpressionsSayWhere(t *testing.T) {
 		{"  ", 0, "empty"},
 		{`name="abc`, 5, "quoted string"},
 		{"items.#x", 7, "query"},
+		{"$.items", 0, "JSONPath"},
+		{"count=>3", 5, `unknown operator "=>"`},
+		{"ok === true", 3, `unknown operator "==="`},
+		{"count <> 3", 6, `unknown operator "<>"`},
+		{"items[0].id", 5, "with a dot"},
 	}
 	for _, tt := range tests {
 		_, err := ParseJSON("", tt.expr)
@@ -144,10 +149,7 @@ func TestMalformedExpressionsSayWhere(t *testing.T) {
 func TestHeaderChecks(t *testing.T) {
 	h := map[string]string{"content-type": "application/json; charset=utf-8", "x-cache": "HIT", "retry-after": "30"}
 	r := resp(200, "")
-	r.Header = func(name string) (string, bool) {
-		v, ok := h[strings.ToLower(name)]
-		return v, ok
-	}
+	r.Header = mapHeader(h)
 	tests := []struct {
 		expr string
 		want bool
@@ -173,9 +175,24 @@ func TestHeaderChecks(t *testing.T) {
 			t.Errorf("%q: reads headers %v, body %v", tt.expr, c.ReadsHeaders(), c.ReadsBody())
 		}
 	}
+	a, _ := ParseHeader("", "Content-Type~json")
+	b, _ := ParseHeader("", "content-type!~xml")
+	c, _ := ParseHeader("", "!Set-Cookie")
+	j, _ := ParseJSON("", "ok")
+	if got := (List{a, j, b, c}).HeaderNames(); strings.Join(got, ",") != "Content-Type,Set-Cookie" {
+		t.Errorf("HeaderNames = %q, want each header once", got)
+	}
 	if _, err := ParseHeader("", "Bad Name=1"); err == nil {
 		t.Error("a header name with a space is accepted")
 	}
+}
+
+// mapHeader serves headers from a map of lower-case names.
+type mapHeader map[string]string
+
+func (m mapHeader) Get(name string) ([]byte, bool) {
+	v, ok := m[strings.ToLower(name)]
+	return []byte(v), ok
 }
 
 func TestBodyChecks(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/tidwall/gjson"
 )
 
 // SyntaxError is a malformed check expression; Offset is the byte offset
@@ -155,6 +157,9 @@ func parseCondition(expr string) (lhs string, lhsOff int, op Op, want Value, err
 	if lhs == "" {
 		return "", 0, 0, Value{}, syntaxErr(at, "nothing before %s", expr[at:at+opLen])
 	}
+	if end := at + opLen + opRun(expr[at+opLen:]); end > at+opLen {
+		return "", 0, 0, Value{}, syntaxErr(at, "unknown operator %q: want =, !=, >, >=, <, <=, ~ or !~ (quote a value that starts with one of =<>!~)", expr[at:end])
+	}
 	rhsRaw := expr[at+opLen:]
 	rhs := strings.TrimSpace(rhsRaw)
 	rhsOff := at + opLen + strings.Index(rhsRaw, rhs)
@@ -168,6 +173,15 @@ func parseCondition(expr string) (lhs string, lhsOff int, op Op, want Value, err
 		return "", 0, 0, Value{}, syntaxErr(rhsOff, "%v", err)
 	}
 	return lhs, strings.Index(expr, lhs), op, want, nil
+}
+
+// opRun is the length of the operator characters s starts with.
+func opRun(s string) int {
+	n := 0
+	for n < len(s) && strings.IndexByte("=<>!~", s[n]) >= 0 {
+		n++
+	}
+	return n
 }
 
 func findOperator(expr string) (at, n int, op Op, err error) {
@@ -221,18 +235,15 @@ func closingQuote(s string, i int) int {
 	return -1
 }
 
-// gjson's built-in modifiers.
-var modifiers = map[string]bool{
-	"pretty": true, "ugly": true, "reverse": true, "this": true, "flatten": true, "join": true,
-	"valid": true, "keys": true, "values": true, "tostr": true, "fromstr": true, "group": true, "dig": true,
-}
-
 // ValidatePath checks a gjson path for the mistakes gjson itself would
 // silently turn into "no value": empty components, unbalanced brackets,
-// unterminated quotes and unknown modifiers.
+// unterminated quotes, unknown modifiers, and JSONPath habits ($.a, a[0]).
 func ValidatePath(path string) error {
 	if strings.TrimSpace(path) == "" {
 		return syntaxErr(0, "empty path")
+	}
+	if path[0] == '$' {
+		return syntaxErr(0, "%q is JSONPath; gjson paths have no $ (write %q)", path, strings.TrimPrefix(strings.TrimPrefix(path, "$"), "."))
 	}
 	start := 0
 	depth := 0
@@ -254,6 +265,9 @@ func ValidatePath(path string) error {
 			}
 			i = j
 		case '(', '[', '{':
+			if c == '[' && depth == 0 && i > start && path[i-1] != '#' {
+				return syntaxErr(i, "gjson indexes arrays with a dot (items.0), not brackets")
+			}
 			depth++
 		case ')', ']', '}':
 			if depth--; depth < 0 {
@@ -273,7 +287,7 @@ func validComponent(c string, off int) error {
 		return syntaxErr(off, "empty path component")
 	case c[0] == '@':
 		name, _, _ := strings.Cut(c[1:], ":")
-		if !modifiers[name] {
+		if !gjson.ModifierExists(name, nil) {
 			return syntaxErr(off, "unknown modifier @%s", name)
 		}
 	case c[0] == '#' && len(c) > 1:

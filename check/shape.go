@@ -115,7 +115,7 @@ func (s Shape) walk(path string, v gjson.Result, depth int) {
 	case tArray:
 		n := 0
 		v.ForEach(func(_, e gjson.Result) bool {
-			s.walk(path+".#", e, depth+1)
+			s.walk(join(path, "#"), e, depth+1)
 			n++
 			return n < arrayPeek
 		})
@@ -267,7 +267,7 @@ func (l *Learned) compare(s Shape) Diff {
 		}
 	}
 	for p := range s {
-		if _, ok := l.paths[p]; !ok {
+		if _, ok := l.paths[p]; !ok && !elements(p) {
 			if _, parentKnown := l.paths[parent(p)]; parentKnown || parent(p) == "" {
 				d.Added = append(d.Added, p)
 			}
@@ -277,6 +277,14 @@ func (l *Learned) compare(s Shape) Diff {
 	slices.Sort(d.Changed)
 	slices.Sort(d.Added)
 	return d
+}
+
+// elements reports whether p stands for the elements of an array or the
+// values of a map ("items.#", "by_id.*"). Unknown there means every
+// learned one was empty, which says nothing of what its elements are:
+// their appearing is not a drift.
+func elements(p string) bool {
+	return p == "#" || p == "*" || strings.HasSuffix(p, ".#") || strings.HasSuffix(p, ".*")
 }
 
 // reaches reports whether s could hold p: every path above it is there
@@ -342,7 +350,9 @@ type Drift struct {
 	mu       sync.Mutex
 	learned  Learned
 	first    time.Time
-	done     bool // learning over
+	done     bool  // learning over
+	notJSON  int64 // answers not JSON, or cut, while learning
+	noShape  bool  // gave up: the route does not answer JSON
 	checked  int64
 	drifted  int64
 	example  Diff
@@ -383,15 +393,34 @@ func NewDriftFrom(lines []string) (*Drift, error) {
 // adds the body's shape; after, it compares and reports whether the shape
 // drifted. A truncated body is not observed (its JSON is cut).
 func (d *Drift) Observe(body []byte, truncated bool, now time.Time) bool {
-	if truncated {
-		return false
+	diff, compared := d.Compare(body, truncated, now)
+	return compared && !diff.Empty()
+}
+
+// Compare is Observe that says how the answer differed from the learned
+// shape (an empty Diff: it did not), and whether it was compared at all:
+// not while learning, nor a truncated body, nor on a route that is not
+// JSON.
+func (d *Drift) Compare(body []byte, truncated bool, now time.Time) (Diff, bool) {
+	var s Shape
+	isJSON := false
+	if !truncated {
+		s, isJSON = ShapeOf(body)
 	}
-	s, isJSON := ShapeOf(body)
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if truncated && d.done {
+		return Diff{}, false
+	}
 	if !d.done {
 		if !isJSON {
-			return false // a route that is not JSON has no shape to learn
+			// A route that is not JSON, or whose answers are too long to
+			// see whole, has no shape to learn: after LearnMin such
+			// answers and none learnt, it stops.
+			d.notJSON++
+			d.noShape = d.learned.docs == 0 && d.notJSON >= int64(d.cfg.LearnMin)
+			d.done = d.noShape
+			return Diff{}, false
 		}
 		if d.learned.docs == 0 {
 			d.first = now
@@ -399,10 +428,10 @@ func (d *Drift) Observe(body []byte, truncated bool, now time.Time) bool {
 		d.learned.learn(s)
 		d.done = d.learned.docs >= d.cfg.LearnMax ||
 			d.learned.docs >= d.cfg.LearnMin && now.Sub(d.first) >= d.cfg.LearnFor
-		return false
+		return Diff{}, false
 	}
 	if d.learned.docs == 0 {
-		return false
+		return Diff{}, false
 	}
 	d.checked++
 	var diff Diff
@@ -411,18 +440,19 @@ func (d *Drift) Observe(body []byte, truncated bool, now time.Time) bool {
 	} else {
 		diff.NotJSON = true
 	}
-	if diff.Empty() {
-		return false
+	if !diff.Empty() {
+		d.drifted++
+		d.example, d.exampleT = diff, now
 	}
-	d.drifted++
-	d.example, d.exampleT = diff, now
-	return true
+	return diff, true
 }
 
 // DriftState is a Drift's figures at one moment.
 type DriftState struct {
-	// Learning is true until the shape is learned.
-	Learning bool
+	// Learning is true until the shape is learned. NoShape says it never
+	// will be: the route's first answers were not JSON (or were cut), and
+	// it stopped.
+	Learning, NoShape bool
 	// Checked answers were compared; Drifted of them differed.
 	Checked, Drifted int64
 	// Example is the latest difference, and At when it was seen.
@@ -434,7 +464,7 @@ type DriftState struct {
 func (d *Drift) State() DriftState {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return DriftState{Learning: !d.done, Checked: d.checked, Drifted: d.drifted, Example: d.example, At: d.exampleT}
+	return DriftState{Learning: !d.done, NoShape: d.noShape, Checked: d.checked, Drifted: d.drifted, Example: d.example, At: d.exampleT}
 }
 
 // Shape returns the learned shape as Learned.Paths lines (empty while
@@ -442,7 +472,7 @@ func (d *Drift) State() DriftState {
 func (d *Drift) Shape() []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.done {
+	if !d.done || d.noShape {
 		return nil
 	}
 	return d.learned.Paths()

@@ -25,6 +25,10 @@ func TestShapeOf(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("shape\n got %v\nwant %v", got, want)
 	}
+	list, _ := ShapeOf([]byte(`[{"id":1,"tags":["a"]}]`))
+	if got := fmt.Sprint(map[string]typeSet(list)); got != fmt.Sprint(map[string]typeSet{"$": tArray, "#": tObject, "#.id": tNumber, "#.tags": tArray, "#.tags.#": tString}) {
+		t.Errorf("a list's shape: %v", got)
+	}
 	if _, ok := ShapeOf([]byte("<html>")); ok {
 		t.Error("HTML has a JSON shape")
 	}
@@ -110,15 +114,42 @@ func TestDriftIgnoresTruncatedBodies(t *testing.T) {
 	if d.State().Checked != 0 {
 		t.Error("a cut body was compared")
 	}
+	long := NewDrift(DriftConfig{LearnMin: 3, LearnFor: time.Nanosecond})
+	for i := range 3 {
+		long.Observe([]byte(`{"a":[1,2,`), true, time.Unix(int64(i), 0))
+	}
+	if st := long.State(); st.Learning || !st.NoShape {
+		t.Errorf("a route whose answers are all cut goes on learning: %+v", st)
+	}
 }
 
 func TestDriftLearnsOnlyFromJSON(t *testing.T) {
-	d := NewDrift(DriftConfig{LearnMin: 1, LearnFor: time.Nanosecond})
-	for i := range 10 {
+	d := NewDrift(DriftConfig{LearnMin: 5, LearnFor: time.Nanosecond})
+	for i := range 4 {
 		d.Observe([]byte("plain text"), false, time.Unix(int64(i), 0))
 	}
-	if st := d.State(); !st.Learning || st.Drifted != 0 {
-		t.Errorf("a text route learned a shape or drifted: %+v", st)
+	if st := d.State(); !st.Learning || st.NoShape {
+		t.Fatalf("gave up before LearnMin answers: %+v", st)
+	}
+	for i := range 10 {
+		d.Observe([]byte("plain text"), false, time.Unix(int64(4+i), 0))
+	}
+	if st := d.State(); st.Learning || !st.NoShape || st.Drifted != 0 || st.Checked != 0 {
+		t.Errorf("a text route learned a shape, drifted, or goes on learning: %+v", st)
+	}
+	if d.Observe([]byte(`{"a":1}`), false, time.Unix(20, 0)) || d.Shape() != nil {
+		t.Error("a route that gave up compares, or has a shape")
+	}
+}
+
+func TestDriftEmptyArraysLearnNothingOfTheirElements(t *testing.T) {
+	d := NewDrift(DriftConfig{})
+	now := learn(d, time.Unix(0, 0), `{"items":[],"by_id":{}}`)
+	if d.Observe([]byte(`{"items":[{"id":1}],"by_id":{"7":{"n":1}}}`), false, now) {
+		t.Errorf("elements of a list learned empty count as drift: %v", d.State().Example)
+	}
+	if !d.Observe([]byte(`{"items":[],"by_id":{},"error":"x"}`), false, now) {
+		t.Error("a new key beside them is not drift")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -107,4 +108,65 @@ func BenchmarkClient(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSendChecks is Engine.send, the whole path of one request over
+// loopback keep-alive to a canned JSON answer, without response checks
+// and with three JSON-path checks (the body kept and read): what checks
+// add to a request. The route's shape is learnt before the timer starts,
+// so a few answers a second are compared with it, as in a run.
+func BenchmarkSendChecks(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	body := `{"id":4711,"orderNumber":"ORDER-4711","userId":12,"product":"Laptop","amount":249.99,"status":"PENDING","items":[{"sku":"a","qty":1},{"sku":"b","qty":2}]}`
+	go transporttest.Canned(ln, []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body))
+	for _, checks := range []string{"", `checks: [{json: 'id>0'}, {json: 'status=PENDING'}, {json: 'items.#>0'}]`} {
+		name := "none"
+		if checks != "" {
+			name = "three-json"
+		}
+		b.Run(name, func(b *testing.B) {
+			scn, err := scenario.Load("b.yaml", []byte("endpoints:\n  - path: /orders/1\n    "+checks+"\n"), scenario.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			tr, err := transport.New(transport.Options{Kind: ClientH1, MaxConnsPerHost: 8, Timeout: 5 * time.Second})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer tr.CloseIdleConnections()
+			e, err := New(Config{Target: "http://" + ln.Addr().String(), Scenario: scn, Client: tr})
+			if err != nil {
+				b.Fatal(err)
+			}
+			s := e.newSender(1, nil)
+			c := call{req: scn.Endpoints[0], route: e.routes[0]}
+			for e.routeChecks[c.route].state.Load() == shapeLearning {
+				e.send(context.Background(), s, c)
+			}
+			b.ReportAllocs()
+			cpu := processCPU()
+			for b.Loop() {
+				if out := e.send(context.Background(), s, c); out.ex.kind != 0 {
+					b.Fatalf("kind %v, err %v", out.ex.kind, out.ex.err)
+				}
+			}
+			// The process's CPU time per request (the responder's
+			// included): on a shared machine a steadier figure than the
+			// wall time, which waits for a core.
+			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// processCPU is the CPU time the process has used, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -9,13 +9,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trafficgen/trafficgen/check"
 	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
 	"github.com/trafficgen/trafficgen/transport"
 )
 
-// BodyLimit is how much of a response body is kept for captures; the
-// rest is read and dropped, so the connection is reused.
+// BodyLimit is how much of a response body is kept for captures, checks
+// and shapes; the rest is read and dropped, so the connection is reused.
 const BodyLimit = 64 << 10
 
 // The HTTP clients Config.HTTPClient names.
@@ -99,6 +100,13 @@ type exchange struct {
 	// redirects are the redirects followed before the answer: each one a
 	// request the server answered (valid as body is).
 	redirects []transport.Redirect
+	// checked says the request's response checks ran (checkAnswer);
+	// checkFailed has a bit for each that failed, numbered as the route's
+	// checks are (stats.Result.CheckFailed), and failStep says one of them
+	// fails a journey step.
+	checked     bool
+	checkFailed uint64
+	failStep    bool
 }
 
 // doneAt is when the exchange ended: when the response arrived, if
@@ -117,6 +125,10 @@ type scratch struct {
 	req  transport.Request
 	resp transport.Response
 	val  []byte // a header value being rendered
+	// sample keeps the next answer's body for its route's shape
+	// (shapeSample), and checked is what the checks read.
+	sample  bool
+	checked check.Response
 }
 
 // do sends req as rendered in env, ending it by deadline (or sooner, by
@@ -168,9 +180,12 @@ func (c *client) render(r *transport.Request, req *scenario.Request, env *scenar
 		r.Body = req.Body.Append(r.Body, env)
 	}
 	r.BodyLimit = 0
-	if req.ReadsBody() {
-		r.BodyLimit = BodyLimit
+	if req.ReadsBody() || sc.sample {
+		// A byte more than is used tells a body cut at the limit from one
+		// that fits (checkAnswer).
+		r.BodyLimit = BodyLimit + 1
 	}
+	r.KeepHeaders = req.CheckHeaders()
 }
 
 // absolute says whether a rendered path is an absolute http(s) URL.

@@ -65,7 +65,7 @@ endpoints:
 	for n, v := range r.Header.All() {
 		fields = append(fields, string(n)+": "+string(v))
 	}
-	if r.Method != "POST" || string(r.URL) != "http://api.test/v2/api/users/7" || string(r.Body) != `{"n":1}` || r.BodyLimit != BodyLimit ||
+	if r.Method != "POST" || string(r.URL) != "http://api.test/v2/api/users/7" || string(r.Body) != `{"n":1}` || r.BodyLimit != BodyLimit+1 ||
 		strings.Join(fields, "|") != "X-API-Key: k1|Content-Type: application/json|accept: text/plain" {
 		t.Errorf("rendered %s %s %q limit %d, fields %q", r.Method, r.URL, r.Body, r.BodyLimit, fields)
 	}
@@ -75,6 +75,43 @@ endpoints:
 	}
 	if n := testing.AllocsPerRun(100, func() { c.render(r, scn.Endpoints[0], env, &sc) }); n != 0 {
 		t.Errorf("rendering allocated %v times", n)
+	}
+}
+
+// A request keeps the answer's body and headers its checks read, and a
+// request sampled for its route's shape the body; one without either
+// keeps nothing.
+func TestRenderKeepsWhatChecksRead(t *testing.T) {
+	scn, err := scenario.Load("r.yaml", []byte(`endpoints:
+  - {path: /h, checks: [{header: 'X-Cache=HIT'}, {status: 200}]}
+  - {path: /j, checks: [{json: ok}]}
+  - {path: /s, checks: [{status: 200}]}
+`), scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &client{base: "http://api.test"}
+	env := scn.NewRun().NewEnv(newTestRand(), nil)
+	var sc scratch
+	r := &sc.req
+	tests := []struct {
+		ep      int
+		sample  bool
+		limit   int
+		headers string
+	}{
+		{0, false, 0, "X-Cache"},
+		{1, false, BodyLimit + 1, ""},
+		{2, false, 0, ""},
+		{2, true, BodyLimit + 1, ""},
+	}
+	for _, tt := range tests {
+		sc.sample = tt.sample
+		c.render(r, scn.Endpoints[tt.ep], env, &sc)
+		if r.BodyLimit != tt.limit || strings.Join(r.KeepHeaders, ",") != tt.headers {
+			t.Errorf("%s (sampled %v): body limit %d, headers %q; want %d and %q",
+				scn.Endpoints[tt.ep].Route, tt.sample, r.BodyLimit, r.KeepHeaders, tt.limit, tt.headers)
+		}
 	}
 }
 

@@ -82,6 +82,10 @@ type Config struct {
 	// MaxRedirects is how many redirects a request follows: 0 means
 	// DefaultMaxRedirects, NoRedirects none.
 	MaxRedirects int
+	// Shapes are the JSON shapes to compare the routes' answers with, by
+	// route template, as a report keeps them (stats.Report.Shapes); a
+	// route without one learns its shape from its first answers.
+	Shapes map[string][]string
 	// Recorder receives the results; nil means a new one.
 	Recorder *stats.Recorder
 	// Seed fixes the engine's randomness (0 = random).
@@ -159,6 +163,8 @@ type Engine struct {
 	// stepBase[j]+s of the recorder's journey steps
 	stepRoutes [][]int
 	stepBase   []int
+	// routeChecks are each route's response checks and shape, by route id
+	routeChecks []*routeChecks
 
 	think    scenario.Range
 	inFlight atomic.Int64 // open-model requests outstanding
@@ -237,6 +243,9 @@ func New(cfg Config) (*Engine, error) {
 				rec.JourneyAlternative(base + i)
 			}
 		}
+	}
+	if err := e.setUpChecks(cfg.Shapes); err != nil {
+		return nil, err
 	}
 	pc := plan.Config{RPS: cfg.RPS, Duration: cfg.Duration, DurationSet: cfg.DurationSet, Users: cfg.Users, UsersSet: cfg.UsersSet, Knee: cfg.Knee}
 	if len(scn.Journeys) == 0 {
@@ -505,5 +514,6 @@ func (e *Engine) record(route int, ex exchange, start, end time.Time) {
 		e.rec.Record(stats.Result{Route: route, Code: r.Status, Latency: r.At.Sub(start), End: r.At})
 		start = r.At
 	}
-	e.rec.Record(stats.Result{Route: route, Code: ex.code, Kind: ex.kind, Latency: end.Sub(start), End: end, Resent: ex.resent, Err: ex.err})
+	e.rec.Record(stats.Result{Route: route, Code: ex.code, Kind: ex.kind, Latency: end.Sub(start), End: end, Resent: ex.resent, Err: ex.err,
+		Checked: ex.checked, CheckFailed: ex.checkFailed})
 }

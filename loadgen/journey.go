@@ -131,7 +131,7 @@ func (p *userPool) journey(j int, s *sender) bool {
 			return false // the run ended
 		}
 		declined = declined || out.declined
-		if out.ex.kind != stats.KindNone {
+		if stepFailed(out.ex) {
 			step.Fail(s.env)
 			e.rec.JourneyFailed(e.stepBase[j]+i, failReason(out))
 			return true
@@ -147,6 +147,8 @@ func failReason(out outcome) string {
 	switch {
 	case ex.kind == stats.KindCapture && out.captureErr != nil:
 		return out.captureErr.Error()
+	case ex.kind == stats.KindCheck:
+		return "check failed: " + ex.err.Error()
 	case ex.code != 0:
 		return fmt.Sprintf("HTTP %d", ex.code)
 	case ex.err != nil:

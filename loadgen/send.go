@@ -75,6 +75,7 @@ func (e *Engine) send(ctx context.Context, s *sender, c call) outcome {
 		return outcome{}
 	}
 	e.rec.Sent(now)
+	s.sc.sample = e.shapeSample(c.route, now)
 	ex := e.cl.do(ctx, c.req, s.env, &s.sc, deadline)
 	end := ex.doneAt(now)
 	switch {
@@ -91,6 +92,7 @@ func (e *Engine) send(ctx context.Context, s *sender, c call) outcome {
 			ex.kind = stats.KindCapture
 		}
 	}
+	e.checkAnswer(c, &ex, &s.sc, end)
 	e.record(c.route, ex, start, end)
 	out.ex = ex
 	return out

@@ -34,6 +34,7 @@ type Collector struct {
 	latency                                          *prometheus.Desc
 	journeysStarted, journeys, journeysInProgress    *prometheus.Desc
 	stepReached, stepFailed, journeyDuration         *prometheus.Desc
+	checked, checkFailures, shapeCompared, drifted   *prometheus.Desc
 }
 
 // Source is what a Collector reads: a *stats.Recorder, or something that
@@ -76,6 +77,14 @@ func New(rec Source, labels prometheus.Labels) *Collector {
 		stepReached:        d("journey_step_reached_total", "Journeys that sent this step.", "journey", "step"),
 		stepFailed:         d("journey_step_failures_total", "Journeys that failed at this step.", "journey", "step"),
 		journeyDuration:    d("journey_duration_seconds", "Completed journeys' duration, from their start to their last response."),
+		checked: d("checked_responses_total",
+			"Answers the route's response checks ran on (those with a status from 200 to 399).", route...),
+		checkFailures: d("check_failures_total",
+			"Answers that failed a response check, by check (an answer failing two counts under each).", "route", "method", "check"),
+		shapeCompared: d("shape_compared_total",
+			"Answers compared with the route's learnt JSON shape (a sample of them, once the shape is learnt).", route...),
+		drifted: d("shape_drifted_total",
+			"Compared answers whose JSON shape differed from the route's: a path missing, a type changed, a path added, not JSON.", route...),
 	}
 }
 
@@ -86,6 +95,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.inFlight, c.targetRate, c.achievedRate, c.latency,
 		c.journeysStarted, c.journeys, c.journeysInProgress,
 		c.stepReached, c.stepFailed, c.journeyDuration,
+		c.checked, c.checkFailures, c.shapeCompared, c.drifted,
 	} {
 		ch <- d
 	}
@@ -110,6 +120,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.dropped, r.Dropped, r.Route, r.Method)
 		counter(c.resent, r.Resent, r.Route, r.Method)
 		ch <- newHistogram(c.latency, r.Latency, m.Start, r.Route, r.Method)
+		c.collectChecks(r, counter)
 	}
 	counter(c.droppedBehind, m.DroppedBehind)
 	gauge(c.inFlight, float64(m.InFlight))
@@ -156,4 +167,19 @@ func newHistogram(d *prometheus.Desc, l stats.LatencyHistogram, created time.Tim
 		classic[i] = &dto.Bucket{CumulativeCount: new(c.classic[i]), UpperBound: new(bound)}
 	}
 	return histogram{Metric: native, classic: classic}
+}
+
+// collectChecks sends a route's response-check and shape series: only
+// for a route with checks, or with a shape.
+func (c *Collector) collectChecks(r stats.RouteMetrics, counter func(*prometheus.Desc, int64, ...string)) {
+	if len(r.Checks) > 0 {
+		counter(c.checked, r.Checked, r.Route, r.Method)
+		for _, k := range r.Checks {
+			counter(c.checkFailures, k.Failed, r.Route, r.Method, k.Name)
+		}
+	}
+	if r.Shape.Learned || r.Shape.Checked > 0 {
+		counter(c.shapeCompared, r.Shape.Checked, r.Route, r.Method)
+		counter(c.drifted, r.Shape.Drifted, r.Route, r.Method)
+	}
 }

@@ -162,6 +162,12 @@ func TestSeriesEqualFinalSummary(t *testing.T) {
 		if got := histCount(fams, "trafficgen_request_duration_seconds", route); got != uint64(ep.Total) {
 			t.Errorf("%s: latency histogram counts %d, summary %d", ep.Route, got, ep.Total)
 		}
+		if got := sum(fams, "trafficgen_checked_responses_total", route); got != float64(ep.Checked) || ep.Checked == 0 {
+			t.Errorf("%s: checked_responses_total %v, summary %d (the built-in scenario checks every route)", ep.Route, got, ep.Checked)
+		}
+		if got := sum(fams, "trafficgen_shape_compared_total", route); got != float64(ep.Shape.Checked) {
+			t.Errorf("%s: shape_compared_total %v, summary %d", ep.Route, got, ep.Shape.Checked)
+		}
 	}
 	j := final.Journeys
 	if got := sum(fams, "trafficgen_journeys_total", nil); got != float64(j.Completed+j.Failed) {
@@ -186,6 +192,57 @@ func TestSeriesEqualFinalSummary(t *testing.T) {
 	}
 	for _, p := range problems {
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+}
+
+// Check failures are counted by route and check, and drifted answers by
+// route, as the recorder has them; a route without checks or a shape has
+// no such series.
+func TestCheckSeries(t *testing.T) {
+	rec := stats.New()
+	a := rec.Register("GET", "GET /a")
+	rec.Register("GET", "GET /plain")
+	okID, _ := rec.RegisterCheck(a, "ok=true")
+	idID, _ := rec.RegisterCheck(a, "has an id")
+	for i := range 10 {
+		var failed uint64
+		if i < 3 {
+			failed |= 1 << okID
+		}
+		if i < 1 {
+			failed |= 1 << idID
+		}
+		rec.RecordUnsent(stats.Result{Route: a, Code: 200, Kind: stats.KindCheck, Latency: time.Millisecond, End: rec.Start(), Checked: true, CheckFailed: failed})
+	}
+	rec.SetShape(a, []string{"$ object", "ok bool"})
+	rec.ShapeChecked(a, "", rec.Start())
+	rec.ShapeChecked(a, "changed ok: bool→string", rec.Start())
+	fams := gather(t, New(rec, nil))
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"trafficgen_checked_responses_total", map[string]string{"route": "GET /a"}, 10},
+		{"trafficgen_check_failures_total", map[string]string{"route": "GET /a", "check": "ok=true"}, 3},
+		{"trafficgen_check_failures_total", map[string]string{"route": "GET /a", "check": "has an id"}, 1},
+		{"trafficgen_shape_compared_total", map[string]string{"route": "GET /a"}, 2},
+		{"trafficgen_shape_drifted_total", map[string]string{"route": "GET /a"}, 1},
+		{"trafficgen_checked_responses_total", map[string]string{"route": "GET /plain"}, 0},
+		{"trafficgen_shape_drifted_total", map[string]string{"route": "GET /plain"}, 0},
+	} {
+		if got := sum(fams, c.name, c.labels); got != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+		}
+	}
+	for _, f := range fams {
+		for _, m := range f.GetMetric() {
+			if strings.Contains(f.GetName(), "check") || strings.Contains(f.GetName(), "shape") {
+				if label(m, "route") == "GET /plain" {
+					t.Errorf("%s has a series for a route without checks", f.GetName())
+				}
+			}
+		}
 	}
 }
 

@@ -40,8 +40,8 @@ func Load(filename string, src []byte, opts Options) (*Scenario, error) {
 
 var (
 	topKeys      = []string{"version", "name", "headers", "data", "pools", "pool_cap", "think", "endpoints", "journeys", "thresholds"}
-	endpointKeys = []string{"name", "method", "path", "route", "weight", "body", "headers", "save", "release", "declined"}
-	stepKeys     = []string{"name", "method", "path", "route", "body", "headers", "capture", "save", "release", "declined", "if_set", "if_unset", "unset_on_failure"}
+	endpointKeys = []string{"name", "method", "path", "route", "weight", "body", "headers", "save", "release", "declined", "checks"}
+	stepKeys     = []string{"name", "method", "path", "route", "body", "headers", "capture", "save", "release", "declined", "checks", "if_set", "if_unset", "unset_on_failure"}
 	journeyKeys  = []string{"name", "weight", "steps"}
 	poolKeys     = []string{"seed", "cap"}
 	declinedKeys = []string{"path", "equals"}
@@ -901,6 +901,9 @@ func (l *loader) afterResponse(r *Request, obj map[string]entry, c *tctx, jc *jo
 	}
 	if e, ok := obj["declined"]; ok {
 		l.declined(r, e.v)
+	}
+	if e, ok := obj["checks"]; ok {
+		l.checks(r, e.v, jc != nil)
 	}
 	if e, ok := obj["unset_on_failure"]; ok {
 		for _, vn := range l.strList(e.v, "unset_on_failure") {

@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/trafficgen/trafficgen/check"
 )
 
 // Request is one HTTP request of a scenario: an endpoint of the random mix or
@@ -29,6 +31,11 @@ type Request struct {
 	Headers []Header
 	// Weight is the endpoint's share of the random mix; 0 for journey steps.
 	Weight float64
+	// Checks are the response checks (checks:): an answer that fails one
+	// counts as a check failure on the route. FailStep has bit i set when
+	// a failure of Checks[i] fails the journey step (fail_step:).
+	Checks   check.List
+	FailStep uint64
 
 	ifSet, ifUnset string
 	unset          []string     // variables to forget when the step fails
@@ -38,6 +45,8 @@ type Request struct {
 	saves          []poolSave   // records added to pools
 	release        int          // 1 + pool index whose picked id a success removes; 0 = none
 	declined       *outcome
+	checkHeaders   []string // the response headers Checks read
+	checkBody      bool     // Checks read the body
 }
 
 type varCapture struct {
@@ -74,10 +83,11 @@ func (r *Request) Runs(env *Env) bool {
 	return true
 }
 
-// ReadsBody reports whether Apply looks at the response body (captures
-// or a declined: rule); the client keeps the body only then, and reads
-// every other one to the end without holding it.
-func (r *Request) ReadsBody() bool { return len(r.paths) > 0 || r.declined != nil }
+// ReadsBody reports whether Apply or the checks look at the response
+// body (captures, a declined: rule, a body or JSON check); the client
+// keeps the body only then, and reads every other one to the end without
+// holding it.
+func (r *Request) ReadsBody() bool { return len(r.paths) > 0 || r.declined != nil || r.checkBody }
 
 // Apply processes a successful (200–399) response body. It removes the id
 // this request picked from its pool when the request is a release: step (a
@@ -163,6 +173,10 @@ func (r *Request) Fail(env *Env) {
 		delete(env.Vars, v)
 	}
 }
+
+// CheckHeaders lists the response headers the request's checks read:
+// the client keeps those, and no others.
+func (r *Request) CheckHeaders() []string { return r.checkHeaders }
 
 // IfSet returns the variable a step requires to be set, or "".
 func (r *Request) IfSet() string { return r.ifSet }

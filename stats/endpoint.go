@@ -39,6 +39,9 @@ type endpoint struct {
 	recentPct Percentiles
 	recentSec int64
 	stale     bool
+
+	chk   checkCounts // guarded by mu
+	shape shapeCounts // guarded by mu
 }
 
 // slot holds one second of one route.
@@ -95,6 +98,9 @@ func (e *endpoint) record(res Result, sec, tick int64) {
 	e.kinds[res.Kind%numKinds]++
 	if res.Kind != KindNone {
 		e.last[res.Kind%numKinds] = failure{err: res.Err, code: res.Code, end: res.End}
+	}
+	if res.Checked {
+		e.chk.add(res.CheckFailed)
 	}
 	e.codes[code]++
 	e.hist.RecordValue(us)

@@ -26,6 +26,10 @@ const (
 	// redirects (a redirect loop). It comes after the others so that their
 	// values stay the same; reports name kinds, not numbers.
 	KindRedirect
+	// KindCheck marks an answer that failed one of its response checks
+	// (a wrong field, a missing header): the HTTP exchange succeeded, the
+	// answer was wrong.
+	KindCheck
 	numKinds
 )
 
@@ -43,6 +47,7 @@ var kindNames = [numKinds]string{
 	KindStatusOther: "http other",
 	KindCapture:     "bad response",
 	KindRedirect:    "too many redirects",
+	KindCheck:       "check failed",
 }
 
 // String names the kind for people.

@@ -52,6 +52,11 @@ type RouteMetrics struct {
 	Dropped, Resent int64
 	// Latency is the route's latency histogram over the whole run.
 	Latency LatencyHistogram
+	// Checked, CheckFailed and Checks count the route's response checks,
+	// and Shape its JSON shape drift, as in EndpointStats.
+	Checked, CheckFailed int64
+	Checks               []CheckCount
+	Shape                ShapeStats
 }
 
 // JourneyMetrics is a copy of the journeys' counts.
@@ -166,7 +171,10 @@ func (e *endpoint) metrics() RouteMetrics {
 		}
 	}
 	rm.Latency = LatencyHistogram{h: e.hist.Clone(), Sum: micros(e.sumUs)}
+	var row EndpointStats
+	e.checkStats(&row, time.Time{})
 	e.mu.Unlock()
+	rm.Checked, rm.CheckFailed, rm.Checks, rm.Shape = row.Checked, row.CheckFailed, row.Checks, row.Shape
 	return rm
 }
 

@@ -122,6 +122,12 @@ type Result struct {
 	// the recorder keeps the most recent one of each kind
 	// (KindCount.Message).
 	Err error
+	// Checked says the route's response checks ran on the answer (a
+	// status from 200 to 399); CheckFailed has bit i set for each that
+	// failed, i being the number RegisterCheck gave the check, and the
+	// Kind is then KindCheck.
+	Checked     bool
+	CheckFailed uint64
 }
 
 // Recorder collects Results from many goroutines. Register every route
@@ -169,6 +175,10 @@ type route struct {
 	id     int
 	name   string
 	method string
+	// checks names the route's response checks (RegisterCheck), and shape
+	// holds its learned JSON shape (SetShape): both outlive a Reset.
+	checks atomic.Pointer[[]string]
+	shape  atomic.Pointer[[]string]
 }
 
 // state holds everything Reset clears.

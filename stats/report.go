@@ -87,6 +87,11 @@ type Summary struct {
 	SuccessRate float64       `json:"successRate"`
 	AverageRPS  float64       `json:"averageRps"`
 	Latency     LatencyReport `json:"latency"`
+	// Checked, CheckFailed and Drifted add up the routes' (RouteReport);
+	// absent when 0.
+	Checked     int64 `json:"checked,omitempty"`
+	CheckFailed int64 `json:"checkFailed,omitempty"`
+	Drifted     int64 `json:"drifted,omitempty"`
 }
 
 // ShardReport is one instance of a merged report.
@@ -136,6 +141,14 @@ type RouteReport struct {
 	Resent    int64         `json:"resent,omitempty"` // absent when 0
 	Latency   LatencyReport `json:"latency"`
 	Histogram string        `json:"histogram,omitempty"`
+	// Checked counts the answers the route's response checks ran on,
+	// CheckFailed those that failed one or more, and Checks each check's
+	// failures; Shape is the route's JSON shape and its drift. Absent
+	// without checks, or without a shape.
+	Checked     int64         `json:"checked,omitempty"`
+	CheckFailed int64         `json:"checkFailed,omitempty"`
+	Checks      []CheckReport `json:"checks,omitempty"`
+	Shape       *ShapeReport  `json:"shape,omitempty"`
 }
 
 // JourneyReport is the journeys' totals; Duration is a journey's length,
@@ -213,6 +226,7 @@ func (r *Recorder) Report(now time.Time, config map[string]any) (*Report, error)
 			Route: e.rt.name, Method: e.rt.method, Total: row.Total, Success: row.Success, Errors: row.Errors,
 			Dropped: e.dropped.Load(), Resent: row.Resent,
 		}
+		rr.addChecks(row, e.rt.shapePaths())
 		var err error
 		if rr.Latency, rr.Histogram, err = latencyReport(h); err != nil {
 			return nil, err
@@ -234,9 +248,10 @@ func (r *Recorder) Report(now time.Time, config map[string]any) (*Report, error)
 	return rep, nil
 }
 
-// addCounts fills in the status codes, error kinds and journey counts of
-// snap.
+// addCounts fills in the status codes, error kinds, check totals and
+// journey counts of snap.
 func (rep *Report) addCounts(snap Snapshot) {
+	rep.Checked, rep.CheckFailed, _, rep.Drifted = snap.CheckTotals()
 	for _, c := range snap.StatusCodes {
 		rep.StatusCodes[strconv.Itoa(c.Code)] = c.Count
 	}
@@ -462,6 +477,9 @@ func (m *merger) addTotals(s Summary) {
 	o.Dropped += s.Dropped
 	o.DroppedBehind += s.DroppedBehind
 	o.Resent += s.Resent
+	o.Checked += s.Checked
+	o.CheckFailed += s.CheckFailed
+	o.Drifted += s.Drifted
 }
 
 func (m *merger) addRoutes(routes []RouteReport) error {
@@ -479,6 +497,7 @@ func (m *merger) addRoutes(routes []RouteReport) error {
 		o.Errors += e.Errors
 		o.Dropped += e.Dropped
 		o.Resent += e.Resent
+		o.mergeChecks(e)
 		if err := mergeEncoded(m.routeHists[idx], e.Histogram); err != nil {
 			return fmt.Errorf(", %s: %w", e.Route, err)
 		}

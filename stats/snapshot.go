@@ -118,6 +118,13 @@ type EndpointStats struct {
 	CurrentRPS float64
 	// Latency covers the whole run; Recent the last 10 seconds.
 	Latency, Recent Percentiles
+	// Checked counts the answers the route's response checks ran on,
+	// CheckFailed those that failed one or more (each also an error of
+	// kind KindCheck), and Checks the failures of each check.
+	Checked, CheckFailed int64
+	Checks               []CheckCount
+	// Shape is the route's JSON shape and how its answers drifted from it.
+	Shape ShapeStats
 }
 
 // SuccessRate is Success/Total as a percentage, or 0 with no requests.

@@ -18,8 +18,10 @@ func SnapshotReport(s Snapshot, series []Point, events []Event, config map[strin
 		Series: seriesReport(series), Events: eventsReport(events),
 	}
 	for _, e := range s.Endpoints {
-		rep.Endpoints = append(rep.Endpoints, RouteReport{Route: e.Route, Method: e.Method, Total: e.Total,
-			Success: e.Success, Errors: e.Errors, Dropped: e.Dropped, Resent: e.Resent, Latency: latencyOf(e.Latency)})
+		rr := RouteReport{Route: e.Route, Method: e.Method, Total: e.Total,
+			Success: e.Success, Errors: e.Errors, Dropped: e.Dropped, Resent: e.Resent, Latency: latencyOf(e.Latency)}
+		rr.addChecks(e, nil) // a snapshot has no shape's paths
+		rep.Endpoints = append(rep.Endpoints, rr)
 	}
 	rep.addCounts(s)
 	rep.Journeys.Duration = latencyOf(s.Journeys.Duration)

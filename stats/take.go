@@ -64,6 +64,7 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 			row.CurrentRPS = float64(sl.success + sl.err)
 		}
 		e.live(&ws)
+		e.checkStats(row, s.start)
 		if e.recentSec != nowSec || e.stale {
 			e.mergeRecent(nowSec)
 			recentChanged = true

@@ -61,6 +61,9 @@ func WriteBlock(w io.Writer, s Snapshot) error {
 		}
 		b.WriteByte('\n')
 	}
+	for _, l := range checkBlockLines(s) {
+		b.WriteString(l + "\n")
+	}
 	if s.Journeys.Started > 0 || s.Journeys.Users > 0 {
 		fmt.Fprintf(&b, "   User Journeys: %d | Completed: %d | Declined: %d | Failed: %d | In progress: %d\n",
 			s.Journeys.Started, s.Journeys.Completed, s.Journeys.Declined, s.Journeys.Failed, s.Journeys.InProgress)
@@ -179,6 +182,7 @@ func summaryHeadline(b *strings.Builder, s Snapshot) {
 		fmt.Fprintf(b, "   Resent: %d (by the HTTP client, after a kept-alive connection died;\n"+
 			"           the server may have seen up to %d more requests than counted)\n", s.Resent, s.Resent)
 	}
+	b.WriteString(checkHeadline(s))
 	fmt.Fprintf(b, "   Average RPS: %.1f\n", s.AverageRPS)
 	if s.Latency.Count > 0 {
 		fmt.Fprintf(b, "   Latency: p50 %s | p90 %s | p99 %s | p99.9 %s | max %s\n",
@@ -245,6 +249,7 @@ func summaryDetails(b *strings.Builder, s Snapshot) {
 			}
 		}
 	}
+	checkDetails(b, s)
 	writeKneeSteps(b, s)
 }
 

@@ -54,6 +54,7 @@ func Evaluate(ts []Threshold, s *stats.Snapshot) []Result {
 func figure(t Threshold, s *stats.Snapshot) (float64, int64) {
 	// The whole run's figures, or the route's.
 	lat, total, errs, dropped := s.Latency, s.Total, s.Errors, s.Dropped
+	checked, failed, _, _ := s.CheckTotals()
 	// sent counts the requests sent of those the plan made due: in flight
 	// or done, less the journeys' (a closed model: nothing is due).
 	sent := s.Total + s.InFlight
@@ -66,11 +67,14 @@ func figure(t Threshold, s *stats.Snapshot) (float64, int64) {
 			return 0, 0
 		}
 		lat, total, errs, dropped, sent = row.Latency, row.Total, row.Errors, row.Dropped, row.Total
+		checked, failed = row.Checked, row.CheckFailed
 	}
 	sent = max(sent, 0)
 	switch t.Metric {
 	case Errors:
 		return ratio(errs, total), total
+	case Checks:
+		return ratio(checked-failed, checked), checked
 	case Rate:
 		return ratio(sent, sent+dropped), sent + dropped
 	case Dropped:

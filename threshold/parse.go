@@ -31,7 +31,8 @@ const (
 	// Dropped counts the requests due and not sent (the in-flight cap
 	// was full), or, given as a percentage, their share of those due.
 	Dropped
-	// Checks is reserved for response checks, which are not there yet.
+	// Checks is the share of the checked answers (those with response
+	// checks, and a status from 200 to 399) that passed every check.
 	Checks
 )
 
@@ -200,15 +201,12 @@ func (p *parser) metric() (Metric, error) {
 		if n != name {
 			continue
 		}
-		if Metric(m) == Checks {
-			return 0, p.fail(start, "checks: response checks are not in this version yet (the name is reserved for them)")
-		}
 		return Metric(m), nil
 	}
 	if name == "" {
-		return 0, p.fail(start, "want a figure: p50, p90, p95, p99, p99.9, max, errors, rate or dropped")
+		return 0, p.fail(start, "want a figure: p50, p90, p95, p99, p99.9, max, errors, rate, dropped or checks")
 	}
-	return 0, p.fail(start, "%q is not a figure: want p50, p90, p95, p99, p99.9, max, errors, rate or dropped", p.s[start:p.i])
+	return 0, p.fail(start, "%q is not a figure: want p50, p90, p95, p99, p99.9, max, errors, rate, dropped or checks", p.s[start:p.i])
 }
 
 // op reads a comparison.
@@ -274,7 +272,7 @@ func (p *parser) limit(m Metric) (float64, bool, error) {
 
 var timeUnits = map[string]float64{"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1}
 
-var shareExample = map[Metric]string{Errors: "errors<1%", Rate: "rate>=99%", Dropped: "dropped<0.1%"}
+var shareExample = map[Metric]string{Errors: "errors<1%", Rate: "rate>=99%", Dropped: "dropped<0.1%", Checks: "checks>=99.9%"}
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }

@@ -56,7 +56,10 @@ func (r Result) Verdict(final bool) string {
 // "no requests".
 func (r Result) Observed() string {
 	if !r.Known() {
-		if r.Route != "" {
+		switch {
+		case r.Metric == Checks:
+			return "no answers checked"
+		case r.Route != "":
 			return "no requests on the route"
 		}
 		return "no requests"

@@ -26,6 +26,7 @@ func TestParse(t *testing.T) {
 		{"rate>=99%", Threshold{Metric: Rate, Op: GreaterEq, Limit: 0.99, Share: true}},
 		{"dropped==0", Threshold{Metric: Dropped, Op: Equal, Limit: 0}},
 		{"dropped<0.1%", Threshold{Metric: Dropped, Op: Less, Limit: 0.001, Share: true}},
+		{"checks>=99.9%", Threshold{Metric: Checks, Op: GreaterEq, Limit: 0.999, Share: true}},
 		{"p99>1ms", Threshold{Metric: P99, Op: Greater, Limit: 0.001}},
 		{"GET /api/users/{id}: p99<100ms", Threshold{Route: "GET /api/users/{id}", Metric: P99, Op: Less, Limit: 0.1}},
 		{"GET 127.0.0.1:8080/x:errors<5%", Threshold{Route: "GET 127.0.0.1:8080/x", Metric: Errors, Op: Less, Limit: 0.05, Share: true}},
@@ -71,7 +72,7 @@ func TestParseErrors(t *testing.T) {
 		{"rate>=101%", 7, "over 100%"},
 		{"dropped<1.5", 9, "whole number"},
 		{"p99<50ms and more", 10, `unexpected "and more"`},
-		{"checks>=99.9%", 1, "reserved"},
+		{"checks>=99.9", 13, "write it as a percentage (e.g. checks>=99.9%)"},
 		{": p99<1s", 1, "want a route"},
 		{"GET /api/users/{id}: p99<50xs", 28, `"xs" is not a unit`},
 		{"GET /ü: p99<50xs", 15, `"xs"`},
@@ -100,7 +101,8 @@ func snapshot() *stats.Snapshot {
 		Latency: lat(20*time.Millisecond, 120*time.Millisecond, 200),
 		Endpoints: []stats.EndpointStats{
 			{Route: "GET /a", Method: "GET", Total: 150, Success: 150, Latency: lat(10*time.Millisecond, 40*time.Millisecond, 150)},
-			{Route: "POST /b", Method: "POST", Total: 50, Success: 46, Errors: 4, Dropped: 10, Latency: lat(50*time.Millisecond, 200*time.Millisecond, 50)},
+			{Route: "POST /b", Method: "POST", Total: 50, Success: 46, Errors: 4, Dropped: 10, Latency: lat(50*time.Millisecond, 200*time.Millisecond, 50),
+				Checked: 48, CheckFailed: 2},
 			{Route: "GET /idle", Method: "GET"},
 		},
 		Journeys: stats.JourneyStats{Steps: []stats.StepStats{{Reached: 15}, {Reached: 10}}},
@@ -144,6 +146,11 @@ func TestEvaluate(t *testing.T) {
 		{"POST /b: rate>=90%", 50.0 / 60, 60, false},
 		{"GET /idle: p99<1s", 0, 0, false},
 		{"GET /gone: p99<1s", 0, 0, false},
+		// 48 answers checked on POST /b, 2 failed; none on the other routes
+		{"checks>=95%", 46.0 / 48, 48, true},
+		{"checks>=99.9%", 46.0 / 48, 48, false},
+		{"POST /b: checks>96%", 46.0 / 48, 48, false},
+		{"GET /a: checks>=0%", 0, 0, false},
 	} {
 		r := Evaluate([]Threshold{mustParse(t, c.in)}, s)[0]
 		if d := r.Value - c.value; d > 1e-9 || d < -1e-9 || r.Count != c.count || r.Pass != c.pass {
@@ -156,7 +163,7 @@ func TestEvaluate(t *testing.T) {
 // one, no threshold passes, whatever its comparison.
 func TestNoFigureFails(t *testing.T) {
 	var s stats.Snapshot
-	for _, in := range []string{"p99<60s", "errors<100%", "dropped==0", "rate>=0%"} {
+	for _, in := range []string{"p99<60s", "errors<100%", "dropped==0", "rate>=0%", "checks>=0%"} {
 		r := Evaluate([]Threshold{mustParse(t, in)}, &s)[0]
 		if r.Pass || r.Known() || r.Verdict(false) != "waiting" || r.Verdict(true) != "FAIL" || r.ValueText() != "-" {
 			t.Errorf("%s on no requests: %+v, %s/%s", in, r, r.Verdict(false), r.Verdict(true))

@@ -32,9 +32,10 @@ func (p *codesPane) render(s *stats.Snapshot) {
 	left := p.codes(s.StatusCodes, half, rows)
 	right := p.kinds(s.ErrorKinds, s.Resent, p.w-half-gap, rows)
 	colH := min(max(len(left), len(right)), rows)
-	why := p.reasons(s.ErrorKinds, rows-colH)
-	if colH+len(why) > rows {
-		colH = rows - len(why)
+	chk := checkLines(st, s, p.w, max(rows-colH, min(2, rows-2)))
+	why := p.reasons(withoutChecks(s.ErrorKinds, len(chk) > 0), rows-colH-len(chk))
+	if colH+len(chk)+len(why) > rows {
+		colH = rows - len(chk) - len(why)
 		left = p.codes(s.StatusCodes, half, colH)
 		right = p.kinds(s.ErrorKinds, s.Resent, p.w-half-gap, colH)
 	}
@@ -50,6 +51,7 @@ func (p *codesPane) render(s *stats.Snapshot) {
 		}
 		lines = append(lines, fit(l, half)+strings.Repeat(" ", gap)+r)
 	}
+	lines = append(lines, chk...)
 	lines = append(lines, why...)
 	p.out = strings.Join(lines, "\n")
 }

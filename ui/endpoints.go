@@ -103,7 +103,7 @@ func (p *endpointsPane) render(s *stats.Snapshot) {
 	var lines []string
 	withHeading := p.h >= len(eps)+2
 	if withHeading {
-		legend := st.wrap(&st.Subtle, "latency & ok%: last 10 s")
+		legend := st.wrap(&st.Subtle, driftLegend(p.hist, eps)+"latency & ok%: last 10 s")
 		lines = append(lines, heading(st, "ENDPOINTS", legend, p.w))
 	}
 	var hdr strings.Builder
@@ -133,10 +133,13 @@ func (p *endpointsPane) render(s *stats.Snapshot) {
 		judged := okN >= minMarked
 		slow := lats[i].Count > 0 && (lats[i].P99 >= time.Second ||
 			(medP99 > 0 && lats[i].P99 >= 3*medP99 && lats[i].P99 >= 100*time.Millisecond))
+		checkFailed, drifted := p.hist.flags(i, e)
 		switch {
 		case judged && okPct < 95:
 			mark, style = "✗", &st.RowErr
-		case judged && okPct < 99.5:
+		case drifted:
+			mark, style = driftMark, &st.RowWarn
+		case judged && okPct < 99.5 || checkFailed:
 			mark, style = "!", &st.RowWarn
 		case slow:
 			mark, style = "▲", &st.RowWarn
@@ -163,6 +166,7 @@ type routeHistory struct {
 type routeSample struct {
 	at             time.Duration
 	total, success []int64
+	checks         []routeChecks
 }
 
 // minMarked is the fewest requests a row's success rate is judged on.
@@ -192,9 +196,10 @@ func (h *routeHistory) add(s *stats.Snapshot) {
 			h.clear()
 		}
 	}
-	smp := routeSample{at: s.Elapsed, total: make([]int64, n), success: make([]int64, n)}
+	smp := routeSample{at: s.Elapsed, total: make([]int64, n), success: make([]int64, n), checks: make([]routeChecks, n)}
 	for i := range s.Endpoints {
 		smp.total[i], smp.success[i] = s.Endpoints[i].Total, s.Endpoints[i].Success
+		smp.checks[i] = checksOf(&s.Endpoints[i])
 	}
 	if k := len(h.samples); k > 0 && h.samples[k-1].at == smp.at {
 		h.samples[k-1] = smp // the same moment again: keep the newest
