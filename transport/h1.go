@@ -119,7 +119,7 @@ func (c *H1) hop(ctx context.Context, deadline time.Time, r *Request, resp *Resp
 			if hd.code >= 200 {
 				resp.Status = hd.code // the status arrived, the body broke off
 			}
-			return err
+			return closedEarly(err)
 		}
 		cn.used = true
 		now := time.Now()
@@ -139,6 +139,11 @@ func (c *H1) hop(ctx context.Context, deadline time.Time, r *Request, resp *Resp
 // the caller's watch meanwhile so that a cancelled context can end it.
 func (c *H1) roundTrip(ctx context.Context, cn *conn, cs *callerState, deadline time.Time, isHead bool, a *kept) (framing, bool, error) {
 	cn.got = false
+	if cn.used {
+		if err := cn.idleCheck(); err != nil {
+			return framing{}, false, err
+		}
+	}
 	if err := cn.rw.SetDeadline(deadline); err != nil {
 		return framing{}, false, err
 	}
@@ -147,14 +152,25 @@ func (c *H1) roundTrip(ctx context.Context, cn *conn, cs *callerState, deadline 
 	if err := ctx.Err(); err != nil {
 		return framing{}, false, err
 	}
-	if _, err := cn.rw.Write(cs.wire); err != nil {
+	if cn.sock.rx != nil {
+		cn.sock.rx.reset()
+	}
+	whole, err := cn.writeRequest(ctx, cs.wire, deadline)
+	if err != nil && !cn.answerWaiting() {
 		return framing{}, false, err
 	}
-	if cn.sock.rx != nil {
+	if cn.sock.rx != nil && whole {
 		// Let the goroutines already runnable go first: on a busy CPU the
 		// answer has usually arrived when this one runs again, and one
 		// read gets it (docs/design.md, "Receive timestamps").
 		runtime.Gosched()
 	}
-	return cn.readResponse(isHead, a)
+	// An answer that came before the request was all written (the server
+	// read no more, or reset the connection after answering) is the
+	// request's, as net/http takes it; the connection then goes.
+	h, reuse, rerr := cn.readResponse(isHead, a)
+	if rerr != nil && err != nil {
+		rerr = err
+	}
+	return h, reuse && whole, rerr
 }
