@@ -62,14 +62,14 @@ func newHTTPTransport(o Options) http.RoundTripper {
 			DialContext:            dial,
 			MaxResponseHeaderBytes: maxHeaderBytes,
 			MaxIdleConns:           o.MaxConnsPerHost + 16,
-			MaxIdleConnsPerHost:   o.MaxConnsPerHost + 16,
-			IdleConnTimeout:       o.IdleTimeout,
-			TLSHandshakeTimeout:   min(o.Timeout, 10*time.Second),
-			ExpectContinueTimeout: time.Second,
-			DisableCompression:    true, // bodies are read for captures only
-			ForceAttemptHTTP2:     true,
-			WriteBufferSize:       16 << 10,
-			ReadBufferSize:        16 << 10,
+			MaxIdleConnsPerHost:    o.MaxConnsPerHost + 16,
+			IdleConnTimeout:        o.IdleTimeout,
+			TLSHandshakeTimeout:    min(o.Timeout, 10*time.Second),
+			ExpectContinueTimeout:  time.Second,
+			DisableCompression:     true, // bodies are read for captures only
+			ForceAttemptHTTP2:      true,
+			WriteBufferSize:        16 << 10,
+			ReadBufferSize:         16 << 10,
 		}
 		if o.TLS != nil {
 			t.TLSClientConfig = o.TLS.Clone()
