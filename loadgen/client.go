@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/trafficgen/trafficgen/internal/redact"
 	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
 	"github.com/trafficgen/trafficgen/transport"
@@ -41,13 +43,15 @@ type client struct {
 	base    string // target URL without a trailing slash
 	headers []scenario.Header
 	sockets bool // tr uses real sockets, so real time (network)
+	rec     *stats.Recorder
+	noted   atomic.Uint32 // the kinds whose first failure is in the event log
 }
 
 // newClient builds the engine's client for cfg: cfg.Client, or the
 // transport chooseClient picks, with its name and, when that is not the
 // one asked for, why. net/http's own log lines go to rec's event log.
 func newClient(cfg Config, scn *scenario.Scenario, rec *stats.Recorder) (c *client, name, why string, err error) {
-	c = &client{tr: cfg.Client, base: strings.TrimRight(cfg.Target, "/"), headers: scn.Headers}
+	c = &client{tr: cfg.Client, base: strings.TrimRight(cfg.Target, "/"), headers: scn.Headers, rec: rec}
 	if c.tr != nil {
 		s, ok := c.tr.(interface{ UsesSockets() bool })
 		c.sockets = ok && s.UsesSockets()
@@ -127,6 +131,7 @@ func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.En
 	ex := exchange{code: r.Status, resent: r.Resent, arrived: r.Arrived, redirects: r.Redirects}
 	if err != nil {
 		ex.err, ex.kind = err, errorKind(err)
+		c.note(ex.kind, err)
 		if k := stats.KindForStatus(r.Status); r.Status != 0 && k != stats.KindNone {
 			ex.kind = k // the status arrived, its body broke off
 		}
@@ -137,6 +142,17 @@ func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.En
 		ex.body = r.Body
 	}
 	return ex
+}
+
+// note puts the first failure of each kind into the event log, with its
+// message (user info in URLs masked): the summary counts the kinds, the
+// event log says what went wrong.
+func (c *client) note(kind stats.ErrorKind, err error) {
+	bit := uint32(1) << (kind % 32)
+	if c.rec == nil || c.noted.Load()&bit != 0 || c.noted.Or(bit)&bit != 0 {
+		return
+	}
+	c.rec.Event(time.Now(), "error", "first "+kind.String()+": "+redact.Text(err.Error()))
 }
 
 // render writes req, rendered in env, into r: the one place a scenario
@@ -190,8 +206,7 @@ func overridden(name string, hs []scenario.Header) bool {
 
 // errorKind names the kind of a failed Send for the stats. A request the
 // run's end cut short (its context cancelled) waited as long as the run
-// allowed: a timeout. A malformed answer is "other" until stats has a kind
-// for it; its message says what was wrong.
+// allowed: a timeout.
 func errorKind(err error) stats.ErrorKind {
 	switch transport.FailureOf(err) {
 	case transport.FailTimeout, transport.FailCanceled:
@@ -206,6 +221,10 @@ func errorKind(err error) stats.ErrorKind {
 		return stats.KindTLS
 	case transport.FailRedirects:
 		return stats.KindRedirect
+	case transport.FailMalformed:
+		return stats.KindMalformed
+	case transport.FailHeaderTooLarge:
+		return stats.KindHeaderTooLarge
 	}
 	return stats.KindOther
 }

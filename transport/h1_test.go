@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/trafficgen/trafficgen/internal/wiretest"
 )
 
 // At its connection limit a request waits for the next connection
@@ -218,7 +220,7 @@ func TestIdleConnectionThatTalksIsNotUsed(t *testing.T) {
 		if _, ok := s.read(br); ok {
 			io.WriteString(c, okAnswer)
 			io.WriteString(c, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
-			delivered(t, c)
+			wiretest.Delivered(t, c)
 			talked <- struct{}{}
 			br.ReadByte() // until the client closes
 		}

@@ -7,7 +7,7 @@ package transport
 // got, the failure named for what went wrong, and the server's count of
 // requests equal to the client's (nothing resent, nothing lost). The
 // order of the server's bytes and the client's requests is set by the
-// test (delivered, cork), never by a sleep.
+// test (wiretest.Delivered, wiretest.Cork), never by a sleep.
 
 import (
 	"bufio"
@@ -25,6 +25,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trafficgen/trafficgen/internal/wiretest"
 )
 
 // readHead reads a request's head and counts it, leaving its body
@@ -82,7 +84,7 @@ func TestBytesAfterAnAnswerAnswerNothing(t *testing.T) {
 					io.WriteString(c, tc.answer)
 					<-more
 					io.WriteString(c, tc.extra)
-					delivered(t, c)
+					wiretest.Delivered(t, c)
 					sent <- struct{}{}
 				}
 			})
@@ -124,16 +126,16 @@ func TestUnannouncedClosesCostNothing(t *testing.T) {
 			tc := c.(*net.TCPConn)
 			switch how {
 			case "with its answer":
-				cork(c) // the answer and the FIN leave together
+				wiretest.Cork(c) // the answer and the FIN leave together
 				io.WriteString(c, okAnswer)
 				tc.CloseWrite()
-				delivered(t, c)
+				wiretest.Delivered(t, c)
 				return
 			case "half-close":
 				io.WriteString(c, okAnswer)
 				<-closeNow
 				tc.CloseWrite()
-				delivered(t, c)
+				wiretest.Delivered(t, c)
 				closed <- struct{}{}
 				s.read(br) // reads on: nothing comes
 				return
@@ -141,14 +143,14 @@ func TestUnannouncedClosesCostNothing(t *testing.T) {
 			io.WriteString(c, okAnswer)
 			<-closeNow
 			if how == "reset" {
-				delivered(t, c)
+				wiretest.Delivered(t, c)
 				tc.SetLinger(0)
 				tc.Close()
 				closed <- struct{}{}
 				return
 			}
 			tc.CloseWrite()
-			delivered(t, c)
+			wiretest.Delivered(t, c)
 			closed <- struct{}{}
 		})
 		for _, kind := range allKinds {
@@ -308,7 +310,7 @@ func TestAnswersThatNeverEnd(t *testing.T) {
 		}, 413, FailOther},
 		{"an answer, then a reset, a body never read", true, func(c net.Conn, br *bufio.Reader, stop <-chan struct{}) {
 			io.WriteString(c, "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
-			delivered(t, c)
+			wiretest.Delivered(t, c)
 			c.(*net.TCPConn).SetLinger(0)
 		}, 413, FailOther},
 	} {

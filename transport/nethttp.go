@@ -127,28 +127,24 @@ func (c *NetHTTP) UsesSockets() bool { return c.sockets }
 
 // hop sends r once through net/http.
 func (c *NetHTTP) hop(ctx context.Context, _ time.Time, r *Request, resp *Response, cs *callerState) error {
-	var body io.Reader
-	if len(r.Body) > 0 {
-		body = bytes.NewReader(r.Body)
-	}
-	hr, err := http.NewRequestWithContext(ctx, r.Method, string(r.URL), body)
-	if err != nil {
-		return err
-	}
-	for name, value := range r.Header.All() {
-		if equalFold(name, "Host") {
-			hr.Host = string(value)
+	var res *http.Response
+	for tries := 0; ; tries++ {
+		hr, err := newHTTPRequest(ctx, r)
+		if err != nil {
+			return err
+		}
+		cs.trace.start()
+		res, err = c.hc.Do(hr)
+		resp.Resent += int(cs.trace.resent.Load())
+		if err == nil {
+			break
+		}
+		if tries < maxResends && cs.trace.unsent() && strings.Contains(err.Error(), "server closed idle connection") {
+			// net/http handed the request a connection the server had
+			// closed, and gave up on it, as it does on anything not to
+			// be sent twice; nothing of it was written.
 			continue
 		}
-		hr.Header.Add(string(name), string(value))
-	}
-	if _, ok := r.Header.Get("User-Agent"); !ok {
-		hr.Header.Set("User-Agent", userAgent)
-	}
-	cs.trace.start()
-	res, err := c.hc.Do(hr)
-	resp.Resent += int(cs.trace.resent.Load())
-	if err != nil {
 		return netHTTPError(err)
 	}
 	defer res.Body.Close()
@@ -164,8 +160,8 @@ func (c *NetHTTP) hop(ctx context.Context, _ time.Time, r *Request, resp *Respon
 			resp.Header.AddString(name, v)
 		}
 	}
-	resp.Body, err = readCapped(res.Body, resp.Body[:0], r.BodyLimit)
-	if err != nil {
+	var err error
+	if resp.Body, err = readCapped(res.Body, resp.Body[:0], r.BodyLimit); err != nil {
 		return netHTTPError(err)
 	}
 	cs.trace.answered()
@@ -189,6 +185,29 @@ func netHTTPError(err error) error {
 		return &Error{Failure: f, Err: closedEarly(err)}
 	}
 	return err
+}
+
+// newHTTPRequest makes r a request of net/http's.
+func newHTTPRequest(ctx context.Context, r *Request) (*http.Request, error) {
+	var body io.Reader
+	if len(r.Body) > 0 {
+		body = bytes.NewReader(r.Body)
+	}
+	hr, err := http.NewRequestWithContext(ctx, r.Method, string(r.URL), body)
+	if err != nil {
+		return nil, err
+	}
+	for name, value := range r.Header.All() {
+		if equalFold(name, "Host") {
+			hr.Host = string(value)
+			continue
+		}
+		hr.Header.Add(string(name), string(value))
+	}
+	if _, ok := r.Header.Get("User-Agent"); !ok {
+		hr.Header.Set("User-Agent", userAgent)
+	}
+	return hr, nil
 }
 
 // readCapped reads r to the end, keeping at most limit bytes in dst.
@@ -244,7 +263,7 @@ func newAttempts() *attempts {
 			ic, _ := info.Conn.(*idleChecked)
 			a.conn.Store(ic)
 			if ic != nil {
-				a.seq.Store(ic.given())
+				a.seq.Store(ic.given(info.Reused))
 			}
 		},
 		WroteRequest: func(w httptrace.WroteRequestInfo) {
@@ -267,6 +286,13 @@ func (a *attempts) start() {
 	a.written.Store(false)
 	a.resent.Store(0)
 	a.conn.Store(nil)
+}
+
+// unsent says whether the hop's last attempt wrote nothing, on a
+// connection that counts what it writes.
+func (a *attempts) unsent() bool {
+	ic := a.conn.Load()
+	return ic != nil && !ic.sentAny(a.seq.Load())
 }
 
 // answered notes that the hop's answer was read whole: its connection is

@@ -6,20 +6,25 @@ import (
 	"net"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // idleChecked is a plain connection NetHTTP dials for HTTP/1.1, checked
 // between requests as H1 checks its own (conn.idleCheck). net/http notices
 // a server's close, or bytes no request asked for, on an idle connection
-// in a goroutine of its own; until that goroutine has run, a request may
-// be written to the connection and fail with a reset (a POST, which is
-// not sent again), or read the bytes as its answer. Here a request's
-// first write on a connection whose last answer was read whole fails,
-// with nothing written, when the kernel knows of a close or bytes, or
-// bytes came while it was idle; net/http then sends the request on
-// another connection, as it does whenever nothing was written, and it is
-// not counted as resent (sentAny). Bytes that come while idle are not
-// handed on: they answer no request.
+// in a goroutine of its own (its reader); until that goroutine has run, a
+// request may be written to the connection and fail with a reset (a POST,
+// which is not sent again), or read the bytes as its answer. Here:
+//
+//   - a request given a kept-alive connection waits (settle) until the
+//     reader has looked at what it holds: bytes it read with the last
+//     answer make it close the connection before the request is written;
+//   - the request's first write fails, with nothing written, when the
+//     kernel knows of a close or bytes; net/http then sends the request
+//     on another connection, as it does whenever nothing was written, and
+//     it is not counted as resent (sentAny);
+//   - bytes read while the connection is idle, or given to a request that
+//     has written nothing yet, are not handed on: they answer no request.
 //
 // A request whose head went out and whose connection then failed under
 // the rest (the server answered early and reset it) is let finish as if
@@ -30,17 +35,25 @@ type idleChecked struct {
 	peek *peeker
 
 	mu      sync.Mutex
-	seq     uint64 // the requests given the connection so far
-	sent    int    // bytes of request seq written
-	armed   bool   // request seq has not written yet
-	idle    bool   // the last answer was read whole and nothing written since
-	broken  bool   // bytes or the end of the stream came while idle
-	sinking bool   // the connection failed under a request's rest
+	settled *sync.Cond // signalled when reading or closed becomes true
+	seq     uint64     // the requests given the connection so far
+	sent    int        // bytes of request seq written
+	armed   bool       // request seq has not written yet
+	started bool       // request seq has begun to write
+	reused  bool       // request seq is not the connection's first
+	idle    bool       // the last answer was read whole and nothing written since
+	reading bool       // net/http's reader waits in Read
+	closed  bool
+	broken  bool // bytes or the end of the stream came while idle
+	sinking bool // the connection failed under a request's rest
 	// first holds the first bytes of request seq's answer, nfirst of
 	// them, until they show it is HTTP/1.x.
 	first  [len(statusPrefix)]byte
 	nfirst int
 }
+
+// settleWait bounds settle: the reader is runnable, only not yet run.
+const settleWait = 100 * time.Millisecond
 
 // dialIdleChecked wraps the connections dial makes.
 func dialIdleChecked(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -49,18 +62,44 @@ func dialIdleChecked(dial func(ctx context.Context, network, addr string) (net.C
 		if err != nil {
 			return nil, err
 		}
-		return &idleChecked{Conn: c, peek: newPeeker(rawConn(c))}, nil
+		ic := &idleChecked{Conn: c, peek: newPeeker(rawConn(c))}
+		ic.settled = sync.NewCond(&ic.mu)
+		return ic, nil
 	}
 }
 
-// given notes that a request was given the connection, and returns its
-// number on it.
-func (c *idleChecked) given() uint64 {
+// given notes that a request was given the connection, reused or new,
+// and returns its number on it. A reused connection is handed over once
+// net/http's reader has settled.
+func (c *idleChecked) given(reused bool) uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if reused {
+		c.settle()
+	}
 	c.seq++
-	c.sent, c.nfirst, c.armed = 0, 0, true
+	c.sent, c.nfirst, c.armed, c.started, c.reused = 0, 0, true, false, reused
 	return c.seq
+}
+
+// settle waits, up to settleWait, until net/http's reader waits in Read
+// (it holds no byte it has not looked at) or has closed the connection.
+// The caller holds c.mu.
+func (c *idleChecked) settle() {
+	if c.reading || c.closed {
+		return
+	}
+	late := false
+	t := time.AfterFunc(settleWait, func() {
+		c.mu.Lock()
+		late = true
+		c.settled.Broadcast()
+		c.mu.Unlock()
+	})
+	defer t.Stop()
+	for !c.reading && !c.closed && !late {
+		c.settled.Wait()
+	}
 }
 
 // answered notes that request seq's answer was read whole: unless
@@ -84,11 +123,16 @@ func (c *idleChecked) sentAny(seq uint64) bool {
 // when its first bytes cannot begin one: net/http would wait for a whole
 // line, and a TLS alert has none.
 func (c *idleChecked) Read(b []byte) (int, error) {
+	c.mu.Lock()
+	c.reading = true
+	c.settled.Broadcast()
+	c.mu.Unlock()
 	n, err := c.Conn.Read(b)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.reading = false
 	switch {
-	case c.idle || c.broken:
+	case c.idle || c.broken, n > 0 && c.reused && !c.started:
 		c.broken = true
 		return 0, errStaleConn
 	case n > 0 && c.seq > 0 && c.nfirst < len(c.first):
@@ -104,12 +148,15 @@ func (c *idleChecked) Read(b []byte) (int, error) {
 func (c *idleChecked) Write(b []byte) (int, error) {
 	c.mu.Lock()
 	if c.armed {
+		// net/http gave the connection to this request after the last
+		// answer was read whole: bytes waiting now answer nothing.
 		c.armed = false
-		if c.idle && (c.broken || c.peek != nil && c.peek.look() != peekEmpty) {
+		if c.reused && c.peek != nil && c.peek.look() != peekEmpty {
 			c.broken = true
 		}
 		c.idle = false
 	}
+	c.started = true // an answer may come before Write returns
 	broken, sinking, sent := c.broken, c.sinking, c.sent
 	c.mu.Unlock()
 	switch {
@@ -127,4 +174,12 @@ func (c *idleChecked) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return n, err
+}
+
+func (c *idleChecked) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	c.settled.Broadcast()
+	c.mu.Unlock()
+	return c.Conn.Close()
 }

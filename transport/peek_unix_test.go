@@ -6,6 +6,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/trafficgen/trafficgen/internal/wiretest"
 )
 
 // The peek at an idle connection: nothing waiting, also with an expired
@@ -36,7 +38,7 @@ func TestPeekerStates(t *testing.T) {
 		t.Fatalf("an idle connection with nothing waiting (and an expired read deadline): %v", st)
 	}
 	s.Write([]byte("H"))
-	delivered(t, s)
+	wiretest.Delivered(t, s)
 	if st := p.look(); st != peekData {
 		t.Errorf("a byte waiting: %v", st)
 	}
@@ -45,7 +47,7 @@ func TestPeekerStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.(*net.TCPConn).CloseWrite()
-	delivered(t, s)
+	wiretest.Delivered(t, s)
 	if st := p.look(); st != peekClosed {
 		t.Errorf("closed by the peer: %v", st)
 	}

@@ -12,6 +12,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/trafficgen/trafficgen/internal/wiretest"
 )
 
 // sendAll sends n GETs to url one after another and returns how many
@@ -69,7 +71,7 @@ func TestIdleCloseIsFoundBeforeWriting(t *testing.T) {
 			io.WriteString(c, okAnswer)
 			<-closeNow
 			c.(*net.TCPConn).CloseWrite()
-			delivered(t, c)
+			wiretest.Delivered(t, c)
 			c.Close()
 			closed <- struct{}{}
 		}
