@@ -20,11 +20,12 @@ import (
 // asked for) and its body kept (up to Request.BodyLimit) or skipped
 // there, so a Send allocates nothing.
 //
-// It counts exactly: a kept-alive connection the server closed while
-// idle is found before a request is written to it (socket), a request
-// written to a connection that then died before a byte of its answer is
-// sent again and counted (resendable), and an answer's arrival is its
-// kernel receive time (rxReader). Connections are pooled per scheme and
+// It counts exactly: a kept-alive connection the server closed, or sent
+// bytes on that answer no request, while it was idle is found before a
+// request is written to it (conn.idleCheck), a request written to a
+// connection that then died before a byte of its answer is sent again and
+// counted (resendable), and an answer's arrival is its kernel receive
+// time (rxReader). Connections are pooled per scheme and
 // host (hostPool). docs/design.md, "The transport", gives the reasons.
 type H1 struct {
 	timeout      time.Duration

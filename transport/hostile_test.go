@@ -16,6 +16,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -23,6 +24,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,6 +53,66 @@ func send(c Client, method, url string, body []byte) (*Response, error) {
 	return &resp, err
 }
 
+// turns lets a test and its server take turns: the test hands the turn
+// over (next) and waits for the server to act (act, then done). A side
+// left waiting because the other broke off — a request that never
+// reached the server — does not hang: the server returns when the test
+// ends, the test fails after 5 s.
+type turns struct{ turn, back, stop chan struct{} }
+
+// newTurns makes turns; call it after the server it serves, so that its
+// server's goroutines are let go before the server waits for them.
+func newTurns(t *testing.T) *turns {
+	ts := &turns{make(chan struct{}), make(chan struct{}), make(chan struct{})}
+	t.Cleanup(func() { close(ts.stop) })
+	return ts
+}
+
+// wait is the server's: it waits for its turn, false when the test ends.
+func (ts *turns) wait() bool {
+	select {
+	case <-ts.turn:
+		return true
+	case <-ts.stop:
+		return false
+	}
+}
+
+// done is the server's: it hands the turn back.
+func (ts *turns) done() {
+	select {
+	case ts.back <- struct{}{}:
+	case <-ts.stop:
+	}
+}
+
+// next is the test's: the server takes a turn.
+func (ts *turns) next(t *testing.T) {
+	t.Helper()
+	for _, step := range []func() bool{
+		func() bool {
+			select {
+			case ts.turn <- struct{}{}:
+				return true
+			case <-time.After(5 * time.Second):
+				return false
+			}
+		},
+		func() bool {
+			select {
+			case <-ts.back:
+				return true
+			case <-time.After(5 * time.Second):
+				return false
+			}
+		},
+	} {
+		if !step() {
+			t.Fatal("the server did not take its turn within 5 s")
+		}
+	}
+}
+
 // Bytes that answer no request — a second answer to one request, bytes
 // after an answer framed too short, a body on a 204, a 304 or an answer
 // to HEAD — are never the next request's answer, whether they come with
@@ -71,7 +133,7 @@ func TestBytesAfterAnAnswerAnswerNothing(t *testing.T) {
 		for _, later := range []bool{true, false} {
 			// later: the extra bytes come once the client has read the
 			// answer; else in the same write as the answer.
-			more, sent := make(chan struct{}), make(chan struct{})
+			var ts *turns
 			srv := newConnServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
 				for {
 					if _, ok := s.read(br); !ok {
@@ -82,12 +144,15 @@ func TestBytesAfterAnAnswerAnswerNothing(t *testing.T) {
 						continue
 					}
 					io.WriteString(c, tc.answer)
-					<-more
+					if !ts.wait() {
+						return
+					}
 					io.WriteString(c, tc.extra)
 					wiretest.Delivered(t, c)
-					sent <- struct{}{}
+					ts.done()
 				}
 			})
+			ts = newTurns(t)
 			for _, kind := range allKinds {
 				c := newTestClient(t, kind, Options{Timeout: 2 * time.Second})
 				const n = 6
@@ -98,8 +163,7 @@ func TestBytesAfterAnAnswerAnswerNothing(t *testing.T) {
 						bad = append(bad, resp.Status)
 					}
 					if later {
-						more <- struct{}{}
-						<-sent
+						ts.next(t)
 					}
 				}
 				if saw := srv.saw.Swap(0); len(bad) > 0 || saw != n {
@@ -118,7 +182,7 @@ func TestBytesAfterAnAnswerAnswerNothing(t *testing.T) {
 // fails and nothing is resent, and the server's count is the client's.
 func TestUnannouncedClosesCostNothing(t *testing.T) {
 	for _, how := range []string{"with its answer", "once idle", "half-close", "reset"} {
-		closeNow, closed := make(chan struct{}), make(chan struct{})
+		var ts *turns
 		srv := newConnServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
 			if _, ok := s.read(br); !ok {
 				return
@@ -131,28 +195,29 @@ func TestUnannouncedClosesCostNothing(t *testing.T) {
 				tc.CloseWrite()
 				wiretest.Delivered(t, c)
 				return
-			case "half-close":
-				io.WriteString(c, okAnswer)
-				<-closeNow
-				tc.CloseWrite()
-				wiretest.Delivered(t, c)
-				closed <- struct{}{}
-				s.read(br) // reads on: nothing comes
-				return
 			}
 			io.WriteString(c, okAnswer)
-			<-closeNow
-			if how == "reset" {
+			if !ts.wait() {
+				return
+			}
+			switch how {
+			case "reset":
 				wiretest.Delivered(t, c)
 				tc.SetLinger(0)
 				tc.Close()
-				closed <- struct{}{}
-				return
+				ts.done()
+			case "half-close":
+				tc.CloseWrite()
+				wiretest.Delivered(t, c)
+				ts.done()
+				s.read(br) // reads on: nothing comes
+			default:
+				tc.CloseWrite()
+				wiretest.Delivered(t, c)
+				ts.done()
 			}
-			tc.CloseWrite()
-			wiretest.Delivered(t, c)
-			closed <- struct{}{}
 		})
+		ts = newTurns(t)
 		for _, kind := range allKinds {
 			if how == "reset" && kind == KindNetHTTP {
 				continue // the test cannot tell when net/http's socket has the reset
@@ -167,8 +232,7 @@ func TestUnannouncedClosesCostNothing(t *testing.T) {
 				}
 				resent += resp.Resent
 				if how != "with its answer" {
-					closeNow <- struct{}{}
-					<-closed
+					ts.next(t)
 				}
 				if how == "reset" {
 					waitFor(t, func() bool { return idleConnClosed(c.(*H1), srv.addr) })
@@ -235,7 +299,8 @@ func TestUnreadableAnswersSayWhy(t *testing.T) {
 }
 
 // TLS spoken to a plain HTTP port, and a certificate for another name,
-// are TLS failures that say so.
+// are TLS failures that say so; plain HTTP spoken to Go's TLS server
+// gets its 400, which says so.
 func TestTLSMistakesSayWhy(t *testing.T) {
 	plain := httptest.NewServer(http.NotFoundHandler())
 	defer plain.Close()
@@ -254,6 +319,13 @@ func TestTLSMistakesSayWhy(t *testing.T) {
 			if resp, err := get(c, tc.url); FailureOf(err) != FailTLS || !strings.Contains(err.Error(), tc.says) {
 				t.Errorf("%s %s: %d (%v), want a TLS failure saying %q", kind, tc.url, resp.Status, err, tc.says)
 			}
+		}
+		// Go's TLS server answers plain HTTP itself, in plain HTTP: a 400
+		// whose body says why. (A server that answers in TLS is
+		// TestUnreadableAnswersSayWhy's.)
+		if resp, err := send(c, "GET", strings.Replace(secure.URL, "https", "http", 1)+"/x", nil); resp.Status != 400 ||
+			!strings.Contains(string(resp.Body), "HTTP request to an HTTPS server") {
+			t.Errorf("%s: plain HTTP to a TLS port: %d %q (%v), want its 400", kind, resp.Status, resp.Body, err)
 		}
 	}
 }
@@ -363,6 +435,66 @@ func TestAnswersFramedTwoWays(t *testing.T) {
 			if saw := srv.saw.Swap(0); saw != 3 {
 				t.Errorf("%s, %s: the server read %d requests, want 3", tc.name, kind, saw)
 			}
+		}
+	}
+}
+
+// Under TLS, H1 reads what waits on an idle connection through TLS: an
+// answer to no request or a close (close_notify, then the FIN) makes it
+// go before a request is written to it — no POST fails, none is resent,
+// each request gets its own answer — and with nothing waiting one
+// connection carries every request. (NetHTTP leaves TLS connections to
+// net/http's own reader.)
+func TestH1TLSIdleConnections(t *testing.T) {
+	cert := httptest.NewUnstartedServer(http.NotFoundHandler())
+	cert.StartTLS()
+	conf := cert.TLS.Clone()
+	cert.Close()
+	roots := x509.NewCertPool()
+	roots.AddCert(cert.Certificate())
+	for _, then := range []string{"nothing", "an answer to no request", "a close"} {
+		var ts *turns
+		var conns atomic.Int64
+		srv := newConnServer(t, func(s *rawServer, raw net.Conn, _ *bufio.Reader) {
+			conns.Add(1)
+			c := tls.Server(raw, conf)
+			br := bufio.NewReader(c)
+			for {
+				if _, ok := s.read(br); !ok {
+					return
+				}
+				io.WriteString(c, okAnswer)
+				if !ts.wait() {
+					return
+				}
+				switch then {
+				case "an answer to no request":
+					io.WriteString(c, "HTTP/1.1 418 I'm a teapot\r\nContent-Length: 0\r\n\r\n")
+				case "a close":
+					c.Close()
+				}
+				wiretest.Delivered(t, raw)
+				ts.done()
+			}
+		})
+		ts = newTurns(t)
+		c := newTestClient(t, KindH1, Options{Timeout: 2 * time.Second, TLS: &tls.Config{RootCAs: roots}})
+		const n = 5
+		var bad []string
+		for range n {
+			resp, err := send(c, "POST", "https://"+srv.addr+"/x", []byte("b"))
+			if err != nil || resp.Status != 200 || resp.Resent != 0 {
+				bad = append(bad, fmt.Sprint(resp.Status, err))
+			}
+			ts.next(t)
+		}
+		wantConns := int64(n)
+		if then == "nothing" {
+			wantConns = 1
+		}
+		if saw := srv.saw.Load(); len(bad) > 0 || saw != n || conns.Load() != wantConns {
+			t.Errorf("then %s: failed %v; the server read %d of %d requests over %d connections, want %d",
+				then, bad, saw, n, conns.Load(), wantConns)
 		}
 	}
 }

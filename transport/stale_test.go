@@ -65,24 +65,21 @@ func TestServerClosesAfterEveryAnswer(t *testing.T) {
 // next request to it, however soon that comes, so nothing is resent and
 // the server's count is the total.
 func TestIdleCloseIsFoundBeforeWriting(t *testing.T) {
-	closeNow, closed := make(chan struct{}), make(chan struct{})
+	var ts *turns
 	srv := newConnServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
 		if _, ok := s.read(br); ok {
 			io.WriteString(c, okAnswer)
-			<-closeNow
-			c.(*net.TCPConn).CloseWrite()
-			wiretest.Delivered(t, c)
-			c.Close()
-			closed <- struct{}{}
+			if ts.wait() {
+				c.(*net.TCPConn).CloseWrite()
+				wiretest.Delivered(t, c)
+				ts.done()
+			}
 		}
 	})
-	between := func() {
-		closeNow <- struct{}{}
-		<-closed
-	}
+	ts = newTurns(t)
 	for _, kind := range allKinds {
 		const n = 10
-		okCount, resent := sendAll(t, newTestClient(t, kind, Options{Timeout: 2 * time.Second}), srv.url+"/x", n, between)
+		okCount, resent := sendAll(t, newTestClient(t, kind, Options{Timeout: 2 * time.Second}), srv.url+"/x", n, func() { ts.next(t) })
 		if saw := int(srv.saw.Swap(0)); okCount != n || resent != 0 || saw != n {
 			t.Errorf("%s: %d of %d ok, %d resent, the server read %d", kind, okCount, n, resent, saw)
 		}
