@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -71,15 +72,45 @@ func newClient(cfg Config, scn *scenario.Scenario, rec *stats.Recorder) (c *clie
 	// automatic cap has no top but the rate's (the + key has none), and
 	// connections open only as requests need them.
 	conns := cmp.Or(cfg.MaxInFlight, MaxInFlightCap) + max(cfg.Users, cfg.Concurrency) + 64
+	lim := &eventLimit{rec: rec}
 	c.tr, err = transport.New(transport.Options{
 		Kind: name, MaxConnsPerHost: conns, Timeout: cfg.Timeout, TLS: cfg.TLS, HTTP2: cfg.HTTP2, MaxRedirects: redirects,
-		Log: func(line string) { rec.Event(time.Now(), "error", "net/http: "+line) },
+		Log:  func(line string) { lim.add("error", "net/http: "+line) },
+		Note: func(line string) { lim.add("error", line) },
 	})
 	if err != nil {
 		return nil, "", "", err
 	}
 	c.sockets = true
 	return c, name, why, nil
+}
+
+// eventLimit passes at most one line a second from the HTTP client to the
+// event log, and says how many it held back: a server that misbehaves on
+// every request would otherwise push everything else out of the log.
+type eventLimit struct {
+	rec  *stats.Recorder
+	mu   sync.Mutex
+	next time.Time
+	held int
+}
+
+func (l *eventLimit) add(kind, text string) {
+	now := time.Now()
+	l.mu.Lock()
+	if now.Before(l.next) {
+		l.held++
+		l.mu.Unlock()
+		return
+	}
+	l.next = now.Add(time.Second)
+	held := l.held
+	l.held = 0
+	l.mu.Unlock()
+	if held > 0 {
+		text += fmt.Sprintf(" (and %d more lines since the last one shown)", held)
+	}
+	l.rec.Event(now, kind, redact.Text(text))
 }
 
 // network reports whether requests go over real sockets (and so time is

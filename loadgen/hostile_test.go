@@ -15,6 +15,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/trafficgen/trafficgen/internal/wiretest"
@@ -83,11 +84,36 @@ func TestHostileBytesAfterAnAnswer(t *testing.T) {
 						t.Errorf("total %d, errors %d %+v, resent %d, codes %s: want every request a %d",
 							s.Total, s.Errors, s.ErrorKinds, s.Resent, fmt.Sprint(s.StatusCodes), tc.status)
 					}
+					if !hasEvent(s, "", "answer no request") && !hasEvent(s, "net/http: Unsolicited response", "") {
+						t.Errorf("no event says the server sent bytes that answer no request: %+v", s.Run.Events)
+					}
 					nothingLost(t, s, waitSaw(&srv.saw, s.Total))
 					srv.saw.Store(0)
 				})
 		})
 	}
+}
+
+// What the HTTP client says of a misbehaving server reaches the event log
+// at most once a second, the next line shown saying how many were held
+// back: a server that misbehaves on every request does not push the rest
+// out of the log.
+func TestClientLinesAreLimited(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := stats.New()
+		l := &eventLimit{rec: rec}
+		for range 300 {
+			l.add("error", "net/http: Unsolicited response received on idle HTTP channel")
+			time.Sleep(10 * time.Millisecond)
+		}
+		var shown []string
+		for _, e := range rec.Snapshot(time.Now()).Run.Events {
+			shown = append(shown, e.Text)
+		}
+		if len(shown) != 3 || !strings.HasSuffix(shown[1], "(and 99 more lines since the last one shown)") {
+			t.Errorf("300 lines in 3 s became %d events: %q", len(shown), shown)
+		}
+	})
 }
 
 // A server that closes every connection right after its answer, without

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 )
@@ -46,6 +47,26 @@ func BenchmarkReadResponse(b *testing.B) {
 		a.body = a.body[:0]
 		if h, _, err := cn.readResponse(false, &a); err != nil || h.code != 200 {
 			b.Fatal(h.code, err)
+		}
+	}
+}
+
+// BenchmarkIdleCheck is the look at a kept-alive connection before each
+// reuse (conn.idleCheck): one recvfrom with MSG_PEEK, what every request
+// on a kept-alive connection pays for it.
+func BenchmarkIdleCheck(b *testing.B) {
+	srv := newCannedServer(b)
+	c, err := net.Dial("tcp", srv.addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	s := newSocket(c)
+	cn := &conn{sock: s, rw: s, buf: make([]byte, connBufSize)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := cn.idleCheck(); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

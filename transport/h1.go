@@ -35,6 +35,7 @@ type H1 struct {
 	dialer       net.Dialer
 	tls          *tls.Config
 	proxy        func(*http.Request) (*url.URL, error)
+	note         func(string) // nil: no notes
 
 	hosts   hostMap
 	watches watchSet
@@ -46,6 +47,7 @@ func newH1(o Options) *H1 {
 		dialer: net.Dialer{Timeout: min(o.Timeout, 10*time.Second), KeepAlive: 30 * time.Second},
 		tls:    &tls.Config{},
 		proxy:  o.Proxy,
+		note:   o.Note,
 	}
 	if c.maxConns <= 0 {
 		c.maxConns = int(^uint(0) >> 1)

@@ -92,6 +92,9 @@ func (cn *conn) readResponse(isHead bool, a *kept) (framing, bool, error) {
 		}
 		// Bytes beyond the answer answer nothing: the connection is out
 		// of step and is not reused.
+		if err == nil && !h.close && cn.r != cn.w && cn.pool != nil && cn.pool.c.note != nil {
+			cn.pool.c.note(unsolicited(cn.pool.key))
+		}
 		return h, err == nil && !h.close && cn.r == cn.w, err
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -117,9 +118,11 @@ func (ts *turns) next(t *testing.T) {
 // after an answer framed too short, a body on a 204, a 304 or an answer
 // to HEAD — are never the next request's answer, whether they come with
 // the answer or after it, while the connection is idle: the connection
-// they came on is not used again, each request gets its own answer, and
-// the server's count is the client's.
+// they came on is not used again, each request gets its own answer, the
+// server's count is the client's, and the client says what happened
+// (Note, or net/http's own log line).
 func TestBytesAfterAnAnswerAnswerNothing(t *testing.T) {
+	defer log.SetOutput(os.Stderr) // NetHTTP's Log took the standard logger
 	for _, tc := range []struct {
 		name, method, answer, extra string
 		status                      int
@@ -154,7 +157,9 @@ func TestBytesAfterAnAnswerAnswerNothing(t *testing.T) {
 			})
 			ts = newTurns(t)
 			for _, kind := range allKinds {
-				c := newTestClient(t, kind, Options{Timeout: 2 * time.Second})
+				var notes atomic.Int64
+				note := func(string) { notes.Add(1) }
+				c := newTestClient(t, kind, Options{Timeout: 2 * time.Second, Log: note, Note: note})
 				const n = 6
 				var bad []int
 				for range n {
@@ -169,6 +174,9 @@ func TestBytesAfterAnAnswerAnswerNothing(t *testing.T) {
 				if saw := srv.saw.Swap(0); len(bad) > 0 || saw != n {
 					t.Errorf("%s (later %v), %s: answers not %d (or failed, or resent): %v; the server read %d of %d",
 						tc.name, later, kind, tc.status, bad, saw, n)
+				}
+				if notes.Load() == 0 {
+					t.Errorf("%s (later %v), %s: nothing said the server sent bytes that answer no request", tc.name, later, kind)
 				}
 			}
 		}

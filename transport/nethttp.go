@@ -55,7 +55,7 @@ func newHTTPTransport(o Options) http.RoundTripper {
 			KeepAlive: 30 * time.Second,
 		}).DialContext
 		if !h2c {
-			dial = dialIdleChecked(dial)
+			dial = dialIdleChecked(dial, o.Note)
 		}
 		t := &http.Transport{
 			Proxy:                  o.Proxy,

@@ -33,6 +33,8 @@ import (
 type idleChecked struct {
 	net.Conn
 	peek *peeker
+	addr string
+	note func(string) // nil: no notes
 
 	mu      sync.Mutex
 	settled *sync.Cond // signalled when reading or closed becomes true
@@ -46,6 +48,7 @@ type idleChecked struct {
 	closed  bool
 	broken  bool // bytes or the end of the stream came while idle
 	sinking bool // the connection failed under a request's rest
+	noted   bool // bytes that answer no request were noted
 	// first holds the first bytes of request seq's answer, nfirst of
 	// them, until they show it is HTTP/1.x.
 	first  [len(statusPrefix)]byte
@@ -55,14 +58,15 @@ type idleChecked struct {
 // settleWait bounds settle: the reader is runnable, only not yet run.
 const settleWait = 100 * time.Millisecond
 
-// dialIdleChecked wraps the connections dial makes.
-func dialIdleChecked(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+// dialIdleChecked wraps the connections dial makes; note, when not nil,
+// hears of bytes that answer no request.
+func dialIdleChecked(dial func(ctx context.Context, network, addr string) (net.Conn, error), note func(string)) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dial(ctx, network, addr)
 		if err != nil {
 			return nil, err
 		}
-		ic := &idleChecked{Conn: c, peek: newPeeker(rawConn(c))}
+		ic := &idleChecked{Conn: c, peek: newPeeker(rawConn(c)), addr: addr, note: note}
 		ic.settled = sync.NewCond(&ic.mu)
 		return ic, nil
 	}
@@ -134,6 +138,9 @@ func (c *idleChecked) Read(b []byte) (int, error) {
 	switch {
 	case c.idle || c.broken, n > 0 && c.reused && !c.started:
 		c.broken = true
+		if n > 0 {
+			c.unsolicited()
+		}
 		return 0, errStaleConn
 	case n > 0 && c.seq > 0 && c.nfirst < len(c.first):
 		c.nfirst += copy(c.first[c.nfirst:], b[:n])
@@ -151,8 +158,11 @@ func (c *idleChecked) Write(b []byte) (int, error) {
 		// net/http gave the connection to this request after the last
 		// answer was read whole: bytes waiting now answer nothing.
 		c.armed = false
-		if c.reused && c.peek != nil && c.peek.look() != peekEmpty {
+		if st := c.peekIfReused(); st != peekEmpty {
 			c.broken = true
+			if st == peekData {
+				c.unsolicited()
+			}
 		}
 		c.idle = false
 	}
@@ -174,6 +184,24 @@ func (c *idleChecked) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return n, err
+}
+
+// peekIfReused peeks at a connection that carried a request before.
+// The caller holds c.mu.
+func (c *idleChecked) peekIfReused() peekState {
+	if !c.reused || c.peek == nil {
+		return peekEmpty
+	}
+	return c.peek.look()
+}
+
+// unsolicited notes, once, bytes that answer no request. The caller
+// holds c.mu.
+func (c *idleChecked) unsolicited() {
+	if c.note != nil && !c.noted {
+		c.noted = true
+		c.note(unsolicited(c.addr))
+	}
 }
 
 func (c *idleChecked) Close() error {

@@ -81,12 +81,23 @@ func (cn *conn) idleCheck() error {
 	switch p.look() {
 	case peekEmpty:
 		return nil
-	case peekData:
-		if cn.rw != net.Conn(cn.sock) {
-			return cn.tlsIdleRead()
+	case peekClosed:
+		return errStaleConn
+	}
+	if cn.rw != net.Conn(cn.sock) {
+		if err := cn.tlsIdleRead(); err == nil || cn.w == 0 {
+			return err // TLS's own messages, or a close_notify
 		}
 	}
+	if cn.pool != nil && cn.pool.c.note != nil {
+		cn.pool.c.note(unsolicited(cn.pool.key))
+	}
 	return errStaleConn
+}
+
+// unsolicited is the note on bytes a server sent that answer no request.
+func unsolicited(host string) string {
+	return "bytes that answer no request came from " + host + ": their connection was closed, and no request took them"
 }
 
 // tlsIdleRead reads what waits on an idle TLS connection: TLS's own
@@ -98,6 +109,7 @@ func (cn *conn) tlsIdleRead() error {
 		return errStaleConn
 	}
 	n, err := cn.rw.Read(cn.buf)
+	cn.w = n // what came, for the caller to tell data from a close
 	var ne net.Error
 	if n > 0 || !errors.As(err, &ne) || !ne.Timeout() {
 		return errStaleConn
