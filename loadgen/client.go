@@ -183,7 +183,11 @@ func (c *client) note(kind stats.ErrorKind, err error) {
 	if c.rec == nil || c.noted.Load()&bit != 0 || c.noted.Or(bit)&bit != 0 {
 		return
 	}
-	c.rec.Event(time.Now(), "error", "first "+kind.String()+": "+redact.Text(err.Error()))
+	msg := err.Error()
+	if !strings.HasPrefix(msg, kind.String()) {
+		msg = kind.String() + ": " + msg
+	}
+	c.rec.Event(time.Now(), "error", "first "+redact.Text(msg))
 }
 
 // render writes req, rendered in env, into r: the one place a scenario

@@ -1,12 +1,14 @@
 package loadgen
 
 // The hostile server through the engine (New, Run, Final), with each
-// client: bytes that answer no request, closes without a word, answers
-// that are not HTTP, header floods and trickles. Each run checks that
-// the server's count is the reported total (nothingLost), that no
-// request is resent, and that every failure is counted under the kind
-// that says what went wrong. The order of the server's bytes and the
-// client's requests is the test's (wiretest), never the machine's speed.
+// client, one run at a time (floods cost CPU, and the fault suite's
+// parallel runs measure time): bytes that answer no request, closes
+// without a word, answers that are not HTTP, header floods and trickles.
+// Each run checks that the server's count is the reported total
+// (nothingLost), that no request is resent, and that every failure is
+// counted under the kind that says what went wrong. The order of the
+// server's bytes and the client's requests is the test's (wiretest),
+// never the machine's speed.
 
 import (
 	"bufio"
@@ -55,7 +57,6 @@ func hostileRun(t *testing.T, cfg Config, check func(t *testing.T, s stats.Snaps
 // later request's answer: every request reports its own status, none
 // fails, none is resent, and the server's count is the total.
 func TestHostileBytesAfterAnAnswer(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct {
 		name, method, answer string
 		status               int
@@ -66,7 +67,6 @@ func TestHostileBytesAfterAnAnswer(t *testing.T) {
 		{"a body on an answer to HEAD", "HEAD", padded("200 OK", "Content-Length: 24\r\n", "") + "HTTP/1.1 418 I'm a teapot", 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
 			srv := newRawServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
 				for s.readRequest(br) {
 					if _, err := io.WriteString(c, tc.answer); err != nil {
@@ -121,7 +121,6 @@ func TestClientLinesAreLimited(t *testing.T) {
 // so no POST is written to a closed connection — none fails, none is
 // resent — and the server's count is the total.
 func TestHostileClosesWithoutAWord(t *testing.T) {
-	t.Parallel()
 	srv := newRawServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
 		defer c.Close()
 		if s.readRequest(br) {
@@ -151,7 +150,6 @@ func TestHostileClosesWithoutAWord(t *testing.T) {
 // (The flood and the storm end by the bound, however slow the machine:
 // their run's timeout is far beyond it. The trickle ends by its run's.)
 func TestHostileAnswersCountedByKind(t *testing.T) {
-	t.Parallel()
 	answers := map[string]string{
 		"/chunk":   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n+2\r\nok\r\n0\r\n\r\n",
 		"/length":  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok",
@@ -185,15 +183,16 @@ func TestHostileAnswersCountedByKind(t *testing.T) {
 	}
 	for _, run := range []struct {
 		name    string
+		rps     float64
 		timeout time.Duration
 		wants   []want
 	}{
-		{"unreadable", 10 * time.Second, []want{
+		{"unreadable", 20, 10 * time.Second, []want{
 			{stats.KindMalformed, []string{"/chunk", "/length", "/garbage"}, "malformed response: "},
 			{stats.KindHeaderTooLarge, []string{"/flood", "/storm"}, "1048576"},
 			{stats.KindTLS, []string{"/tls"}, "https://"},
 		}},
-		{"trickled", 300 * time.Millisecond, []want{{stats.KindTimeout, []string{"/trickle"}, ""}}},
+		{"trickled", 20, 300 * time.Millisecond, []want{{stats.KindTimeout, []string{"/trickle"}, ""}}},
 	} {
 		var urls []string
 		for _, w := range run.wants {
@@ -202,7 +201,7 @@ func TestHostileAnswersCountedByKind(t *testing.T) {
 			}
 		}
 		t.Run(run.name, func(t *testing.T) {
-			hostileRun(t, Config{Mode: plan.ModeSteady, RPS: 50, Duration: time.Second, Timeout: run.timeout, Scenario: adhoc(t, urls...)},
+			hostileRun(t, Config{Mode: plan.ModeSteady, RPS: run.rps, Duration: time.Second, Timeout: run.timeout, Scenario: adhoc(t, urls...)},
 				func(t *testing.T, s stats.Snapshot) {
 					byRoute := map[string]int64{}
 					for _, e := range s.Endpoints {

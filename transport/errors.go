@@ -97,7 +97,7 @@ func badResponse(format string, args ...any) error {
 // errHeaderTooLarge marks an answer whose status lines and fields,
 // interim answers included, passed maxHeaderBytes, or one of whose lines
 // passed maxFieldBytes.
-var errHeaderTooLarge = errors.New("response header too large")
+var errHeaderTooLarge = errors.New("header too large")
 
 func headerTooLarge(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errHeaderTooLarge, fmt.Sprintf(format, args...))
