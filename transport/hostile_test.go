@@ -159,7 +159,7 @@ func TestBytesAfterAnAnswerAnswerNothing(t *testing.T) {
 			for _, kind := range allKinds {
 				var notes atomic.Int64
 				note := func(string) { notes.Add(1) }
-				c := newTestClient(t, kind, Options{Timeout: 2 * time.Second, Log: note, Note: note})
+				c := newTestClient(t, kind, Options{Timeout: 10 * time.Second, Log: note, Note: note})
 				const n = 6
 				var bad []int
 				for range n {
@@ -230,7 +230,7 @@ func TestUnannouncedClosesCostNothing(t *testing.T) {
 			if how == "reset" && kind == KindNetHTTP {
 				continue // the test cannot tell when net/http's socket has the reset
 			}
-			c := newTestClient(t, kind, Options{Timeout: 2 * time.Second})
+			c := newTestClient(t, kind, Options{Timeout: 10 * time.Second})
 			const n = 6
 			fails, resent := 0, 0
 			for range n {
@@ -294,7 +294,7 @@ func TestUnreadableAnswersSayWhy(t *testing.T) {
 			}
 		})
 		for _, kind := range allKinds {
-			c := newTestClient(t, kind, Options{Timeout: 2 * time.Second})
+			c := newTestClient(t, kind, Options{Timeout: 10 * time.Second})
 			resp, err := get(c, srv.url+"/x")
 			if FailureOf(err) != tc.want || err == nil || !strings.Contains(err.Error(), tc.says) || resp.Status != tc.status {
 				t.Errorf("%s, %s: %d, %v (%v); want %d, %v saying %q", tc.name, kind, resp.Status, FailureOf(err), err, tc.status, tc.want, tc.says)
@@ -319,7 +319,7 @@ func TestTLSMistakesSayWhy(t *testing.T) {
 	roots := x509.NewCertPool()
 	roots.AddCert(secure.Certificate())
 	for _, kind := range allKinds {
-		c := newTestClient(t, kind, Options{Timeout: 2 * time.Second, TLS: &tls.Config{RootCAs: roots}})
+		c := newTestClient(t, kind, Options{Timeout: 10 * time.Second, TLS: &tls.Config{RootCAs: roots}})
 		for _, tc := range []struct{ url, says string }{
 			{"https://" + plain.Listener.Addr().String() + "/x", "in plain HTTP"},
 			{strings.Replace(secure.URL, "127.0.0.1", "localhost", 1) + "/x", "not localhost"},
@@ -440,7 +440,7 @@ func TestAnswersFramedTwoWays(t *testing.T) {
 	} {
 		srv := newRawServer(t, func(rawRequest) string { return tc.answer })
 		for _, kind := range allKinds {
-			c := newTestClient(t, kind, Options{Timeout: 2 * time.Second})
+			c := newTestClient(t, kind, Options{Timeout: 10 * time.Second})
 			for i := range 3 {
 				if resp, err := send(c, "GET", srv.url+"/x", nil); err != nil || resp.Status != 200 || string(resp.Body) != tc.body {
 					t.Errorf("%s, %s, request %d: %d, %d bytes (%v)", tc.name, kind, i, resp.Status, len(resp.Body), err)
@@ -492,7 +492,7 @@ func TestH1TLSIdleConnections(t *testing.T) {
 			}
 		})
 		ts = newTurns(t)
-		c := newTestClient(t, KindH1, Options{Timeout: 2 * time.Second, TLS: &tls.Config{RootCAs: roots}})
+		c := newTestClient(t, KindH1, Options{Timeout: 10 * time.Second, TLS: &tls.Config{RootCAs: roots}})
 		const n = 5
 		var bad []string
 		for range n {
