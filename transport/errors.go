@@ -169,13 +169,14 @@ func classify(err error) Failure {
 	return classifyText(err.Error())
 }
 
-// What net/http says, in words only, of an answer it cannot read.
+// What net/http says, in words only, of an answer it cannot read or a
+// TLS failure it does not wrap.
 var (
 	netHTTPTooLarge  = []string{"response headers exceeded"}
-	netHTTPWrongTLS  = []string{"tls:", "HTTP response to HTTPS client"}
+	netHTTPTLS       = []string{"tls:", "HTTP response to HTTPS client"}
 	netHTTPMalformed = []string{
 		"malformed HTTP", "malformed MIME header", "chunked encoding", "chunked line", "chunk length",
-		"header line too long", "Content-Length", "transfer encoding", "railer", "invalid response code",
+		"header line too long", "Content-Length", "transfer encoding", "trailer", "Trailer", "invalid response code",
 	}
 )
 
@@ -188,7 +189,7 @@ func classifyText(msg string) Failure {
 	switch {
 	case has(netHTTPTooLarge):
 		return FailHeaderTooLarge
-	case has(netHTTPWrongTLS):
+	case has(netHTTPTLS):
 		return FailTLS
 	case has(netHTTPMalformed):
 		return FailMalformed

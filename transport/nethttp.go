@@ -168,8 +168,9 @@ func (c *NetHTTP) hop(ctx context.Context, _ time.Time, r *Request, resp *Respon
 	return nil
 }
 
-// netHTTPError gives a failure of net/http's that says what was wrong
-// only in words the kind those words name, and the kind's name in front.
+// netHTTPError gives a failure of net/http's — which often says what was
+// wrong in words only — the kind its words name, the kind's name in front
+// of its message, and the words H1 uses for the same failure.
 func netHTTPError(err error) error {
 	f := FailureOf(err)
 	msg := err.Error()

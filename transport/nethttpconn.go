@@ -30,6 +30,10 @@ import (
 // the rest (the server answered early and reset it) is let finish as if
 // written, so that net/http reads the answer that came, as H1 does
 // (H1.roundTrip), instead of reporting the reset.
+//
+// TLS connections are dialled through it too and left alone: net/http
+// names the TLS connection to the trace, so no request is given them,
+// and what comes on them is ciphertext.
 type idleChecked struct {
 	net.Conn
 	peek *peeker
