@@ -50,7 +50,9 @@ type client struct {
 
 // newClient builds the engine's client for cfg: cfg.Client, or the
 // transport chooseClient picks, with its name and, when that is not the
-// one asked for, why. net/http's own log lines go to rec's event log.
+// one asked for, why. net/http's own log lines and the clients' notes
+// on a misbehaving server go to rec's event log (eventLimit), and so does
+// the first failure of each kind (note).
 func newClient(cfg Config, scn *scenario.Scenario, rec *stats.Recorder) (c *client, name, why string, err error) {
 	c = &client{tr: cfg.Client, base: strings.TrimRight(cfg.Target, "/"), headers: scn.Headers, rec: rec}
 	if c.tr != nil {
