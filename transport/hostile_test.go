@@ -55,10 +55,10 @@ func send(c Client, method, url string, body []byte) (*Response, error) {
 }
 
 // turns lets a test and its server take turns: the test hands the turn
-// over (next) and waits for the server to act (act, then done). A side
-// left waiting because the other broke off — a request that never
-// reached the server — does not hang: the server returns when the test
-// ends, the test fails after 5 s.
+// over and waits until it comes back (next); the server waits for it
+// (wait), acts and hands it back (done). A side left waiting because the
+// other broke off — a request that never reached the server — does not
+// hang: the server returns when the test ends, the test fails after 5 s.
 type turns struct{ turn, back, stop chan struct{} }
 
 // newTurns makes turns; call it after the server it serves, so that its
@@ -90,27 +90,16 @@ func (ts *turns) done() {
 // next is the test's: the server takes a turn.
 func (ts *turns) next(t *testing.T) {
 	t.Helper()
-	for _, step := range []func() bool{
-		func() bool {
-			select {
-			case ts.turn <- struct{}{}:
-				return true
-			case <-time.After(5 * time.Second):
-				return false
-			}
-		},
-		func() bool {
-			select {
-			case <-ts.back:
-				return true
-			case <-time.After(5 * time.Second):
-				return false
-			}
-		},
-	} {
-		if !step() {
-			t.Fatal("the server did not take its turn within 5 s")
-		}
+	late := time.After(5 * time.Second)
+	select {
+	case ts.turn <- struct{}{}:
+	case <-late:
+		t.Fatal("the server did not wait for its turn within 5 s")
+	}
+	select {
+	case <-ts.back:
+	case <-late:
+		t.Fatal("the server did not take its turn within 5 s")
 	}
 }
 

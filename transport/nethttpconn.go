@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"syscall"
@@ -36,9 +37,14 @@ import (
 // and what comes on them is ciphertext.
 type idleChecked struct {
 	net.Conn
-	peek *peeker
-	addr string
-	note func(string) // nil: no notes
+	raw    syscall.RawConn // nil where the socket cannot be read directly
+	readFn func(uintptr) bool
+	rb     []byte // the buffer of the Read in progress, for tryRead
+	rn     int
+	rerr   error
+	peek   *peeker
+	addr   string
+	note   func(string) // nil: no notes
 
 	mu      sync.Mutex
 	settled *sync.Cond // signalled when reading or closed becomes true
@@ -70,7 +76,9 @@ func dialIdleChecked(dial func(ctx context.Context, network, addr string) (net.C
 		if err != nil {
 			return nil, err
 		}
-		ic := &idleChecked{Conn: c, peek: newPeeker(rawConn(c)), addr: addr, note: note}
+		raw := rawConn(c)
+		ic := &idleChecked{Conn: c, raw: raw, peek: newPeeker(raw), addr: addr, note: note}
+		ic.readFn = ic.tryRead
 		ic.settled = sync.NewCond(&ic.mu)
 		return ic, nil
 	}
@@ -129,15 +137,52 @@ func (c *idleChecked) sentAny(seq uint64) bool {
 
 // Read reads an answer, and fails at once, as H1 does (conn.statusStart),
 // when its first bytes cannot begin one: net/http would wait for a whole
-// line, and a TLS alert has none.
+// line, and a TLS alert has none. Where it can, it takes the bytes from
+// the socket under c.mu (tryRead), so that what came before a request's
+// first write is told apart from its answer: bytes taken after the
+// write's look at the socket came after it.
 func (c *idleChecked) Read(b []byte) (int, error) {
 	c.mu.Lock()
 	c.reading = true
 	c.settled.Broadcast()
 	c.mu.Unlock()
+	c.rb = b
+	defer func() { c.rb = nil }()
+	if c.raw != nil {
+		if err := c.raw.Read(c.readFn); err != nil {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			return c.took(0, err)
+		}
+		return c.rn, c.rerr
+	}
 	n, err := c.Conn.Read(b)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.took(n, err)
+}
+
+// tryRead reads what the socket holds into c.rb, under c.mu; it returns
+// false to wait for more.
+func (c *idleChecked) tryRead(fd uintptr) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, err := syscall.Read(int(fd), c.rb)
+	switch {
+	case err == syscall.EAGAIN || err == syscall.EINTR:
+		return false
+	case err != nil:
+		n = 0
+	case n == 0 && len(c.rb) > 0:
+		err = io.EOF
+	}
+	c.rn, c.rerr = c.took(n, err)
+	return true
+}
+
+// took judges what a read took from the socket, b[:n] of c.rb or of the
+// caller's buffer, and returns what Read hands on. The caller holds c.mu.
+func (c *idleChecked) took(n int, err error) (int, error) {
 	c.reading = false
 	switch {
 	case c.idle || c.broken, n > 0 && c.reused && !c.started:
@@ -147,7 +192,7 @@ func (c *idleChecked) Read(b []byte) (int, error) {
 		}
 		return 0, errStaleConn
 	case n > 0 && c.seq > 0 && c.nfirst < len(c.first):
-		c.nfirst += copy(c.first[c.nfirst:], b[:n])
+		c.nfirst += copy(c.first[c.nfirst:], c.rb[:n])
 		if err := notHTTP(c.first[:c.nfirst]); err != nil {
 			c.broken = true
 			return 0, err
