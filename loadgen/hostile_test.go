@@ -187,7 +187,7 @@ func TestHostileAnswersCountedByKind(t *testing.T) {
 		timeout time.Duration
 		wants   []want
 	}{
-		{"unreadable", 20, 10 * time.Second, []want{
+		{"unreadable", 60, 10 * time.Second, []want{
 			{stats.KindMalformed, []string{"/chunk", "/length", "/garbage"}, "malformed response: "},
 			{stats.KindHeaderTooLarge, []string{"/flood", "/storm"}, "1048576"},
 			{stats.KindTLS, []string{"/tls"}, "https://"},
@@ -201,7 +201,7 @@ func TestHostileAnswersCountedByKind(t *testing.T) {
 			}
 		}
 		t.Run(run.name, func(t *testing.T) {
-			hostileRun(t, Config{Mode: plan.ModeSteady, RPS: run.rps, Duration: time.Second, Timeout: run.timeout, Scenario: adhoc(t, urls...)},
+			hostileRun(t, Config{Mode: plan.ModeSteady, RPS: run.rps, Duration: time.Second, Timeout: run.timeout, Scenario: adhoc(t, urls...), Seed: 1},
 				func(t *testing.T, s stats.Snapshot) {
 					byRoute := map[string]int64{}
 					for _, e := range s.Endpoints {
