@@ -7,9 +7,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/trafficgen/trafficgen/check"
+	"github.com/trafficgen/trafficgen/internal/redact"
 	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
 	"github.com/trafficgen/trafficgen/transport"
@@ -42,13 +45,17 @@ type client struct {
 	base    string // target URL without a trailing slash
 	headers []scenario.Header
 	sockets bool // tr uses real sockets, so real time (network)
+	rec     *stats.Recorder
+	noted   atomic.Uint32 // the kinds whose first failure is in the event log
 }
 
 // newClient builds the engine's client for cfg: cfg.Client, or the
 // transport chooseClient picks, with its name and, when that is not the
-// one asked for, why. net/http's own log lines go to rec's event log.
+// one asked for, why. net/http's own log lines and the clients' notes
+// on a misbehaving server go to rec's event log (eventLimit), and so does
+// the first failure of each kind (note).
 func newClient(cfg Config, scn *scenario.Scenario, rec *stats.Recorder) (c *client, name, why string, err error) {
-	c = &client{tr: cfg.Client, base: strings.TrimRight(cfg.Target, "/"), headers: scn.Headers}
+	c = &client{tr: cfg.Client, base: strings.TrimRight(cfg.Target, "/"), headers: scn.Headers, rec: rec}
 	if c.tr != nil {
 		s, ok := c.tr.(interface{ UsesSockets() bool })
 		c.sockets = ok && s.UsesSockets()
@@ -68,15 +75,45 @@ func newClient(cfg Config, scn *scenario.Scenario, rec *stats.Recorder) (c *clie
 	// automatic cap has no top but the rate's (the + key has none), and
 	// connections open only as requests need them.
 	conns := cmp.Or(cfg.MaxInFlight, MaxInFlightCap) + max(cfg.Users, cfg.Concurrency) + 64
+	lim := &eventLimit{rec: rec}
 	c.tr, err = transport.New(transport.Options{
 		Kind: name, MaxConnsPerHost: conns, Timeout: cfg.Timeout, TLS: cfg.TLS, HTTP2: cfg.HTTP2, MaxRedirects: redirects,
-		Log: func(line string) { rec.Event(time.Now(), "error", "net/http: "+line) },
+		Log:  func(line string) { lim.add("error", "net/http: "+line) },
+		Note: func(line string) { lim.add("error", line) },
 	})
 	if err != nil {
 		return nil, "", "", err
 	}
 	c.sockets = true
 	return c, name, why, nil
+}
+
+// eventLimit passes at most one line a second from the HTTP client to the
+// event log, and says how many it held back: a server that misbehaves on
+// every request would otherwise push everything else out of the log.
+type eventLimit struct {
+	rec  *stats.Recorder
+	mu   sync.Mutex
+	next time.Time
+	held int
+}
+
+func (l *eventLimit) add(kind, text string) {
+	now := time.Now()
+	l.mu.Lock()
+	if now.Before(l.next) {
+		l.held++
+		l.mu.Unlock()
+		return
+	}
+	l.next = now.Add(time.Second)
+	held := l.held
+	l.held = 0
+	l.mu.Unlock()
+	if held > 0 {
+		text += fmt.Sprintf(" (and %d more lines since the last one shown)", held)
+	}
+	l.rec.Event(now, kind, redact.Text(text))
 }
 
 // network reports whether requests go over real sockets (and so time is
@@ -141,6 +178,7 @@ func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.En
 	ex := exchange{code: r.Status, resent: r.Resent, arrived: r.Arrived, redirects: r.Redirects}
 	if err != nil {
 		ex.err, ex.kind = err, errorKind(err)
+		c.note(ex.kind, err)
 		if k := stats.KindForStatus(r.Status); r.Status != 0 && k != stats.KindNone {
 			ex.kind = k // the status arrived, its body broke off
 		}
@@ -151,6 +189,21 @@ func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.En
 		ex.body = r.Body
 	}
 	return ex
+}
+
+// note puts the first failure of each kind into the event log, with its
+// message (user info in URLs masked): the summary counts the kinds, the
+// event log says what went wrong.
+func (c *client) note(kind stats.ErrorKind, err error) {
+	bit := uint32(1) << (kind % 32)
+	if c.rec == nil || c.noted.Load()&bit != 0 || c.noted.Or(bit)&bit != 0 {
+		return
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, kind.String()) {
+		msg = kind.String() + ": " + msg
+	}
+	c.rec.Event(time.Now(), "error", "first "+redact.Text(msg))
 }
 
 // render writes req, rendered in env, into r: the one place a scenario
@@ -207,8 +260,7 @@ func overridden(name string, hs []scenario.Header) bool {
 
 // errorKind names the kind of a failed Send for the stats. A request the
 // run's end cut short (its context cancelled) waited as long as the run
-// allowed: a timeout. A malformed answer is "other" until stats has a kind
-// for it; its message says what was wrong.
+// allowed: a timeout.
 func errorKind(err error) stats.ErrorKind {
 	switch transport.FailureOf(err) {
 	case transport.FailTimeout, transport.FailCanceled:
@@ -223,6 +275,10 @@ func errorKind(err error) stats.ErrorKind {
 		return stats.KindTLS
 	case transport.FailRedirects:
 		return stats.KindRedirect
+	case transport.FailMalformed:
+		return stats.KindMalformed
+	case transport.FailHeaderTooLarge:
+		return stats.KindHeaderTooLarge
 	}
 	return stats.KindOther
 }

@@ -20,15 +20,16 @@ import (
 
 func TestErrorKind(t *testing.T) {
 	for f, want := range map[transport.Failure]stats.ErrorKind{
-		transport.FailTimeout:   stats.KindTimeout,
-		transport.FailCanceled:  stats.KindTimeout,
-		transport.FailRefused:   stats.KindRefused,
-		transport.FailReset:     stats.KindReset,
-		transport.FailDNS:       stats.KindDNS,
-		transport.FailTLS:       stats.KindTLS,
-		transport.FailRedirects: stats.KindRedirect,
-		transport.FailMalformed: stats.KindOther,
-		transport.FailOther:     stats.KindOther,
+		transport.FailTimeout:        stats.KindTimeout,
+		transport.FailCanceled:       stats.KindTimeout,
+		transport.FailRefused:        stats.KindRefused,
+		transport.FailReset:          stats.KindReset,
+		transport.FailDNS:            stats.KindDNS,
+		transport.FailTLS:            stats.KindTLS,
+		transport.FailRedirects:      stats.KindRedirect,
+		transport.FailMalformed:      stats.KindMalformed,
+		transport.FailHeaderTooLarge: stats.KindHeaderTooLarge,
+		transport.FailOther:          stats.KindOther,
 	} {
 		if got := errorKind(&transport.Error{Failure: f, Err: errors.New("x")}); got != want {
 			t.Errorf("%v: kind %v, want %v", f, got, want)

@@ -26,6 +26,13 @@ const (
 	// redirects (a redirect loop). It comes after the others so that their
 	// values stay the same; reports name kinds, not numbers.
 	KindRedirect
+	// KindMalformed marks an answer that was not HTTP as the client
+	// reads it (a bad chunk size, two Content-Lengths that differ,
+	// another protocol's bytes).
+	KindMalformed
+	// KindHeaderTooLarge marks an answer whose status lines and fields
+	// passed the client's bound (1 MiB, interim answers included).
+	KindHeaderTooLarge
 	// KindCheck marks an answer that failed one of its response checks
 	// (a wrong field, a missing header): the HTTP exchange succeeded, the
 	// answer was wrong.
@@ -34,20 +41,22 @@ const (
 )
 
 var kindNames = [numKinds]string{
-	KindNone:        "ok",
-	KindTimeout:     "timeout",
-	KindRefused:     "connection refused",
-	KindReset:       "connection reset",
-	KindDNS:         "dns",
-	KindTLS:         "tls",
-	KindOther:       "other",
-	KindStatus4xx:   "http 4xx",
-	KindRateLimited: "rate limited (429)",
-	KindStatus5xx:   "http 5xx",
-	KindStatusOther: "http other",
-	KindCapture:     "bad response",
-	KindRedirect:    "too many redirects",
-	KindCheck:       "check failed",
+	KindNone:           "ok",
+	KindTimeout:        "timeout",
+	KindRefused:        "connection refused",
+	KindReset:          "connection reset",
+	KindDNS:            "dns",
+	KindTLS:            "tls",
+	KindOther:          "other",
+	KindStatus4xx:      "http 4xx",
+	KindRateLimited:    "rate limited (429)",
+	KindStatus5xx:      "http 5xx",
+	KindStatusOther:    "http other",
+	KindCapture:        "bad response",
+	KindRedirect:       "too many redirects",
+	KindMalformed:      "malformed response",
+	KindHeaderTooLarge: "header too large",
+	KindCheck:          "check failed",
 }
 
 // String names the kind for people.

@@ -23,8 +23,9 @@ func TestKindNames(t *testing.T) {
 	}
 	// Reports key error kinds by name, and snapshots and tests by value: a
 	// new kind goes at the end and the old values do not move.
-	if KindCapture != 11 || KindRedirect != 12 {
-		t.Errorf("KindCapture = %d, KindRedirect = %d, want 11 and 12", KindCapture, KindRedirect)
+	if KindCapture != 11 || KindRedirect != 12 || KindMalformed != 13 || KindHeaderTooLarge != 14 {
+		t.Errorf("KindCapture = %d, KindRedirect = %d, KindMalformed = %d, KindHeaderTooLarge = %d, want 11 to 14",
+			KindCapture, KindRedirect, KindMalformed, KindHeaderTooLarge)
 	}
 }
 

@@ -2,6 +2,9 @@ package transport
 
 import (
 	"context"
+	"errors"
+	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -46,6 +49,45 @@ func BenchmarkReadResponse(b *testing.B) {
 		a.body = a.body[:0]
 		if h, _, err := cn.readResponse(false, &a); err != nil || h.code != 200 {
 			b.Fatal(h.code, err)
+		}
+	}
+}
+
+// BenchmarkIdleCheck is the look at a kept-alive connection before each
+// reuse (conn.idleCheck): one recvfrom with MSG_PEEK, what every request
+// on a kept-alive connection pays for it.
+func BenchmarkIdleCheck(b *testing.B) {
+	srv := newCannedServer(b)
+	c, err := net.Dial("tcp", srv.addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	s := newSocket(c)
+	cn := &conn{sock: s, rw: s, buf: make([]byte, connBufSize)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := cn.idleCheck(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHeaderFlood is what a server flooding header fields costs H1
+// per request: the fields read, a read at a time, up to the 1 MiB bound
+// and the failure.
+func BenchmarkHeaderFlood(b *testing.B) {
+	raw := []byte("HTTP/1.1 200 OK\r\n" + strings.Repeat("X-Flood: "+strings.Repeat("f", 89)+"\r\n", maxHeaderBytes/100+1))
+	cc := &chunkConn{n: 16 << 10}
+	cn := &conn{rw: cc, buf: make([]byte, connBufSize)}
+	var a kept
+	b.ReportAllocs()
+	b.SetBytes(maxHeaderBytes)
+	for b.Loop() {
+		cc.b = raw
+		cn.r, cn.w = 0, 0
+		if _, _, err := cn.readResponse(false, &a); !errors.Is(err, errHeaderTooLarge) {
+			b.Fatal(err)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -18,27 +19,29 @@ type Failure uint8
 
 // The failures.
 const (
-	FailOther     Failure = iota
-	FailTimeout           // the deadline passed
-	FailCanceled          // the context was cancelled
-	FailRefused           // the connection was refused
-	FailReset             // the connection was reset or closed under the request
-	FailDNS               // the host name did not resolve
-	FailTLS               // the TLS handshake or certificate failed
-	FailMalformed         // the answer was not valid HTTP
-	FailRedirects         // more redirects than the client follows
+	FailOther          Failure = iota
+	FailTimeout                // the deadline passed
+	FailCanceled               // the context was cancelled
+	FailRefused                // the connection was refused
+	FailReset                  // the connection was reset or closed under the request
+	FailDNS                    // the host name did not resolve
+	FailTLS                    // the TLS handshake or certificate failed
+	FailMalformed              // the answer was not valid HTTP
+	FailRedirects              // more redirects than the client follows
+	FailHeaderTooLarge         // the answer's header section passed the client's bound
 )
 
 var failureNames = [...]string{
-	FailOther:     "other",
-	FailTimeout:   "timeout",
-	FailCanceled:  "canceled",
-	FailRefused:   "connection refused",
-	FailReset:     "connection reset",
-	FailDNS:       "dns",
-	FailTLS:       "tls",
-	FailMalformed: "malformed response",
-	FailRedirects: "too many redirects",
+	FailOther:          "other",
+	FailTimeout:        "timeout",
+	FailCanceled:       "canceled",
+	FailRefused:        "connection refused",
+	FailReset:          "connection reset",
+	FailDNS:            "dns",
+	FailTLS:            "tls",
+	FailMalformed:      "malformed response",
+	FailRedirects:      "too many redirects",
+	FailHeaderTooLarge: "header too large",
 }
 
 func (f Failure) String() string {
@@ -59,8 +62,12 @@ func (e *Error) Error() string { return e.Err.Error() }
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// FailureOf returns err's Failure: its own when it is an *Error.
+// FailureOf returns err's Failure: its own when it is an *Error;
+// FailOther for nil, which is no failure it could name.
 func FailureOf(err error) Failure {
+	if err == nil {
+		return FailOther
+	}
 	var te *Error
 	if errors.As(err, &te) {
 		return te.Failure
@@ -87,6 +94,33 @@ func badResponse(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errBadResponse, fmt.Sprintf(format, args...))
 }
 
+// errHeaderTooLarge marks an answer whose status lines and fields,
+// interim answers included, passed maxHeaderBytes, or one of whose lines
+// passed maxFieldBytes.
+var errHeaderTooLarge = errors.New("header too large")
+
+func headerTooLarge(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errHeaderTooLarge, fmt.Sprintf(format, args...))
+}
+
+// A server that speaks the other protocol than the URL's scheme says.
+var (
+	errTLSAnswer   = errors.New("the server answered a plain HTTP request in TLS: the port wants https://")
+	errPlainAnswer = errors.New("the server answered the TLS handshake in plain HTTP: the port wants http://")
+)
+
+// closedEarly says what io.EOF and io.ErrUnexpectedEOF mean when the
+// answer needed more: the server closed the connection.
+func closedEarly(err error) error {
+	switch {
+	case errors.Is(err, io.EOF):
+		return fmt.Errorf("the server closed the connection without answering (%w)", err)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("the server closed the connection in the middle of its answer (%w)", err)
+	}
+	return err
+}
+
 // errTooManyRedirects fails a Send after the redirects it follows.
 type errTooManyRedirects int
 
@@ -111,6 +145,10 @@ func classify(err error) Failure {
 		return FailRedirects
 	case errors.Is(err, errBadResponse):
 		return FailMalformed
+	case errors.Is(err, errHeaderTooLarge):
+		return FailHeaderTooLarge
+	case errors.Is(err, errTLSAnswer), errors.Is(err, errPlainAnswer):
+		return FailTLS
 	case errors.Is(err, context.Canceled):
 		return FailCanceled
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
@@ -127,10 +165,34 @@ func classify(err error) Failure {
 		return FailTLS
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return FailTimeout
-	case strings.Contains(err.Error(), "tls:"):
-		return FailTLS // net/http wraps some TLS errors as text
-	case strings.Contains(err.Error(), "malformed HTTP"):
-		return FailMalformed // net/http's words for an answer it cannot read
+	}
+	return classifyText(err.Error())
+}
+
+// What net/http says, in words only, of an answer it cannot read or a
+// TLS failure it does not wrap.
+var (
+	netHTTPTooLarge  = []string{"response headers exceeded"}
+	netHTTPTLS       = []string{"tls:", "HTTP response to HTTPS client"}
+	netHTTPMalformed = []string{
+		"malformed HTTP", "malformed MIME header", "chunked encoding", "chunked line", "chunk length",
+		"header line too long", "Content-Length", "transfer encoding", "trailer", "Trailer", "invalid response code",
+	}
+)
+
+// classifyText names the failure net/http's message stands for, where
+// it wraps no error of a type to look at.
+func classifyText(msg string) Failure {
+	has := func(words []string) bool {
+		return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(msg, w) })
+	}
+	switch {
+	case has(netHTTPTooLarge):
+		return FailHeaderTooLarge
+	case has(netHTTPTLS):
+		return FailTLS
+	case has(netHTTPMalformed):
+		return FailMalformed
 	}
 	return FailOther
 }

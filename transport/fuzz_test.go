@@ -156,8 +156,10 @@ func spaceInAName(b []byte) bool {
 //     field (not under its name); RFC 9112 5.1 says to reject it.
 //   - 101 Switching Protocols to a request that asked for no upgrade:
 //     net/http hands the connection over; H1 asked for no new protocol.
-//   - A header section beyond 64 KiB, interim answers included: H1's
-//     bound; net/http's Transport has 10 MiB, ReadResponse none.
+//   - A status line or field (with its continuation lines) beyond 64 KiB:
+//     H1 reads the fields one at a time in a buffer of that bound. Both
+//     clients stop a whole header section, interim answers included, at
+//     1 MiB (NetHTTP's MaxResponseHeaderBytes); ReadResponse has none.
 //   - Content-Length beside chunked framing: both read the chunks, but H1
 //     does not reuse the connection (RFC 9112 6.3: such an answer may
 //     have been framed otherwise by something between).
@@ -233,7 +235,7 @@ func explained(err error, nh netHTTPReading) bool {
 	switch {
 	case nh.status == 101:
 		return true
-	case strings.Contains(msg, "header section longer than"):
+	case errors.Is(err, errHeaderTooLarge):
 		return true
 	case strings.Contains(msg, "status line") || strings.Contains(msg, "status code"):
 		return slices.ContainsFunc(nh.lines, func(l []byte) bool { return !h1StatusLine(l) })

@@ -20,11 +20,12 @@ import (
 // asked for) and its body kept (up to Request.BodyLimit) or skipped
 // there, so a Send allocates nothing.
 //
-// It counts exactly: a kept-alive connection the server closed while
-// idle is found before a request is written to it (socket), a request
-// written to a connection that then died before a byte of its answer is
-// sent again and counted (resendable), and an answer's arrival is its
-// kernel receive time (rxReader). Connections are pooled per scheme and
+// It counts exactly: a kept-alive connection the server closed, or sent
+// bytes on that answer no request, while it was idle is found before a
+// request is written to it (conn.idleCheck), a request written to a
+// connection that then died before a byte of its answer is sent again and
+// counted (resendable), and an answer's arrival is its kernel receive
+// time (rxReader). Connections are pooled per scheme and
 // host (hostPool). docs/design.md, "The transport", gives the reasons.
 type H1 struct {
 	timeout      time.Duration
@@ -34,6 +35,7 @@ type H1 struct {
 	dialer       net.Dialer
 	tls          *tls.Config
 	proxy        func(*http.Request) (*url.URL, error)
+	note         func(string) // nil: no notes
 
 	hosts   hostMap
 	watches watchSet
@@ -45,6 +47,7 @@ func newH1(o Options) *H1 {
 		dialer: net.Dialer{Timeout: min(o.Timeout, 10*time.Second), KeepAlive: 30 * time.Second},
 		tls:    &tls.Config{},
 		proxy:  o.Proxy,
+		note:   o.Note,
 	}
 	if c.maxConns <= 0 {
 		c.maxConns = int(^uint(0) >> 1)
@@ -119,7 +122,7 @@ func (c *H1) hop(ctx context.Context, deadline time.Time, r *Request, resp *Resp
 			if hd.code >= 200 {
 				resp.Status = hd.code // the status arrived, the body broke off
 			}
-			return err
+			return closedEarly(err)
 		}
 		cn.used = true
 		now := time.Now()
@@ -139,6 +142,11 @@ func (c *H1) hop(ctx context.Context, deadline time.Time, r *Request, resp *Resp
 // the caller's watch meanwhile so that a cancelled context can end it.
 func (c *H1) roundTrip(ctx context.Context, cn *conn, cs *callerState, deadline time.Time, isHead bool, a *kept) (framing, bool, error) {
 	cn.got = false
+	if cn.used {
+		if err := cn.idleCheck(); err != nil {
+			return framing{}, false, err
+		}
+	}
 	if err := cn.rw.SetDeadline(deadline); err != nil {
 		return framing{}, false, err
 	}
@@ -147,14 +155,25 @@ func (c *H1) roundTrip(ctx context.Context, cn *conn, cs *callerState, deadline 
 	if err := ctx.Err(); err != nil {
 		return framing{}, false, err
 	}
-	if _, err := cn.rw.Write(cs.wire); err != nil {
+	if cn.sock.rx != nil {
+		cn.sock.rx.reset()
+	}
+	whole, err := cn.writeRequest(ctx, cs.wire, deadline)
+	if err != nil && !cn.answerWaiting() {
 		return framing{}, false, err
 	}
-	if cn.sock.rx != nil {
+	if cn.sock.rx != nil && whole {
 		// Let the goroutines already runnable go first: on a busy CPU the
 		// answer has usually arrived when this one runs again, and one
 		// read gets it (docs/design.md, "Receive timestamps").
 		runtime.Gosched()
 	}
-	return cn.readResponse(isHead, a)
+	// An answer that came before the request was all written (the server
+	// read no more, or reset the connection after answering) is the
+	// request's, as net/http takes it; the connection then goes.
+	h, reuse, rerr := cn.readResponse(isHead, a)
+	if rerr != nil && err != nil {
+		rerr = err
+	}
+	return h, reuse && whole, rerr
 }

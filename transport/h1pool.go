@@ -170,7 +170,7 @@ func (h *hostPool) dial(ctx context.Context, deadline time.Time) (*conn, error) 
 		h.gone()
 		return nil, err
 	}
-	s := newSocket(c, h.isTLS)
+	s := newSocket(c)
 	cn := &conn{pool: h, sock: s, rw: s, buf: make([]byte, connBufSize)}
 	if h.isTLS {
 		conf := h.c.tls.Clone()
@@ -180,11 +180,21 @@ func (h *hostPool) dial(ctx context.Context, deadline time.Time) (*conn, error) 
 		if err := tlc.HandshakeContext(ctx); err != nil {
 			tlc.Close()
 			h.gone()
-			return nil, err
+			return nil, handshakeError(err)
 		}
 		cn.rw = tlc
 	}
 	return cn, nil
+}
+
+// handshakeError says, of a handshake answered in plain HTTP, that the
+// port speaks plain HTTP, as net/http does.
+func handshakeError(err error) error {
+	var rh tls.RecordHeaderError
+	if errors.As(err, &rh) && string(rh.RecordHeader[:]) == "HTTP/" {
+		return fmt.Errorf("%w (%v)", errPlainAnswer, err)
+	}
+	return err
 }
 
 // put returns a connection after a request: to the first request

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net"
 	"time"
@@ -11,12 +12,13 @@ import (
 // or less. FuzzH1MatchesNetHTTP holds the two to that and names where
 // they differ, and why.
 
-// Limits on an answer. The last three are net/http's, so that what one
-// client reads the other does too.
+// Limits on an answer. maxHeaderBytes is NetHTTP's too; the last three
+// are net/http's, so that what one client reads the other does too.
 const (
 	connBufSize      = 4 << 10  // a connection's first read buffer
 	bigBodyBuf       = 32 << 10 // the read buffer for large bodies
-	maxHeaderBytes   = 64 << 10 // status lines and fields, interim answers included
+	maxHeaderBytes   = 1 << 20  // status lines and fields, interim answers included
+	maxFieldBytes    = 64 << 10 // a status line, or a field with its continuation lines
 	maxChunkLine     = 4 << 10  // a chunk-size line, with its CRLF
 	maxTrailerBytes  = 4 << 10  // a trailer section, with its end
 	maxChunkOverhead = 16 << 10 // framing beyond 16 bytes a chunk plus twice its data
@@ -68,14 +70,10 @@ func (a *kept) write(b []byte) {
 func (cn *conn) readResponse(isHead bool, a *kept) (framing, bool, error) {
 	budget := maxHeaderBytes
 	for {
-		block, err := cn.readBlock(budget, "header section")
+		h, err := cn.readHead(&budget, a)
 		if err != nil {
-			return framing{}, false, err
-		}
-		budget -= len(block)
-		h, err := cn.parseHead(block, a)
-		if err != nil {
-			return h, false, err
+			// A status without its fields is no answer.
+			return framing{length: -1}, false, err
 		}
 		switch {
 		case h.code == 101:
@@ -94,6 +92,9 @@ func (cn *conn) readResponse(isHead bool, a *kept) (framing, bool, error) {
 		}
 		// Bytes beyond the answer answer nothing: the connection is out
 		// of step and is not reused.
+		if err == nil && !h.close && cn.r != cn.w && cn.pool != nil && cn.pool.c.note != nil {
+			cn.pool.c.note(unsolicited(cn.pool.key))
+		}
 		return h, err == nil && !h.close && cn.r == cn.w, err
 	}
 }
@@ -142,11 +143,170 @@ func (cn *conn) need(n int) error {
 	return nil
 }
 
+// readHead reads a status line and its fields, one field at a time, and
+// keeps what a asks for from a final answer. What it reads counts
+// against *budget, so that a server sending field after field, or
+// interim answer after interim answer, is stopped at maxHeaderBytes
+// while the read buffer holds no more than one field.
+func (cn *conn) readHead(budget *int, a *kept) (framing, error) {
+	h := framing{length: -1}
+	if err := cn.statusStart(); err != nil {
+		return h, err
+	}
+	l, err := cn.readUnit(budget, false)
+	if err != nil {
+		return h, err
+	}
+	if h, err = parseStatus(l); err != nil {
+		return h, err
+	}
+	final := h.code >= 200
+	if final && a.location != nil {
+		*a.location = (*a.location)[:0]
+	}
+	var st fieldState
+	for {
+		unit, err := cn.readUnit(budget, true)
+		if err != nil {
+			return h, err
+		}
+		name, value, more, err := cn.nextField(&unit)
+		if err != nil {
+			return h, err
+		}
+		if !more {
+			return h, st.finish(&h)
+		}
+		if err := st.add(&h, cn, name, value); err != nil {
+			return h, err
+		}
+		if final {
+			st.keep(name, value, a)
+		}
+	}
+}
+
+// statusStart reads until the answer's first bytes show whether it is
+// HTTP/1.x, and fails as soon as they show it is not: another protocol,
+// or TLS on a port asked for plain HTTP, is named at once, also when the
+// server then keeps still.
+func (cn *conn) statusStart() error {
+	for {
+		b := cn.buf[cn.r:cn.w]
+		if err := notHTTP(b); err != nil || len(b) >= len(statusPrefix) {
+			return err
+		}
+		if err := cn.fillHead(); err != nil {
+			return err
+		}
+	}
+}
+
+// statusPrefix begins every answer H1 and NetHTTP take.
+const statusPrefix = "HTTP/1."
+
+// notHTTP returns why the first bytes b of an answer cannot begin a
+// status line, or nil while they may.
+func notHTTP(b []byte) error {
+	n := min(len(b), len(statusPrefix))
+	switch {
+	case string(b[:n]) == statusPrefix[:n]:
+		return nil
+	case b[0] == 0x15 || b[0] == 0x16: // a TLS alert or handshake record
+		return errTLSAnswer
+	}
+	return badResponse("status line %.40q: not HTTP/1.x", b)
+}
+
+// fillHead reads more of a status line or a field: an end of the stream
+// after some of the answer cuts it short.
+func (cn *conn) fillHead() error {
+	err := cn.fill(maxFieldBytes)
+	if err == io.EOF && cn.got {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// readUnit reads a line and, when fold is set and the line is not the
+// blank one that ends the fields, the continuation lines after it (those
+// starting with a space or a tab), and returns them with their line
+// ends. They stay in buf until the next read. The unit may take no more
+// than maxFieldBytes, nor *budget, which it counts down.
+func (cn *conn) readUnit(budget *int, fold bool) ([]byte, error) {
+	limit := min(maxFieldBytes, *budget)
+	end, err := cn.lineEnd(0, limit)
+	if fold && err == nil && !blankLine(cn.buf[cn.r:cn.r+end]) {
+		for err == nil {
+			if err = cn.have(end+1, limit); err != nil {
+				break
+			}
+			if c := cn.buf[cn.r+end]; c != ' ' && c != '\t' {
+				break
+			}
+			end, err = cn.lineEnd(end, limit)
+		}
+	}
+	switch {
+	case err == errPastLimit && limit == *budget:
+		return nil, headerTooLarge("more than %d bytes of status lines and fields, interim answers included", maxHeaderBytes)
+	case err == errPastLimit:
+		return nil, headerTooLarge("a status line or field longer than %d bytes", maxFieldBytes)
+	case err != nil:
+		return nil, err
+	}
+	unit := cn.buf[cn.r : cn.r+end]
+	cn.r += end
+	*budget -= end
+	return unit, nil
+}
+
+// errPastLimit is readUnit's: a line went past its limit.
+var errPastLimit = errors.New("past the limit")
+
+// lineEnd returns where the line that starts at off (of buf[r:w]) ends,
+// after its line feed, reading until it has come. It fails with
+// errPastLimit when the line would end past limit.
+func (cn *conn) lineEnd(off, limit int) (int, error) {
+	for searched := off; ; {
+		if i := bytes.IndexByte(cn.buf[cn.r+searched:cn.w], '\n'); i >= 0 {
+			if end := searched + i + 1; end <= limit {
+				return end, nil
+			}
+			return 0, errPastLimit
+		}
+		searched = cn.w - cn.r
+		if searched >= limit {
+			return 0, errPastLimit
+		}
+		if err := cn.fillHead(); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// have reads until n bytes are unparsed, failing with errPastLimit when n
+// is past limit.
+func (cn *conn) have(n, limit int) error {
+	for cn.w-cn.r < n {
+		if n > limit {
+			return errPastLimit
+		}
+		if err := cn.fillHead(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// blankLine says whether l is a line end alone: CRLF or a bare LF.
+func blankLine(l []byte) bool {
+	return len(l) == 1 || len(l) == 2 && l[0] == '\r'
+}
+
 // readBlock reads through the next blank line (CRLF, or a bare LF) and
-// returns what it read: a status line and its fields, or a trailer
-// section, with the blank line. The block stays in buf until the next
-// read, so what is parsed from it needs no copy. It fails beyond budget
-// bytes.
+// returns what it read: a trailer section, with the blank line. The
+// block stays in buf until the next read. It fails beyond budget bytes.
 func (cn *conn) readBlock(budget int, what string) ([]byte, error) {
 	from := 0 // of buf[r:w]: searched up to here
 	for {
@@ -159,7 +319,7 @@ func (cn *conn) readBlock(budget int, what string) ([]byte, error) {
 			return nil, badResponse("%s longer than %d bytes", what, budget)
 		}
 		from = max(cn.w-cn.r-2, 0) // a line end may have come in part
-		if err := cn.fill(maxHeaderBytes); err != nil {
+		if err := cn.fill(budget); err != nil {
 			if err == io.EOF && cn.got {
 				err = io.ErrUnexpectedEOF
 			}
@@ -190,12 +350,10 @@ func blockEnd(b []byte, from int) int {
 	return end
 }
 
-// parseHead parses a block of readBlock's: the status line and the
-// fields, keeping what a asks for from a final answer.
-func (cn *conn) parseHead(block []byte, a *kept) (framing, error) {
+// parseStatus parses a status line, with its line end: HTTP/1.1 200 OK.
+func parseStatus(l []byte) (framing, error) {
 	h := framing{length: -1}
-	l, rest := cutLine(block)
-	// HTTP/1.1 200 OK
+	l, _ = cutLine(l)
 	if len(l) < 12 || !bytes.HasPrefix(l, []byte("HTTP/1.")) || l[8] != ' ' ||
 		l[7] < '0' || l[7] > '9' || len(l) > 12 && l[12] != ' ' {
 		return h, badResponse("status line %.40q", l)
@@ -210,81 +368,85 @@ func (cn *conn) parseHead(block []byte, a *kept) (framing, error) {
 	if h.code < 100 {
 		return h, badResponse("status code %d", h.code)
 	}
-	final := h.code >= 200
-	if final && a.location != nil {
-		*a.location = (*a.location)[:0]
-	}
-	var sawLength, sawLocation, hasClose, hasKeepAlive, framingTrailer bool
-	encodings := 0
-	for {
-		name, value, more, err := cn.nextField(&rest)
-		if err != nil {
-			return h, err
+	return h, nil
+}
+
+// fieldState is what the fields of one answer said so far about its
+// framing.
+type fieldState struct {
+	sawLength, sawLocation, hasClose, hasKeepAlive, framingTrailer bool
+	encodings                                                      int
+}
+
+// add takes in one field's word on the framing.
+func (st *fieldState) add(h *framing, cn *conn, name, value []byte) error {
+	switch { // the length first: most fields are none of these
+	case len(name) == 14 && equalFold(name, "Content-Length"):
+		value := trimOWS(value) // a folded value may end in a space
+		switch {
+		case !st.sawLength:
+			n, ok := parseLength(value)
+			if !ok {
+				return badResponse("Content-Length %.40q", value)
+			}
+			h.length, st.sawLength = n, true
+			cn.length = append(cn.length[:0], value...)
+		case !bytes.Equal(value, cn.length):
+			return badResponse("two Content-Length fields, %.20q and %.20q", cn.length, value)
 		}
-		if !more {
-			break
+	case len(name) == 17 && equalFold(name, "Transfer-Encoding"):
+		// As net/http: one field, naming chunked alone; none of it
+		// counts in HTTP/1.0.
+		st.encodings++
+		h.chunked = equalFold(value, "chunked")
+		switch {
+		case h.minor == 0:
+		case st.encodings > 1:
+			return badResponse("more than one Transfer-Encoding field")
+		case !h.chunked:
+			return badResponse("unsupported Transfer-Encoding %.40q", value)
 		}
-		switch { // the length first: most fields are none of these
-		case len(name) == 14 && equalFold(name, "Content-Length"):
-			value := trimOWS(value) // a folded value may end in a space
-			switch {
-			case !sawLength:
-				n, ok := parseLength(value)
-				if !ok {
-					return h, badResponse("Content-Length %.40q", value)
-				}
-				h.length, sawLength = n, true
-				cn.length = append(cn.length[:0], value...)
-			case !bytes.Equal(value, cn.length):
-				return h, badResponse("two Content-Length fields, %.20q and %.20q", cn.length, value)
-			}
-		case len(name) == 17 && equalFold(name, "Transfer-Encoding"):
-			// As net/http: one field, naming chunked alone; none of it
-			// counts in HTTP/1.0.
-			encodings++
-			h.chunked = equalFold(value, "chunked")
-			switch {
-			case h.minor == 0:
-			case encodings > 1:
-				return h, badResponse("more than one Transfer-Encoding field")
-			case !h.chunked:
-				return h, badResponse("unsupported Transfer-Encoding %.40q", value)
-			}
-		case len(name) == 10 && equalFold(name, "Connection"):
-			for tok := range bytes.SplitSeq(value, []byte{','}) {
-				tok = trimOWS(tok)
-				hasClose = hasClose || equalFold(tok, "close")
-				hasKeepAlive = hasKeepAlive || equalFold(tok, "keep-alive")
-			}
-		case len(name) == 7 && equalFold(name, "Trailer"):
-			// As net/http: a trailer may not frame the body.
-			for tok := range bytes.SplitSeq(value, []byte{','}) {
-				tok = trimOWS(tok)
-				framingTrailer = framingTrailer || equalFold(tok, "Transfer-Encoding") ||
-					equalFold(tok, "Content-Length") || equalFold(tok, "Trailer")
-			}
-		case len(name) == 8 && equalFold(name, "Location"):
-			if final && !sawLocation && a.location != nil {
-				*a.location = append(*a.location, value...)
-				sawLocation = true
-			}
+	case len(name) == 10 && equalFold(name, "Connection"):
+		for tok := range bytes.SplitSeq(value, []byte{','}) {
+			tok = trimOWS(tok)
+			st.hasClose = st.hasClose || equalFold(tok, "close")
+			st.hasKeepAlive = st.hasKeepAlive || equalFold(tok, "keep-alive")
 		}
-		if final {
-			for _, k := range a.names {
-				if equalFold(name, k) {
-					a.header.Add(k, value)
-				}
-			}
+	case len(name) == 7 && equalFold(name, "Trailer"):
+		// As net/http: a trailer may not frame the body.
+		for tok := range bytes.SplitSeq(value, []byte{','}) {
+			tok = trimOWS(tok)
+			st.framingTrailer = st.framingTrailer || equalFold(tok, "Transfer-Encoding") ||
+				equalFold(tok, "Content-Length") || equalFold(tok, "Trailer")
 		}
 	}
+	return nil
+}
+
+// keep keeps a final answer's field when a asks for it, and its first
+// Location.
+func (st *fieldState) keep(name, value []byte, a *kept) {
+	if len(name) == 8 && equalFold(name, "Location") && !st.sawLocation && a.location != nil {
+		*a.location = append(*a.location, value...)
+		st.sawLocation = true
+	}
+	for _, k := range a.names {
+		if equalFold(name, k) {
+			a.header.Add(k, value)
+		}
+	}
+}
+
+// finish settles the framing once the fields have ended.
+func (st *fieldState) finish(h *framing) error {
 	if h.minor == 0 {
 		h.chunked = false
-		h.close = hasClose || !hasKeepAlive // HTTP/1.0 closes by default
+		h.close = st.hasClose || !st.hasKeepAlive // HTTP/1.0 closes by default
 	} else {
-		h.close = hasClose
+		h.close = st.hasClose
 	}
-	if h.chunked && framingTrailer {
-		return h, badResponse("a Trailer field naming a framing field")
+	if h.chunked && st.framingTrailer {
+		return badResponse("a Trailer field naming a framing field")
 	}
 	if h.chunked && h.length >= 0 {
 		// A length beside chunked framing means someone between may have
@@ -292,7 +454,7 @@ func (cn *conn) parseHead(block []byte, a *kept) (framing, error) {
 		// no further request.
 		h.close = true
 	}
-	return h, nil
+	return nil
 }
 
 // nextField takes the next field off *rest (a block after its status

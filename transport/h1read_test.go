@@ -69,6 +69,8 @@ func TestH1ReadsResponses(t *testing.T) {
 		{"304 has no body", "HTTP/1.1 304 Not Modified\r\nContent-Length: 1000\r\n\r\n", false, 304, "", true},
 		{"bytes after the answer", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n", false, 200, "ok", false},
 		{"body beyond the limit", "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(big)+100) + "\r\n\r\n" + big + big[:100], false, 200, big, true},
+		{"fields up to the bound", "HTTP/1.1 200 OK\r\n" + strings.Repeat("X-Many: "+strings.Repeat("m", 90)+"\r\n", 9000) +
+			"X-Long: " + strings.Repeat("l", maxFieldBytes-20) + "\r\nContent-Length: 2\r\n\r\nok", false, 200, "ok", true},
 		{"fields beyond the first buffer", "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("h", 3*connBufSize) + "\r\nContent-Length: 2\r\n\r\nok", false, 200, "ok", true},
 	}
 	for _, tt := range tests {
@@ -139,8 +141,13 @@ func TestH1RejectsBrokenResponses(t *testing.T) {
 		{"trailer without CRLF CRLF", chunked + "0\r\nX: 1\n\n", io.ErrUnexpectedEOF},
 		{"bad trailer field", chunked + "0\r\nbroken\r\n\r\n", errBadResponse},
 		{"switching protocols", "HTTP/1.1 101 Switching Protocols\r\n\r\n", errBadResponse},
-		{"fields too long", "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("h", maxHeaderBytes) + "\r\n\r\n", errBadResponse},
-		{"endless interim answers", strings.Repeat("HTTP/1.1 100 Continue\r\n\r\n", maxHeaderBytes/25+1), errBadResponse},
+		{"a field too long", "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("h", maxFieldBytes) + "\r\n\r\n", errHeaderTooLarge},
+		{"a field folded too long", "HTTP/1.1 200 OK\r\nX-Big: a\r\n" + strings.Repeat(" "+strings.Repeat("h", 98)+"\r\n", maxFieldBytes/100) + "\r\n", errHeaderTooLarge},
+		{"a status line too long", "HTTP/1.1 200 " + strings.Repeat("K", maxFieldBytes) + "\r\n\r\n", errHeaderTooLarge},
+		{"fields too many", "HTTP/1.1 200 OK\r\n" + strings.Repeat("X-Flood: "+strings.Repeat("a", 89)+"\r\n", maxHeaderBytes/100+1) + "\r\n", errHeaderTooLarge},
+		{"endless interim answers", strings.Repeat("HTTP/1.1 100 Continue\r\n\r\n", maxHeaderBytes/25+1), errHeaderTooLarge},
+		{"not HTTP, then silence", "SSH-2.0-", errBadResponse},
+		{"TLS on a plain port", "\x15\x03\x01\x00\x02\x02\x46", errTLSAnswer},
 		{"cut in the fields", "HTTP/1.1 200 OK\r\nContent-Le", io.ErrUnexpectedEOF},
 		{"cut in the body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", io.ErrUnexpectedEOF},
 		{"cut in a chunk", chunked + "5\r\nab", io.ErrUnexpectedEOF},

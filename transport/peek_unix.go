@@ -14,15 +14,8 @@ type peeker struct {
 	raw   syscall.RawConn
 	fn    func(fd uintptr) // p.try, bound once: no allocation per peek
 	state peekState
+	b     [1]byte
 }
-
-type peekState int
-
-const (
-	peekEmpty  peekState = iota // nothing to read: alive
-	peekData                    // bytes waiting
-	peekClosed                  // the end of the stream, or an error
-)
 
 // newPeeker returns nil without a raw connection (see rawConn).
 func newPeeker(raw syscall.RawConn) *peeker {
@@ -34,25 +27,18 @@ func newPeeker(raw syscall.RawConn) *peeker {
 	return p
 }
 
-// unusable reports whether the peer closed (or reset) the connection, or,
-// when data counts, sent something while it was idle: a peek finds the
-// end of the stream, an error other than "no data yet", or data. Data on
-// an idle plain HTTP connection answers no request of ours: a 408 Request
-// Timeout sent before the close, which would otherwise be read as the
-// answer to the next request (which the server never saw). The peek runs
-// under Control, not Read: an expired read deadline (the last request's,
-// or a cancelled one's) must not make a live connection look dead.
-func (p *peeker) unusable(dataCounts bool) bool {
+// look peeks at the connection: nothing waiting, bytes waiting, or the
+// end of the stream (or an error).
+func (p *peeker) look() peekState {
 	p.state = peekEmpty
 	if err := p.raw.Control(p.fn); err != nil {
-		return true
+		return peekClosed
 	}
-	return p.state == peekClosed || dataCounts && p.state == peekData
+	return p.state
 }
 
 func (p *peeker) try(fd uintptr) {
-	var b [1]byte
-	n, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	n, err := recvPeek(fd, &p.b)
 	switch {
 	case err == unix.EAGAIN || err == unix.EINTR:
 		p.state = peekEmpty

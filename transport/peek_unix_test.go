@@ -6,12 +6,13 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/trafficgen/trafficgen/internal/wiretest"
 )
 
-// The peek before reusing an idle connection: nothing waiting is alive;
-// bytes waiting make a plain connection unusable but not one under TLS
-// (a session ticket may come after the handshake's last read); a close
-// makes either unusable; an expired read deadline changes nothing.
+// The peek at an idle connection: nothing waiting, also with an expired
+// read deadline; bytes waiting; the end of the stream once the peer has
+// closed, also with the bytes read.
 func TestPeekerStates(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -33,18 +34,21 @@ func TestPeekerStates(t *testing.T) {
 		t.Skip("no raw connection")
 	}
 	c.SetReadDeadline(time.Now().Add(-time.Second)) // expired, as a cancelled request leaves it
-	if p.unusable(true) || p.unusable(false) {
-		t.Fatal("an idle connection with nothing waiting (and an expired read deadline) is unusable")
+	if st := p.look(); st != peekEmpty {
+		t.Fatalf("an idle connection with nothing waiting (and an expired read deadline): %v", st)
 	}
 	s.Write([]byte("H"))
-	waitFor(t, func() bool { return p.unusable(true) })
-	if p.unusable(false) {
-		t.Error("a byte waiting made a connection under TLS unusable")
+	wiretest.Delivered(t, s)
+	if st := p.look(); st != peekData {
+		t.Errorf("a byte waiting: %v", st)
 	}
 	c.SetReadDeadline(time.Time{})
 	if _, err := c.Read(make([]byte, 1)); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
-	waitFor(t, func() bool { return p.unusable(false) })
+	s.(*net.TCPConn).CloseWrite()
+	wiretest.Delivered(t, s)
+	if st := p.look(); st != peekClosed {
+		t.Errorf("closed by the peer: %v", st)
+	}
 }

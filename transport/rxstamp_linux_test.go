@@ -40,7 +40,7 @@ func TestReceiveTimeIsArrivalNotRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc := newSocket(c, false)
+	tc := newSocket(c)
 	defer tc.Close()
 	if tc.rx == nil {
 		t.Skip("no receive timestamps on this kernel")

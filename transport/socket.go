@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -9,64 +10,155 @@ import (
 )
 
 // socket is H1's TCP connection, beneath any TLS. It reads with receive
-// timestamps (rxReader) where the kernel gives them, and, before the
-// first write of a request to a connection idle for a while, peeks
-// (peeker) to find a connection the server closed (or sent something on)
-// while it was idle: the write then fails with errStaleConn, before a
-// byte is sent, and the request goes on another connection. See
-// docs/design.md, "Stale connections".
+// timestamps (rxReader) where the kernel gives them, and can be looked at
+// without reading (peeker): before a request goes on a kept-alive
+// connection, conn.idleCheck finds one the server closed, or sent
+// something on, while it was idle. See docs/design.md, "Stale
+// connections".
 type socket struct {
 	net.Conn
-	peek      *peeker   // nil where the connection cannot be peeked
-	rx        *rxReader // nil where receive timestamps are unavailable
-	read      bool      // a Read since the last Write: the next Write starts a request
-	lastWrite time.Time // when the last request started
-	// tlsAbove says TLS runs over the socket: bytes waiting on it while
-	// idle may be TLS's own (a session ticket sent after the handshake),
-	// so only a close makes it unusable.
-	tlsAbove bool
+	peek *peeker   // nil where the connection cannot be peeked
+	rx   *rxReader // nil where receive timestamps are unavailable
 }
 
-// errStaleConn fails a write to a kept-alive connection the server had
-// closed (or sent something on) while it was idle; nothing was sent.
-var errStaleConn = errors.New("kept-alive connection closed by the server while idle")
+// peekState is what a peek at a connection found.
+type peekState int
 
-// staleCheckAfter is how long a connection must have been idle (since its
-// last request started) for the next request to peek at it first. Busy
-// connections skip the system call: on them a close races the request
-// anyway, and resendable covers it.
-const staleCheckAfter = 10 * time.Millisecond
+const (
+	peekEmpty  peekState = iota // nothing to read: alive
+	peekData                    // bytes waiting
+	peekClosed                  // the end of the stream, or an error
+)
+
+// errStaleConn fails a request on a kept-alive connection the server had
+// closed, or sent something on, while it was idle; nothing was sent.
+var errStaleConn = errors.New("kept-alive connection closed by the server, or talking, while idle")
+
+// idleTLSWait is how long the check of an idle TLS connection with bytes
+// waiting gives them to make a whole record: they have arrived, so a
+// record sent whole is read at once.
+const idleTLSWait = time.Millisecond
+
+// A request's write goes in slices of writeSlice from slicedWriteFrom
+// bytes on, on a plain connection: between them it looks for an answer
+// that came before the server read the whole request.
+const (
+	slicedWriteFrom = 64 << 10
+	writeSlice      = 10 * time.Millisecond
+)
 
 // maxResends bounds the times one request is sent again after its
 // kept-alive connection died under it.
 const maxResends = 4
 
-func newSocket(c net.Conn, tlsAbove bool) *socket {
+func newSocket(c net.Conn) *socket {
 	raw := rawConn(c)
-	return &socket{Conn: c, peek: newPeeker(raw), rx: newRxReader(raw), lastWrite: time.Now(), tlsAbove: tlsAbove}
+	return &socket{Conn: c, peek: newPeeker(raw), rx: newRxReader(raw)}
 }
 
 func (s *socket) Read(b []byte) (int, error) {
-	s.read = true
 	if s.rx != nil {
 		return s.rx.read(s.Conn, b)
 	}
 	return s.Conn.Read(b)
 }
 
-func (s *socket) Write(b []byte) (int, error) {
-	if s.read {
-		s.read = false
-		now := time.Now()
-		if s.peek != nil && now.Sub(s.lastWrite) >= staleCheckAfter && s.peek.unusable(!s.tlsAbove) {
-			return 0, errStaleConn
-		}
-		s.lastWrite = now
-		if s.rx != nil {
-			s.rx.reset()
+// idleCheck says whether cn, kept alive and idle, may carry the next
+// request: errStaleConn when the server has closed it (the kernel knows
+// of the close), or sent something on it, which answers no request of
+// ours and would be read as the next one's answer: an unsolicited
+// answer, bytes after a wrongly framed one, a 408 before the close. Under
+// TLS, bytes waiting may be TLS's own (a session ticket), so they are
+// read, briefly, through TLS: only data, a close_notify or an error make
+// the connection unusable. The peek runs under Control, not Read: the
+// read deadline the last request left must not make a live connection
+// look dead.
+func (cn *conn) idleCheck() error {
+	p := cn.sock.peek
+	if p == nil {
+		return nil
+	}
+	switch p.look() {
+	case peekEmpty:
+		return nil
+	case peekClosed:
+		return errStaleConn
+	}
+	if cn.rw != net.Conn(cn.sock) {
+		if err := cn.tlsIdleRead(); err == nil || cn.w == 0 {
+			return err // TLS's own messages, or a close_notify
 		}
 	}
-	return s.Conn.Write(b)
+	if cn.pool != nil && cn.pool.c.note != nil {
+		cn.pool.c.note(unsolicited(cn.pool.key))
+	}
+	return errStaleConn
+}
+
+// unsolicited is the note on bytes a server sent that answer no request.
+func unsolicited(host string) string {
+	return "bytes that answer no request came from " + host + ": their connection was closed, and no request took them"
+}
+
+// tlsIdleRead reads what waits on an idle TLS connection: TLS's own
+// messages are taken in and leave it usable; anything else does not.
+// A read deadline that passes leaves a tls.Conn usable.
+func (cn *conn) tlsIdleRead() error {
+	cn.r, cn.w = 0, 0 // nothing unparsed: it is idle
+	if err := cn.rw.SetReadDeadline(time.Now().Add(idleTLSWait)); err != nil {
+		return errStaleConn
+	}
+	n, err := cn.rw.Read(cn.buf)
+	cn.w = n // what came, for the caller to tell data from a close
+	var ne net.Error
+	if n > 0 || !errors.As(err, &ne) || !ne.Timeout() {
+		return errStaleConn
+	}
+	return nil
+}
+
+// writeRequest writes a request on cn and says whether it wrote it whole.
+// A server may answer before it has read a large request (413 Content
+// Too Large) and then read no more of it: a large request on a plain
+// connection is written in slices of time, and when an answer waits
+// after one, the rest is not written, so that the answer is read at once
+// instead of at the deadline. (Under TLS a write that timed out cannot go
+// on: there the write takes until the server reads or the deadline.) A
+// cancelled ctx ends it within a slice.
+func (cn *conn) writeRequest(ctx context.Context, wire []byte, deadline time.Time) (whole bool, err error) {
+	if len(wire) < slicedWriteFrom || cn.rw != net.Conn(cn.sock) || cn.sock.peek == nil {
+		_, err := cn.rw.Write(wire)
+		return err == nil, err
+	}
+	defer cn.rw.SetWriteDeadline(deadline)
+	for {
+		until := time.Now().Add(writeSlice)
+		if until.After(deadline) {
+			until = deadline
+		}
+		if err := cn.rw.SetWriteDeadline(until); err != nil {
+			return false, err
+		}
+		n, err := cn.rw.Write(wire)
+		wire = wire[n:]
+		var ne net.Error
+		switch {
+		case err == nil:
+			return true, nil
+		case !errors.As(err, &ne) || !ne.Timeout() || !until.Before(deadline):
+			return false, err
+		case ctx.Err() != nil:
+			return false, ctx.Err()
+		case cn.answerWaiting():
+			return false, nil
+		}
+	}
+}
+
+// answerWaiting says whether bytes wait to be read on cn: after a write
+// that failed or stopped, the server may have answered.
+func (cn *conn) answerWaiting() bool {
+	return cn.sock.peek != nil && cn.sock.peek.look() == peekData
 }
 
 // resendable says whether a request may be sent again after its

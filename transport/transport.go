@@ -79,10 +79,15 @@ type Options struct {
 	// Nil means http.ProxyFromEnvironment (HTTP_PROXY, HTTPS_PROXY,
 	// NO_PROXY).
 	Proxy func(*http.Request) (*url.URL, error)
-	// Log receives net/http's own log lines (NetHTTP only). net/http
-	// writes them through the standard logger, so New points that logger
-	// at Log, for the whole process.
+	// Log receives net/http's own log lines (NetHTTP), which net/http
+	// writes through the standard logger, so New points that logger at
+	// Log, for the whole process. With Note nil, Log gets the notes too.
 	Log func(line string)
+	// Note receives what a server did that no request's result shows:
+	// bytes sent on an idle kept-alive connection, which answer no
+	// request (the connection is closed). Both clients call it, from any
+	// goroutine, once each time.
+	Note func(line string)
 	// RoundTripper, for NetHTTP, carries requests in place of net/http's
 	// own transport: tests serve them in process with it.
 	RoundTripper http.RoundTripper
@@ -101,6 +106,9 @@ func New(o Options) (Client, error) {
 	}
 	if o.Proxy == nil {
 		o.Proxy = http.ProxyFromEnvironment
+	}
+	if o.Note == nil {
+		o.Note = o.Log
 	}
 	switch o.Kind {
 	case "", KindH1:
