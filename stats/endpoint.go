@@ -39,6 +39,12 @@ type endpoint struct {
 	recentPct Percentiles
 	recentSec int64
 	stale     bool
+
+	// The latency distributions (over the run and the recent window), made
+	// when the recent window is merged; Snapshot's own, as recent is.
+	dist, recentDist Distribution
+
+	fails failRing
 }
 
 // slot holds one second of one route.

@@ -134,6 +134,9 @@ type RouteReport struct {
 	Resent    int64         `json:"resent,omitempty"` // absent when 0
 	Latency   LatencyReport `json:"latency"`
 	Histogram string        `json:"histogram,omitempty"`
+	// LastFailure is the route's most recent failure, absent when none
+	// failed; in a merged report, the newest of the instances'.
+	LastFailure *FailureReport `json:"lastFailure,omitempty"`
 }
 
 // JourneyReport is the journeys' totals; Duration is a journey's length,
@@ -209,7 +212,7 @@ func (r *Recorder) Report(now time.Time, config map[string]any) (*Report, error)
 		row := snap.Endpoints[i]
 		rr := RouteReport{
 			Route: e.rt.name, Method: e.rt.method, Total: row.Total, Success: row.Success, Errors: row.Errors,
-			Dropped: e.dropped.Load(), Resent: row.Resent,
+			Dropped: e.dropped.Load(), Resent: row.Resent, LastFailure: lastFailure(row.Failures),
 		}
 		var err error
 		if rr.Latency, rr.Histogram, err = latencyReport(h); err != nil {
@@ -472,6 +475,7 @@ func (m *merger) addRoutes(routes []RouteReport) error {
 		o.Errors += e.Errors
 		o.Dropped += e.Dropped
 		o.Resent += e.Resent
+		o.LastFailure = newer(o.LastFailure, e.LastFailure)
 		if err := mergeEncoded(m.routeHists[idx], e.Histogram); err != nil {
 			return fmt.Errorf(", %s: %w", e.Route, err)
 		}

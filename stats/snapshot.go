@@ -118,6 +118,8 @@ type EndpointStats struct {
 	CurrentRPS float64
 	// Latency covers the whole run; Recent the last 10 seconds.
 	Latency, Recent Percentiles
+	// RouteDetail is what a drill-down into the route shows.
+	RouteDetail
 }
 
 // SuccessRate is Success/Total as a percentage, or 0 with no requests.

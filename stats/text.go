@@ -242,6 +242,7 @@ func summaryDetails(b *strings.Builder, s Snapshot) {
 			}
 		}
 	}
+	writeLastFailures(b, s)
 }
 
 // AllFailed says so plainly when every request of a run failed, and why

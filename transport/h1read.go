@@ -48,7 +48,8 @@ type framing struct {
 
 // kept is where the parts of an answer the caller keeps go.
 type kept struct {
-	bodyLimit int
+	bodyLimit  int
+	errorLimit int // the body limit of a failing status (Request.ErrorBodyLimit)
 	body      []byte
 	names     []string // field names to keep in header
 	header    *Header
@@ -67,6 +68,7 @@ func (a *kept) write(b []byte) {
 // carry another request.
 func (cn *conn) readResponse(isHead bool, a *kept) (framing, bool, error) {
 	budget := maxHeaderBytes
+	limit := a.bodyLimit
 	for {
 		block, err := cn.readBlock(budget, "header section")
 		if err != nil {
@@ -77,6 +79,7 @@ func (cn *conn) readResponse(isHead bool, a *kept) (framing, bool, error) {
 		if err != nil {
 			return h, false, err
 		}
+		a.bodyLimit = bodyLimitFor(h.code, limit, a.errorLimit)
 		switch {
 		case h.code == 101:
 			return h, false, badResponse("101 Switching Protocols to a request that asked for no upgrade")

@@ -152,7 +152,7 @@ func (c *NetHTTP) hop(ctx context.Context, _ time.Time, r *Request, resp *Respon
 			resp.Header.AddString(name, v)
 		}
 	}
-	resp.Body, err = readCapped(res.Body, resp.Body[:0], r.BodyLimit)
+	resp.Body, err = readCapped(res.Body, resp.Body[:0], bodyLimitFor(res.StatusCode, r.BodyLimit, r.ErrorBodyLimit))
 	return err
 }
 
