@@ -50,10 +50,10 @@ type framing struct {
 type kept struct {
 	bodyLimit  int
 	errorLimit int // the body limit of a failing status (Request.ErrorBodyLimit)
-	body      []byte
-	names     []string // field names to keep in header
-	header    *Header
-	location  *[]byte // the first Location, when not nil
+	body       []byte
+	names      []string // field names to keep in header
+	header     *Header
+	location   *[]byte // the first Location, when not nil
 }
 
 // write keeps b, within the body limit.
