@@ -48,12 +48,13 @@ type framing struct {
 
 // kept is where the parts of an answer the caller keeps go.
 type kept struct {
-	bodyLimit  int
+	bodyLimit int
+	body      []byte
+	names     []string // field names to keep in header
+	header    *Header
+	location  *[]byte // the first Location, when not nil
+
 	errorLimit int // the body limit of a failing status (Request.ErrorBodyLimit)
-	body       []byte
-	names      []string // field names to keep in header
-	header     *Header
-	location   *[]byte // the first Location, when not nil
 }
 
 // write keeps b, within the body limit.
