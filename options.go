@@ -16,6 +16,7 @@ import (
 	"github.com/trafficgen/trafficgen/loadgen"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/scenario"
+	"github.com/trafficgen/trafficgen/stats"
 	"github.com/trafficgen/trafficgen/threshold"
 	"github.com/trafficgen/trafficgen/ui"
 )
@@ -65,6 +66,8 @@ type options struct {
 	// stops the run at the first that fails.
 	thresholds  []threshold.Threshold
 	abortOnFail bool
+	// baseline is what --baseline read, nil without one.
+	baseline *stats.Baseline
 }
 
 // checker turns a runCmd into options, one step at a time; each step
@@ -87,7 +90,7 @@ func (r *runCmd) Validate(kctx *kong.Context) error {
 	c.o.reportLabel = c.src.label("report")
 	for _, step := range []func() error{
 		c.shape, c.mode, c.rateAndLength, c.concurrency, c.requests, c.users,
-		c.limits, c.transport, c.report, c.shard, c.scenario, c.thresholds,
+		c.limits, c.transport, c.report, c.shard, c.scenario, c.thresholds, c.baseline,
 	} {
 		if err := step(); err != nil {
 			return err

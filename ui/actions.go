@@ -29,6 +29,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 			m.setFlash("detailed view: v for the presenter one", false)
 		}
 		m.relayout()
+	case m.inspectKey(msg):
 	case m.run.finished:
 		return m.finishedKey(msg)
 	default:

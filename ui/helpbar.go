@@ -52,6 +52,7 @@ type helpPane struct {
 	all      bool // ? shows every key
 	finished bool // the run is over: r runs it again
 	again    bool // and r can
+	drill    bool // a route's drill-down is open: its keys
 }
 
 func (p *helpPane) setSize(w, h int) { p.w, p.h = w, h }
@@ -70,6 +71,9 @@ func (p *helpPane) text(w int) []string {
 	groups := p.keys.shortHelp()
 	if p.finished {
 		groups = p.keys.finishedHelp(p.again)
+	}
+	if p.drill {
+		groups = p.keys.drillHelp()
 	}
 	st := p.st
 	sep := st.wrap(&st.Help.ShortSeparator, " · ")

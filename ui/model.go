@@ -68,6 +68,9 @@ type Options struct {
 	// Thresholds are the run's pass/fail criteria, shown live on a line
 	// of their own.
 	Thresholds []threshold.Threshold
+	// Baseline, when set, is compared with from the start, as after b
+	// (--baseline: an earlier run's report).
+	Baseline *stats.Baseline
 }
 
 // flashFor is how long a key's feedback line stays up.
@@ -125,8 +128,9 @@ type Model struct {
 
 	w, h int
 	snap *stats.Snapshot
-	hist *routeHistory
-	kind viewKind
+	hist  *routeHistory
+	rates *routeRates
+	kind  viewKind
 	run  *runState
 
 	flash      string
@@ -146,7 +150,7 @@ type Model struct {
 func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 	theme, _ := ParseTheme(string(opts.Theme))
 	st := NewStyles(theme)
-	run := &runState{}
+	run := &runState{inspect: inspect{sel: -1, base: opts.Baseline}}
 	m := Model{
 		eng:   eng,
 		snaps: snaps,
@@ -155,6 +159,7 @@ func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 		keys:  defaultKeyMap(),
 		now:   time.Now,
 		hist:  newRouteHistory(),
+		rates: newRouteRates(),
 		run:   run,
 	}
 	if opts.Presenter {
@@ -166,7 +171,7 @@ func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 		panePhase:     newPhasePane(st, run),
 		paneRPS:       newRPSChart(st, run),
 		paneLatency:   newLatencyChart(st),
-		paneEndpoints: &endpointsPane{st: st, hist: m.hist},
+		paneEndpoints: &endpointsPane{st: st, hist: m.hist, run: run},
 		paneJourneys:  &journeysPane{st: st},
 		paneCodes:     &codesPane{st: st},
 		paneEvents:    &eventsPane{st: st},
@@ -175,6 +180,7 @@ func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 		paneHelp:      &helpPane{st: st, keys: defaultKeyMap(), again: opts.Restart != nil},
 	}
 	m.panes[paneThresholds] = &thresholdsPane{st: st, run: run, ths: opts.Thresholds}
+	m.panes[paneDrill] = &drillPane{st: st, run: run, hist: m.hist, rates: m.rates}
 	return m
 }
 
@@ -300,6 +306,7 @@ func (m *Model) restarted(msg restartMsg) tea.Cmd {
 	m.run.finished = false
 	m.snap = nil
 	m.hist.clear()
+	m.rates.clear()
 	m.setFlash("running again with the same settings", false)
 	m.relayout()
 	return waitForSnapshot(m.snaps)
@@ -310,6 +317,7 @@ func (m *Model) setSnapshot(s *stats.Snapshot) {
 	prev := m.snap
 	m.snap = s
 	m.hist.add(s)
+	m.rates.add(s)
 	if m.flash != "" && !m.flashUntil.IsZero() && !m.now().Before(m.flashUntil) {
 		m.flash = ""
 	}
@@ -340,6 +348,7 @@ func (m *Model) runInfo() stats.RunInfo {
 func (m *Model) setFlash(text string, isErr bool) {
 	m.flash, m.flashErr = text, isErr
 	m.flashUntil = m.now().Add(flashFor)
+	m.run.clip = "" // a clipboard sequence goes with the line that says it was copied
 }
 
 // relayout picks the panes that fit the terminal, sizes them and redraws.
@@ -352,9 +361,9 @@ func (m *Model) relayout() {
 		routes = len(m.snap.Endpoints)
 	}
 	hp := m.panes[paneHelp].(*helpPane)
-	hp.finished = m.run.finished
+	hp.finished, hp.drill = m.run.finished, m.run.drill
 	m.lay = arrange(m.w, m.h, layoutIn{kind: m.kind, routes: routes, journeys: journeyLines(m.snap), helpH: hp.lines(m.w),
-		thresholds: m.panes[paneThresholds].(*thresholdsPane).lines(m.w)})
+		thresholds: m.panes[paneThresholds].(*thresholdsPane).lines(m.w), drill: m.run.drill})
 	if m.lay.tooSmall && hp.all && m.w >= minWidth && m.h >= minHeight {
 		// Every key does not fit beside the chart: the help alone.
 		m.lay = layout{rows: []row{{h: m.h, slots: []slot{{paneHelp, m.w, m.h}}}}}
@@ -395,6 +404,9 @@ func (m *Model) compose() {
 			for i, sl := range row.slots {
 				if i > 0 {
 					b.WriteString(sep)
+				}
+				if sl.id == paneFlash && y == 0 && m.flash != "" {
+					b.WriteString(m.run.clip) // zero-width: the terminal takes it to its clipboard
 				}
 				b.WriteString(m.blocks[sl.id][y])
 			}
