@@ -128,10 +128,11 @@ type Model struct {
 
 	w, h int
 	snap *stats.Snapshot
-	hist  *routeHistory
-	rates *routeRates
-	kind  viewKind
+	hist *routeHistory
+	kind viewKind
 	run  *runState
+
+	rates *routeRates // each route's rate over the run, for its drill-down
 
 	flash      string
 	flashErr   bool
