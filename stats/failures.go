@@ -2,6 +2,7 @@ package stats
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -73,8 +74,8 @@ type Failure struct {
 // Reason is the status or error and why, for one line: "503 Service
 // Unavailable", "timeout: i/o timeout".
 func (f Failure) Reason() string {
-	if f.Kind == KindNone {
-		return f.Message
+	if f.Kind == KindNone || f.Code > 0 && strings.HasPrefix(f.Message, strconv.Itoa(f.Code)) {
+		return f.Message // the status says it
 	}
 	return KindCount{Kind: f.Kind, Message: f.Message}.Reason()
 }

@@ -62,7 +62,7 @@ func TestFailuresKeptAndRedacted(t *testing.T) {
 			t.Errorf("failure %d: %s, want the key and Authorization as environment references", i, f.Curl)
 		}
 	}
-	if f := fs[3]; f.Code != 503 || f.Reason() != "http 5xx: 503 Service Unavailable" || !strings.HasPrefix(f.Body, `{"error":"down 7","key":"sk-l…def"}`) ||
+	if f := fs[3]; f.Code != 503 || f.Reason() != "503 Service Unavailable" || !strings.HasPrefix(f.Body, `{"error":"down 7","key":"sk-l…def"}`) ||
 		f.Latency != 8*time.Millisecond || f.Elapsed != 700*time.Millisecond {
 		t.Errorf("failure 3: %+v", f)
 	}

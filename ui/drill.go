@@ -329,9 +329,6 @@ func (p *drillPane) failureLine(f stats.Failure, picked bool) string {
 		mark = "▸ "
 	}
 	what := f.Reason()
-	if f.Code > 0 && strings.HasPrefix(f.Message, itoa(f.Code)) {
-		what = f.Message // "503 Service Unavailable" says it
-	}
 	whatW := 25
 	if p.w >= 100 {
 		whatW = 32
