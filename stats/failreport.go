@@ -53,11 +53,7 @@ func writeLastFailures(b *strings.Builder, s Snapshot) {
 		f := e.Failures[len(e.Failures)-1]
 		fmt.Fprintf(b, "   %s: %s after %s, at %.1fs\n", e.Route, f.Reason(), Dur(f.Latency), f.Elapsed.Seconds())
 		if f.Body != "" {
-			cut := ""
-			if f.BodyCut {
-				cut = " …"
-			}
-			fmt.Fprintf(b, "      body: %s%s\n", f.Body, cut)
+			fmt.Fprintf(b, "      body: %s\n", f.Body)
 		}
 		fmt.Fprintf(b, "      %s\n", f.Curl)
 	}

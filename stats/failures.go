@@ -64,7 +64,7 @@ type Failure struct {
 	Message string `json:",omitempty"`
 	Latency time.Duration
 	// Body is the first bytes of the answer's body, cleaned; BodyCut says
-	// there may have been more.
+	// there may have been more (Body then ends in "…").
 	Body    string `json:",omitempty"`
 	BodyCut bool   `json:",omitempty"`
 	// Curl is the request as a curl command (curl.Command).
@@ -229,6 +229,9 @@ func (k *keptRequest) failure(start time.Time) Failure {
 		Time: k.end, Elapsed: max(k.end.Sub(start), 0), Code: k.code, Kind: k.kind, Latency: k.latency,
 		Message: sec.scrub(failure{err: k.err, code: k.code}.message()),
 		Body:    Clean(sec.scrub(string(k.resp))), BodyCut: k.cut.resp,
+	}
+	if f.BodyCut && f.Body != "" && !strings.HasSuffix(f.Body, "…") {
+		f.Body += "…"
 	}
 	req := curl.Request{Method: k.method, URL: keptURL(sec.scrub(string(k.url))), Body: []byte(sec.scrub(string(k.body))),
 		BodyTruncated: k.cut.body}

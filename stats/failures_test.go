@@ -11,18 +11,18 @@ import (
 )
 
 // fields is a request's header fields for a test.
-type fields [][2]string
+type fields [][2][]byte
 
-func (f fields) Len() int { return len(f) }
-func (f fields) Field(i int) (name, value []byte) {
-	return []byte(f[i][0]), []byte(f[i][1])
-}
+func (f fields) Len() int                         { return len(f) }
+func (f fields) Field(i int) (name, value []byte) { return f[i][0], f[i][1] }
+
+func field(name, value string) [2][]byte { return [2][]byte{[]byte(name), []byte(value)} }
 
 const testKey = "sk-live-0123456789abcdef"
 
 func testRequest(path string) SentRequest {
 	return SentRequest{Method: "POST", URL: []byte("http://127.0.0.1:1" + path),
-		Header: fields{{"X-API-Key", testKey}, {"Authorization", "Bearer tok-9876543210"}, {"Content-Type", "application/json"}},
+		Header: fields{field("X-API-Key", testKey), field("Authorization", "Bearer tok-9876543210"), field("Content-Type", "application/json")},
 		Body:   []byte(`{"amount":12.5,"echo":"` + testKey + `"}`)}
 }
 
@@ -170,5 +170,32 @@ func TestFailuresMemoryBounded(t *testing.T) {
 	t.Logf("heap %d KiB after 20,000 failures, %d KiB after 1,000,000", before>>10, after>>10)
 	if after > before+1<<20 {
 		t.Errorf("heap grew by %d KiB over 980,000 failures", (after-before)>>10)
+	}
+}
+
+// BenchmarkWantsSample is what keeping failures costs a request that
+// succeeded: one check a request, a sample a second.
+func BenchmarkWantsSample(b *testing.B) {
+	r := New()
+	id := r.Register("GET", "GET /")
+	at := r.Start()
+	b.ReportAllocs()
+	for b.Loop() {
+		if r.WantsSample(id, at) {
+			r.Sample(Result{Route: id, Code: 200, End: at}, testRequest("/"), nil)
+		}
+	}
+}
+
+// BenchmarkFailed is what keeping a failure costs: its request and the
+// start of its body copied into the ring's buffers.
+func BenchmarkFailed(b *testing.B) {
+	r := New()
+	id := r.Register("POST", "POST /pay")
+	req, body := testRequest("/pay"), bytes.Repeat([]byte("x"), 1<<20)
+	res := Result{Route: id, Code: 503, Kind: KindStatus5xx, End: r.Start()}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Failed(res, req, body)
 	}
 }

@@ -334,9 +334,6 @@ func (p *drillPane) failureLine(f stats.Failure, picked bool) string {
 		whatW = 32
 	}
 	body := f.Body
-	if f.BodyCut && body != "" {
-		body += "…"
-	}
 	lead := mark + fitRight(fmtClockTenths(f.Elapsed), 8) + "  "
 	if picked {
 		lead = st.wrap(&st.Selected, lead)
