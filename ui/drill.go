@@ -243,10 +243,13 @@ func (p *drillPane) rate(e *stats.EndpointStats, w, rows int) []string {
 		now = p.hist.samples[len(p.hist.samples)-1].at
 	}
 	route, errs, all := p.rates.series(p.run.sel, n, now)
-	last := func(v []float64) float64 { return v[len(v)-1] }
+	// The figures beside the charts are the last 10 s's mean, and the
+	// route's share of the run over the chart: a second alone of a route
+	// at a few requests a second reads 0 as often as not.
+	last := func(v []float64) float64 { return mean(v[max(len(v)-10, 0):]) }
 	legend := fmt.Sprintf("last %ds", n)
-	if a := last(all); a > 0 {
-		legend = fmtPct(100*last(route)/a) + " of all · " + legend
+	if a := mean(all); a > 0 {
+		legend = fmtPct(100*mean(route)/a) + " of all · " + legend
 	}
 	out := []string{heading(st, "RATE /s", st.wrap(&st.Subtle, legend), w)}
 	for _, c := range []struct {
@@ -311,8 +314,9 @@ func (p *drillPane) failures(e *stats.EndpointStats, rows int) []string {
 		return out
 	}
 	out := []string{heading(st, "RECENT FAILURES", st.wrap(&st.Subtle, fmt.Sprintf("%d kept · ↑↓ pick · c copies as curl", n)), p.w)}
+	picked := p.run.picked(e.Failures)
 	for j := range min(n, rows-1) {
-		out = append(out, p.failureLine(e.Failures[n-1-j], j == p.run.fail))
+		out = append(out, p.failureLine(e.Failures[n-1-j], j == picked))
 	}
 	return out
 }
@@ -373,4 +377,15 @@ func (h *routeHistory) recentRate(i int) float64 {
 		return 0
 	}
 	return float64(b.total[i]-a.total[i]) / (b.at - a.at).Seconds()
+}
+
+func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	sum := 0.0
+	for _, x := range v {
+		sum += x
+	}
+	return sum / float64(len(v))
 }

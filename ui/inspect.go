@@ -18,7 +18,11 @@ import (
 type inspect struct {
 	sel   int  // the selected route, an index into the snapshot's endpoints; -1: none
 	drill bool // sel's drill-down is open
-	fail  int  // the failure picked in the drill-down: 0 is the newest
+	// fail is the failure picked in the drill-down, 0 the newest; one
+	// picked below the newest is held by its time (failAt), so that it
+	// stays picked as newer failures come in.
+	fail   int
+	failAt time.Time
 	// copied is the command last copied, shown in the drill-down it was
 	// copied from; clip is its OSC 52 sequence, which the frame carries
 	// (at the start of the feedback line) while that line says so.
@@ -71,8 +75,13 @@ func (m *Model) routes() []stats.EndpointStats {
 func (m *Model) move(d int) {
 	in := &m.run.inspect
 	if in.drill {
-		if n := m.failuresOf(in.sel); n > 0 {
-			in.fail = min(max(in.fail+d, 0), n-1)
+		if eps := m.routes(); in.sel >= 0 && in.sel < len(eps) && len(eps[in.sel].Failures) > 0 {
+			fs := eps[in.sel].Failures
+			in.fail = min(max(in.picked(fs)+d, 0), len(fs)-1)
+			in.failAt = time.Time{}
+			if in.fail > 0 {
+				in.failAt = fs[len(fs)-1-in.fail].Time
+			}
 			m.redrawDrill()
 		}
 		return
@@ -102,7 +111,7 @@ func (m *Model) selectRoute(i int) {
 	}
 	i = (i%len(eps) + len(eps)) % len(eps)
 	if i != in.sel {
-		in.fail, in.copied = 0, ""
+		in.fail, in.failAt, in.copied = 0, time.Time{}, ""
 	}
 	in.sel = i
 	if !in.drill && !m.lay.has(paneEndpoints) {
@@ -122,17 +131,22 @@ func (m *Model) openDrill() {
 	if in.sel < 0 || in.sel >= len(m.routes()) {
 		in.sel = 0
 	}
-	in.drill, in.fail, in.copied = true, 0, ""
+	in.drill, in.fail, in.failAt, in.copied = true, 0, time.Time{}, ""
 	m.flash = "" // what the selection said: the drill-down says it now
 	m.relayout()
 }
 
-func (m *Model) failuresOf(i int) int {
-	eps := m.routes()
-	if i < 0 || i >= len(eps) {
-		return 0
+// picked is the failure picked among fs (oldest first), counted from the
+// newest: the one held by its time while it is kept, else the place.
+func (in *inspect) picked(fs []stats.Failure) int {
+	if !in.failAt.IsZero() {
+		for j := range fs {
+			if fs[len(fs)-1-j].Time.Equal(in.failAt) {
+				return j
+			}
+		}
 	}
-	return len(eps[i].Failures)
+	return min(in.fail, max(len(fs)-1, 0))
 }
 
 // copyCurl copies a request as a curl command to the terminal's clipboard
@@ -170,13 +184,13 @@ func (m *Model) toCopy() (int, *stats.Failure) {
 		if best < 0 {
 			return 0, nil
 		}
-		in.sel, in.fail = best, 0
+		in.sel, in.fail, in.failAt = best, 0, time.Time{}
 	}
 	e := &eps[in.sel]
 	if n := len(e.Failures); n > 0 {
 		j := 0
 		if in.drill {
-			j = min(in.fail, n-1)
+			j = in.picked(e.Failures)
 		}
 		return in.sel, &e.Failures[n-1-j]
 	}

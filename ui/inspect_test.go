@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -155,5 +156,26 @@ func TestBaselineOption(t *testing.T) {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
+	}
+}
+
+// A failure picked below the newest stays picked as newer ones come in,
+// and c copies it.
+func TestPickedFailureHolds(t *testing.T) {
+	m := detailModel(t, 120, 36)
+	m = press(t, m, keyUp, keyEnter, keyDown)
+	old := withDetail(360).Endpoints[payRoute].Failures
+	picked, newer := old[len(old)-2], old[len(old)-1]
+	newer.Time, newer.Elapsed = newer.Time.Add(time.Second), newer.Elapsed+time.Second
+	newer.Curl = "curl http://127.0.0.1:18080/api/payments?newest"
+	s := withDetail(361)
+	s.Endpoints[payRoute].Failures = append(append([]stats.Failure(nil), old[1:]...), newer)
+	m = update(t, m, snapshotMsg(s))
+	if v := m.View(); !strings.Contains(v, "▸   5:56.3  500") {
+		t.Errorf("the picked failure (5:56.3) lost its mark when a newer one came:\n%s", v)
+	}
+	m = press(t, m, runes("c"))
+	if got := clipboardOf(t, m.View()); got != picked.Curl {
+		t.Errorf("c copied %q, want the picked failure's %q", got, picked.Curl)
 	}
 }
