@@ -22,7 +22,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case msg.String() == "esc" && m.helpShown():
 		m.toggleHelp(false)
 	case key.Matches(msg, k.View):
-		m.kind = 1 - m.kind
+		m.kind, m.run.drill = 1-m.kind, false
 		if m.kind == viewPresenter {
 			m.setFlash("presenter view: v for the detailed one", false)
 		} else {

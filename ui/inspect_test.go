@@ -179,3 +179,26 @@ func TestPickedFailureHolds(t *testing.T) {
 		t.Errorf("c copied %q, want the picked failure's %q", got, picked.Curl)
 	}
 }
+
+// The drill-down fits every terminal the dashboard draws in, with a
+// command copied too; v leaves it for the other layout.
+func TestDrillFits(t *testing.T) {
+	for _, sz := range [][2]int{{60, 16}, {80, 24}, {100, 30}, {120, 36}, {160, 48}, {250, 70}} {
+		m := detailModel(t, sz[0], sz[1])
+		m = press(t, m, keyUp, keyEnter)
+		checkFits(t, m.View(), sz[0], sz[1])
+		if !strings.Contains(m.View(), "DETAILS") {
+			t.Errorf("%v: no drill-down:\n%s", sz, m.View())
+		}
+		m = press(t, m, runes("c"))
+		v := strings.Replace(m.View(), m.run.clip, "", 1)
+		checkFits(t, v, sz[0], sz[1])
+		if sz[1] >= 24 && !strings.Contains(v, "COPIED") {
+			t.Errorf("%v: the copied command is not shown:\n%s", sz, v)
+		}
+		m = press(t, m, runes("v"))
+		if strings.Contains(m.View(), "DETAILS") {
+			t.Errorf("%v: v did not leave the drill-down", sz)
+		}
+	}
+}
