@@ -148,6 +148,14 @@ func checkCommand(t *testing.T, file, line string) {
 		switch args[0] {
 		case "serve", "merge":
 			t.Skip("needs a port or reports")
+		case "replay":
+			// Replays a short recording of that name.
+			t.Chdir(t.TempDir())
+			writeTestRecording(t, args[1])
+			if code, out, errOut := runMain(t, nil, args...); code != exitOK {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+			}
+			return
 		case "scenario", "help", "completion", "--version", "--help":
 			if code, out, errOut := runMain(t, nil, args...); code != exitOK {
 				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)

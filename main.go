@@ -88,6 +88,8 @@ func dispatch(kctx *kong.Context, c *cli, stdout, stderr io.Writer) int {
 		return checkScenarios(c.Scenario.Check.Files, stdout, stderr)
 	case "merge <reports>":
 		return c.Merge.run(stdout, stderr)
+	case "replay <file>":
+		return c.Replay.run(stdout, stderr)
 	case "help", "help <command>":
 		return c.Help.run(stdout, stderr)
 	case "completion <shell>":
@@ -121,7 +123,7 @@ func completeCommandLine(parser *kong.Kong, stdout io.Writer) {
 func helpForRun(args []string) []string {
 	for _, a := range args {
 		switch a {
-		case "run", "serve", "scenario", "merge", "help", "completion":
+		case "run", "serve", "scenario", "merge", "replay", "help", "completion":
 			return args
 		case "-h", "--help":
 			return append([]string{"run"}, args...)

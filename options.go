@@ -50,6 +50,7 @@ type options struct {
 	// only then do the start line and the report mention it.
 	keySent  bool
 	report   string // a path, "-" for standard output, "" for none
+	record   string // --record: a path, "" for none
 	interval time.Duration
 	tui      bool
 	theme    ui.Theme
@@ -90,7 +91,7 @@ func (r *runCmd) Validate(kctx *kong.Context) error {
 	c.o.reportLabel = c.src.label("report")
 	for _, step := range []func() error{
 		c.shape, c.mode, c.rateAndLength, c.concurrency, c.requests, c.users,
-		c.limits, c.transport, c.report, c.shard, c.scenario, c.thresholds, c.baseline,
+		c.limits, c.transport, c.report, c.recording, c.shard, c.scenario, c.thresholds, c.knee, c.baseline,
 	} {
 		if err := step(); err != nil {
 			return err
@@ -146,7 +147,7 @@ func (c *checker) mode() error {
 	}
 	m, err := plan.ParseMode(*c.r.Mode)
 	if err != nil {
-		return c.bad("mode", "%q is not a mode: want steady, ramp-up, spike, realistic or demo", *c.r.Mode)
+		return c.bad("mode", "%q is not a mode: want steady, ramp-up, spike, realistic, demo or knee", *c.r.Mode)
 	}
 	c.o.cfg.Mode = m
 	return nil
@@ -190,7 +191,7 @@ func (c *checker) concurrency() error {
 	switch {
 	case n < 0 || n > maxUsers:
 		return c.bad("concurrency", "want 0 to %d, got %d", maxUsers, n)
-	case n > 0 && (!c.rate || c.rps == 0):
+	case n > 0 && (!c.rate || c.rps == 0) && cfg.Mode != plan.ModeKnee:
 		cfg.Mode, cfg.Concurrency = plan.ModeMax, n
 	case n > 0:
 		if c.r.MaxInFlight != 0 && c.r.MaxInFlight != n {

@@ -27,6 +27,8 @@ func describe(o *options) string {
 	fmt.Fprintf(&b, "trafficgen: %s mode", c.Mode)
 	if c.Mode == plan.ModeMax {
 		fmt.Fprintf(&b, ", %d workers back to back", c.Concurrency)
+	} else if c.Mode == plan.ModeKnee {
+		b.WriteString(kneeDescribe(c.Knee))
 	} else {
 		fmt.Fprintf(&b, ", %g req/s", c.RPS)
 	}
@@ -36,6 +38,8 @@ func describe(o *options) string {
 	switch {
 	case o.requests > 0:
 		fmt.Fprintf(&b, ", %d requests (%v)", o.requests/int64(o.shardN), c.Duration.Round(time.Millisecond))
+	case c.Mode == plan.ModeKnee && !c.DurationSet:
+		b.WriteString(", then holds the highest sustained rate for 3 steps")
 	case c.Duration > 0:
 		fmt.Fprintf(&b, ", %v", c.Duration)
 	default:
@@ -51,12 +55,14 @@ func describe(o *options) string {
 	return b.String()
 }
 
-// headless prints a stats block every interval until the run ends, with
-// the thresholds as they stand.
-func headless(snaps <-chan stats.Snapshot, interval time.Duration, w io.Writer, ths []threshold.Threshold) {
-	next := time.Now().Add(interval)
+// headless prints a stats block every interval from start until the run
+// ends, with the thresholds as they stand.
+func headless(snaps <-chan stats.Snapshot, start time.Time, interval time.Duration, w io.Writer, ths []threshold.Threshold) {
+	next := start.Add(interval)
 	var b bytes.Buffer
+	var knee kneePrinter
 	for s := range snaps {
+		knee.print(w, s)
 		if s.Run.Done {
 			return
 		}

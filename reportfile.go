@@ -31,22 +31,33 @@ func openReport(path string, stdout io.Writer) (*reportFile, error) {
 	if path == "-" {
 		return &reportFile{name: "standard output", direct: stdout}, nil
 	}
-	target, err := resolveLinks(path)
-	if err != nil {
+	f, target, err := openBeside(path)
+	switch {
+	case err != nil:
 		return nil, err
+	case target == "":
+		return &reportFile{name: path, direct: f, closer: f}, nil
+	}
+	return &reportFile{name: path, tmp: f, target: target}, nil
+}
+
+// openBeside opens path for writing: a regular file, or one not there yet,
+// as a temporary file created beside it, to be renamed over target once
+// written; a device or a pipe in place (target "").
+func openBeside(path string) (f *os.File, target string, err error) {
+	target, err = resolveLinks(path)
+	if err != nil {
+		return nil, "", err
 	}
 	fi, err := os.Stat(target)
 	switch {
 	case err == nil && fi.IsDir():
-		return nil, fmt.Errorf("%s is a directory", path)
+		return nil, "", fmt.Errorf("%s is a directory", path)
 	case err == nil && !fi.Mode().IsRegular():
 		f, err := os.OpenFile(target, os.O_WRONLY, 0)
-		if err != nil {
-			return nil, err
-		}
-		return &reportFile{name: path, direct: f, closer: f}, nil
+		return f, "", err
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return nil, err
+		return nil, "", err
 	}
 	dir := filepath.Dir(target)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.tmp")
@@ -55,9 +66,9 @@ func openReport(path string, stdout io.Writer) (*reportFile, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, fmt.Errorf("cannot write a file in %s: %v", dir, err)
+		return nil, "", fmt.Errorf("cannot write a file in %s: %v", dir, err)
 	}
-	return &reportFile{name: path, tmp: tmp, target: target}, nil
+	return tmp, target, nil
 }
 
 // resolveLinks follows path's symbolic links to the file they name, which

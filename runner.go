@@ -41,6 +41,15 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 		}
 		defer rf.discard()
 	}
+	var rec *recordFile
+	if o.record != "" {
+		var err error
+		if rec, err = openRecording(o.record, recordLabel); err != nil {
+			fmt.Fprintf(stderr, "trafficgen: %s: %v\n", recordLabel, err)
+			return exitUsage
+		}
+		defer rec.discard()
+	}
 	eng, emb, code := startEngine(o, stderr)
 	if eng == nil {
 		return code
@@ -48,7 +57,11 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 	if emb != nil {
 		defer emb.Close()
 	}
-	cur := &current{eng: eng}
+	cur := &current{eng: eng, rec: rec}
+	if err := rec.start(cur, reportConfig(eng, o), o.thresholds); err != nil {
+		fmt.Fprintf(stderr, "trafficgen: %s: %v\n", recordLabel, err)
+		return exitFailure
+	}
 	stopMetrics, code := startMetrics(r, o, cur, stderr)
 	if code != exitOK {
 		return code
@@ -70,10 +83,18 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 	if !g.finish(eng.Final(), human) {
 		code = exitThreshold
 	}
+	var rep *stats.Report
+	var repErr error
+	if rf != nil || rec != nil {
+		rep, repErr = finalReport(eng, o, g)
+	}
+	if rec.finish(rep, stderr) != exitOK {
+		code = exitFailure
+	}
 	if rf == nil {
 		return code
 	}
-	if err := writeReport(eng, o, g, rf); err != nil {
+	if err := writeReport(rep, repErr, rf); err != nil {
 		fmt.Fprintf(stderr, "trafficgen: %v\n", err)
 		return exitFailure
 	}
@@ -120,6 +141,7 @@ type current struct {
 	mu   sync.Mutex
 	eng  *loadgen.Engine
 	done chan struct{}
+	rec  *recordFile // each run's snapshots go through it (nil: none)
 }
 
 func (c *current) engine() *loadgen.Engine {
@@ -163,10 +185,10 @@ func drive(cur *current, emb *demoapi.Embedded, o *options, g *gate, human, stde
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	cur.start(runCtx, cur.engine())
-	snaps := g.watch(cur.engine(), stopRun)
+	snaps := cur.rec.follow(g.watch(cur.engine(), stopRun))
 	if !o.tui {
 		fmt.Fprintln(human, describe(o))
-		headless(snaps, o.interval, human, o.thresholds)
+		headless(snaps, time.Now(), o.interval, human, o.thresholds)
 		cur.wait()
 		return
 	}
@@ -193,7 +215,7 @@ func dashboard(ctx context.Context, cur *current, snaps <-chan stats.Snapshot, e
 		}
 		runCtx, stop := context.WithCancel(ctx)
 		cur.start(runCtx, next)
-		return next, g.watch(next, stop), nil
+		return next, cur.rec.follow(g.watch(next, stop)), nil
 	}
 	eng := cur.engine()
 	p := tea.NewProgram(ui.New(eng, snaps, opts), tea.WithAltScreen(), tea.WithFPS(30),
@@ -203,9 +225,10 @@ func dashboard(ctx context.Context, cur *current, snaps <-chan stats.Snapshot, e
 	}
 }
 
-// writeReport writes the run's report with its configuration: secrets
-// masked, times in milliseconds, the key only when it was sent.
-func writeReport(eng *loadgen.Engine, o *options, g *gate, rf *reportFile) error {
+// reportConfig is the run's configuration as its report and its recording
+// keep it: secrets masked, times in milliseconds, the key only when it was
+// sent.
+func reportConfig(eng *loadgen.Engine, o *options) map[string]any {
 	c := o.cfg
 	conf := map[string]any{
 		"target": o.shown, "mode": c.Mode.String(), "rps": c.RPS, "durationMs": ms(c.Duration.Seconds()),
@@ -219,6 +242,9 @@ func writeReport(eng *loadgen.Engine, o *options, g *gate, rf *reportFile) error
 	if c.Mode == plan.ModeMax {
 		conf["concurrency"] = c.Concurrency
 	}
+	if c.Mode == plan.ModeKnee {
+		kneeReportConfig(conf, c.Knee)
+	}
 	if o.requests > 0 {
 		conf["requests"] = o.requests
 	}
@@ -231,11 +257,26 @@ func writeReport(eng *loadgen.Engine, o *options, g *gate, rf *reportFile) error
 	if c.MaxRedirects != 0 {
 		conf["maxRedirects"] = max(c.MaxRedirects, 0)
 	}
-	rep, err := eng.Report(conf)
+	return conf
+}
+
+// finalReport is the run's report with its configuration and the gate's
+// verdict.
+func finalReport(eng *loadgen.Engine, o *options, g *gate) (*stats.Report, error) {
+	rep, err := eng.Report(reportConfig(eng, o))
+	if err != nil {
+		return nil, err
+	}
+	g.report(rep)
+	return rep, nil
+}
+
+// writeReport writes the run's report (or says why it could not be
+// built).
+func writeReport(rep *stats.Report, err error, rf *reportFile) error {
 	if err != nil {
 		return fmt.Errorf("build report: %w", err)
 	}
-	g.report(rep)
 	if err := rf.commit(rep.Write); err != nil {
 		return fmt.Errorf("write report to %s: %w", rf.name, err)
 	}

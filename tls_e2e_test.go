@@ -76,7 +76,7 @@ func (s *tlsServer) protocols() map[string]int {
 func runTLS(t *testing.T, url string, args ...string) (int, string, *stats.Report) {
 	t.Helper()
 	report := filepath.Join(t.TempDir(), "report.json")
-	args = append([]string{"--no-tui", "-n", "100", "-r", "200", "--stats-interval", "100ms", "--timeout", "5s", "--report", report}, args...)
+	args = append([]string{"--no-tui", "-n", "100", "-r", "50", "--stats-interval", "100ms", "--timeout", "5s", "--report", report}, args...)
 	code, out, errOut := runMain(t, nil, append(args, url)...)
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
@@ -92,11 +92,17 @@ func summaryFirstLine(t *testing.T, out string) string {
 	if i < 0 {
 		t.Fatalf("no summary:\n%s", out)
 	}
-	blocks := out[:i]
-	if j := strings.LastIndex(blocks, "\n   Top Endpoints:"); j >= 0 {
-		blocks = blocks[j:] // the last block's rows, then the summary
+	// The start line and each block's header are the only unindented
+	// lines before the summary: the first unindented line after the last
+	// of them begins the summary.
+	lines := strings.Split(out[:i], "\n")
+	from := 0
+	for j, l := range lines {
+		if strings.HasPrefix(l, "Stats [") || strings.HasPrefix(l, "trafficgen: ") {
+			from = j + 1
+		}
 	}
-	for _, l := range strings.Split(blocks, "\n") {
+	for _, l := range lines[from:] {
 		if l != "" && !strings.HasPrefix(l, " ") {
 			return l
 		}

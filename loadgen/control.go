@@ -32,6 +32,11 @@ type control struct {
 
 	userDelta int // users added (or removed) by hand
 
+	// touched counts the live controls that change the load besides the
+	// plan (spike, pause, users, stats reset): a knee step they fall in
+	// is not judged (kneeFinder).
+	touched uint64
+
 	// trafficEnd is when the run's traffic ended (endTraffic); zero
 	// while it runs.
 	trafficEnd time.Time
@@ -92,7 +97,10 @@ func (c *control) rateLocked(now time.Time) float64 {
 	if l := c.plan.Length(); c.paused || l > 0 && t >= l || !c.trafficEnd.IsZero() && !now.Before(c.trafficEnd) {
 		return 0 // a spike does not outlast the run
 	}
-	r := c.plan.RateAt(t) * c.factor
+	r := c.plan.RateAt(t)
+	if c.plan.Mode != plan.ModeKnee { // the knee finder's rates are its own
+		r *= c.factor
+	}
 	if now.Before(c.spikeUntil) {
 		r += c.spikeRate
 	}
@@ -159,8 +167,13 @@ func (c *control) rateEnd(now time.Time) (time.Time, bool) {
 // the added rate and its length.
 func (c *control) spike(now time.Time) (float64, time.Duration) {
 	c.mu.Lock()
-	c.spikeRate = c.spikeMult * c.baseRate()
+	base := c.baseRate()
+	if c.plan.Mode == plan.ModeKnee { // the step's rate is the base
+		base = c.plan.RateAt(c.planTime(now))
+	}
+	c.spikeRate = c.spikeMult * base
 	c.spikeUntil = now.Add(c.spikeLength)
+	c.touched++
 	r, l := c.spikeRate, c.spikeLength
 	c.mu.Unlock()
 	c.nudge()
@@ -200,6 +213,7 @@ func (c *control) addUsers(delta int, now time.Time) int {
 	c.mu.Lock()
 	base := c.plan.UsersAt(c.planTime(now))
 	c.userDelta = max(c.userDelta+delta, -base)
+	c.touched++
 	n := base + c.userDelta
 	c.mu.Unlock()
 	return n
@@ -209,6 +223,7 @@ func (c *control) addUsers(delta int, now time.Time) int {
 func (c *control) togglePause(now time.Time) bool {
 	c.mu.Lock()
 	c.paused = !c.paused
+	c.touched++
 	c.syncClock(now)
 	p := c.paused
 	c.mu.Unlock()
@@ -279,4 +294,37 @@ func (c *control) isPaused() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.paused
+}
+
+// setPlan replaces the plan and keeps its clock: the knee finder lays out
+// its next step on the timeline it has run so far.
+func (c *control) setPlan(p plan.Plan) {
+	c.mu.Lock()
+	c.plan = p
+	c.mu.Unlock()
+	c.nudge()
+}
+
+// clockState is what the knee finder reads of the control at a moment.
+type clockState struct {
+	t       time.Duration // the plan clock
+	stopped bool          // the plan clock stands still
+	spiking bool          // a live spike adds load
+	mode    plan.Mode
+	touched uint64 // the live controls counted so far
+}
+
+// clock returns the control's clockState at now.
+func (c *control) clock(now time.Time) clockState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return clockState{t: c.planTime(now), stopped: c.clockShouldStop(), spiking: now.Before(c.spikeUntil),
+		mode: c.plan.Mode, touched: c.touched}
+}
+
+// touch counts a live control the control does not see itself.
+func (c *control) touch() {
+	c.mu.Lock()
+	c.touched++
+	c.mu.Unlock()
 }

@@ -86,6 +86,15 @@ type Config struct {
 	Recorder *stats.Recorder
 	// Seed fixes the engine's randomness (0 = random).
 	Seed uint64
+	// Knee configures the knee finder (plan.ModeKnee, or a switch to it);
+	// zero values take plan.DefaultKnee's.
+	Knee plan.KneeConfig
+	// KneeSLO, when set, judges each knee step in place of Knee.SLO: it
+	// gets the step's window (stats.Window.Snapshot) and returns what the
+	// window breaks, in words; none passes the step. The CI gate's
+	// thresholds plug in here. KneeSLOText is that objective in words.
+	KneeSLO     func(window *stats.Snapshot) []string
+	KneeSLOText string
 }
 
 func (c *Config) defaults() error {
@@ -122,7 +131,8 @@ func (c *Config) defaults() error {
 	if _, err := url.Parse(c.Target); err != nil {
 		return fmt.Errorf("target: %w", err)
 	}
-	return nil
+	// Checked in every mode: a dashboard key can start the knee finder.
+	return c.Knee.WithDefaults().Validate()
 }
 
 // Engine runs one load test. Build it with New, start it with Run; the
@@ -136,6 +146,7 @@ type Engine struct {
 	run   *scenario.Run
 	cl    *client
 	ctl   *control
+	knee  kneeFinder
 	// clientName is the HTTP client in use (chooseClient), and clientWhy
 	// why, when it is not the one asked for.
 	clientName, clientWhy string
@@ -227,11 +238,12 @@ func New(cfg Config) (*Engine, error) {
 			}
 		}
 	}
-	pc := plan.Config{RPS: cfg.RPS, Duration: cfg.Duration, DurationSet: cfg.DurationSet, Users: cfg.Users, UsersSet: cfg.UsersSet}
+	pc := plan.Config{RPS: cfg.RPS, Duration: cfg.Duration, DurationSet: cfg.DurationSet, Users: cfg.Users, UsersSet: cfg.UsersSet, Knee: cfg.Knee}
 	if len(scn.Journeys) == 0 {
 		pc.Users, pc.UsersSet = 0, true
 	}
 	e.ctl = newControl(cfg.Mode, pc, cfg.SpikeMultiplier, cfg.SpikeDuration, time.Now())
+	e.knee.e = e
 	return e, nil
 }
 
@@ -308,8 +320,11 @@ func (e *Engine) snapshot(now time.Time, done bool) stats.Snapshot {
 			r.NextSpike = 0 // in a burst
 		}
 	}
-	// A phased plan's phase changes go to the event log as they happen.
-	if key := int64(cs.mode)<<16 | int64(cs.phase+1); len(cs.plan.Phases) > 1 && e.phaseSeen.Swap(key) != key {
+	r.Knee = e.knee.info(now)
+	e.kneeRunInfo(r, cs.planTime)
+	// A phased plan's phase changes go to the event log as they happen
+	// (the knee finder logs its steps itself).
+	if key := int64(cs.mode)<<16 | int64(cs.phase+1); len(cs.plan.Phases) > 1 && cs.mode != plan.ModeKnee && e.phaseSeen.Swap(key) != key {
 		e.rec.Event(now, "phase", fmt.Sprintf("%d/%d %s", cs.phase+1, len(cs.plan.Phases), r.Phase))
 	}
 	if e.users != nil {
@@ -335,12 +350,21 @@ func (e *Engine) SetMode(m plan.Mode) {
 	now := time.Now()
 	e.ctl.setMode(m, now)
 	e.rec.Event(now, "mode", "mode: "+m.String())
+	if m == plan.ModeKnee {
+		e.knee.start(now)
+	} else {
+		e.knee.stop()
+	}
 }
 
 // ScaleRate multiplies the base rate by factor (the + and - keys use 1.1
 // and 1/1.1); the rate plan keeps its shape.
 func (e *Engine) ScaleRate(factor float64) {
 	if factor <= 0 {
+		return
+	}
+	if e.kneeMode() {
+		e.Note("error", "the knee finder sets the rate: + and - wait for another mode")
 		return
 	}
 	r := e.ctl.scaleRate(factor)
@@ -373,12 +397,17 @@ func (e *Engine) TogglePause() {
 func (e *Engine) ResetStats() {
 	now := time.Now()
 	e.rec.Reset(now)
+	e.ctl.touch()
 	e.rec.Event(now, "reset", "stats reset")
 }
 
 // NextPhase jumps to the start of the plan's next phase.
 func (e *Engine) NextPhase() {
 	now := time.Now()
+	if e.kneeMode() {
+		e.Note("error", "the knee finder moves on when a step is judged")
+		return
+	}
 	// The next snapshot logs the phase change.
 	if _, err := e.ctl.nextPhase(now); err != nil {
 		e.rec.Event(now, "phase", "next phase: "+err.Error())
@@ -389,6 +418,10 @@ func (e *Engine) NextPhase() {
 // or restarts it.
 func (e *Engine) ToggleHold() {
 	now := time.Now()
+	if e.kneeMode() {
+		e.Note("error", "the knee finder holds by itself once it has found the knee")
+		return
+	}
 	if e.ctl.toggleHold(now) {
 		e.rec.Event(now, "hold", "phase held")
 	} else {
@@ -401,7 +434,17 @@ func (e *Engine) Note(kind, text string) { e.rec.Event(time.Now(), kind, text) }
 
 // Report builds the run's JSON report; config is recorded as given.
 func (e *Engine) Report(config map[string]any) (*stats.Report, error) {
-	return e.rec.Report(e.Final().Taken, config)
+	final := e.Final()
+	rep, err := e.rec.Report(final.Taken, config)
+	if err == nil {
+		rep.Knee = final.Run.Knee.Report()
+	}
+	return rep, err
+}
+
+// kneeMode says whether the knee finder sets the rate now.
+func (e *Engine) kneeMode() bool {
+	return e.ctl.clock(time.Now()).mode == plan.ModeKnee
 }
 
 // pickEndpoint picks an endpoint index by weight.

@@ -74,6 +74,9 @@ func (e *Engine) begin(now time.Time) {
 	if e.clientWhy != "" {
 		e.rec.Event(now, "info", fmt.Sprintf("client %s: %s", e.clientName, e.clientWhy))
 	}
+	if e.cfg.Mode == plan.ModeKnee {
+		e.knee.start(now)
+	}
 }
 
 // runToEnd publishes a snapshot every tick and keeps the journey users at
@@ -102,6 +105,7 @@ func (e *Engine) runToEnd(runCtx context.Context, tick *time.Ticker) string {
 			return "duration reached"
 		}
 		e.users.scale(e.ctl.users(now))
+		e.knee.tick(now)
 		e.publish(e.snapshot(now, false))
 	}
 }

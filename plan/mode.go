@@ -9,7 +9,8 @@ import (
 type Mode int
 
 // The load modes. ModeMax is the closed-loop max-throughput mode (RPS=0 with
-// a concurrency); the others are open-model rate plans.
+// a concurrency); the others are open-model rate plans. ModeKnee is the
+// knee finder (knee.go), whose steps follow its verdicts.
 const (
 	ModeSteady Mode = iota
 	ModeRampUp
@@ -17,9 +18,10 @@ const (
 	ModeRealistic
 	ModeDemo
 	ModeMax
+	ModeKnee
 )
 
-var modeNames = [...]string{"steady", "ramp-up", "spike", "realistic", "demo", "max"}
+var modeNames = [...]string{"steady", "ramp-up", "spike", "realistic", "demo", "max", "knee"}
 
 // Modes lists the open-model modes in key order (1–5 on the dashboard).
 var Modes = []Mode{ModeSteady, ModeRampUp, ModeSpike, ModeRealistic, ModeDemo}
@@ -40,10 +42,10 @@ func ParseMode(s string) (Mode, error) {
 	if n == "rampup" {
 		n = "ramp-up"
 	}
-	for i, name := range modeNames[:ModeMax] {
-		if n == name {
+	for i, name := range modeNames {
+		if n == name && Mode(i) != ModeMax {
 			return Mode(i), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown mode %q (want steady, ramp-up, spike, realistic or demo)", s)
+	return 0, fmt.Errorf("unknown mode %q (want steady, ramp-up, spike, realistic, demo or knee)", s)
 }

@@ -44,6 +44,9 @@ type Config struct {
 	// explicitly (steady, ramp-up and spike run journeys only then).
 	Users    int
 	UsersSet bool
+	// Knee configures the knee finder (ModeKnee); zero values take the
+	// defaults.
+	Knee KneeConfig
 }
 
 // The demo's story at the defaults (RPS 20, 200 s).
@@ -70,9 +73,11 @@ const (
 //     with 20 users (90 s). Rates scale by RPS/20; an explicit Duration
 //     scales the 200 s in proportion. With Duration zero the last phase runs
 //     until stopped.
+//   - knee: the knee finder's first step (KneePlan); the engine lays out
+//     each next step once it has judged the one before.
 //
-// Journeys run in realistic and demo mode, and in the others only when the
-// user count was given explicitly.
+// Journeys run in realistic and demo mode, and in the others but knee only
+// when the user count was given explicitly.
 func New(m Mode, c Config) Plan {
 	users := 0
 	if c.UsersSet || m == ModeRealistic {
@@ -110,6 +115,10 @@ func New(m Mode, c Config) Plan {
 		}
 	case ModeMax:
 		p.Phases = []Phase{{Name: "max throughput", Length: c.Duration, Users: users}}
+	case ModeKnee:
+		// Open-model traffic alone, so that the rate it finds is the rate.
+		start := NewKnee(c.Knee).Rate()
+		return KneePlan(c, nil, Phase{Name: StepName(1, StepClimb, start), From: start, To: start}, false)
 	default: // steady, realistic
 		name := "steady"
 		if m == ModeRealistic {

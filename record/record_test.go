@@ -45,22 +45,37 @@ func run(t *testing.T) []stats.Snapshot {
 		}
 		s := rec.Snapshot(now)
 		s.Run.Done = i == 600
+		for k := range s.Series {
+			s.Series[k].Journey = s.Series[k].Second % 7 // left out of stats.Point's JSON
+		}
 		out = append(out, s)
 	}
 	return out
 }
 
-// jsonOf renders a snapshot for comparison, an empty series or log the
-// same as none.
+// jsonOf renders a snapshot for comparison as a recording keeps it (the
+// routes' detail in the last one only), an empty series or log the
+// same as none, with the series' journey counts (which stats.Point's JSON
+// leaves out).
 func jsonOf(t *testing.T, s stats.Snapshot) string {
 	t.Helper()
+	if !s.Run.Done {
+		s.Endpoints = withoutDetail(s.Endpoints) // as the writer keeps them
+	}
 	if len(s.Series) == 0 {
 		s.Series = nil
 	}
 	if len(s.Run.Events) == 0 {
 		s.Run.Events = nil
 	}
-	b, err := json.Marshal(s)
+	var journeys []int64
+	for _, p := range s.Series {
+		journeys = append(journeys, p.Journey)
+	}
+	b, err := json.Marshal(struct {
+		S        stats.Snapshot
+		Journeys []int64
+	}{s, journeys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,4 +203,134 @@ func firstDiff(a, b string) int {
 		}
 	}
 	return min(len(a), len(b))
+}
+
+// A run that ends properly leaves its report as the last line: a report
+// from the recording is the run's own, histograms and all.
+func TestTheReportIsRecordedWhole(t *testing.T) {
+	rec := stats.New()
+	route := rec.Register("GET", "/api/users")
+	t0 := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	rec.Reset(t0)
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, Header{Started: t0}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 30; i++ {
+		now := t0.Add(time.Duration(i) * 100 * time.Millisecond)
+		rec.Record(stats.Result{Route: route, Code: 200, Latency: time.Duration(i) * time.Millisecond, End: now})
+		if err := w.Write(rec.Snapshot(now)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := rec.Report(t0.Add(3*time.Second), map[string]any{"mode": "steady"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteReport(rep); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	got, err := Read(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Snapshots) != 30 || got.Report == nil {
+		t.Fatalf("%d snapshots, report %v", len(got.Snapshots), got.Report != nil)
+	}
+	var want, have bytes.Buffer
+	rep.Write(&want)
+	got.Report.Write(&have)
+	if want.String() != have.String() {
+		t.Errorf("the report read back differs:\n%s\nwant\n%s", have.String(), want.String())
+	}
+	if got.Report.Histogram == "" || got.Report.Total != 30 {
+		t.Errorf("report total %d, histogram %q", got.Report.Total, got.Report.Histogram)
+	}
+}
+
+// The snapshots carry the last 100 events of the log; the recording keeps
+// every one, once, for the replay's timeline.
+func TestEveryEventIsKept(t *testing.T) {
+	rec := stats.New()
+	t0 := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	rec.Reset(t0)
+	var snaps []stats.Snapshot
+	for i := 1; i <= 300; i++ {
+		now := t0.Add(time.Duration(i) * 100 * time.Millisecond)
+		rec.Event(now, "rate", fmt.Sprintf("rate change %d", i))
+		if i%2 == 0 {
+			rec.Event(now, "spike", fmt.Sprintf("spike %d", i)) // two in one snapshot
+		}
+		if i == 150 {
+			rec.Reset(now) // the log carries over a stats reset
+		}
+		s := rec.Snapshot(now)
+		s.Run.Done = i == 300
+		snaps = append(snaps, s)
+	}
+	got, err := Read(bytes.NewReader(record(t, snaps, 250*time.Millisecond)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(got.Events); n != 450 {
+		t.Fatalf("%d events kept, want 450", n)
+	}
+	for i := 1; i < len(got.Events); i++ {
+		if got.Events[i].Time.Before(got.Events[i-1].Time) || sameEvent(got.Events[i], got.Events[i-1]) {
+			t.Fatalf("event %d out of order or twice: %+v after %+v", i, got.Events[i], got.Events[i-1])
+		}
+	}
+	if last := got.Snapshots[len(got.Snapshots)-1]; len(last.Run.Events) != 100 {
+		t.Errorf("the last snapshot's log has %d events, want the last 100", len(last.Run.Events))
+	}
+}
+
+// The whole series of the last run is kept beyond what one snapshot
+// carries, for a report from a recording cut short.
+func TestTheWholeSeriesIsKept(t *testing.T) {
+	rec := stats.New()
+	route := rec.Register("GET", "/")
+	t0 := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	rec.Reset(t0)
+	var snaps []stats.Snapshot
+	for sec := 1; sec <= 900; sec++ {
+		now := t0.Add(time.Duration(sec) * time.Second)
+		rec.Record(stats.Result{Route: route, Code: 200, Latency: time.Millisecond, End: now.Add(-time.Millisecond)})
+		snaps = append(snaps, rec.Snapshot(now))
+	}
+	got, err := Read(bytes.NewReader(record(t, snaps, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(got.Snapshots[len(got.Snapshots)-1].Series); n != stats.SeriesLen {
+		t.Errorf("the last snapshot has %d points, want %d", n, stats.SeriesLen)
+	}
+	if n := len(got.Series); n != 900 || got.Series[0].Second != 0 || got.Series[899].Success != 1 {
+		t.Errorf("whole series: %d points, first %+v", n, got.Series[0])
+	}
+}
+
+// A recording too long to hold whole keeps one in every Stride of its
+// snapshots, evenly (every 16th of 600 read with room for 50: 0, 16, …,
+// 592), and the last.
+func TestLongRecordingsAreThinned(t *testing.T) {
+	snaps := run(t)
+	rec, err := read(bytes.NewReader(record(t, snaps, 0)), 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(rec.Snapshots)
+	if rec.Stride != 16 || n != 599/16+2 || len(rec.Shown) != n {
+		t.Fatalf("stride %d, %d snapshots (%d moments); want 16 and %d", rec.Stride, n, len(rec.Shown), 599/16+2)
+	}
+	for i, s := range rec.Snapshots[:n-1] {
+		if jsonOf(t, s) != jsonOf(t, snaps[16*i]) || !rec.Shown[i].Equal(snaps[16*i].Taken) {
+			t.Fatalf("kept snapshot %d is not the recording's %d", i, 16*i)
+		}
+	}
+	if jsonOf(t, rec.Snapshots[n-1]) != jsonOf(t, snaps[599]) {
+		t.Error("the last snapshot is not kept")
+	}
 }

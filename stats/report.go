@@ -67,6 +67,8 @@ type Report struct {
 	Journeys      JourneyReport     `json:"journeys"`
 	Series        []SeriesPoint     `json:"series"`
 	Events        []EventReport     `json:"events,omitempty"`
+	// Knee is the knee finder's result (knee mode only).
+	Knee *KneeReport `json:"knee,omitempty"`
 }
 
 // Summary is a run's totals.
@@ -224,6 +226,20 @@ func (r *Recorder) Report(now time.Time, config map[string]any) (*Report, error)
 	if rep.Latency, rep.Histogram, err = latencyReport(all); err != nil {
 		return nil, err
 	}
+	rep.addCounts(snap)
+	s.journeys.mu.Lock()
+	jd := s.journeys.dur.Clone()
+	s.journeys.mu.Unlock()
+	if rep.Journeys.Duration, rep.Journeys.DurationHistogram, err = latencyReport(jd); err != nil {
+		return nil, err
+	}
+	rep.finish()
+	return rep, nil
+}
+
+// addCounts fills in the status codes, error kinds and journey counts of
+// snap.
+func (rep *Report) addCounts(snap Snapshot) {
 	for _, c := range snap.StatusCodes {
 		rep.StatusCodes[strconv.Itoa(c.Code)] = c.Count
 	}
@@ -242,14 +258,6 @@ func (r *Recorder) Report(now time.Time, config map[string]any) (*Report, error)
 		rep.Journeys.Steps = append(rep.Journeys.Steps, StepReport{Journey: st.Journey, Step: st.Step,
 			Reached: st.Reached, Failed: st.Failed, LastError: st.LastError})
 	}
-	s.journeys.mu.Lock()
-	jd := s.journeys.dur.Clone()
-	s.journeys.mu.Unlock()
-	if rep.Journeys.Duration, rep.Journeys.DurationHistogram, err = latencyReport(jd); err != nil {
-		return nil, err
-	}
-	rep.finish()
-	return rep, nil
 }
 
 func seriesReport(points []Point) []SeriesPoint {
@@ -283,11 +291,7 @@ func latencyReport(h *hdr.PackedHistogram) (LatencyReport, string, error) {
 	if err != nil {
 		return LatencyReport{}, "", fmt.Errorf("encode histogram: %w", err)
 	}
-	p := percentiles(h)
-	return LatencyReport{
-		Count: p.Count, MeanMs: ms(p.Mean), P50Ms: ms(p.P50), P90Ms: ms(p.P90), P95Ms: ms(p.P95), P99Ms: ms(p.P99),
-		P999Ms: ms(p.P999), MaxMs: ms(p.Max),
-	}, string(enc), nil
+	return latencyOf(percentiles(h)), string(enc), nil
 }
 
 // Write encodes the report as indented JSON.
@@ -402,6 +406,9 @@ func (m *merger) add(r *Report) error {
 	}
 	for k, v := range r.ErrorKinds {
 		out.ErrorKinds[k] += v
+	}
+	if r.Histogram == "" && r.Latency.Count > 0 {
+		return errors.New(" has no histograms (a report from a recording cut short?): its percentiles cannot be merged")
 	}
 	m.addMessages(r)
 	if err := mergeEncoded(m.all, r.Histogram); err != nil {

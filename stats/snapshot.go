@@ -219,7 +219,7 @@ type RunInfo struct {
 	// Target is the base URL traffic goes to.
 	Target string
 	// Mode is the rate plan's name (steady, ramp-up, spike, realistic, demo,
-	// or max for the closed-loop max-throughput mode).
+	// knee, or max for the closed-loop max-throughput mode).
 	Mode string
 	// Phase names the current phase; PhaseIndex is 0-based and PhaseCount
 	// is 1 for modes without phases.
@@ -266,6 +266,8 @@ type RunInfo struct {
 	DroppedUnsent int64
 	// Events is the event log, oldest first (at most the last 100).
 	Events []Event
+	// Knee is the knee finder's progress in knee mode; nil otherwise.
+	Knee *KneeInfo `json:",omitempty"`
 	// Done is true in the last snapshot of a run.
 	Done bool
 }
@@ -282,7 +284,8 @@ type Event struct {
 	Time    time.Time
 	Elapsed time.Duration
 	// Kind is a short tag: "spike", "mode", "rate", "users", "pause",
-	// "resume", "phase", "hold", "fault", "reset", "info", "error", "abort".
+	// "resume", "phase", "hold", "fault", "reset", "info", "error", "abort",
+	// "knee".
 	Kind string
 	Text string
 }

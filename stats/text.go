@@ -32,7 +32,9 @@ func WriteBlock(w io.Writer, s Snapshot) error {
 	fmt.Fprintf(&b, "Stats [%.1fs]", s.Elapsed.Seconds())
 	if s.Run.Mode != "" {
 		fmt.Fprintf(&b, " mode %s", s.Run.Mode)
-		if s.Run.PhaseCount > 1 {
+		if k := s.Run.Knee; k != nil {
+			b.WriteString(kneeBlockText(k))
+		} else if s.Run.PhaseCount > 1 {
 			fmt.Fprintf(&b, ", phase %d/%d %s", s.Run.PhaseIndex+1, s.Run.PhaseCount, s.Run.Phase)
 		}
 		if s.Run.Paused {
@@ -196,6 +198,7 @@ func summaryHeadline(b *strings.Builder, s Snapshot) {
 			fmt.Fprintf(b, "     failed at %s / %s: %d (last: %s)\n", st.Journey, st.Step, st.Failed, st.LastError)
 		}
 	}
+	writeKneeHeadline(b, s)
 }
 
 // summaryDetails is the tables after the headline: by method, by
@@ -242,6 +245,7 @@ func summaryDetails(b *strings.Builder, s Snapshot) {
 			}
 		}
 	}
+	writeKneeSteps(b, s)
 	writeLastFailures(b, s)
 }
 

@@ -30,6 +30,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		m.relayout()
 	case m.inspectKey(msg):
+	case m.opts.Replay != nil:
+		return m.replayKey(msg)
 	case m.run.finished:
 		return m.finishedKey(msg)
 	default:
@@ -79,6 +81,14 @@ func (m *Model) controlKey(msg tea.KeyMsg) tea.Cmd {
 		mode := plan.Modes[msg.Runes[0]-'1']
 		m.eng.SetMode(mode)
 		m.setFlash(modeText(mode), false)
+	case key.Matches(msg, k.Knee):
+		txt, isErr := kneeKeyText(run)
+		if !isErr {
+			m.eng.SetMode(plan.ModeKnee)
+		}
+		m.setFlash(txt, isErr)
+	case (key.Matches(msg, k.Faster) || key.Matches(msg, k.Slower)) && run.Knee != nil:
+		m.setFlash("+/-: the knee finder sets the rate (1-5 switch to another mode)", true)
 	case key.Matches(msg, k.Faster):
 		m.eng.ScaleRate(1.1)
 		m.setFlash(m.rateText(1.1), false)
@@ -139,7 +149,7 @@ func (m *Model) controlKey(msg tea.KeyMsg) tea.Cmd {
 // snapshot we cannot tell, so the key goes through.
 func (m *Model) phased() bool {
 	r := m.runInfo()
-	return m.snap == nil || r.Mode == plan.ModeDemo.String() || r.PhaseCount > 1
+	return m.snap == nil || r.Knee == nil && (r.Mode == plan.ModeDemo.String() || r.PhaseCount > 1)
 }
 
 // modeText says what a mode key switched to, and what it will do.

@@ -57,6 +57,7 @@ type chartKey struct {
 	n           int
 	first, last int64
 	none        bool
+	knee        int // the knee finder's judgements (kneeKey)
 }
 
 func newTSChart(st *Styles, yLabel func(float64) string) *tsChart {

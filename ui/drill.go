@@ -15,13 +15,14 @@ import (
 // snapshot's row of the route (stats.RouteDetail) and the dashboard's own
 // history of the run.
 type drillPane struct {
-	st    *Styles
-	run   *runState
-	hist  *routeHistory
-	rates *routeRates
-	w, h  int
-	out   string
-	dist  *distChart
+	st     *Styles
+	run    *runState
+	hist   *routeHistory
+	rates  *routeRates
+	w, h   int
+	out    string
+	dist   *distChart
+	replay bool // a recording plays: it keeps no distributions or failures
 }
 
 func (p *drillPane) setSize(w, h int) { p.w, p.h = w, h }
@@ -139,7 +140,7 @@ func (p *drillPane) middle(s *stats.Snapshot, i, rows int, withRate bool) []stri
 	if chart := p.dist.draw(dist, lat.P50, lat.P99, lw, rows-1); chart != nil {
 		left = append(left, chart...)
 	} else {
-		left = append(left, st.wrap(&st.Subtle, "no requests yet"))
+		left = append(left, st.wrap(&st.Subtle, p.none("no requests yet", "a recording keeps no distribution")))
 	}
 	right := p.answers(e, rw, rows, withRate)
 	out := make([]string, rows)
@@ -307,7 +308,7 @@ func (p *drillPane) failures(e *stats.EndpointStats, rows int) []string {
 	st := p.st
 	n := len(e.Failures)
 	if n == 0 {
-		out := []string{heading(st, "RECENT FAILURES", st.wrap(&st.Subtle, "none kept on this route"), p.w)}
+		out := []string{heading(st, "RECENT FAILURES", st.wrap(&st.Subtle, p.none("none kept on this route", "a recording keeps none")), p.w)}
 		if e.Sample != nil && rows > 1 {
 			out = append(out, p.failureLine(*e.Sample, false)+st.wrap(&st.Subtle, "  ← c copies it"))
 		}
@@ -319,6 +320,14 @@ func (p *drillPane) failures(e *stats.EndpointStats, rows int) []string {
 		out = append(out, p.failureLine(e.Failures[n-1-j], j == picked))
 	}
 	return out
+}
+
+// none says what a live run has not got yet, or a replay never has.
+func (p *drillPane) none(live, replay string) string {
+	if p.replay {
+		return replay
+	}
+	return live
 }
 
 // failureLine is one kept request: when, what came back, how long it

@@ -36,7 +36,9 @@ func (p *headerPane) render(s *stats.Snapshot) {
 	}
 	r := s.Run
 	mode := st.wrap(&st.Accent, strings.ToUpper(orDash(r.Mode)))
-	if r.PhaseCount > 1 && r.Phase != "" {
+	if r.Knee != nil {
+		mode += st.wrap(&st.Subtle, " · ") + st.wrap(&st.Text, kneeLabel(r.Knee))
+	} else if r.PhaseCount > 1 && r.Phase != "" {
 		mode += st.wrap(&st.Subtle, " · ") + st.wrap(&st.Text, phaseLabel(r))
 	}
 	parts := []string{st.badge(&st.Title, "TRAFFICGEN"), mode, clockText(st, s)}

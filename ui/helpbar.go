@@ -52,6 +52,7 @@ type helpPane struct {
 	all      bool // ? shows every key
 	finished bool // the run is over: r runs it again
 	again    bool // and r can
+	replay   bool // a recording plays: its keys
 	drill    bool // a route's drill-down is open: its keys
 }
 
@@ -69,6 +70,9 @@ func (p *helpPane) text(w int) []string {
 		return p.full(w)
 	}
 	groups := p.keys.shortHelp()
+	if p.replay {
+		groups = replayHelp()
+	}
 	if p.finished {
 		groups = p.keys.finishedHelp(p.again)
 	}
@@ -99,6 +103,9 @@ func (p *helpPane) item(it helpItem, k, d *lipglossStyle) string {
 func (p *helpPane) full(w int) []string {
 	st := p.st
 	items := p.keys.fullHelp()
+	if p.replay {
+		items = replayFullHelp()
+	}
 	kw, dw := 0, 0
 	for _, it := range items {
 		kw, dw = max(kw, width(it.key)), max(dw, width(it.desc))

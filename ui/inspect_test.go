@@ -29,7 +29,7 @@ func press(t *testing.T, m Model, ks ...tea.KeyMsg) Model {
 	return m
 }
 
-// The arrows (and j/k) move the selection in the table and stop at its
+// The arrows move the selection in the table and stop at its
 // ends; enter opens the selected route; in its drill-down the arrows pick
 // a failure and tab moves to the next route, around the end; esc closes.
 func TestSelectAndDrill(t *testing.T) {
@@ -37,9 +37,9 @@ func TestSelectAndDrill(t *testing.T) {
 	if m.run.sel != -1 || strings.Contains(m.View(), "▸") {
 		t.Fatal("a route is selected before any key")
 	}
-	m = press(t, m, keyDown, runes("j"), runes("j"), runes("k"))
+	m = press(t, m, keyDown, keyDown, keyDown, keyUp)
 	if m.run.sel != 1 || !strings.Contains(m.View(), " ▸GET /api/users/{id}") {
-		t.Errorf("selected %d after ↓ j j k, want 1 marked:\n%s", m.run.sel, m.View())
+		t.Errorf("selected %d after ↓ ↓ ↓ ↑, want 1 marked:\n%s", m.run.sel, m.View())
 	}
 	m = press(t, m, keyUp, keyUp, keyUp)
 	if m.run.sel != 0 {
@@ -200,5 +200,15 @@ func TestDrillFits(t *testing.T) {
 		if strings.Contains(m.View(), "DETAILS") {
 			t.Errorf("%v: v did not leave the drill-down", sz)
 		}
+	}
+}
+
+// A replay opens a route's details too, and says a recording keeps no
+// failures rather than that the route had none.
+func TestDrillInReplay(t *testing.T) {
+	m, _, _ := replayModel(t, 120, 36)
+	m = press(t, m, keyDown, keyEnter)
+	if v := m.View(); !strings.Contains(v, "DETAILS") || !strings.Contains(v, "a recording keeps none") {
+		t.Errorf("no drill-down in a replay:\n%s", v)
 	}
 }

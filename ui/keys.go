@@ -7,7 +7,9 @@ type keyMap struct {
 	Spike, Mode, Faster, Slower, MoreUsers, FewerUsers key.Binding
 	Pause, Reset, NextPhase, Hold, Fault, View         key.Binding
 	Again, Help, Quit                                  key.Binding
-	// Looking into a route: select, open and leave its drill-down, move
+	Knee                                               key.Binding
+	// Looking into a route (the arrows only: k is the knee's): select,
+	// open and leave its drill-down, move
 	// to the next route there, copy a request as curl, and freeze or
 	// clear a baseline (inspect.go).
 	Up, Down, Enter, Back, NextRoute, PrevRoute key.Binding
@@ -29,13 +31,14 @@ func defaultKeyMap() keyMap {
 		NextPhase:  key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next phase")),
 		Hold:       key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "hold phase")),
 		Fault:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "fault")),
+		Knee:       key.NewBinding(key.WithKeys("k"), key.WithHelp("k", "knee finder")),
 		View:       key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "view")),
 		Again:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "run again")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
 		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 
-		Up:            key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑", "route")),
-		Down:          key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓", "route")),
+		Up:            key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "route")),
+		Down:          key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "route")),
 		Enter:         key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 		Back:          key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		NextRoute:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next route")),
@@ -101,6 +104,7 @@ func (k keyMap) fullHelp() []helpItem {
 		{"3", "spike: a burst every 15 s"},
 		{"4", "realistic: random + journeys"},
 		{"5", "demo: 4 phases, a story"},
+		{"k", "knee: find the highest rate"},
 		{"+", "base rate +10%"},
 		{"-", "base rate -10%"},
 		{"] [", "journey users +1 / -1"},
@@ -110,9 +114,8 @@ func (k keyMap) fullHelp() []helpItem {
 		{"h", "hold the phase clock (demo)"},
 		{"r", "reset stats; finished: again"},
 		{"v", "presenter view ↔ detailed"},
-		{"↑ ↓ j k", "pick a route (a failure)"},
-		{"enter", "route details; esc back"},
-		{"tab", "details: next route"},
+		{"↑ ↓ enter", "a route (a failure); details"},
+		{"tab esc", "details: next route; back"},
 		{"c", "copy a failure as curl"},
 		{"b B", "baseline: freeze / clear"},
 		{"? esc", "close this help"},

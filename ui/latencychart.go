@@ -54,6 +54,7 @@ func (c *latencyChart) render(s *stats.Snapshot) {
 		return
 	}
 	key := seriesKey(s.Series, c.w, c.h)
+	key.knee = kneeKey(s.Run.Knee)
 	if key != c.c.key {
 		c.c.key = key
 		c.plot(s)
@@ -90,6 +91,7 @@ func (c *latencyChart) plot(s *stats.Snapshot) {
 			ch.mark(p.Second, ms(p.P99), '•', c.st.P99)
 		}
 	}
+	c.drawKneeMarks(s)
 	ch.render()
 }
 

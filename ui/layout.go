@@ -30,6 +30,7 @@ const (
 	paneEventLine
 	paneFlash
 	paneHelp
+	paneTimeline
 	paneThresholds
 	paneDrill
 	numPanes
@@ -105,6 +106,7 @@ type layoutIn struct {
 	journeys   int // lines the journeys pane wants
 	helpH      int // lines of help
 	thresholds int // lines of thresholds (0: none)
+	replay     bool
 	drill      bool
 }
 
@@ -137,6 +139,9 @@ func arrange(w, h int, in layoutIn) layout {
 		blocks = presenterBlocks(w, h, in)
 	default:
 		blocks = detailedBlocks(w, h, in)
+	}
+	if in.replay {
+		blocks = withTimeline(blocks, h)
 	}
 	// Fit: the required blocks, then the optional ones by priority.
 	used := 0

@@ -68,6 +68,10 @@ type Options struct {
 	// Thresholds are the run's pass/fail criteria, shown live on a line
 	// of their own.
 	Thresholds []threshold.Threshold
+	// Replay makes the dashboard a player of a recording (the engine is
+	// the recording's too): a timeline shows where it is, its keys drive
+	// it, and the keys that change a live run's load are inert.
+	Replay Player
 	// Baseline, when set, is compared with from the start, as after b
 	// (--baseline: an earlier run's report).
 	Baseline *stats.Baseline
@@ -124,6 +128,7 @@ type Model struct {
 	opts  Options
 	st    *Styles
 	keys  keyMap
+	rkeys replayKeyMap
 	now   func() time.Time
 
 	w, h int
@@ -158,6 +163,7 @@ func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 		opts:  opts,
 		st:    st,
 		keys:  defaultKeyMap(),
+		rkeys: defaultReplayKeys(),
 		now:   time.Now,
 		hist:  newRouteHistory(),
 		rates: newRouteRates(),
@@ -178,10 +184,11 @@ func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 		paneEvents:    &eventsPane{st: st},
 		paneEventLine: &eventsPane{st: st, line: true},
 		paneFlash:     &flashPane{st: st},
-		paneHelp:      &helpPane{st: st, keys: defaultKeyMap(), again: opts.Restart != nil},
+		paneHelp:      &helpPane{st: st, keys: defaultKeyMap(), again: opts.Restart != nil, replay: opts.Replay != nil},
+		paneTimeline:  &timelinePane{st: st, player: opts.Replay},
 	}
 	m.panes[paneThresholds] = &thresholdsPane{st: st, run: run, ths: opts.Thresholds}
-	m.panes[paneDrill] = &drillPane{st: st, run: run, hist: m.hist, rates: m.rates}
+	m.panes[paneDrill] = &drillPane{st: st, run: run, hist: m.hist, rates: m.rates, replay: opts.Replay != nil}
 	return m
 }
 
@@ -364,7 +371,7 @@ func (m *Model) relayout() {
 	hp := m.panes[paneHelp].(*helpPane)
 	hp.finished, hp.drill = m.run.finished, m.run.drill
 	m.lay = arrange(m.w, m.h, layoutIn{kind: m.kind, routes: routes, journeys: journeyLines(m.snap), helpH: hp.lines(m.w),
-		thresholds: m.panes[paneThresholds].(*thresholdsPane).lines(m.w), drill: m.run.drill})
+		thresholds: m.panes[paneThresholds].(*thresholdsPane).lines(m.w), replay: m.opts.Replay != nil, drill: m.run.drill})
 	if m.lay.tooSmall && hp.all && m.w >= minWidth && m.h >= minHeight {
 		// Every key does not fit beside the chart: the help alone.
 		m.lay = layout{rows: []row{{h: m.h, slots: []slot{{paneHelp, m.w, m.h}}}}}

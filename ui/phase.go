@@ -43,6 +43,13 @@ func (p *phasePane) render(s *stats.Snapshot) {
 		p.out = ""
 		return
 	}
+	if k := s.Run.Knee; k != nil {
+		p.out = p.kneeProgress(s)
+		if p.h >= 2 {
+			p.out += "\n" + p.kneeSteps(k)
+		}
+		return
+	}
 	line := p.progress(s)
 	if p.h < 2 {
 		p.out = line

@@ -23,6 +23,7 @@ type rpsChart struct {
 	out  string
 	cols []rpsColumn // scratch
 	axis []rune      // scratch
+	knee []*stepMark // the knee steps' marks by column (knee.go)
 }
 
 // rpsColumn is one column's data, in requests per second.
@@ -65,6 +66,7 @@ func (c *rpsChart) render(s *stats.Snapshot) {
 			yw = max(yw, width(yLabel(yTop, b, rows)))
 		}
 	}
+	c.setKneeMarks(s, live)
 	lines := make([]string, 0, c.h)
 	lines = append(lines, c.heading(s, maxMode, live))
 	lines = append(lines, c.plot(rows, yw, yTop, step, maxMode)...)
@@ -88,6 +90,9 @@ func (c *rpsChart) columns(s *stats.Snapshot, n int, live, maxMode bool) {
 		pts = pts[len(pts)-keep:]
 	}
 	spikes := spikeSeconds(pts, s.Run.BaseRPS, nil)
+	if s.Run.Knee != nil {
+		clear(spikes) // the knee finder's steps are not spikes
+	}
 	for i, p := range pts {
 		c.cols = append(c.cols, rpsColumn{ok: float64(p.Success), err: float64(p.Errors),
 			target: p.Target + float64(p.Journey), spike: spikes[i]})
@@ -140,6 +145,9 @@ func (c *rpsChart) heading(s *stats.Snapshot, maxMode, live bool) string {
 	default:
 		parts = append(parts, st.wrap(&st.Target, "─")+st.wrap(&st.Subtle, " target"))
 	}
+	if k := s.Run.Knee; k != nil {
+		parts = append(parts, kneeLegend(st, k))
+	}
 	for _, col := range c.cols {
 		if col.spike {
 			parts = append(parts, st.wrap(&st.Spike, "━ spike"))
@@ -178,6 +186,9 @@ func (c *rpsChart) plot(rows, yw int, yTop float64, step int, maxMode bool) []st
 		}
 		for i := range bars {
 			style, glyph := c.cell(&bars[i], b)
+			if style == nil {
+				style, glyph = c.kneeCell(i)
+			}
 			if style == nil && c.cols[i].spike {
 				style = &st.SpikeBand
 			}
@@ -278,6 +289,7 @@ func (c *rpsChart) timeAxis(s *stats.Snapshot, yw int, live bool) string {
 	if live && n > 0 {
 		put(n-1, "now")
 	}
+	c.kneeAxis()
 	// Column i shows second newest-(last-i), the live one the second in
 	// progress.
 	last := n - 1
@@ -298,7 +310,9 @@ func (c *rpsChart) timeAxis(s *stats.Snapshot, yw int, live bool) string {
 	r.add(&st.Subtle, fitRight("0", yw))
 	r.add(&st.Faint, "└")
 	for i, ch := range c.axis {
-		switch {
+		switch ks := c.kneeAxisStyle(i); {
+		case ks != nil && ch == c.knee[i].glyph:
+			r.add(ks, string(ch))
 		case ch != '─':
 			r.add(&st.Subtle, string(ch))
 		case i < n && c.cols[i].spike:
