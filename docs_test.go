@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trafficgen/trafficgen/scenario"
+	"github.com/trafficgen/trafficgen/stats"
 )
 
 // TestDocumentedCommands: every trafficgen command in the README, the
@@ -127,6 +129,11 @@ func checkCommand(t *testing.T, file, line string) {
 		}
 		t.Chdir(dir)
 	}
+	if strings.Contains(line, "before.json") {
+		// The README's before.json is an earlier run's report.
+		t.Chdir(t.TempDir())
+		writeSampleReport(t, "before.json")
+	}
 	words := shellWords(line)
 	for len(words) > 0 && strings.Contains(words[0], "=") && !strings.HasPrefix(words[0], "-") {
 		name, value, _ := strings.Cut(words[0], "=")
@@ -165,5 +172,28 @@ func checkCommand(t *testing.T, file, line string) {
 		if !strings.Contains(string(src), "\nname: "+o.cfg.Scenario.Name+"\n") {
 			t.Errorf("the command runs scenario %q, not this file's", o.cfg.Scenario.Name)
 		}
+	}
+}
+
+// writeSampleReport writes the report of a short run of one route, as a
+// run's --report would.
+func writeSampleReport(t *testing.T, path string) {
+	t.Helper()
+	r := stats.New()
+	id := r.Register("GET", "GET /health")
+	for range 10 {
+		r.RecordUnsent(stats.Result{Route: id, Code: 200, Latency: 5 * time.Millisecond, End: r.Start()})
+	}
+	rep, err := r.Report(r.Start().Add(time.Second), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := rep.Write(f); err != nil {
+		t.Fatal(err)
 	}
 }

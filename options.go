@@ -16,6 +16,7 @@ import (
 	"github.com/trafficgen/trafficgen/loadgen"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/scenario"
+	"github.com/trafficgen/trafficgen/stats"
 	"github.com/trafficgen/trafficgen/threshold"
 	"github.com/trafficgen/trafficgen/ui"
 )
@@ -66,6 +67,8 @@ type options struct {
 	// stops the run at the first that fails.
 	thresholds  []threshold.Threshold
 	abortOnFail bool
+	// baseline is what --baseline read, nil without one.
+	baseline *stats.Baseline
 }
 
 // checker turns a runCmd into options, one step at a time; each step
@@ -88,7 +91,7 @@ func (r *runCmd) Validate(kctx *kong.Context) error {
 	c.o.reportLabel = c.src.label("report")
 	for _, step := range []func() error{
 		c.shape, c.mode, c.rateAndLength, c.concurrency, c.requests, c.users,
-		c.limits, c.transport, c.report, c.recording, c.shard, c.scenario, c.checks, c.shapes, c.thresholds, c.knee,
+		c.limits, c.transport, c.report, c.recording, c.shard, c.scenario, c.checks, c.shapes, c.thresholds, c.knee, c.baseline,
 	} {
 		if err := step(); err != nil {
 			return err

@@ -76,6 +76,9 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 	} else {
 		stats.WriteSummary(human, eng.Final())
 	}
+	if o.baseline != nil {
+		stats.WriteComparison(human, eng.Final(), *o.baseline)
+	}
 	code = exitOK
 	if !g.finish(eng.Final(), human) {
 		code = exitThreshold
@@ -200,7 +203,8 @@ func drive(cur *current, emb *demoapi.Embedded, o *options, g *gate, human, stde
 // dashboard runs the full-screen dashboard until it quits or ctx ends.
 func dashboard(ctx context.Context, cur *current, snaps <-chan stats.Snapshot, emb *demoapi.Embedded, o *options, g *gate, stderr io.Writer) {
 	opts := ui.Options{SpikeMultiplier: o.cfg.SpikeMultiplier, SpikeDuration: o.cfg.SpikeDuration, Theme: o.theme,
-		FaultUnavailable: "f: faults need --embedded (the target is " + o.shown + ")", Thresholds: o.thresholds}
+		FaultUnavailable: "f: faults need --embedded (the target is " + o.shown + ")", Thresholds: o.thresholds,
+		Baseline: o.baseline}
 	if emb != nil {
 		opts.CycleFault = func() string { return demoapi.Story(demoapi.All, emb.API.CycleFault(demoapi.All)) }
 	}

@@ -126,7 +126,7 @@ type exchange struct {
 	code int
 	kind stats.ErrorKind
 	err  error
-	body []byte // at most BodyLimit bytes, valid until the next exchange on the same scratch
+	body []byte // at most BodyLimit bytes (a failure's: stats.MaxFailureBody), valid until the next exchange on the same scratch
 	// resent counts the times the client wrote the request, saw its
 	// connection die before a byte of the answer, and sent it again: the
 	// server may have read each of those attempts (stats.Result.Resent).
@@ -182,11 +182,12 @@ func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.En
 		if k := stats.KindForStatus(r.Status); r.Status != 0 && k != stats.KindNone {
 			ex.kind = k // the status arrived, its body broke off
 		}
+		ex.body = r.Body
 		return ex
 	}
 	ex.kind = stats.KindForStatus(r.Status)
-	if sc.req.BodyLimit > 0 {
-		ex.body = r.Body
+	if sc.req.BodyLimit > 0 || ex.kind != stats.KindNone {
+		ex.body = r.Body // a failure's: its start (transport.Request.ErrorBodyLimit)
 	}
 	return ex
 }
@@ -239,6 +240,7 @@ func (c *client) render(r *transport.Request, req *scenario.Request, env *scenar
 		r.BodyLimit = BodyLimit + 1
 	}
 	r.KeepHeaders = req.CheckHeaders()
+	r.ErrorBodyLimit = stats.MaxFailureBody
 }
 
 // absolute says whether a rendered path is an absolute http(s) URL.

@@ -94,6 +94,7 @@ func (e *Engine) send(ctx context.Context, s *sender, c call) outcome {
 	}
 	e.checkAnswer(c, &ex, &s.sc, end)
 	e.record(c.route, ex, start, end)
+	e.keep(c.route, &s.sc, ex, start, end)
 	out.ex = ex
 	return out
 }

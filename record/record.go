@@ -147,6 +147,9 @@ func (w *Writer) write(s stats.Snapshot, delay time.Duration) error {
 	l.Series = toPoints(series)
 	l.Events, l.EventsReset = w.newEvents(s.Run.Events)
 	l.Snap.Series, l.Snap.Run.Events = nil, nil
+	if !s.Run.Done {
+		l.Snap.Endpoints = withoutDetail(s.Endpoints)
+	}
 	return w.put(&l)
 }
 

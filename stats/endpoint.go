@@ -42,6 +42,12 @@ type endpoint struct {
 
 	chk   checkCounts // guarded by mu
 	shape shapeCounts // guarded by mu
+
+	// The latency distributions (over the run and the recent window), made
+	// when the recent window is merged; Snapshot's own, as recent is.
+	dist, recentDist Distribution
+
+	fails failRing
 }
 
 // slot holds one second of one route.

@@ -149,6 +149,9 @@ type RouteReport struct {
 	CheckFailed int64         `json:"checkFailed,omitempty"`
 	Checks      []CheckReport `json:"checks,omitempty"`
 	Shape       *ShapeReport  `json:"shape,omitempty"`
+	// LastFailure is the route's most recent failure, absent when none
+	// failed; in a merged report, the newest of the instances'.
+	LastFailure *FailureReport `json:"lastFailure,omitempty"`
 }
 
 // JourneyReport is the journeys' totals; Duration is a journey's length,
@@ -224,7 +227,7 @@ func (r *Recorder) Report(now time.Time, config map[string]any) (*Report, error)
 		row := snap.Endpoints[i]
 		rr := RouteReport{
 			Route: e.rt.name, Method: e.rt.method, Total: row.Total, Success: row.Success, Errors: row.Errors,
-			Dropped: e.dropped.Load(), Resent: row.Resent,
+			Dropped: e.dropped.Load(), Resent: row.Resent, LastFailure: lastFailure(row.Failures),
 		}
 		rr.addChecks(row, e.rt.shapePaths())
 		var err error
@@ -498,6 +501,7 @@ func (m *merger) addRoutes(routes []RouteReport) error {
 		o.Dropped += e.Dropped
 		o.Resent += e.Resent
 		o.mergeChecks(e)
+		o.LastFailure = newer(o.LastFailure, e.LastFailure)
 		if err := mergeEncoded(m.routeHists[idx], e.Histogram); err != nil {
 			return fmt.Errorf(", %s: %w", e.Route, err)
 		}

@@ -125,6 +125,8 @@ type EndpointStats struct {
 	Checks               []CheckCount
 	// Shape is the route's JSON shape and how its answers drifted from it.
 	Shape ShapeStats
+	// RouteDetail is what a drill-down into the route shows.
+	RouteDetail
 }
 
 // SuccessRate is Success/Total as a percentage, or 0 with no requests.

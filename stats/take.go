@@ -67,10 +67,13 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 		e.checkStats(row, s.start)
 		if e.recentSec != nowSec || e.stale {
 			e.mergeRecent(nowSec)
+			e.distribute()
 			recentChanged = true
 		}
+		why := e.detail(&row.RouteDetail)
 		e.mu.Unlock()
 		row.Recent = e.recentPct
+		row.explain(&why, &e.fails, s.start)
 
 		snap.Total += row.Total
 		snap.Success += row.Success

@@ -251,6 +251,7 @@ func summaryDetails(b *strings.Builder, s Snapshot) {
 	}
 	checkDetails(b, s)
 	writeKneeSteps(b, s)
+	writeLastFailures(b, s)
 }
 
 // AllFailed says so plainly when every request of a run failed, and why

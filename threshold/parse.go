@@ -104,6 +104,10 @@ type Threshold struct {
 	// Share says Limit is a share (given as a percentage): always for
 	// errors and rate, for dropped when it was written with %.
 	Share bool
+	// Factor, when above 0, makes the limit relative: Factor times the
+	// baseline's figure ("p99<baseline*1.2"). Rebase sets Limit from a
+	// baseline; until then the threshold has no limit.
+	Factor float64
 }
 
 // Error is a malformed expression: what is wrong, and where (a byte
@@ -180,6 +184,9 @@ func (p *parser) parse() (Threshold, error) {
 	if t.Limit, t.Share, err = p.limit(t.Metric); err != nil {
 		return t, err
 	}
+	if t.Factor, err = p.factor(t.Metric); err != nil {
+		return t, err
+	}
 	p.space()
 	if p.i < len(p.s) {
 		return t, p.fail(p.i, "unexpected %q after the threshold", p.s[p.i:])
@@ -231,6 +238,9 @@ func (p *parser) op(m Metric) (Op, error) {
 // metric's unit.
 func (p *parser) limit(m Metric) (float64, bool, error) {
 	start := p.i
+	if p.baseline() {
+		return 0, m == Errors, nil
+	}
 	for p.i < len(p.s) && (isDigit(p.s[p.i]) || p.s[p.i] == '.') {
 		p.i++
 	}

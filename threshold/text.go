@@ -64,7 +64,11 @@ func (r Result) Observed() string {
 		}
 		return "no requests"
 	}
-	return fmt.Sprintf("%s %s of %d", r.Metric, r.ValueText(), r.Count)
+	out := fmt.Sprintf("%s %s of %d", r.Metric, r.ValueText(), r.Count)
+	if r.Relative() {
+		out += ", limit " + r.limitText()
+	}
+	return out
 }
 
 // BlockLine is the headless block's line of thresholds, "" without any:

@@ -93,7 +93,7 @@ func (c *H1) hop(ctx context.Context, deadline time.Time, r *Request, resp *Resp
 	if cs.wire, err = appendRequest(cs.wire[:0], r, auth, target, userinfo); err != nil {
 		return err
 	}
-	a := kept{bodyLimit: r.BodyLimit, names: r.KeepHeaders, header: &resp.Header, location: &cs.location}
+	a := kept{bodyLimit: r.BodyLimit, errorLimit: r.ErrorBodyLimit, names: r.KeepHeaders, header: &resp.Header, location: &cs.location}
 	unsent := 0
 	for {
 		h, cn, err := c.conn(ctx, isTLS, auth, deadline)

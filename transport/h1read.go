@@ -55,6 +55,8 @@ type kept struct {
 	names     []string // field names to keep in header
 	header    *Header
 	location  *[]byte // the first Location, when not nil
+
+	errorLimit int // the body limit of a failing status (Request.ErrorBodyLimit)
 }
 
 // write keeps b, within the body limit.
@@ -69,12 +71,14 @@ func (a *kept) write(b []byte) {
 // carry another request.
 func (cn *conn) readResponse(isHead bool, a *kept) (framing, bool, error) {
 	budget := maxHeaderBytes
+	limit := a.bodyLimit
 	for {
 		h, err := cn.readHead(&budget, a)
 		if err != nil {
 			// A status without its fields is no answer.
 			return framing{length: -1}, false, err
 		}
+		a.bodyLimit = bodyLimitFor(h.code, limit, a.errorLimit)
 		switch {
 		case h.code == 101:
 			return h, false, badResponse("101 Switching Protocols to a request that asked for no upgrade")

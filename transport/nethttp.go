@@ -161,7 +161,7 @@ func (c *NetHTTP) hop(ctx context.Context, _ time.Time, r *Request, resp *Respon
 		}
 	}
 	var err error
-	if resp.Body, err = readCapped(res.Body, resp.Body[:0], r.BodyLimit); err != nil {
+	if resp.Body, err = readCapped(res.Body, resp.Body[:0], bodyLimitFor(res.StatusCode, r.BodyLimit, r.ErrorBodyLimit)); err != nil {
 		return netHTTPError(err)
 	}
 	cs.trace.answered()

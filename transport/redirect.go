@@ -92,6 +92,7 @@ func nextRequest(next, cur *Request, status int, location []byte) error {
 		next.Header.copyFrom(&cur.Header)
 		next.Body = append(next.Body[:0], cur.Body...)
 		next.BodyLimit, next.KeepHeaders, next.Deadline = cur.BodyLimit, cur.KeepHeaders, cur.Deadline
+		next.ErrorBodyLimit = cur.ErrorBodyLimit
 	}
 	next.URL = append(next.URL[:0], to.String()...)
 	if !sameOrigin(base, to) {

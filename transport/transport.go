@@ -144,6 +144,10 @@ type Request struct {
 	// Response.Body; the rest is read and dropped, so the connection is
 	// reused. 0 keeps none.
 	BodyLimit int
+	// ErrorBodyLimit, when larger, is how much of the body to keep of an
+	// answer whose status is outside 200–399: what a failure said, at no
+	// cost to the answers that succeed.
+	ErrorBodyLimit int
 	// KeepHeaders names the answer's header fields to keep in
 	// Response.Header; the others are read and dropped.
 	KeepHeaders []string
@@ -218,4 +222,14 @@ func deadline(ctx context.Context, req *Request, timeout time.Duration) time.Tim
 		d = req.Deadline
 	}
 	return d
+}
+
+// bodyLimitFor is how much of the body of an answer with status code to
+// keep: limit, or errorLimit when the status is a failure's and that is
+// larger.
+func bodyLimitFor(code, limit, errorLimit int) int {
+	if (code < 200 || code >= 400) && errorLimit > limit {
+		return errorLimit
+	}
+	return limit
 }

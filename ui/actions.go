@@ -22,13 +22,14 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case msg.String() == "esc" && m.helpShown():
 		m.toggleHelp(false)
 	case key.Matches(msg, k.View):
-		m.kind = 1 - m.kind
+		m.kind, m.run.drill = 1-m.kind, false
 		if m.kind == viewPresenter {
 			m.setFlash("presenter view: v for the detailed one", false)
 		} else {
 			m.setFlash("detailed view: v for the presenter one", false)
 		}
 		m.relayout()
+	case m.inspectKey(msg):
 	case m.opts.Replay != nil:
 		return m.replayKey(msg)
 	case m.run.finished:

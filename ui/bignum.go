@@ -148,6 +148,11 @@ func (p *tilesPane) live(s *stats.Snapshot) []tile {
 		ok.value, ok.unit, ok.style = trimPct(pct), "%", successStyle(st, pct)
 	}
 	inflight := tile{label: "IN FLIGHT", value: fmtInt(s.InFlight), style: &st.Big, note: "dropped " + fmtInt(s.Dropped)}
+	if b := p.run.base; b != nil && b.Run.N > 0 { // the changes from the baseline (b)
+		now := headlineFigures(s)
+		lat.note = "vs base " + stats.DurDelta(now.P99, b.Run.P99)
+		ok.note = "vs base " + stats.PointsDelta(now.OK, b.Run.OK)
+	}
 	return []tile{rate, errs, lat, ok, inflight}
 }
 

@@ -12,9 +12,11 @@ import (
 // rate and latency percentiles. Latency is the last 10 seconds, and so is
 // the success rate once the dashboard has seen a few seconds of the run,
 // so a fault shows within seconds. Rows with errors turn amber or red;
-// slow rows get a ▲.
+// slow rows get a ▲. The selected row (↑↓) is marked ▸; with a baseline
+// (b), columns of changes from it take the place of p90 and max.
 type endpointsPane struct {
 	st   *Styles
+	run  *runState
 	w, h int
 	out  string
 	hist *routeHistory
@@ -23,31 +25,75 @@ type endpointsPane struct {
 func (p *endpointsPane) setSize(w, h int) { p.w, p.h = w, h }
 func (p *endpointsPane) view() string     { return p.out }
 
-// column is one numeric column of the table.
+// cellIn is what a row's cells are drawn from: the route, its latency
+// and success rate as shown, its figures, and the baseline's (nil
+// without one for the route).
+type cellIn struct {
+	e    *stats.EndpointStats
+	lat  stats.Percentiles
+	ok   string
+	f    stats.Figures
+	base *stats.Figures
+	st   *Styles
+}
+
+// column is one numeric column of the table. A cell's style is nil when
+// it takes the row's.
 type column struct {
 	title string
 	w     int
-	cell  func(e *stats.EndpointStats, lat stats.Percentiles, ok string) string
+	cell  func(c *cellIn) (string, *lipglossStyle)
 }
 
-var endpointColumns = []column{
-	{"req", 9, func(e *stats.EndpointStats, _ stats.Percentiles, _ string) string { return fmtInt(e.Total) }},
-	{"ok%", 7, func(_ *stats.EndpointStats, _ stats.Percentiles, ok string) string { return ok }},
-	{"req/s", 6, func(e *stats.EndpointStats, _ stats.Percentiles, _ string) string { return fmtRate(e.CurrentRPS) }},
-	{"p50", 7, func(_ *stats.EndpointStats, l stats.Percentiles, _ string) string { return stats.Dur(l.P50) }},
-	{"p90", 7, func(_ *stats.EndpointStats, l stats.Percentiles, _ string) string { return stats.Dur(l.P90) }},
-	{"p99", 7, func(_ *stats.EndpointStats, l stats.Percentiles, _ string) string { return stats.Dur(l.P99) }},
-	{"max", 7, func(_ *stats.EndpointStats, l stats.Percentiles, _ string) string { return stats.Dur(l.Max) }},
+func plainCell(f func(c *cellIn) string) func(c *cellIn) (string, *lipglossStyle) {
+	return func(c *cellIn) (string, *lipglossStyle) { return f(c), nil }
 }
 
-// dropOrder is the order columns go when the pane is narrow.
-var dropOrder = []string{"max", "p90", "p50", "req/s", "req"}
+var (
+	colReq  = column{"req", 9, plainCell(func(c *cellIn) string { return fmtInt(c.e.Total) })}
+	colOK   = column{"ok%", 7, plainCell(func(c *cellIn) string { return c.ok })}
+	colRate = column{"req/s", 6, plainCell(func(c *cellIn) string { return fmtRate(c.e.CurrentRPS) })}
+	colP50  = column{"p50", 7, plainCell(func(c *cellIn) string { return stats.Dur(c.lat.P50) })}
+	colP90  = column{"p90", 7, plainCell(func(c *cellIn) string { return stats.Dur(c.lat.P90) })}
+	colP99  = column{"p99", 7, plainCell(func(c *cellIn) string { return stats.Dur(c.lat.P99) })}
+	colMax  = column{"max", 7, plainCell(func(c *cellIn) string { return stats.Dur(c.lat.Max) })}
+	// The changes from the baseline.
+	colDOK = column{"Δok", 6, func(c *cellIn) (string, *lipglossStyle) {
+		if c.base == nil || c.base.N == 0 || c.f.N == 0 {
+			return "", nil
+		}
+		return stats.PointsDelta(c.f.OK, c.base.OK), c.st.judged(okChange(c.f.OK, c.base.OK))
+	}}
+	colDP50 = column{"Δp50", 7, func(c *cellIn) (string, *lipglossStyle) {
+		return latDelta(c, func(f *stats.Figures) time.Duration { return f.P50 })
+	}}
+	colDP99 = column{"Δp99", 7, func(c *cellIn) (string, *lipglossStyle) {
+		return latDelta(c, func(f *stats.Figures) time.Duration { return f.P99 })
+	}}
+)
+
+var endpointColumns = []column{colReq, colOK, colRate, colP50, colP90, colP99, colMax}
+
+// baselineColumns are the columns with a baseline: each figure it keeps
+// beside its change.
+var baselineColumns = []column{colReq, colOK, colDOK, colRate, colP50, colDP50, colP99, colDP99}
+
+// dropOrder and baselineDrop are the orders columns go in when the pane
+// is narrow.
+var (
+	dropOrder    = []string{"max", "p90", "p50", "req/s", "req"}
+	baselineDrop = []string{"req", "Δp50", "p50", "req/s"}
+)
 
 // columns picks the numeric columns that fit beside a route column of
 // routeW cells, dropping the least needed first; the route column shrinks
 // only when even the fewest columns do not fit.
 func (p *endpointsPane) columns(routeW int) ([]column, int) {
-	cols := append([]column(nil), endpointColumns...)
+	cols, drop := endpointColumns, dropOrder
+	if p.run != nil && p.run.base != nil {
+		cols, drop = baselineColumns, baselineDrop
+	}
+	cols = append([]column(nil), cols...)
 	need := func() int {
 		n := 2 + routeW
 		for _, c := range cols {
@@ -55,7 +101,7 @@ func (p *endpointsPane) columns(routeW int) ([]column, int) {
 		}
 		return n
 	}
-	for _, d := range dropOrder {
+	for _, d := range drop {
 		if need() <= p.w {
 			break
 		}
@@ -86,10 +132,7 @@ func (p *endpointsPane) render(s *stats.Snapshot) {
 	lats := make([]stats.Percentiles, len(eps))
 	p99s := make([]float64, 0, len(eps))
 	for i := range eps {
-		lats[i] = eps[i].Recent
-		if lats[i].Count == 0 {
-			lats[i] = eps[i].Latency
-		}
+		lats[i] = shownLatency(&eps[i])
 		if lats[i].Count > 0 {
 			p99s = append(p99s, float64(lats[i].P99))
 		}
@@ -103,8 +146,11 @@ func (p *endpointsPane) render(s *stats.Snapshot) {
 	var lines []string
 	withHeading := p.h >= len(eps)+2
 	if withHeading {
-		legend := st.wrap(&st.Subtle, driftLegend(p.hist, eps)+"latency & ok%: last 10 s")
-		lines = append(lines, heading(st, "ENDPOINTS", legend, p.w))
+		legend := "latency & ok%: last 10 s"
+		if b := p.base(); b != nil {
+			legend = "Δ: against the baseline (" + b.Name + ")"
+		}
+		lines = append(lines, heading(st, "ENDPOINTS", st.wrap(&st.Subtle, driftLegend(p.hist, eps)+legend), p.w))
 	}
 	var hdr strings.Builder
 	hdr.WriteString("  " + fit("route", routeW))
@@ -117,13 +163,9 @@ func (p *endpointsPane) render(s *stats.Snapshot) {
 	if shown > room {
 		shown = max(room-1, 0)
 	}
-	var row strings.Builder
 	for i := 0; i < shown; i++ {
 		e := &eps[i]
-		okPct, okN, recent := p.hist.recent(i)
-		if !recent {
-			okPct, okN = e.SuccessRate(), e.Total
-		}
+		okPct, okN := p.hist.shownSuccess(e, i)
 		ok := "-"
 		if okN > 0 {
 			ok = fmtPct(okPct)
@@ -144,17 +186,64 @@ func (p *endpointsPane) render(s *stats.Snapshot) {
 		case slow:
 			mark, style = "▲", &st.RowWarn
 		}
-		row.Reset()
-		row.WriteString(mark + " " + fit(e.Route, routeW))
-		for _, c := range cols {
-			row.WriteString(" " + fitRight(c.cell(e, lats[i], ok), c.w))
+		sel := " "
+		if p.run != nil && p.run.sel == i {
+			sel, style = "▸", &st.Selected
 		}
-		lines = append(lines, st.wrap(style, row.String()))
+		in := cellIn{e: e, lat: lats[i], ok: ok, st: st,
+			f: stats.Figures{RPS: e.CurrentRPS, OK: okPct, P50: lats[i].P50, P99: lats[i].P99, N: okN}}
+		if b := p.base(); b != nil {
+			if f, ok := b.Routes[e.Route]; ok {
+				in.base = &f
+			}
+		}
+		lines = append(lines, p.row(mark+sel+fit(e.Route, routeW), cols, &in, style))
 	}
 	if shown < len(eps) {
 		lines = append(lines, st.wrap(&st.Subtle, fmtInt(int64(len(eps)-shown))+" more routes: enlarge the terminal"))
 	}
 	p.out = strings.Join(lines, "\n")
+}
+
+// row is a table row: its route part and cells, neighbouring ones of
+// one style wrapped together (a row without styled cells, once).
+func (p *endpointsPane) row(lead string, cols []column, in *cellIn, style *lipglossStyle) string {
+	r := runs{st: p.st}
+	r.add(style, lead)
+	for _, c := range cols {
+		text, cs := c.cell(in)
+		if cs == nil || style == &p.st.Selected {
+			cs = style
+		}
+		r.add(cs, " "+fitRight(text, c.w))
+	}
+	return r.String()
+}
+
+func (p *endpointsPane) base() *stats.Baseline {
+	if p.run == nil {
+		return nil
+	}
+	return p.run.base
+}
+
+// shownLatency is the latency a row shows: the last 10 seconds, or the
+// run's before there is any.
+func shownLatency(e *stats.EndpointStats) stats.Percentiles {
+	if e.Recent.Count == 0 {
+		return e.Latency
+	}
+	return e.Recent
+}
+
+// shownSuccess is route i's success rate as its row shows it: over the
+// last 10 seconds when the history spans them, else over the run; and
+// the requests it covers.
+func (h *routeHistory) shownSuccess(e *stats.EndpointStats, i int) (float64, int64) {
+	if pct, n, ok := h.recent(i); ok {
+		return pct, n
+	}
+	return e.SuccessRate(), e.Total
 }
 
 // routeHistory keeps the last ~10 seconds of per-route totals so the table

@@ -12,6 +12,7 @@ import (
 type runState struct {
 	// finished: the run is over and the dashboard stays until q.
 	finished bool
+	inspect
 }
 
 // headerPane is the top of the screen: what is being hit, how, for how
@@ -90,18 +91,18 @@ func (p *headerPane) numbers(s *stats.Snapshot) string {
 		parts = []string{
 			kv("avg req/s", fmtRate(s.AverageRPS), &st.Big),
 			kv("errors", fmtInt(s.Errors), countStyle(st, s.Errors, &st.Err)),
-			kv("p99", stats.Dur(s.Latency.P99), &st.Value),
-			kv("ok", fmtPct(s.SuccessRate()), successStyle(st, s.SuccessRate())),
+			kv("p99", stats.Dur(s.Latency.P99), &st.Value) + p99Delta(st, p.run.base, s.Latency.P99),
+			kv("ok", fmtPct(s.SuccessRate()), successStyle(st, s.SuccessRate())) + okDelta(st, p.run.base, s.SuccessRate()),
 			kv("total", fmtInt(s.Total), &st.Value),
 		}
 	} else {
 		parts = []string{
 			kv("req/s", fmtRate(s.Live.RPS()), &st.Big) + rateTarget(st, s),
 			kv("errors/s", fmtRate(s.Live.ErrorRPS()), countStyle(st, s.Live.Errors, &st.Err)),
-			kv("p99", stats.Dur(s.Recent.P99), &st.Value),
+			kv("p99", stats.Dur(s.Recent.P99), &st.Value) + p99Delta(st, p.run.base, s.Recent.P99),
 		}
 		if ok, n := recentSuccess(s, 10); n > 0 {
-			parts = append(parts, kv("ok", fmtPct(ok), successStyle(st, ok)))
+			parts = append(parts, kv("ok", fmtPct(ok), successStyle(st, ok))+okDelta(st, p.run.base, ok))
 		}
 		parts = append(parts,
 			kv("in-flight", fmtInt(s.InFlight), &st.Value),

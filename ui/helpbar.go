@@ -53,6 +53,7 @@ type helpPane struct {
 	finished bool // the run is over: r runs it again
 	again    bool // and r can
 	replay   bool // a recording plays: its keys
+	drill    bool // a route's drill-down is open: its keys
 }
 
 func (p *helpPane) setSize(w, h int) { p.w, p.h = w, h }
@@ -74,6 +75,9 @@ func (p *helpPane) text(w int) []string {
 	}
 	if p.finished {
 		groups = p.keys.finishedHelp(p.again)
+	}
+	if p.drill {
+		groups = p.keys.drillHelp()
 	}
 	st := p.st
 	sep := st.wrap(&st.Help.ShortSeparator, " · ")

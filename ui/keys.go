@@ -8,6 +8,12 @@ type keyMap struct {
 	Pause, Reset, NextPhase, Hold, Fault, View         key.Binding
 	Again, Help, Quit                                  key.Binding
 	Knee                                               key.Binding
+	// Looking into a route (the arrows only: k is the knee's): select,
+	// open and leave its drill-down, move
+	// to the next route there, copy a request as curl, and freeze or
+	// clear a baseline (inspect.go).
+	Up, Down, Enter, Back, NextRoute, PrevRoute key.Binding
+	Copy, Baseline, ClearBaseline               key.Binding
 	// Modes are the mode keys one by one, for the help: Mode matches them.
 	Modes [5]key.Binding
 }
@@ -16,8 +22,8 @@ func defaultKeyMap() keyMap {
 	k := keyMap{
 		Spike:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "spike")),
 		Mode:       key.NewBinding(key.WithKeys("1", "2", "3", "4", "5"), key.WithHelp("1-5", "mode")),
-		Faster:     key.NewBinding(key.WithKeys("+", "=", "up"), key.WithHelp("+", "rate +10%")),
-		Slower:     key.NewBinding(key.WithKeys("-", "_", "down"), key.WithHelp("-", "rate -10%")),
+		Faster:     key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "rate +10%")),
+		Slower:     key.NewBinding(key.WithKeys("-", "_"), key.WithHelp("-", "rate -10%")),
 		MoreUsers:  key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "journey user +1")),
 		FewerUsers: key.NewBinding(key.WithKeys("["), key.WithHelp("[", "journey user -1")),
 		Pause:      key.NewBinding(key.WithKeys("p", " "), key.WithHelp("p", "pause")),
@@ -30,6 +36,16 @@ func defaultKeyMap() keyMap {
 		Again:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "run again")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
 		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+
+		Up:            key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "route")),
+		Down:          key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "route")),
+		Enter:         key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+		Back:          key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		NextRoute:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next route")),
+		PrevRoute:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous route")),
+		Copy:          key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy as curl")),
+		Baseline:      key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "baseline")),
+		ClearBaseline: key.NewBinding(key.WithKeys("B"), key.WithHelp("B", "clear baseline")),
 	}
 	for i, name := range modeNames {
 		d := string(rune('1' + i))
@@ -57,7 +73,16 @@ func (k keyMap) shortHelp() []helpGroup {
 	}
 	return []helpGroup{
 		{item(k.Spike)}, {{"+/-", "rate"}}, {item(k.Pause)}, {item(k.Fault)}, {item(k.View)},
-		{item(k.Help)}, {item(k.Quit)}, modes,
+		{item(k.Help)}, {item(k.Quit)}, modes, {{"↑↓", "route"}}, {item(k.Enter)},
+	}
+}
+
+// drillHelp is the help line while a route's drill-down is open.
+func (k keyMap) drillHelp() []helpGroup {
+	item := func(b key.Binding) helpItem { return helpItem{b.Help().Key, b.Help().Desc} }
+	return []helpGroup{
+		{{"↑↓", "failure"}}, {item(k.Copy)}, {item(k.NextRoute)}, {item(k.Back)}, {item(k.Baseline)},
+		{item(k.Fault)}, {item(k.Help)}, {item(k.Quit)},
 	}
 }
 
@@ -80,8 +105,8 @@ func (k keyMap) fullHelp() []helpItem {
 		{"4", "realistic: random + journeys"},
 		{"5", "demo: 4 phases, a story"},
 		{"k", "knee: find the highest rate"},
-		{"+ ↑", "base rate +10%"},
-		{"- ↓", "base rate -10%"},
+		{"+", "base rate +10%"},
+		{"-", "base rate -10%"},
 		{"] [", "journey users +1 / -1"},
 		{"p space", "pause / resume traffic"},
 		{"f", "fault: errors/slow/outage/ok"},
@@ -89,6 +114,10 @@ func (k keyMap) fullHelp() []helpItem {
 		{"h", "hold the phase clock (demo)"},
 		{"r", "reset stats; finished: again"},
 		{"v", "presenter view ↔ detailed"},
+		{"↑ ↓ enter", "a route (a failure); details"},
+		{"tab esc", "details: next route; back"},
+		{"c", "copy a failure as curl"},
+		{"b B", "baseline: freeze / clear"},
 		{"? esc", "close this help"},
 		{"q", "quit and print the summary"},
 	}

@@ -32,6 +32,7 @@ const (
 	paneHelp
 	paneTimeline
 	paneThresholds
+	paneDrill
 	numPanes
 )
 
@@ -106,6 +107,7 @@ type layoutIn struct {
 	helpH      int // lines of help
 	thresholds int // lines of thresholds (0: none)
 	replay     bool
+	drill      bool
 }
 
 // block is a row the layout may place: its panes side by side (the first
@@ -130,9 +132,12 @@ func arrange(w, h int, in layoutIn) layout {
 		return layout{tooSmall: true}
 	}
 	var blocks []block
-	if in.kind == viewPresenter {
+	switch {
+	case in.drill:
+		blocks = drillBlocks(in)
+	case in.kind == viewPresenter:
 		blocks = presenterBlocks(w, h, in)
-	} else {
+	default:
 		blocks = detailedBlocks(w, h, in)
 	}
 	if in.replay {
@@ -284,4 +289,20 @@ func presenterBlocks(w, h int, in layoutIn) []block {
 		{ids: []paneID{paneFlash}, h: 1, required: true},
 		{ids: []paneID{paneHelp}, h: in.helpH, required: true},
 	}...)
+}
+
+// drillMin is the fewest rows a drill-down is drawn in.
+const drillMin = 10
+
+// drillBlocks is the layout while a route's drill-down is open: the
+// header, the thresholds, the drill-down in every spare row, the feedback
+// line and the help.
+func drillBlocks(in layoutIn) []block {
+	bs := []block{{ids: []paneID{paneHeader}, h: 2, required: true}}
+	bs = append(bs, thresholdBlocks(in)...)
+	return append(bs,
+		block{ids: []paneID{paneDrill}, h: drillMin, max: 1 << 16, required: true, grow: 1},
+		block{ids: []paneID{paneFlash}, h: 1, required: true},
+		block{ids: []paneID{paneHelp}, h: in.helpH, required: true},
+	)
 }

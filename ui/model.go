@@ -72,6 +72,9 @@ type Options struct {
 	// the recording's too): a timeline shows where it is, its keys drive
 	// it, and the keys that change a live run's load are inert.
 	Replay Player
+	// Baseline, when set, is compared with from the start, as after b
+	// (--baseline: an earlier run's report).
+	Baseline *stats.Baseline
 }
 
 // flashFor is how long a key's feedback line stays up.
@@ -134,6 +137,8 @@ type Model struct {
 	kind viewKind
 	run  *runState
 
+	rates *routeRates // each route's rate over the run, for its drill-down
+
 	flash      string
 	flashErr   bool
 	flashUntil time.Time
@@ -151,7 +156,7 @@ type Model struct {
 func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 	theme, _ := ParseTheme(string(opts.Theme))
 	st := NewStyles(theme)
-	run := &runState{}
+	run := &runState{inspect: inspect{sel: -1, base: opts.Baseline}}
 	m := Model{
 		eng:   eng,
 		snaps: snaps,
@@ -161,6 +166,7 @@ func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 		rkeys: defaultReplayKeys(),
 		now:   time.Now,
 		hist:  newRouteHistory(),
+		rates: newRouteRates(),
 		run:   run,
 	}
 	if opts.Presenter {
@@ -172,7 +178,7 @@ func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 		panePhase:     newPhasePane(st, run),
 		paneRPS:       newRPSChart(st, run),
 		paneLatency:   newLatencyChart(st),
-		paneEndpoints: &endpointsPane{st: st, hist: m.hist},
+		paneEndpoints: &endpointsPane{st: st, hist: m.hist, run: run},
 		paneJourneys:  &journeysPane{st: st},
 		paneCodes:     &codesPane{st: st},
 		paneEvents:    &eventsPane{st: st},
@@ -182,6 +188,7 @@ func New(eng Engine, snaps <-chan stats.Snapshot, opts Options) Model {
 		paneTimeline:  &timelinePane{st: st, player: opts.Replay},
 	}
 	m.panes[paneThresholds] = &thresholdsPane{st: st, run: run, ths: opts.Thresholds}
+	m.panes[paneDrill] = &drillPane{st: st, run: run, hist: m.hist, rates: m.rates, replay: opts.Replay != nil}
 	return m
 }
 
@@ -307,6 +314,7 @@ func (m *Model) restarted(msg restartMsg) tea.Cmd {
 	m.run.finished = false
 	m.snap = nil
 	m.hist.clear()
+	m.rates.clear()
 	m.setFlash("running again with the same settings", false)
 	m.relayout()
 	return waitForSnapshot(m.snaps)
@@ -317,6 +325,7 @@ func (m *Model) setSnapshot(s *stats.Snapshot) {
 	prev := m.snap
 	m.snap = s
 	m.hist.add(s)
+	m.rates.add(s)
 	if m.flash != "" && !m.flashUntil.IsZero() && !m.now().Before(m.flashUntil) {
 		m.flash = ""
 	}
@@ -347,6 +356,7 @@ func (m *Model) runInfo() stats.RunInfo {
 func (m *Model) setFlash(text string, isErr bool) {
 	m.flash, m.flashErr = text, isErr
 	m.flashUntil = m.now().Add(flashFor)
+	m.run.clip = "" // a clipboard sequence goes with the line that says it was copied
 }
 
 // relayout picks the panes that fit the terminal, sizes them and redraws.
@@ -359,9 +369,9 @@ func (m *Model) relayout() {
 		routes = len(m.snap.Endpoints)
 	}
 	hp := m.panes[paneHelp].(*helpPane)
-	hp.finished = m.run.finished
+	hp.finished, hp.drill = m.run.finished, m.run.drill
 	m.lay = arrange(m.w, m.h, layoutIn{kind: m.kind, routes: routes, journeys: journeyLines(m.snap), helpH: hp.lines(m.w),
-		thresholds: m.panes[paneThresholds].(*thresholdsPane).lines(m.w), replay: m.opts.Replay != nil})
+		thresholds: m.panes[paneThresholds].(*thresholdsPane).lines(m.w), replay: m.opts.Replay != nil, drill: m.run.drill})
 	if m.lay.tooSmall && hp.all && m.w >= minWidth && m.h >= minHeight {
 		// Every key does not fit beside the chart: the help alone.
 		m.lay = layout{rows: []row{{h: m.h, slots: []slot{{paneHelp, m.w, m.h}}}}}
@@ -402,6 +412,9 @@ func (m *Model) compose() {
 			for i, sl := range row.slots {
 				if i > 0 {
 					b.WriteString(sep)
+				}
+				if sl.id == paneFlash && y == 0 && m.flash != "" {
+					b.WriteString(m.run.clip) // zero-width: the terminal takes it to its clipboard
 				}
 				b.WriteString(m.blocks[sl.id][y])
 			}

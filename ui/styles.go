@@ -53,8 +53,9 @@ type Styles struct {
 	// takes colour strings, not lipgloss styles), for Profile.
 	BarFill, BarEmpty string
 	Profile           termenv.Profile
-	// Table styles: the header row and rows that stand out.
-	TableHeader, RowWarn, RowErr lipgloss.Style
+	// Table styles: the header row and rows that stand out; Selected is
+	// the row (or line) picked with the arrow keys.
+	TableHeader, RowWarn, RowErr, Selected lipgloss.Style
 	// Help styles the bubbles help bar.
 	Help help.Styles
 
@@ -156,6 +157,7 @@ func NewStyles(t Theme) *Styles {
 		TableHeader: text(p.Subtle).Bold(true),
 		RowWarn:     fg(p.Warn),
 		RowErr:      fg(p.Err).Bold(true),
+		Selected:    lipgloss.NewStyle().Reverse(true).Bold(true),
 		Color:       color,
 		ErrGlyph:    "█",
 		Theme:       t,
@@ -197,7 +199,7 @@ func (s *Styles) badge(st *lipgloss.Style, text string) string {
 func (s *Styles) plain() []*lipgloss.Style {
 	return []*lipgloss.Style{&s.Text, &s.Subtle, &s.Faint, &s.Heading, &s.Value, &s.Big, &s.OK, &s.Warn,
 		&s.Err, &s.Accent, &s.Spike, &s.Flash, &s.FlashErr, &s.BarOK, &s.BarErr, &s.BarOKOnErr, &s.Target, &s.P50, &s.P99,
-		&s.SpikeBand, &s.TableHeader, &s.RowWarn, &s.RowErr}
+		&s.SpikeBand, &s.TableHeader, &s.RowWarn, &s.RowErr, &s.Selected}
 }
 
 // resolve is hex as the colour profile p writes it: the hex itself for
