@@ -38,15 +38,21 @@ func trafficgenVars(t *testing.T) Vars {
 			t.Logf("%s", out)
 			return
 		}
-		envName := regexp.MustCompile(`\(\$([A-Z][A-Z0-9_]*)\)`)
+		// Each option's variables close its help, in parentheses:
+		// "($TRAFFICGEN_GATEWAY_URL, $GATEWAY_URL)", wrapped as the
+		// help's width wants.
+		envList := regexp.MustCompile(`\((\$[A-Z][A-Z0-9_]*(?:,\s+\$[A-Z][A-Z0-9_]*)*)\)`)
+		envName := regexp.MustCompile(`\$([A-Z][A-Z0-9_]*)`)
 		read := func(args ...string) map[string]bool {
 			out, err := exec.Command(bin, args...).Output()
 			if err != nil {
 				varsErr = err
 			}
 			m := map[string]bool{}
-			for _, sub := range envName.FindAllStringSubmatch(string(out), -1) {
-				m[sub[1]] = true
+			for _, list := range envList.FindAllStringSubmatch(string(out), -1) {
+				for _, sub := range envName.FindAllStringSubmatch(list[1], -1) {
+					m[sub[1]] = true
+				}
 			}
 			return m
 		}
