@@ -5,18 +5,22 @@ package loadgen
 import (
 	"os"
 	"runtime"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// preciseSleeper sleeps to within tens of microseconds: on a timerfd read
-// through the network poller, the last spinTail awake. See "The precise
-// sleep" in docs/design.md.
+// preciseSleeper sleeps to within tens of microseconds: on a timerfd
+// waited on through the network poller. See "The precise sleep" in
+// docs/design.md.
 type preciseSleeper struct {
-	fd  int
-	f   *os.File
-	buf [8]byte
+	f     *os.File
+	raw   syscall.RawConn
+	d     time.Duration // the sleep arm sets
+	armed bool
+	err   error
+	wait  func(fd uintptr) bool // s.arm, bound once
 }
 
 // newPreciseSleeper returns nil when timerfd is unavailable; sleep then
@@ -26,10 +30,20 @@ func newPreciseSleeper() *preciseSleeper {
 	if err != nil {
 		return nil
 	}
-	return &preciseSleeper{fd: fd, f: os.NewFile(uintptr(fd), "timerfd")}
+	s := &preciseSleeper{f: os.NewFile(uintptr(fd), "timerfd")}
+	if s.raw, err = s.f.SyscallConn(); err != nil {
+		s.f.Close()
+		return nil
+	}
+	s.wait = s.arm
+	return s
 }
 
-func (s *preciseSleeper) sleep(d time.Duration) {
+// sleep sleeps for d. exact says the wake-up is for a request's own due
+// time: then a sleep of spinFrom or more ends spinTail early and spends
+// the rest awake, so that an idle thread's slow wake-up does not land in
+// the latency.
+func (s *preciseSleeper) sleep(d time.Duration, exact bool) {
 	if d <= 0 {
 		return
 	}
@@ -38,14 +52,12 @@ func (s *preciseSleeper) sleep(d time.Duration) {
 		return
 	}
 	var until time.Time
-	if d >= spinFrom {
+	if exact && d >= spinFrom {
 		until = time.Now().Add(d)
 		d -= spinTail
 	}
-	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(int64(d))}
-	if err := unix.TimerfdSettime(s.fd, 0, &spec, nil); err != nil {
-		time.Sleep(d)
-	} else if _, err := s.f.Read(s.buf[:]); err != nil {
+	s.d, s.armed, s.err = d, false, nil
+	if err := s.raw.Read(s.wait); err != nil || s.err != nil {
 		time.Sleep(d)
 	}
 	for !until.IsZero() && time.Now().Before(until) {
@@ -53,7 +65,24 @@ func (s *preciseSleeper) sleep(d time.Duration) {
 	}
 }
 
-// A sleep of spinFrom or more spends its last spinTail awake.
+// arm is the poller's read callback: its first call sets the timer and
+// asks to wait, the next says the wait is over. The poller watches the
+// timerfd edge-triggered and the timer signals at every expiry, so
+// nothing is read from it: one system call a sleep. The timer is set
+// after the poller forgot any earlier readiness, so an expiry is never
+// lost, however short the sleep.
+func (s *preciseSleeper) arm(fd uintptr) bool {
+	if s.armed {
+		return true
+	}
+	s.armed = true
+	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(int64(s.d))}
+	s.err = unix.TimerfdSettime(int(fd), 0, &spec, nil)
+	return s.err != nil
+}
+
+// A sleep of spinFrom or more for an exact wake-up spends its last
+// spinTail awake.
 const (
 	spinFrom = 900 * time.Microsecond
 	spinTail = 60 * time.Microsecond

@@ -9,7 +9,7 @@ type preciseSleeper struct{}
 
 func newPreciseSleeper() *preciseSleeper { return nil }
 
-func (s *preciseSleeper) sleep(d time.Duration) {
+func (s *preciseSleeper) sleep(d time.Duration, exact bool) {
 	if d > 0 {
 		time.Sleep(d)
 	}
