@@ -12,14 +12,12 @@ import (
 // that the plan's rate changes are picked up). Requests due within one
 // window share a wake-up, each timed from its own due time: a wake-up
 // costs the CPU of several requests (see "Dispatch in batches" in
-// docs/design.md). With a network client the last preciseTail of a sleep
-// is precise ("The precise sleep"); it spans the longest window, so that
-// a batch's wake-up is one timer, not two.
+// docs/design.md). With a network client the sleep is precise ("The
+// precise sleep").
 const (
-	minWindow   = time.Millisecond
-	maxWindow   = 2 * time.Millisecond
-	maxWait     = 50 * time.Millisecond
-	preciseTail = maxWindow + time.Millisecond
+	minWindow = time.Millisecond
+	maxWindow = 2 * time.Millisecond
+	maxWait   = 50 * time.Millisecond
 )
 
 // window is the batch window at rate: the time two requests take, so that
@@ -278,62 +276,12 @@ func (s *scheduler) finish() {
 func (e *Engine) schedule(reqCtx context.Context, start time.Time) {
 	s := newScheduler(e, reqCtx, start)
 	defer s.finish()
-	sl := newSleeper(e.cl.network(), e.ctl.wake)
+	sl := newSleeper(e.cl.network(), e.ctl.wake, e.endedSet)
 	defer sl.close()
-	for p := (pause{}); sl.sleep(e.endedSet, p); {
+	for p := (pause{}); sl.sleep(p); {
 		var more bool
 		if p, more = s.step(time.Now()); !more {
 			return
 		}
 	}
-}
-
-// sleeper waits between the scheduler's steps: on a Go timer, cut short by
-// a live control (control.wake) or the run's end, and with a network
-// client the last preciseTail precisely (preciseSleeper), since latency
-// runs from the due time.
-type sleeper struct {
-	timer   *time.Timer
-	precise bool // requests go over real sockets (client.network)
-	ps      *preciseSleeper
-	wake    <-chan struct{}
-}
-
-func newSleeper(precise bool, wake <-chan struct{}) *sleeper {
-	sl := &sleeper{timer: time.NewTimer(time.Hour), precise: precise, wake: wake}
-	sl.timer.Stop()
-	if precise {
-		sl.ps = newPreciseSleeper()
-	}
-	return sl
-}
-
-// sleep waits for p.d, or less; it returns false once done is closed.
-func (sl *sleeper) sleep(done <-chan struct{}, p pause) bool {
-	d := p.d
-	if sl.precise && d <= preciseTail {
-		sl.ps.sleep(d, p.exact)
-		select {
-		case <-done:
-			return false
-		default:
-			return true
-		}
-	}
-	if sl.precise {
-		d -= preciseTail
-	}
-	sl.timer.Reset(d)
-	select {
-	case <-done:
-		return false
-	case <-sl.wake:
-	case <-sl.timer.C:
-	}
-	return true
-}
-
-func (sl *sleeper) close() {
-	sl.timer.Stop()
-	sl.ps.close()
 }

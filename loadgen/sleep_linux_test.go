@@ -31,3 +31,32 @@ func TestPreciseSleepNeverEarly(t *testing.T) {
 		}
 	}
 }
+
+// TestPreciseSleepInterrupted: a live control or the run's end cuts a
+// sleep short at once, whether it comes during the sleep or just before
+// it (while the scheduler steps).
+func TestPreciseSleepInterrupted(t *testing.T) {
+	ps := newPreciseSleeper()
+	if ps == nil {
+		t.Skip("no timerfd")
+	}
+	defer ps.close()
+	ps.interrupt()
+	start := time.Now()
+	ps.sleep(time.Hour, true)
+	if d := time.Since(start); d > time.Minute {
+		t.Fatalf("an interrupt just before the sleep was lost: slept %v", d)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ps.sleep(time.Hour, false)
+	}()
+	time.Sleep(10 * time.Millisecond)
+	ps.interrupt()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("an interrupt during the sleep did not end it")
+	}
+}
