@@ -84,7 +84,9 @@ log "go install vegeta, hey, bombardier into $W/bin"
 GOBIN=$W/bin go install github.com/tsenart/vegeta/v12@v12.13.0
 GOBIN=$W/bin go install github.com/rakyll/hey@v0.1.5
 GOBIN=$W/bin go install github.com/codesenberg/bombardier@v1.2.6
-log "build trafficgen and benchtool"
+# The commit the builds come from, and whether the tree differed from it.
+REV=$(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet HEAD -- . || echo ' (with uncommitted changes)')
+log "build trafficgen and benchtool at $REV"
 (cd "$ROOT" && go build -o "$W/bin/trafficgen" . && go build -o "$W/bin/benchtool" ./bench/benchtool)
 TG_VARIANTS=(trafficgen)
 if [[ -n $VARIANT ]]; then
@@ -357,7 +359,7 @@ STEADY_AFTER=$(steadiness)
 log "steadiness after the runs, $STEADY_AFTER"
 
 {
-	echo "Command: \`$COMMAND\` at $(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo ' (with uncommitted changes)'), started $(date -u -d @"$STARTED" '+%Y-%m-%d %H:%M UTC')"
+	echo "Command: \`$COMMAND\` at $REV, started $(date -u -d @"$STARTED" '+%Y-%m-%d %H:%M UTC')"
 	echo "Machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), Linux $(uname -r), $(go version | cut -d' ' -f3); CPU from $CPU_FROM"
 	echo "Tools: $("$NGINX" -v 2>&1 | sed 's/.*: //') (one worker), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), bombardier v1.2.6, vegeta v12.13.0, hey v0.1.5"
 	echo "Runs: ${DUR}s each, median of $REPS; generators on core 0, servers on core 1."
