@@ -196,7 +196,7 @@ func (s *scheduler) step(now time.Time) (pause, bool) {
 		s.lastRetire = now
 	}
 	next, w := s.arr.untilNext(rate), window(rate)
-	return pause{d: min(max(next, w), maxWait), exact: next >= w}, true
+	return pause{d: min(max(next, w), maxWait), exact: next >= w && next <= maxWait}, true
 }
 
 // offered is the open model's rate at now, and whether its arrivals are a
