@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # bench/pairs.sh — the open loop at 90 % of the closed loop just before it,
-# in interleaved pairs, at one or more in-flight caps. See BENCHMARKS.md
-# (eighth round).
+# in interleaved pairs, at one or more in-flight caps: whether the open loop
+# holds a rate near the machine's maximum (docs/design.md, "Performance
+# notes").
 #
-#   bench/pairs.sh URL                  8 pairs, cap 1000 (the default until the
-#                                       eighth round; 0 is today's automatic cap)
+#   bench/pairs.sh URL                  8 pairs, cap 1000 (0 is the automatic
+#                                       cap)
 #   bench/pairs.sh -n 12 -c 1000,10000 URL
 #                                       12 pairs; after each closed-loop run,
 #                                       one open-loop run per cap (order

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # bench/run.sh — trafficgen beside wrk, bombardier, vegeta and hey, on the
-# same loads in the same run, on loopback only. See BENCHMARKS.md.
+# same loads in the same run, on loopback only. BENCHMARKS.md is one run of
+# it.
 #
 #   bench/run.sh                 full run: 10 s per run, medians of 3
 #   bench/run.sh -q              quick: 3 s per run, 1 repetition
 #   bench/run.sh -d 5 -n 1       run length (s) and repetitions
 #   bench/run.sh -l closed,open5k  only these loads (closed, open1k, open5k,
 #                                open20k, open90, fixed20, uniform, demoapi,
-#                                tui, startup, rss60)
+#                                tui, startup, rss60, metrics)
 #   bench/run.sh -t trafficgen,bombardier  only these tools
 #   bench/run.sh -b REV          also build trafficgen at git revision REV
 #                                ("trafficgen@REV") and run it beside HEAD
@@ -19,12 +20,16 @@
 # It installs nginx, wrk and GNU time with apt-get when missing, and
 # vegeta, hey and bombardier with `go install` into a temporary GOBIN
 # (never into the repository). Servers run pinned to core 1, generators to
-# core 0. Everything it starts it stops by PID on exit. Results: one TSV
-# line per run in $OUT/results.tsv, and the Markdown table of medians on
-# standard output (and in $OUT/table.md), headed by how steady the
-# machine was before and after the runs (benchtool steady).
+# core 0. CPU is `perf stat -e task-clock` where perf can count it (with
+# the context switches), else user+sys from GNU time, which also gives
+# the peak RSS. Everything it starts it stops by PID on exit. Results: one
+# TSV line per run in $OUT/results.tsv, and the Markdown tables of medians
+# on standard output (and in $OUT/table.md), headed by the machine, the
+# commit, the command and how steady the machine was before and after the
+# runs (benchtool steady).
 set -euo pipefail
 
+COMMAND="bench/run.sh $*"
 DUR=10 REPS=3 STEADY=10 LOADS=all TOOLS=all BASE_REV="" VARIANT="" OUT="" EXTRA=()
 while getopts "qd:n:l:t:b:v:o:x:" opt; do
 	case $opt in
@@ -37,11 +42,12 @@ while getopts "qd:n:l:t:b:v:o:x:" opt; do
 	v) VARIANT=$OPTARG ;;
 	o) OUT=$OPTARG ;;
 	x) EXTRA+=("$OPTARG") ;;
-	*) sed -n '2,25p' "$0"; exit 2 ;;
+	*) sed -n '2,30p' "$0"; exit 2 ;;
 	esac
 done
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+STARTED=$(date +%s)
 W=$(mktemp -d /tmp/tgbench.XXXXXX)
 OUT=${OUT:-$W/out}
 mkdir -p "$OUT" "$W/bin"
@@ -78,7 +84,9 @@ log "go install vegeta, hey, bombardier into $W/bin"
 GOBIN=$W/bin go install github.com/tsenart/vegeta/v12@v12.13.0
 GOBIN=$W/bin go install github.com/rakyll/hey@v0.1.5
 GOBIN=$W/bin go install github.com/codesenberg/bombardier@v1.2.6
-log "build trafficgen and benchtool"
+# The commit the builds come from, and whether the tree differed from it.
+REV=$(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet HEAD -- . || echo ' (with uncommitted changes)')
+log "build trafficgen and benchtool at $REV"
 (cd "$ROOT" && go build -o "$W/bin/trafficgen" . && go build -o "$W/bin/benchtool" ./bench/benchtool)
 TG_VARIANTS=(trafficgen)
 if [[ -n $VARIANT ]]; then
@@ -97,6 +105,15 @@ for x in "${EXTRA[@]}"; do
 done
 BT=$W/bin/benchtool
 export PATH=$W/bin:$PATH
+# perf counts the CPU time and context switches of a command and what it
+# starts; where it cannot (no perf, or no permission), GNU time's user+sys.
+PERF=() CPU_FROM="GNU time (user+sys)"
+if command -v perf >/dev/null && perf stat -x, -e task-clock,context-switches -o /dev/null true 2>/dev/null; then
+	PERF=(perf stat -x, -e task-clock,context-switches -o "$W/perf.txt" --)
+	CPU_FROM="perf stat -e task-clock"
+else
+	log "no perf: CPU from GNU time, no context switches"
+fi
 
 # --- servers (core 1) ----------------------------------------------------
 port() { "$BT" freeport; }
@@ -154,7 +171,7 @@ log "nginx $NGINX_URL ($(curl -s "$NGINX_URL" | wc -c) bytes), demo API :$DEMO_P
 
 # How steady the machine is, before and after the runs: round trips
 # through the kernel between the two cores, against a computation that
-# stays in the cache (benchtool steady; BENCHMARKS.md, eighth round).
+# stays in the cache (benchtool steady).
 steadiness() { taskset -c 0 "$BT" steady -d "${STEADY}s" -core 0 -peer 1 2>&1 || true; }
 STEADY_BEFORE=$(steadiness)
 log "steadiness before the runs, $STEADY_BEFORE"
@@ -166,9 +183,9 @@ run() {
 	shift 5
 	local out=$W/out.txt
 	[[ $tool == trafficgen* ]] && out=$W/report.json
-	rm -f "$W/report.json" "$W/out.txt" "$W/time.txt" "$W/truth.json"
+	rm -f "$W/report.json" "$W/out.txt" "$W/time.txt" "$W/truth.json" "$W/perf.txt"
 	[[ -n $truth ]] && curl -s "$truth?reset=1" >/dev/null
-	if ! timeout -k 5 $((DUR + 40)) /usr/bin/time -f '%U %S %M %e' -o "$W/time.txt" \
+	if ! timeout -k 5 $((DUR + 40)) "${PERF[@]}" /usr/bin/time -f '%U %S %M %e' -o "$W/time.txt" \
 		taskset -c 0 "$@" >"$W/stdout.txt" 2>"$W/stderr.txt"; then
 		log "$load $tool: command failed: $(tail -n 3 "$W/stderr.txt" | tr '\n' ' ')"
 	fi
@@ -176,7 +193,7 @@ run() {
 	if [[ $tool == vegeta ]]; then vegeta report -type=json "$W/vegeta.bin" >"$W/out.txt"; fi
 	[[ -n $truth ]] && curl -s "$truth" >"$W/truth.json"
 	local row
-	if row=$("$BT" parse -tool "$tool" -load "$load" -out "$out" -time "$W/time.txt" \
+	if row=$("$BT" parse -tool "$tool" -load "$load" -out "$out" -time "$W/time.txt" $(perf_arg) \
 		${truth:+-truth "$W/truth.json"} -target "$target" -dur "$DUR" 2>&1); then
 		printf '%s\n' "$row" >>"$OUT/results.tsv"
 		log "$(printf '%s' "$row" | cut -f1-10 | tr '\t' ' ')"
@@ -185,6 +202,8 @@ run() {
 	fi
 	sleep 1
 }
+
+perf_arg() { [[ -s $W/perf.txt ]] && echo "-perf $W/perf.txt"; return 0; }
 
 tg() { # tg LOAD VARIANT TARGET TRUTH -- trafficgen args
 	local load=$1 v=$2 target=$3 truth=$4
@@ -204,7 +223,7 @@ open_loop() {
 	((w < 10)) && w=10
 	((w > 200)) && w=200
 	want_tool hey && run "$load" hey "$r" "$truth" -- hey -z "${DUR}s" -c "$w" -q $(((r + w - 1) / w)) "$url"
-	want_tool bombardier && run "$load" bombardier "$r" "$truth" -- bombardier -c 200 -r "$r" -d "${DUR}s" -l -p r -o json "$url"
+	want_tool bombardier && run "$load" bombardier "$r" "$truth" -- bombardier -c 50 -r "$r" -d "${DUR}s" -l -p r -o json "$url"
 	return 0
 }
 
@@ -288,9 +307,9 @@ if want_load tui && want_tool trafficgen; then
 		want_tool bombardier && run "$TWIN_LOAD" bombardier 0 "" -- bombardier -c 50 -d "${DUR}s" -l -p r -o json "$NGINX_URL"
 		for v in "${TG_VARIANTS[@]}"; do
 			tg "$TWIN_LOAD" "$v" 0 "" -- -c 50 "$NGINX_URL"
-			rm -f "$W/report.json" "$W/time.txt" "$W/pty"
+			rm -f "$W/report.json" "$W/time.txt" "$W/pty" "$W/perf.txt"
 			taskset -c 1 tmux new-session -d -s "$TMUX_SESSION" -x 120 -y 40 \
-				"/usr/bin/time -f '%U %S %M %e' -o $W/time.txt taskset -c 0 $v -c 50 -t ${DUR}s --report $W/report.json $NGINX_URL; sleep 1"
+				"${PERF[*]} /usr/bin/time -f '%U %S %M %e' -o $W/time.txt taskset -c 0 $v -c 50 -t ${DUR}s --report $W/report.json $NGINX_URL; sleep 1"
 			tmux pipe-pane -t "$TMUX_SESSION" -o "cat >$W/pty"
 			for i in $(seq $((DUR * 10 + 300))); do
 				[[ -s $W/time.txt ]] && break
@@ -299,7 +318,7 @@ if want_load tui && want_tool trafficgen; then
 				sleep 0.1
 			done
 			tmux kill-session -t "$TMUX_SESSION" 2>/dev/null || true
-			row=$("$BT" parse -tool "$v" -load "$TUI_LOAD" -out "$W/report.json" -time "$W/time.txt" -target 0 -dur "$DUR" || true)
+			row=$("$BT" parse -tool "$v" -load "$TUI_LOAD" -out "$W/report.json" -time "$W/time.txt" $(perf_arg) -target 0 -dur "$DUR" || true)
 			[[ -n $row ]] && printf '%s\n' "$row" >>"$OUT/results.tsv" && log "$(printf '%s' "$row" | cut -f1-10 | tr '\t' ' ')"
 			log "dashboard of $v: $(($(stat -c %s "$W/pty" 2>/dev/null || echo 0) / DUR)) bytes/s to its terminal, $(($(grep -ao $'\e\\[H' "$W/pty" 2>/dev/null | wc -l) / DUR)) frames/s"
 			sleep 1
@@ -328,11 +347,21 @@ if want_load rss60 && want_tool trafficgen; then
 	DUR=$SAVE
 fi
 
+# What serving Prometheus metrics costs (scripts/metrics-cost.sh: the same
+# build with and without --metrics-addr, scraped every second, in
+# alternating pairs; its own test server on core 1).
+if want_load metrics && want_tool trafficgen; then
+	log "metrics on and off: scripts/metrics-cost.sh -n $REPS -d $DUR"
+	(cd "$ROOT" && scripts/metrics-cost.sh -n "$REPS" -d "$DUR") >"$OUT/metrics.md" 2>&1 || log "metrics-cost.sh failed: $(tail -n 3 "$OUT/metrics.md" | tr '\n' ' ')"
+fi
+
 STEADY_AFTER=$(steadiness)
 log "steadiness after the runs, $STEADY_AFTER"
 
 {
-	echo "Machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), Linux $(uname -r), $(go version | cut -d' ' -f3)"
+	echo "Command: \`$COMMAND\` at $REV, started $(date -u -d @"$STARTED" '+%Y-%m-%d %H:%M UTC')"
+	echo "Machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), Linux $(uname -r), $(go version | cut -d' ' -f3); CPU from $CPU_FROM"
+	echo "Tools: $("$NGINX" -v 2>&1 | sed 's/.*: //') (one worker), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), bombardier v1.2.6, vegeta v12.13.0, hey v0.1.5"
 	echo "Runs: ${DUR}s each, median of $REPS; generators on core 0, servers on core 1."
 	echo "Steadiness (\`benchtool steady\`, core 0): before the runs, $STEADY_BEFORE; after them, $STEADY_AFTER."
 	echo
@@ -340,6 +369,12 @@ log "steadiness after the runs, $STEADY_AFTER"
 	if [[ -s $OUT/startup.txt ]]; then
 		echo
 		echo "Headless start to first request, ms (5 runs): $(tr '\n' ' ' <"$OUT/startup.txt")"
+	fi
+	if [[ -s $OUT/metrics.md ]]; then
+		echo
+		echo "Metrics on and off (scripts/metrics-cost.sh -n $REPS -d $DUR):"
+		echo
+		cat "$OUT/metrics.md"
 	fi
 } | tee "$OUT/table.md"
 log "results in $OUT"

@@ -8,16 +8,28 @@ import (
 )
 
 // Scheduler timing. The scheduler sleeps until the next request is due,
-// but never less than minWait (issuing every request that fell due
-// meanwhile, each timed from its own due time) nor more than maxWait (so
-// that the plan's rate changes are picked up). With a network client the
-// last preciseTail of a sleep is precise (see "The precise sleep" in
-// docs/design.md).
+// but never less than its batch window (window) nor more than maxWait (so
+// that the plan's rate changes are picked up). Requests due within one
+// window share a wake-up, each timed from its own due time: a wake-up
+// costs the CPU of several requests (see "Dispatch in batches" in
+// docs/design.md). With a network client the sleep is precise ("The
+// precise sleep").
 const (
-	minWait     = 200 * time.Microsecond
-	maxWait     = 50 * time.Millisecond
-	preciseTail = 1500 * time.Microsecond
+	minWindow = time.Millisecond
+	maxWindow = 2 * time.Millisecond
+	maxWait   = 50 * time.Millisecond
 )
+
+// window is the batch window at rate: the time two requests take, so that
+// a wake-up carries at least two when that costs no more than maxWindow of
+// lateness, and never less than minWindow, below which wake-ups still cost
+// more than the requests they carry.
+func window(rate float64) time.Duration {
+	if !(rate > 0) {
+		return minWindow
+	}
+	return time.Duration(min(max(2/rate*float64(time.Second), float64(minWindow)), float64(maxWindow)))
+}
 
 // arrivals turns a rate function into request due times. Request n (from
 // 0) is due when the integral of the rate reaches n+½, so the number issued
@@ -146,13 +158,22 @@ func newScheduler(e *Engine, reqCtx context.Context, start time.Time) *scheduler
 	return s
 }
 
+// pause is how long the scheduler sleeps after a step. exact says that it
+// wakes for a request's own due time rather than at the end of a batch
+// window, so that the wake-up's precision is worth a little CPU
+// (preciseSleeper).
+type pause struct {
+	d     time.Duration
+	exact bool
+}
+
 // step is one turn of the scheduler at now, read before the call. It
 // returns how long to sleep before the next, or false when the run has
 // ended (finish then counts what fell due and was not issued).
-func (s *scheduler) step(now time.Time) (time.Duration, bool) {
+func (s *scheduler) step(now time.Time) (pause, bool) {
 	e := s.e
 	if e.ended.Load() {
-		return 0, false
+		return pause{}, false
 	}
 	// Not ended: now, read before the look, is before the run's end, and
 	// so is every request due by now.
@@ -174,7 +195,8 @@ func (s *scheduler) step(now time.Time) (time.Duration, bool) {
 		s.pool.retire(now)
 		s.lastRetire = now
 	}
-	return min(max(s.arr.untilNext(rate), minWait), maxWait), true
+	next, w := s.arr.untilNext(rate), window(rate)
+	return pause{d: min(max(next, w), maxWait), exact: next >= w && next <= maxWait}, true
 }
 
 // offered is the open model's rate at now, and whether its arrivals are a
@@ -192,7 +214,7 @@ func (e *Engine) offered(now time.Time) (float64, bool) {
 // to zero, not a ramp: the arrivals run to it at the last step's rate, and
 // on at zero.
 func (s *scheduler) advance(now time.Time, rate float64) {
-	if end, ok := s.e.ctl.rateEnd(now); ok && end.After(s.arr.last) && end.Before(now) {
+	if end, ok := s.e.ctl.rateEnd(now); ok && end.After(s.arr.last) && !end.After(now) {
 		s.arr.advance(end, s.arr.lastRate, s.issueFn, s.skipFn)
 		s.arr.jump(0)
 	}
@@ -254,61 +276,12 @@ func (s *scheduler) finish() {
 func (e *Engine) schedule(reqCtx context.Context, start time.Time) {
 	s := newScheduler(e, reqCtx, start)
 	defer s.finish()
-	sl := newSleeper(e.cl.network(), e.ctl.wake)
+	sl := newSleeper(e.cl.network(), e.ctl.wake, e.endedSet)
 	defer sl.close()
-	for wait := time.Duration(0); sl.sleep(e.endedSet, wait); {
+	for p := (pause{}); sl.sleep(p); {
 		var more bool
-		if wait, more = s.step(time.Now()); !more {
+		if p, more = s.step(time.Now()); !more {
 			return
 		}
 	}
-}
-
-// sleeper waits between the scheduler's steps: on a Go timer, cut short by
-// a live control (control.wake) or the run's end, and with a network
-// client the last preciseTail precisely (preciseSleeper), since latency
-// runs from the due time.
-type sleeper struct {
-	timer   *time.Timer
-	precise bool // requests go over real sockets (client.network)
-	ps      *preciseSleeper
-	wake    <-chan struct{}
-}
-
-func newSleeper(precise bool, wake <-chan struct{}) *sleeper {
-	sl := &sleeper{timer: time.NewTimer(time.Hour), precise: precise, wake: wake}
-	sl.timer.Stop()
-	if precise {
-		sl.ps = newPreciseSleeper()
-	}
-	return sl
-}
-
-// sleep waits for d, or less; it returns false once done is closed.
-func (sl *sleeper) sleep(done <-chan struct{}, d time.Duration) bool {
-	if sl.precise && d <= preciseTail {
-		sl.ps.sleep(d)
-		select {
-		case <-done:
-			return false
-		default:
-			return true
-		}
-	}
-	if sl.precise {
-		d -= preciseTail
-	}
-	sl.timer.Reset(d)
-	select {
-	case <-done:
-		return false
-	case <-sl.wake:
-	case <-sl.timer.C:
-	}
-	return true
-}
-
-func (sl *sleeper) close() {
-	sl.timer.Stop()
-	sl.ps.close()
 }

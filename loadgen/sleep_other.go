@@ -4,15 +4,11 @@ package loadgen
 
 import "time"
 
-// preciseSleeper falls back to time.Sleep where timerfd is not available.
+// preciseSleeper is Linux's: elsewhere the sleeper sleeps on a Go timer.
 type preciseSleeper struct{}
 
 func newPreciseSleeper() *preciseSleeper { return nil }
 
-func (s *preciseSleeper) sleep(d time.Duration) {
-	if d > 0 {
-		time.Sleep(d)
-	}
-}
-
-func (s *preciseSleeper) close() {}
+func (s *preciseSleeper) sleep(d time.Duration, exact bool) {}
+func (s *preciseSleeper) interrupt()                        {}
+func (s *preciseSleeper) close()                            {}

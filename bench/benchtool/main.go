@@ -2,7 +2,7 @@
 //
 //	benchtool serve -addr A -fixed 20ms            a test server that sleeps 20 ms
 //	benchtool serve -addr A -min 10ms -max 100ms   ... a uniform 10–100 ms
-//	benchtool parse -tool T -out F -time F ...     one run's row (TSV) from a tool's output
+//	benchtool parse -tool T -out F -time F -perf F ...  one run's row (TSV) from a tool's output
 //	benchtool table results.tsv                    medians per load and tool, as a Markdown table
 //	benchtool startup -truth URL -- cmd args...    ms from exec to the first request's arrival
 //	benchtool freeport                             a free loopback TCP port
@@ -189,15 +189,15 @@ func serveTest(l net.Listener, h http.Handler) error {
 
 // Row is one run of one tool at one load.
 type Row struct {
-	Load, Tool                      string
-	Target                          float64 // req/s asked for; 0 for closed loop
-	Achieved, Ratio                 float64
-	CPUPer1k, RSSMB                 float64
-	P50, P90, P99                   float64 // ms, as the tool reports
-	TruthP50, TruthP90, TruthP99    float64 // ms, as the server measured; 0 = unknown
-	Dropped, Errors, Total          int64   // -1 = not reported
-	ArrP50, ArrP90, ArrP99          float64 // ms, the server's arrival truth; 0 = unknown
-	hasTruth, hasDropped, hasErrors bool
+	Load, Tool                   string
+	Target                       float64 // req/s asked for; 0 for closed loop
+	Achieved, Ratio              float64
+	CPUPer1k, RSSMB              float64
+	P50, P90, P99                float64 // ms, as the tool reports
+	TruthP50, TruthP90, TruthP99 float64 // ms, as the server measured; 0 = unknown
+	Dropped, Errors, Total       int64   // -1 = not reported
+	ArrP50, ArrP90, ArrP99       float64 // ms, the server's arrival truth; 0 = unknown
+	CSPerReq                     float64 // context switches per request; -1 = unknown
 }
 
 // parse turns one tool's output, the /usr/bin/time record and the server's
@@ -208,6 +208,7 @@ func parse(args []string) error {
 	load := fs.String("load", "", "load name")
 	out := fs.String("out", "", "the tool's output (trafficgen: the JSON report)")
 	timeF := fs.String("time", "", "/usr/bin/time -f '%U %S %M %e' output")
+	perfF := fs.String("perf", "", "perf stat -x, -e task-clock,context-switches output (optional: CPU from it)")
 	truthF := fs.String("truth", "", "the server's /truth JSON (optional)")
 	target := fs.Float64("target", 0, "target req/s (0: closed loop)")
 	dur := fs.Float64("dur", 10, "run length, seconds")
@@ -216,27 +217,36 @@ func parse(args []string) error {
 	if err != nil {
 		return err
 	}
-	r := Row{Load: *load, Tool: *tool, Target: *target, Dropped: -1, Errors: -1}
+	r := Row{Load: *load, Tool: *tool, Target: *target, Dropped: -1, Errors: -1, CSPerReq: -1}
 	kind := *tool
 	if strings.HasPrefix(kind, "trafficgen") {
 		kind = "trafficgen" // and its variants: trafficgen-tui, trafficgen@REV, ...
 	}
 	switch kind {
 	case "trafficgen":
-		var rep struct {
-			Seconds                float64
+		type totals struct {
 			Total, Errors, Dropped int64
 			Latency                struct{ P50Ms, P90Ms, P99Ms float64 }
+		}
+		var rep struct {
+			totals            // the first report schema
+			Summary   *totals // trafficgen.report/v2
+			Seconds   float64
+			ElapsedMs float64
 		}
 		if err := json.Unmarshal(raw, &rep); err != nil {
 			return fmt.Errorf("trafficgen report: %w", err)
 		}
-		r.Total, r.Errors, r.Dropped = rep.Total, rep.Errors, rep.Dropped
-		r.P50, r.P90, r.P99 = rep.Latency.P50Ms, rep.Latency.P90Ms, rep.Latency.P99Ms
+		t, secs := rep.totals, rep.Seconds
+		if rep.Summary != nil {
+			t, secs = *rep.Summary, rep.ElapsedMs/1000
+		}
+		r.Total, r.Errors, r.Dropped = t.Total, t.Errors, t.Dropped
+		r.P50, r.P90, r.P99 = t.Latency.P50Ms, t.Latency.P90Ms, t.Latency.P99Ms
 		if *target > 0 {
-			r.Achieved = float64(rep.Total) / *dur // the plan is exactly dur long
-		} else if rep.Seconds > 0 {
-			r.Achieved = float64(rep.Total) / rep.Seconds
+			r.Achieved = float64(t.Total) / *dur // the plan is exactly dur long
+		} else if secs > 0 {
+			r.Achieved = float64(t.Total) / secs
 		}
 	case "wrk":
 		s := string(raw)
@@ -347,6 +357,17 @@ func parse(args []string) error {
 			}
 		}
 	}
+	if *perfF != "" {
+		pb, err := os.ReadFile(*perfF)
+		if err != nil {
+			return err
+		}
+		ms, switches, ok := perfCounts(string(pb))
+		if ok && r.Total > 0 {
+			r.CPUPer1k = ms / float64(r.Total) * 1000
+			r.CSPerReq = switches / float64(r.Total)
+		}
+	}
 	if *truthF != "" {
 		var t Truth
 		if tb, err := os.ReadFile(*truthF); err == nil && json.Unmarshal(tb, &t) == nil && t.Count > 0 {
@@ -356,11 +377,34 @@ func parse(args []string) error {
 			}
 		}
 	}
-	fmt.Printf("%s\t%s\t%g\t%.1f\t%.4f\t%.2f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\n",
+	fmt.Printf("%s\t%s\t%g\t%.1f\t%.4f\t%.2f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\n",
 		r.Load, r.Tool, r.Target, r.Achieved, r.Ratio, r.CPUPer1k, r.RSSMB,
 		r.P50, r.P90, r.P99, r.TruthP50, r.TruthP90, r.TruthP99, r.Dropped, r.Errors, r.Total,
-		r.ArrP50, r.ArrP90, r.ArrP99)
+		r.ArrP50, r.ArrP90, r.ArrP99, r.CSPerReq)
 	return nil
+}
+
+// perfCounts reads `perf stat -x,` output: the task clock in ms and the
+// context switches, both of the command and the processes it started.
+func perfCounts(s string) (ms, switches float64, ok bool) {
+	var haveMs, haveCS bool
+	for _, line := range strings.Split(s, "\n") {
+		f := strings.Split(line, ",")
+		if len(f) < 3 {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[0], 64)
+		if err != nil {
+			continue // "<not counted>", "<not supported>"
+		}
+		switch {
+		case strings.HasPrefix(f[2], "task-clock"):
+			ms, haveMs = v, true
+		case strings.HasPrefix(f[2], "context-switches"):
+			switches, haveCS = v, true
+		}
+	}
+	return ms, switches, haveMs && haveCS
 }
 
 func num(s, re string) float64 {
@@ -435,8 +479,8 @@ func table(args []string) error {
 		}
 		return (v[len(v)/2-1] + v[len(v)/2]) / 2
 	}
-	fmt.Println("| load | tool | n | achieved req/s | ratio to target | CPU ms / 1k req | peak RSS MB | p50 / p90 / p99 ms (reported) | p50 / p90 / p99 ms (server truth) | dropped | errors |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| load | tool | n | achieved req/s | ratio to target | CPU ms / 1k req | context switches / req | peak RSS MB | p50 / p90 / p99 ms (reported) | p50 / p90 / p99 ms (server truth) | dropped | errors |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, k := range order {
 		rs := rows[k]
 		ratio := "–"
@@ -455,9 +499,41 @@ func table(args []string) error {
 		if med(rs, 14) >= 0 {
 			errs = fmt.Sprintf("%.0f", med(rs, 14))
 		}
-		fmt.Printf("| %s | %s | %d | %.0f | %s | %.1f | %.1f | %.2f / %.2f / %.2f | %s | %s | %s |\n",
-			k.load, k.tool, len(rs), med(rs, 3), ratio, med(rs, 5), med(rs, 6),
+		cs := "–"
+		if len(rs[0]) > 19 && med(rs, 19) >= 0 {
+			cs = fmt.Sprintf("%.2f", med(rs, 19))
+		}
+		fmt.Printf("| %s | %s | %d | %.0f | %s | %.1f | %s | %.1f | %.2f / %.2f / %.2f | %s | %s | %s |\n",
+			k.load, k.tool, len(rs), med(rs, 3), ratio, med(rs, 5), cs, med(rs, 6),
 			med(rs, 7), med(rs, 8), med(rs, 9), truthS, dropped, errs)
+	}
+	// trafficgen against each other tool at the same load: the ratio of
+	// the medians of the rate, the CPU per request and the p99.
+	header := false
+	for _, k := range order {
+		if k.tool != "trafficgen" {
+			continue
+		}
+		tg := rows[k]
+		for _, o := range order {
+			if o.load != k.load || strings.HasPrefix(o.tool, "trafficgen") {
+				continue
+			}
+			if !header {
+				fmt.Println()
+				fmt.Println("| load | trafficgen ÷ | rate | CPU per request | p99 |")
+				fmt.Println("|---|---|---|---|---|")
+				header = true
+			}
+			other := rows[o]
+			ratio := func(i int) string {
+				if b := med(other, i); b > 0 {
+					return fmt.Sprintf("%.2f×", med(tg, i)/b)
+				}
+				return "–"
+			}
+			fmt.Printf("| %s | %s | %s | %s | %s |\n", k.load, o.tool, ratio(3), ratio(5), ratio(9))
+		}
 	}
 	// Latency truth: the median over the runs of each run's reported
 	// minus the server's, against both of its truths.
@@ -481,7 +557,7 @@ func table(args []string) error {
 		}
 		return fmt.Sprintf("%+.2f", m)
 	}
-	header := false
+	header = false
 	for _, k := range order {
 		rs := rows[k]
 		if med(rs, 10) <= 0 {

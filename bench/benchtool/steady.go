@@ -13,11 +13,10 @@ import (
 // each second it times, in alternate slices on one core, round trips
 // through the kernel to a thread on the peer core (pinger: what a
 // loopback request and its response cost, without TCP) and a computation
-// that stays in the L1 cache (SHA-256 of 4 KiB). On the machine
-// BENCHMARKS.md describes, the round trips swing by a third or more
-// between seconds while the computation holds within a few per cent; the
-// generators spend most of their time in the kernel, and their
-// throughput swings with it.
+// that stays in the L1 cache (SHA-256 of 4 KiB). On a shared virtual
+// machine the round trips can swing by a third or more between seconds
+// while the computation holds within a few per cent; the generators spend
+// most of their time in the kernel, and their throughput swings with it.
 func steady(args []string) error {
 	fs := flag.NewFlagSet("steady", flag.ContinueOnError)
 	dur := fs.Duration("d", 10*time.Second, "how long to measure")

@@ -1,6 +1,6 @@
 // Command tgprof runs the trafficgen engine headless against one URL,
 // as `trafficgen --no-tui` does, and writes pprof CPU and allocation
-// profiles: the tool behind the profiles in BENCHMARKS.md.
+// profiles.
 //
 //	go run ./bench/tgprof -c 50 -d 10s -cpu cpu.out -mem mem.out http://127.0.0.1:8080/x.json
 //	go run ./bench/tgprof -rps 20000 -d 10s -cpu cpu.out http://127.0.0.1:8080/x.json
