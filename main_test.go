@@ -197,7 +197,7 @@ func TestBadInput(t *testing.T) {
 		{name: "header without colon", args: []string{"-H", "nocolon", u + "/x"}, want: "-H"},
 		{name: "data file missing", args: []string{"-d", "@" + filepath.Join(dir, "nope.json"), u + "/x"}, want: "-d"},
 		{name: "unknown flag", args: []string{"-u", u, "--turbo"}, want: "--turbo"},
-		// a header that would inject another (issue: -H reached the wire)
+		// a header that would inject another on the wire
 		{name: "header name with CRLF", args: []string{"-H", "X-Test\r\nInjected: 1", u + "/x"}, want: "-H"},
 		{name: "header value with CRLF", args: []string{"-H", "X-Test: a\r\nInjected: 1", u + "/x"}, want: "-H"},
 		{name: "header value with NUL", args: []string{"-H", "X-Test: a\x00b", u + "/x"}, want: "-H"},

@@ -119,7 +119,7 @@ var (
 )
 
 // TestContract checks every route over real HTTP: status codes, JSON fields,
-// id sequences, auth, health, 404/400/405 (issue 3, acceptance 1).
+// id sequences, auth, health, 404/400/405.
 func TestContract(t *testing.T) {
 	api := New(Options{Seed: 1})
 	srv := httptest.NewServer(api)
@@ -318,7 +318,7 @@ func TestContract(t *testing.T) {
 }
 
 // TestPaymentRates: with a fixed seed, about 10% of created payments are
-// declined and about 5% of payments requests answer 500 (acceptance 1).
+// declined and about 5% of payments requests answer 500.
 func TestPaymentRates(t *testing.T) {
 	api := New(Options{Seed: 42})
 	var attempts, errors, declined, created int

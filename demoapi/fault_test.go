@@ -317,7 +317,7 @@ func TestAdmin(t *testing.T) {
 	const remote, local, local6 = "203.0.113.9:5000", "127.0.0.1:5000", "[::1]:5000"
 	slow := `{"service":"payments","kind":"slow","factor":4}`
 
-	// Acceptance 6: a non-loopback caller without the token is refused.
+	// A non-loopback caller without the token is refused.
 	for _, auth := range []string{"", "Bearer wrong", "Bearer", token, "Basic " + token} {
 		wantError(t, "remote GET auth="+auth, admin("GET", "", remote, auth, ""), 403)
 		wantError(t, "remote POST auth="+auth, admin("POST", slow, remote, auth, "application/json"), 403)

@@ -209,8 +209,8 @@ func (f *fakeEngine) NextPhase()               { f.rec("NextPhase") }
 func (f *fakeEngine) ToggleHold()              { f.rec("ToggleHold") }
 func (f *fakeEngine) Note(kind, text string)   { f.rec("Note(%s, %s)", kind, text) }
 
-// maxSnapshot is a closed-loop (max-mode) run against one route, as in the
-// high-throughput benchmarks: about 42,000 req/s, tick tenths of a second
+// maxSnapshot is a closed-loop (max-mode) run against one fast route:
+// about 42,000 req/s, tick tenths of a second
 // after second seconds. Every tick changes the numbers; a tick of 0 brings a
 // newly completed second to the series.
 func maxSnapshot(seconds, tick int) stats.Snapshot {

@@ -25,7 +25,7 @@ import (
 	"time"
 )
 
-// The bounds the issue sets.
+// The bounds the presenter's screen must meet (README, tmux-check.sh).
 const (
 	firstRateBound = 500 * time.Millisecond
 	headlineBound  = 250 * time.Millisecond
