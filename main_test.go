@@ -151,6 +151,7 @@ func runMain(t *testing.T, env map[string]string, args ...string) (code int, std
 
 // TestBadInput tries every option of the run command with bad values: each
 // is one line naming the variable or flag, exit status 2, and nothing sent.
+// It is long because it is one table of cases, read best side by side.
 func TestBadInput(t *testing.T) {
 	srv := newCounter(t, nil)
 	dir := t.TempDir()

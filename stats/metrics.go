@@ -178,28 +178,15 @@ func (e *endpoint) metrics() RouteMetrics {
 	return rm
 }
 
+// journeyMetrics is the journeys for Metrics, durations as a histogram.
 func (r *Recorder) journeyMetrics(s *state) JourneyMetrics {
-	js := &s.journeys
+	var h *hdr.PackedHistogram
+	j := r.journeys(s, func(d *hdr.PackedHistogram) { h = d.Clone() })
 	out := JourneyMetrics{
-		Started:   js.started.Load(),
-		Completed: js.completed.Load(),
-		Declined:  js.declined.Load(),
-		Failed:    js.failed.Load(),
+		Started: j.Started, Completed: j.Completed, Declined: j.Declined, Failed: j.Failed, InProgress: j.InProgress,
+		Steps:    j.Steps,
+		Duration: LatencyHistogram{h: h},
 	}
-	out.InProgress = max(out.Started-out.Completed-out.Failed, 0)
-	r.jmu.Lock()
-	keys := append([]stepKey(nil), r.steps...)
-	r.jmu.Unlock()
-	js.mu.Lock()
-	for i, k := range keys {
-		if i >= len(js.reached) {
-			break
-		}
-		out.Steps = append(out.Steps, StepStats{Journey: k.journey, Step: k.step, Reached: js.reached[i], Failed: js.failedAt[i]})
-	}
-	h := js.dur.Clone()
-	js.mu.Unlock()
-	out.Duration = LatencyHistogram{h: h}
 	if n := h.TotalCount(); n > 0 {
 		out.Duration.Sum = time.Duration(h.Mean() * float64(n) * float64(time.Microsecond))
 	}

@@ -65,7 +65,8 @@ func targetAt(sec int) float64 {
 
 // fixtureSnapshot is a rich, fixed snapshot of a demo run after seconds
 // seconds: full series, 11 endpoints, journeys, codes, error kinds and
-// events, with every time pinned.
+// events, with every time pinned. It is long because it is data, written
+// out as the snapshot holds it.
 func fixtureSnapshot(seconds int) stats.Snapshot {
 	rng := rand.New(rand.NewPCG(1, 2))
 	s := stats.Snapshot{

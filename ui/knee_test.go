@@ -43,7 +43,8 @@ const kneeCapacity = 200
 // kneeSnapshot is a knee-mode run after seconds seconds (at most 20 past
 // the course's end): the series the course makes (a queue grows past the
 // capacity and drains below it), and the knee info with every step
-// judged by then.
+// judged by then. It is long because it is data: the course, step by
+// step.
 func kneeSnapshot(seconds int) stats.Snapshot {
 	s := fixtureSnapshot(seconds)
 	rng := rand.New(rand.NewPCG(7, 8))
