@@ -111,17 +111,9 @@ func checksThreshold(t threshold.Threshold, scn *scenario.Scenario) error {
 	if t.Metric != threshold.Checks {
 		return nil
 	}
-	has := func(r *scenario.Request) bool { return len(r.Checks) > 0 && (t.Route == "" || r.Route == t.Route) }
-	for _, r := range scn.Endpoints {
-		if has(r) {
+	for r := range scn.Requests() {
+		if len(r.Checks) > 0 && (t.Route == "" || r.Route == t.Route) {
 			return nil
-		}
-	}
-	for _, j := range scn.Journeys {
-		for _, r := range j.Steps {
-			if has(r) {
-				return nil
-			}
 		}
 	}
 	if t.Route != "" {

@@ -319,19 +319,11 @@ func requestURLs(target string, scn *scenario.Scenario) []string {
 	if target != "" {
 		out = append(out, target)
 	}
-	each := func(r *scenario.Request) {
+	for r := range scn.Requests() {
 		if r.Path.Static() {
 			if u := r.Path.Append(nil, nil); absolute(u) {
 				out = append(out, string(u))
 			}
-		}
-	}
-	for _, r := range scn.Endpoints {
-		each(r)
-	}
-	for _, j := range scn.Journeys {
-		for _, r := range j.Steps {
-			each(r)
 		}
 	}
 	return out

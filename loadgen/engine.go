@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/trafficgen/trafficgen/internal/newest"
 	"github.com/trafficgen/trafficgen/internal/redact"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/scenario"
@@ -280,17 +281,7 @@ func (e *Engine) Final() stats.Snapshot {
 // publish offers s to the reader, replacing an unread older snapshot.
 func (e *Engine) publish(s stats.Snapshot) {
 	e.last.Store(&s)
-	for {
-		select {
-		case e.snap <- s:
-			return
-		default:
-		}
-		select {
-		case <-e.snap: // drop the stale one
-		default:
-		}
-	}
+	newest.Offer(e.snap, s)
 }
 
 // snapshot takes a recorder snapshot and adds the engine's state.

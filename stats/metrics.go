@@ -160,16 +160,7 @@ func (e *endpoint) metrics() RouteMetrics {
 	rm := RouteMetrics{Route: e.rt.name, Method: e.rt.method, Dropped: e.dropped.Load()}
 	e.mu.Lock()
 	rm.Resent = e.resent
-	for c, n := range e.codes {
-		if n > 0 {
-			rm.Codes = append(rm.Codes, CodeCount{Code: c, Count: n})
-		}
-	}
-	for k, n := range e.kinds {
-		if n > 0 && ErrorKind(k) != KindNone {
-			rm.Errors = append(rm.Errors, KindCount{Kind: ErrorKind(k), Count: n})
-		}
-	}
+	rm.Codes, rm.Errors = e.codeCounts(), e.kindCounts()
 	rm.Latency = LatencyHistogram{h: e.hist.Clone(), Sum: micros(e.sumUs)}
 	var row EndpointStats
 	e.checkStats(&row, time.Time{})
