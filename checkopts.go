@@ -3,15 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/alecthomas/kong"
-
 	"github.com/trafficgen/trafficgen/check"
 	"github.com/trafficgen/trafficgen/scenario"
-	"github.com/trafficgen/trafficgen/stats"
 	"github.com/trafficgen/trafficgen/threshold"
 )
 
@@ -79,30 +75,6 @@ func checkErrText(expr string, err error) string {
 		return fmt.Sprintf("column %d: %s", utf8.RuneCountInString(expr[:off])+1, se.Msg)
 	}
 	return err.Error()
-}
-
-// shapes reads the JSON shapes of --shape-baseline's report, for the
-// engine to compare each route's answers with from the first.
-func (c *checker) shapes() error {
-	path := c.r.ShapeBaseline
-	if path == "" {
-		return nil
-	}
-	f, err := os.Open(kong.ExpandPath(path))
-	if err != nil {
-		return c.bad("shape-baseline", "%v", err)
-	}
-	defer f.Close()
-	rep, err := stats.ReadReport(f)
-	if err != nil {
-		return c.bad("shape-baseline", "%s: %v", path, err)
-	}
-	shapes := rep.Shapes()
-	if len(shapes) == 0 {
-		return c.bad("shape-baseline", "%s has no route shapes (a report written with --report by a run whose routes answered JSON)", path)
-	}
-	c.o.cfg.Shapes = shapes
-	return nil
 }
 
 // checksThreshold refuses a checks threshold on a run, or a route, whose

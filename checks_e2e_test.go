@@ -100,7 +100,6 @@ func TestMalformedChecks(t *testing.T) {
 		{nil, []string{"--scenario", file, "-u", srv.URL}, file + `:4:22: check json "items.@bogus": unknown modifier @bogus`},
 		{nil, []string{"--scenario", op, "-u", srv.URL}, op + `:5:20: check json "count=>3": unknown operator "=>"`},
 		{nil, []string{"scenario", "check", op}, op + `:5:20: check json "count=>3": unknown operator`},
-		{nil, []string{"--shape-baseline", file, srv.URL}, "--shape-baseline: " + file + ": decode report"},
 	} {
 		t.Run(strings.Join(c.args[:len(c.args)-1], " "), func(t *testing.T) {
 			args := append([]string{"-z", "1s", "--no-tui"}, c.args...)

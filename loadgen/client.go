@@ -89,29 +89,29 @@ func newClient(cfg Config, scn *scenario.Scenario, rec *stats.Recorder) (c *clie
 }
 
 // eventLimit passes at most one line a second from the HTTP client to the
-// event log, and says how many it held back: a server that misbehaves on
+// event log, and says how many it skipped: a server that misbehaves on
 // every request would otherwise push everything else out of the log.
 type eventLimit struct {
-	rec  *stats.Recorder
-	mu   sync.Mutex
-	next time.Time
-	held int
+	rec     *stats.Recorder
+	mu      sync.Mutex
+	next    time.Time
+	skipped int
 }
 
 func (l *eventLimit) add(kind, text string) {
 	now := time.Now()
 	l.mu.Lock()
 	if now.Before(l.next) {
-		l.held++
+		l.skipped++
 		l.mu.Unlock()
 		return
 	}
 	l.next = now.Add(time.Second)
-	held := l.held
-	l.held = 0
+	skipped := l.skipped
+	l.skipped = 0
 	l.mu.Unlock()
-	if held > 0 {
-		text += fmt.Sprintf(" (and %d more lines since the last one shown)", held)
+	if skipped > 0 {
+		text += fmt.Sprintf(" (and %d more lines since the last one shown)", skipped)
 	}
 	l.rec.Event(now, kind, redact.Text(text))
 }

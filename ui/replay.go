@@ -229,7 +229,7 @@ func (p *timelinePane) render(*stats.Snapshot) {
 	state := paused
 	switch {
 	case playing:
-		state = st.badge(&st.BadgeHeld, "REPLAY ▶ "+speedText(speed))
+		state = st.badge(&st.BadgePlaying, "REPLAY ▶ "+speedText(speed))
 	case at >= length:
 		state = st.badge(&st.BadgeDone, "REPLAY ■ end")
 	}
