@@ -311,6 +311,20 @@ func chooseClient(kind string, http2 bool, urls []string) (string, string) {
 	return defaultClient, ""
 }
 
+// shownTarget is where the requests go, for the event log, the dashboard
+// and the summary: the target, or without one the ad-hoc URLs, each with
+// its user info masked.
+func shownTarget(target string, scn *scenario.Scenario) string {
+	urls := requestURLs(target, scn)
+	if target != "" {
+		urls = urls[:1]
+	}
+	for i, u := range urls {
+		urls[i] = redact.URL(u)
+	}
+	return strings.Join(urls, " ")
+}
+
 // requestURLs returns where the scenario's requests go: the target, and
 // each request's own absolute URL (ad-hoc URLs; a scenario file's paths
 // are relative to the target).

@@ -23,8 +23,8 @@ type Metrics struct {
 	// InFlight is the number of requests sent and not yet answered; it is
 	// not cleared by a Reset.
 	InFlight int64
-	// Dropped counts requests due but not sent (the in-flight cap was
-	// full); DroppedBehind is the part due while trafficgen itself was the
+	// Dropped counts requests due but never sent (the in-flight cap was
+	// full, or the run ended while they waited for a worker); DroppedBehind is the part due while trafficgen itself was the
 	// limit (RunInfo.DroppedBehind).
 	Dropped, DroppedBehind int64
 	// TargetRPS is the newest sample of the offered rate the plan asks for
