@@ -11,13 +11,16 @@ import (
 )
 
 // baseline reads --baseline, the report of an earlier run this one is
-// compared with, and sets the limits of the thresholds relative to it. A
-// relative threshold without a baseline is an error.
+// compared with: it sets the limits of the thresholds relative to it, and
+// gives the engine the routes' JSON shapes it kept, so that their answers
+// are compared with them from the first (a route the report has no shape
+// for learns its own). A relative threshold without a baseline is an
+// error.
 func (c *checker) baseline() error {
 	o := c.o
 	if c.r.Baseline == "" {
 		if t, ok := threshold.Unbased(o.thresholds); ok {
-			return c.bad("threshold", "%q is relative to a baseline: give the report of an earlier run with --baseline FILE", t.Expr)
+			return c.bad("threshold", "%q is relative to a baseline: give the report of an earlier run with --baseline REPORT", t.Expr)
 		}
 		return nil
 	}
@@ -34,6 +37,7 @@ func (c *checker) baseline() error {
 	name := fmt.Sprintf("%s, %.1fs from %s", c.r.Baseline, rep.ElapsedMs/1000, rep.Started.Local().Format("2006-01-02 15:04"))
 	b := stats.BaselineOfReport(rep, name)
 	o.baseline = &b
+	o.cfg.Shapes = rep.Shapes()
 	return nil
 }
 

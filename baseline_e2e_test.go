@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -88,11 +89,38 @@ func TestBaselineBadInput(t *testing.T) {
 	}{
 		{[]string{"--baseline", junk}, "TRAFFICGEN_BASELINE/--baseline: not a trafficgen report"},
 		{[]string{"--baseline", filepath.Join(dir, "none.json")}, "no such file"},
-		{[]string{"--threshold", "p99<baseline*1.5"}, `"p99<baseline*1.5" is relative to a baseline: give the report of an earlier run with --baseline FILE`},
+		{[]string{"--threshold", "p99<baseline*1.5"}, `"p99<baseline*1.5" is relative to a baseline: give the report of an earlier run with --baseline REPORT`},
 	} {
 		code, out, errOut := runMain(t, nil, append(c.args, "--no-tui", "-n", "5", srv.URL+"/x")...)
 		if code != exitUsage || !strings.Contains(errOut, c.want) || srv.n.Load() != 0 {
 			t.Errorf("%v: exit %d, sent %d, want 2 and %q\n%s%s", c.args, code, srv.n.Load(), c.want, out, errOut)
+		}
+	}
+}
+
+// TestBaselineGivesShapes: the routes' JSON shapes a baseline report kept
+// go to the engine, which compares the answers with them from the first.
+func TestBaselineGivesShapes(t *testing.T) {
+	t.Chdir(t.TempDir())
+	writeSampleReport(t, "plain.json")
+	rep := readReport(t, "plain.json")
+	paths := []string{"$ object", "ok bool"}
+	rep.Endpoints[0].Shape = &stats.ShapeReport{Paths: paths, Checked: 10}
+	f, err := os.Create("shaped.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.Write(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for file, want := range map[string][]string{"shaped.json": paths, "plain.json": nil} {
+		o, err := parseRun([]string{"--baseline", file, "http://127.0.0.1:9/health"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.cfg.Shapes["GET /health"]; !slices.Equal(got, want) || o.baseline == nil {
+			t.Errorf("--baseline %s: shapes %v, want %v", file, o.cfg.Shapes, want)
 		}
 	}
 }

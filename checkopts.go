@@ -3,15 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/alecthomas/kong"
-
 	"github.com/trafficgen/trafficgen/check"
 	"github.com/trafficgen/trafficgen/scenario"
-	"github.com/trafficgen/trafficgen/stats"
 	"github.com/trafficgen/trafficgen/threshold"
 )
 
@@ -81,47 +77,15 @@ func checkErrText(expr string, err error) string {
 	return err.Error()
 }
 
-// shapes reads the JSON shapes of --shape-baseline's report, for the
-// engine to compare each route's answers with from the first.
-func (c *checker) shapes() error {
-	path := c.r.ShapeBaseline
-	if path == "" {
-		return nil
-	}
-	f, err := os.Open(kong.ExpandPath(path))
-	if err != nil {
-		return c.bad("shape-baseline", "%v", err)
-	}
-	defer f.Close()
-	rep, err := stats.ReadReport(f)
-	if err != nil {
-		return c.bad("shape-baseline", "%s: %v", path, err)
-	}
-	shapes := rep.Shapes()
-	if len(shapes) == 0 {
-		return c.bad("shape-baseline", "%s has no route shapes (a report written with --report by a run whose routes answered JSON)", path)
-	}
-	c.o.cfg.Shapes = shapes
-	return nil
-}
-
 // checksThreshold refuses a checks threshold on a run, or a route, whose
 // requests have no checks: it would fail for want of a figure.
 func checksThreshold(t threshold.Threshold, scn *scenario.Scenario) error {
 	if t.Metric != threshold.Checks {
 		return nil
 	}
-	has := func(r *scenario.Request) bool { return len(r.Checks) > 0 && (t.Route == "" || r.Route == t.Route) }
-	for _, r := range scn.Endpoints {
-		if has(r) {
+	for r := range scn.Requests() {
+		if len(r.Checks) > 0 && (t.Route == "" || r.Route == t.Route) {
 			return nil
-		}
-	}
-	for _, j := range scn.Journeys {
-		for _, r := range j.Steps {
-			if has(r) {
-				return nil
-			}
 		}
 	}
 	if t.Route != "" {

@@ -11,7 +11,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,11 +25,11 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
 
+	"github.com/trafficgen/trafficgen/internal/inprocess"
 	"github.com/trafficgen/trafficgen/loadgen"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
-	"github.com/trafficgen/trafficgen/transport"
 	"github.com/trafficgen/trafficgen/ui"
 )
 
@@ -101,7 +100,6 @@ func TestMalformedChecks(t *testing.T) {
 		{nil, []string{"--scenario", file, "-u", srv.URL}, file + `:4:22: check json "items.@bogus": unknown modifier @bogus`},
 		{nil, []string{"--scenario", op, "-u", srv.URL}, op + `:5:20: check json "count=>3": unknown operator "=>"`},
 		{nil, []string{"scenario", "check", op}, op + `:5:20: check json "count=>3": unknown operator`},
-		{nil, []string{"--shape-baseline", file, srv.URL}, "--shape-baseline: " + file + ": decode report"},
 	} {
 		t.Run(strings.Join(c.args[:len(c.args)-1], " "), func(t *testing.T) {
 			args := append([]string{"-z", "1s", "--no-tui"}, c.args...)
@@ -142,15 +140,6 @@ func (s *shapeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, `{"id":7,"items":[{"sku":"a","qty":1}],"total":12.5,"next":"x"}`)
 }
 
-// roundTripper serves requests with h, in process.
-type roundTripper struct{ h http.Handler }
-
-func (rt roundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	rt.h.ServeHTTP(rec, r)
-	return rec.Result(), nil
-}
-
 // TestDriftUnderRamp: a ramp from 1 to 500 req/s against a server that
 // answers 200 in another JSON shape above 300 req/s shows shape drift on
 // that route, on the dashboard (golden) and in the summary, naming the
@@ -163,10 +152,7 @@ func TestDriftUnderRamp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr, err := transport.New(transport.Options{Kind: transport.KindNetHTTP, RoundTripper: roundTripper{&shapeServer{}}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		tr := inprocess.Client(&shapeServer{}, 0)
 		eng, err = loadgen.New(loadgen.Config{Target: "http://shop.test", Mode: plan.ModeRampUp, RPS: 500, Duration: 10 * time.Second,
 			Scenario: scn, Client: tr, Seed: 1})
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
+	"github.com/trafficgen/trafficgen/ui"
 )
 
 // TestDocumentedCommands: every trafficgen command in the README, the
@@ -195,5 +197,37 @@ func writeSampleReport(t *testing.T, path string) {
 	defer f.Close()
 	if err := rep.Write(f); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReadmeKeys: the README's table of dashboard keys is the dashboard's
+// own list (ui.KeyHelp, which ? and --help show), row for row.
+func TestReadmeKeys(t *testing.T) {
+	readme := string(must(os.ReadFile("README.md")))
+	for _, k := range ui.KeyHelp() {
+		if row := "| `" + k[0] + "` | " + k[1] + " |"; !strings.Contains(readme, row) {
+			t.Errorf("README.md lacks the key row %s", row)
+		}
+	}
+}
+
+// TestReadmeOptions: every flag of the run command and of serve is in
+// the README's configuration tables.
+func TestReadmeOptions(t *testing.T) {
+	readme := string(must(os.ReadFile("README.md")))
+	var c cli
+	parser := must(newParser(&c, io.Discard, io.Discard, func(int) {}))
+	for _, cmd := range parser.Model.Children {
+		if cmd.Name != "run" && cmd.Name != "serve" {
+			continue
+		}
+		for _, f := range cmd.Flags {
+			if f.Name == "help" || f.Name == "version" {
+				continue
+			}
+			if !strings.Contains(readme, "`--"+f.Name+"`") && !strings.Contains(readme, ", --"+f.Name+"`") {
+				t.Errorf("README.md's configuration lacks %s --%s", cmd.Name, f.Name)
+			}
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/trafficgen/trafficgen/internal/newest"
 	"github.com/trafficgen/trafficgen/loadgen"
 	"github.com/trafficgen/trafficgen/stats"
 	"github.com/trafficgen/trafficgen/threshold"
@@ -43,7 +44,7 @@ func (g *gate) watch(eng *loadgen.Engine, stop context.CancelFunc) <-chan stats.
 			if !s.Run.Done {
 				g.check(&s)
 			}
-			offer(out, s)
+			newest.Offer(out, s)
 		}
 	}()
 	return out
@@ -61,22 +62,6 @@ func (g *gate) check(s *stats.Snapshot) {
 		g.aborted = threshold.AbortReason(r, s.Elapsed)
 		g.eng.Note("abort", g.aborted)
 		g.stop()
-	}
-}
-
-// offer puts s in ch, replacing an unread older snapshot: the reader
-// never stalls the run.
-func offer(ch chan stats.Snapshot, s stats.Snapshot) {
-	for {
-		select {
-		case ch <- s:
-			return
-		default:
-		}
-		select {
-		case <-ch:
-		default:
-		}
 	}
 }
 

@@ -2,7 +2,7 @@
 
 package main
 
-// Process tests of issue-18 kinds of input: files that would take the
+// Process tests of hostile input: files that would take the
 // machine's memory, secrets in URLs and templates, a stdout closed early,
 // a report path that is a pipe.
 

@@ -151,6 +151,7 @@ func runMain(t *testing.T, env map[string]string, args ...string) (code int, std
 
 // TestBadInput tries every option of the run command with bad values: each
 // is one line naming the variable or flag, exit status 2, and nothing sent.
+// It is long because it is one table of cases, read best side by side.
 func TestBadInput(t *testing.T) {
 	srv := newCounter(t, nil)
 	dir := t.TempDir()
@@ -197,7 +198,7 @@ func TestBadInput(t *testing.T) {
 		{name: "header without colon", args: []string{"-H", "nocolon", u + "/x"}, want: "-H"},
 		{name: "data file missing", args: []string{"-d", "@" + filepath.Join(dir, "nope.json"), u + "/x"}, want: "-d"},
 		{name: "unknown flag", args: []string{"-u", u, "--turbo"}, want: "--turbo"},
-		// a header that would inject another (issue: -H reached the wire)
+		// a header that would inject another on the wire
 		{name: "header name with CRLF", args: []string{"-H", "X-Test\r\nInjected: 1", u + "/x"}, want: "-H"},
 		{name: "header value with CRLF", args: []string{"-H", "X-Test: a\r\nInjected: 1", u + "/x"}, want: "-H"},
 		{name: "header value with NUL", args: []string{"-H", "X-Test: a\x00b", u + "/x"}, want: "-H"},

@@ -90,8 +90,8 @@ func (r *runCmd) Validate(kctx *kong.Context) error {
 		o: &options{interval: r.StatsInterval, embedded: r.Embedded, apiKey: r.APIKey}}
 	c.o.reportLabel = c.src.label("report")
 	for _, step := range []func() error{
-		c.shape, c.mode, c.rateAndLength, c.concurrency, c.requests, c.users,
-		c.limits, c.transport, c.report, c.recording, c.shard, c.scenario, c.checks, c.shapes, c.thresholds, c.knee, c.baseline,
+		c.target, c.mode, c.rateAndLength, c.concurrency, c.requests, c.users,
+		c.limits, c.transport, c.report, c.recording, c.shard, c.scenario, c.checks, c.thresholds, c.knee, c.baseline,
 	} {
 		if err := step(); err != nil {
 			return err
@@ -109,9 +109,9 @@ func (c *checker) bad(name, format string, args ...any) error {
 	return usagef("%s: %s%s", c.src.label(name), fmt.Sprintf(format, args...), c.src.origin(name))
 }
 
-// shape checks what is aimed at: ad-hoc URLs, a scenario file, the
+// target checks what is aimed at: ad-hoc URLs, a scenario file, the
 // built-in scenario or the embedded demo API.
-func (c *checker) shape() error {
+func (c *checker) target() error {
 	r := c.r
 	if c.o.apiKey == "" {
 		c.o.apiKey = defaultAPIKey

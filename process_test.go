@@ -235,7 +235,7 @@ func TestOverloadBinary(t *testing.T) {
 	if last < 100_000 {
 		t.Errorf("dropped only %d at a million a second", last)
 	}
-	m := regexp.MustCompile(`Dropped \(due but not sent, in-flight cap full\): (\d+)`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`Dropped \(due, never sent\): (\d+)`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("summary does not show dropped:\n%s", out)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -25,6 +26,14 @@ type replayCmd struct {
 	NoTUI         bool          `name:"no-tui" env:"NO_TUI" help:"Print the stats blocks at the recording's times and the summary, instead of the dashboard, even on a terminal."`
 	StatsInterval time.Duration `env:"STATS_INTERVAL" default:"5s" help:"Headless output: a stats block for every this much of the recording."`
 	Theme         string        `env:"TRAFFICGEN_THEME" default:"auto" enum:"auto,dark,light,high-contrast" help:"Dashboard colours: auto, dark, light or high-contrast."`
+}
+
+// Help is the replay command's help after its summary: the keys.
+func (c *replayCmd) Help() string {
+	var b strings.Builder
+	b.WriteString("A replay needs no target and no network. Keys on its dashboard:\n\n")
+	writeKeys(&b, ui.ReplayKeyHelp())
+	return b.String()
 }
 
 // Validate checks the options kong cannot.

@@ -32,24 +32,12 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 	if o.report == "-" {
 		human = stderr
 	}
-	var rf *reportFile
-	if o.report != "" {
-		var err error
-		if rf, err = openReport(o.report, stdout); err != nil {
-			fmt.Fprintf(stderr, "trafficgen: %s: %v\n", o.reportLabel, err)
-			return exitUsage
-		}
-		defer rf.discard()
+	rf, rec, code := openOutputs(o, stdout, stderr)
+	if code != exitOK {
+		return code
 	}
-	var rec *recordFile
-	if o.record != "" {
-		var err error
-		if rec, err = openRecording(o.record, recordLabel); err != nil {
-			fmt.Fprintf(stderr, "trafficgen: %s: %v\n", recordLabel, err)
-			return exitUsage
-		}
-		defer rec.discard()
-	}
+	defer rf.discard()
+	defer rec.discard()
 	eng, emb, code := startEngine(o, stderr)
 	if eng == nil {
 		return code
@@ -69,18 +57,49 @@ func (r *runCmd) run(stdout, stderr io.Writer) int {
 	defer stopMetrics()
 	g := newGate(o)
 	drive(cur, emb, o, g, human, stderr, rf)
-	eng = cur.engine()
+	return finishRun(cur.engine(), o, g, human, stderr, rf, rec)
+}
+
+// openOutputs opens the report's and the recording's files before anything
+// is sent, so that a path that cannot be written is a usage error. Either
+// is nil when not asked for.
+func openOutputs(o *options, stdout, stderr io.Writer) (*reportFile, *recordFile, int) {
+	var rf *reportFile
+	if o.report != "" {
+		var err error
+		if rf, err = openReport(o.report, stdout); err != nil {
+			fmt.Fprintf(stderr, "trafficgen: %s: %v\n", o.reportLabel, err)
+			return nil, nil, exitUsage
+		}
+	}
+	var rec *recordFile
+	if o.record != "" {
+		var err error
+		if rec, err = openRecording(o.record, recordLabel); err != nil {
+			rf.discard()
+			fmt.Fprintf(stderr, "trafficgen: %s: %v\n", recordLabel, err)
+			return nil, nil, exitUsage
+		}
+	}
+	return rf, rec, exitOK
+}
+
+// finishRun writes the summary, the comparison with a baseline, the
+// thresholds' verdict, the recording's end and the report, and returns
+// the exit status.
+func finishRun(eng *loadgen.Engine, o *options, g *gate, human, stderr io.Writer, rf *reportFile, rec *recordFile) int {
+	final := eng.Final()
 	if o.tui {
 		// The headline last, on the screen the dashboard leaves.
-		stats.WriteSummaryHeadlineLast(human, eng.Final())
+		stats.WriteSummaryHeadlineLast(human, final)
 	} else {
-		stats.WriteSummary(human, eng.Final())
+		stats.WriteSummary(human, final)
 	}
 	if o.baseline != nil {
-		stats.WriteComparison(human, eng.Final(), *o.baseline)
+		stats.WriteComparison(human, final, *o.baseline)
 	}
-	code = exitOK
-	if !g.finish(eng.Final(), human) {
+	code := exitOK
+	if !g.finish(final, human) {
 		code = exitThreshold
 	}
 	var rep *stats.Report

@@ -2,6 +2,7 @@ package demoapi
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,6 +36,7 @@ func CapacityFor(rps float64) float64 {
 // how long it waits (the time it then sleeps, before its service latency).
 type queue struct {
 	interval, limit time.Duration
+	shed            atomic.Int64 // requests refused: their wait would pass limit
 
 	mu   sync.Mutex
 	free time.Time // when the server can take the next request
@@ -64,6 +66,7 @@ func (q *queue) admit(now time.Time) (time.Duration, bool) {
 	}
 	wait := start.Sub(now)
 	if wait > q.limit {
+		q.shed.Add(1)
 		return 0, false
 	}
 	q.free = start.Add(q.interval)
@@ -78,4 +81,37 @@ func (q *queue) wait(now time.Time) time.Duration {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return max(q.free.Sub(now), 0)
+}
+
+// length is how many requests wait for their turn at now: those admitted
+// whose turn starts later. Turns follow each other without a gap from the
+// last time the queue was empty, so they are the turns that fit between
+// now and free, less the one under way.
+func (q *queue) length(now time.Time) int64 {
+	if q == nil {
+		return 0
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	ahead := q.free.Sub(now)
+	if ahead <= 0 {
+		return 0
+	}
+	return int64((ahead+q.interval-1)/q.interval) - 1
+}
+
+// capacity is the requests a second the queue serves, 0 without a limit.
+func (q *queue) capacity() float64 {
+	if q == nil {
+		return 0
+	}
+	return float64(time.Second) / float64(q.interval)
+}
+
+// shedCount is how many requests the queue has refused.
+func (q *queue) shedCount() int64 {
+	if q == nil {
+		return 0
+	}
+	return q.shed.Load()
 }

@@ -34,7 +34,7 @@
 // cancelled, and then no response is written.
 //
 // Each route's default behaviour, with no fault and no capacity (New with
-// zero Options but the latency scale), is the real services' as measured:
+// zero Options but the latency scale), is the real services':
 //
 //	GET, POST /api/users, GET, PUT, DELETE /api/users/{id}   users latency, never fail
 //	GET, POST /api/orders, GET /api/orders/{id}              orders latency, never fail

@@ -294,36 +294,46 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
-func TestAdmin(t *testing.T) {
-	const token = "admin-secret-token"
-	api := New(Options{AdminToken: token})
-	admin := func(method, body, remote, auth, ctype string) resp {
-		t.Helper()
-		req := httptest.NewRequest(method, "/admin/faults", nil)
-		if body != "" {
-			req = httptest.NewRequest(method, "/admin/faults", stringsReader(body))
-		}
-		req.RemoteAddr = remote
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-		if ctype != "" {
-			req.Header.Set("Content-Type", ctype)
-		}
-		rec := httptest.NewRecorder()
-		api.ServeHTTP(rec, req)
-		return resp{code: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+// adminCall calls /admin/faults on api from remote, with an Authorization
+// and a Content-Type when given.
+func adminCall(t *testing.T, api *API, method, body, remote, auth, ctype string) resp {
+	t.Helper()
+	req := httptest.NewRequest(method, "/admin/faults", nil)
+	if body != "" {
+		req = httptest.NewRequest(method, "/admin/faults", stringsReader(body))
 	}
-	const remote, local, local6 = "203.0.113.9:5000", "127.0.0.1:5000", "[::1]:5000"
-	slow := `{"service":"payments","kind":"slow","factor":4}`
+	req.RemoteAddr = remote
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	rec := httptest.NewRecorder()
+	api.ServeHTTP(rec, req)
+	return resp{code: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+}
 
-	// Acceptance 6: a non-loopback caller without the token is refused.
-	for _, auth := range []string{"", "Bearer wrong", "Bearer", token, "Basic " + token} {
-		wantError(t, "remote GET auth="+auth, admin("GET", "", remote, auth, ""), 403)
-		wantError(t, "remote POST auth="+auth, admin("POST", slow, remote, auth, "application/json"), 403)
+const (
+	adminToken                = "admin-secret-token"
+	adminRemote, adminLocal   = "203.0.113.9:5000", "127.0.0.1:5000"
+	adminLocal6, adminSlowReq = "[::1]:5000", `{"service":"payments","kind":"slow","factor":4}`
+)
+
+// TestAdminRefusesStrangers: a non-loopback caller without the token, or
+// with an API key only, is refused and switches nothing.
+func TestAdminRefusesStrangers(t *testing.T) {
+	api := New(Options{AdminToken: adminToken})
+	admin := func(method, body, auth, ctype string) resp {
+		t.Helper()
+		return adminCall(t, api, method, body, adminRemote, auth, ctype)
 	}
-	wantError(t, "remote DELETE", admin("DELETE", "", remote, "", ""), 403)
-	wantError(t, "remote PATCH", admin("PATCH", "", remote, "", ""), 403)
+	for _, auth := range []string{"", "Bearer wrong", "Bearer", adminToken, "Basic " + adminToken} {
+		wantError(t, "remote GET auth="+auth, admin("GET", "", auth, ""), 403)
+		wantError(t, "remote POST auth="+auth, admin("POST", adminSlowReq, auth, "application/json"), 403)
+	}
+	wantError(t, "remote DELETE", admin("DELETE", "", "", ""), 403)
+	wantError(t, "remote PATCH", admin("PATCH", "", "", ""), 403)
 	// An API key is not an admin credential.
 	req := httptest.NewRequest("GET", "/admin/faults", nil)
 	req.Header.Set("X-API-Key", testKey)
@@ -336,7 +346,27 @@ func TestAdmin(t *testing.T) {
 		t.Fatal("a refused request switched a fault")
 	}
 
-	r := admin("POST", slow, local, "", "application/json")
+	// Without a token, only loopback callers get in.
+	open := New(Options{})
+	req = httptest.NewRequest("GET", "/admin/faults", nil)
+	req.Header.Set("Authorization", "Bearer ")
+	rec = httptest.NewRecorder()
+	open.ServeHTTP(rec, req)
+	if rec.Code != 403 {
+		t.Errorf("empty token accepted: %d", rec.Code)
+	}
+}
+
+// TestAdmin: a loopback caller, or one with the token, switches faults on
+// and off; a malformed request is refused with its reason's status.
+func TestAdmin(t *testing.T) {
+	api := New(Options{AdminToken: adminToken})
+	admin := func(method, body, remote, auth, ctype string) resp {
+		t.Helper()
+		return adminCall(t, api, method, body, remote, auth, ctype)
+	}
+	local := adminLocal
+	r := admin("POST", adminSlowReq, local, "", "application/json")
 	wantCode(t, "loopback POST", r, 200)
 	if got := api.Faults()[Payments].String(); got != "slow ×4" {
 		t.Errorf("after POST: %s", got)
@@ -346,16 +376,16 @@ func TestAdmin(t *testing.T) {
 		t.Errorf("answer: %s", r.body)
 	}
 
-	r = admin("POST", `{"service":"all","kind":"errors","percent":20}`, "203.0.113.9:1", "Bearer "+token, "application/json; charset=utf-8")
+	r = admin("POST", `{"service":"all","kind":"errors","percent":20}`, "203.0.113.9:1", "Bearer "+adminToken, "application/json; charset=utf-8")
 	wantCode(t, "token POST", r, 200)
 	for s, f := range api.Faults() {
 		if f.String() != "errors 20%" {
 			t.Errorf("%s: %v", s, f)
 		}
 	}
-	wantCode(t, "loopback6 GET", admin("GET", "", local6, "", ""), 200)
-	wantError(t, "form POST", admin("POST", slow, local, "", "text/plain"), 415)
-	wantError(t, "no content type", admin("POST", slow, local, "", ""), 415)
+	wantCode(t, "loopback6 GET", admin("GET", "", adminLocal6, "", ""), 200)
+	wantError(t, "form POST", admin("POST", adminSlowReq, local, "", "text/plain"), 415)
+	wantError(t, "no content type", admin("POST", adminSlowReq, local, "", ""), 415)
 	wantError(t, "bad kind", admin("POST", `{"service":"users","kind":"melt"}`, local, "", "application/json"), 400)
 	wantError(t, "bad service", admin("POST", `{"service":"shop","kind":"slow"}`, local, "", "application/json"), 400)
 	wantError(t, "bad factor", admin("POST", `{"service":"users","kind":"slow","factor":-2}`, local, "", "application/json"), 400)
@@ -375,16 +405,6 @@ func TestAdmin(t *testing.T) {
 		if f.Kind != FaultNone {
 			t.Errorf("%s after DELETE: %v", s, f)
 		}
-	}
-
-	// Without a token, only loopback callers get in.
-	open := New(Options{})
-	req = httptest.NewRequest("GET", "/admin/faults", nil)
-	req.Header.Set("Authorization", "Bearer ")
-	rec = httptest.NewRecorder()
-	open.ServeHTTP(rec, req)
-	if rec.Code != 403 {
-		t.Errorf("empty token accepted: %d", rec.Code)
 	}
 }
 

@@ -2,6 +2,7 @@ package demoapi
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -17,11 +18,13 @@ const MetricsPath = "/metrics"
 type apiCollector struct {
 	a                                 *API
 	requests, responses, fault, store *prometheus.Desc
+	capacity, queued, wait, shed      *prometheus.Desc
 }
 
 // Collector returns a prometheus.Collector of what a has served (by route
 // template, as Served counts it, and by status class), the faults in force
-// and the records each store holds.
+// per service, the records each store holds, and the capacity's queue: its
+// length, the wait it means and the requests it shed.
 func (a *API) Collector() prometheus.Collector {
 	return apiCollector{
 		a: a,
@@ -33,6 +36,14 @@ func (a *API) Collector() prometheus.Collector {
 			"1 for the fault kind injected into a service now, 0 for the others.", []string{"service", "kind"}, nil),
 		store: prometheus.NewDesc("demoapi_store_records",
 			"Records a service's store holds (bounded; the oldest are evicted).", []string{"service"}, nil),
+		capacity: prometheus.NewDesc("demoapi_capacity_requests_per_second",
+			"Requests a second the services handle together before a queue forms; 0: no limit.", nil, nil),
+		queued: prometheus.NewDesc("demoapi_queue_length",
+			"Requests waiting for their turn in the capacity's queue now.", nil, nil),
+		wait: prometheus.NewDesc("demoapi_queue_wait_seconds",
+			"How long a request arriving now would wait for its turn.", nil, nil),
+		shed: prometheus.NewDesc("demoapi_shed_total",
+			"Requests answered 503 at once because their wait would have passed the queue limit.", nil, nil),
 	}
 }
 
@@ -41,6 +52,10 @@ func (c apiCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.responses
 	ch <- c.fault
 	ch <- c.store
+	ch <- c.capacity
+	ch <- c.queued
+	ch <- c.wait
+	ch <- c.shed
 }
 
 func (c apiCollector) Collect(ch chan<- prometheus.Metric) {
@@ -64,6 +79,11 @@ func (c apiCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(c.store, prometheus.GaugeValue, float64(sizes[s]), string(s))
 	}
+	q, now := c.a.queue, time.Now()
+	ch <- prometheus.MustNewConstMetric(c.capacity, prometheus.GaugeValue, q.capacity())
+	ch <- prometheus.MustNewConstMetric(c.queued, prometheus.GaugeValue, float64(q.length(now)))
+	ch <- prometheus.MustNewConstMetric(c.wait, prometheus.GaugeValue, q.wait(now).Seconds())
+	ch <- prometheus.MustNewConstMetric(c.shed, prometheus.CounterValue, float64(q.shedCount()))
 }
 
 // withMetrics serves a's metrics, with the Go runtime's and the process's

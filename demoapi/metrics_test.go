@@ -5,8 +5,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -87,4 +92,74 @@ func TestServeMetrics(t *testing.T) {
 	for _, p := range problems {
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
 	}
+}
+
+// The capacity's queue is on /metrics: with 10 req/s of capacity and a
+// queue limit of 0.3 s, five requests at once are one served now, three
+// waiting (the last to wait 0.4 s, so a new one would too) and one shed;
+// the queue drains a turn every 0.1 s.
+func TestQueueMetrics(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		api := New(Options{Seed: 1, LatencyScale: 1, Capacity: 10, QueueLimit: 300 * time.Millisecond})
+		var wg sync.WaitGroup
+		codes := make(chan int, 5)
+		for range 5 {
+			wg.Go(func() {
+				req := httptest.NewRequest("GET", "/api/users", nil)
+				req.Header.Set("X-API-Key", testKey)
+				rec := httptest.NewRecorder()
+				api.ServeHTTP(rec, req)
+				codes <- rec.Code
+			})
+		}
+		synctest.Wait()
+		gauge := func(name string) float64 {
+			t.Helper()
+			text := scrape(t, api)
+			for _, l := range strings.Split(text, "\n") {
+				if v, ok := strings.CutPrefix(l, name+" "); ok {
+					f, err := strconv.ParseFloat(v, 64)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return f
+				}
+			}
+			t.Fatalf("no %s in\n%s", name, text)
+			return 0
+		}
+		if c, q, w, s := gauge("demoapi_capacity_requests_per_second"), gauge("demoapi_queue_length"),
+			gauge("demoapi_queue_wait_seconds"), gauge("demoapi_shed_total"); c != 10 || q != 3 || w != 0.4 || s != 1 {
+			t.Errorf("capacity %v, queue %v, wait %vs, shed %v; want 10, 3, 0.4 and 1", c, q, w, s)
+		}
+		time.Sleep(150 * time.Millisecond)
+		if q, w := gauge("demoapi_queue_length"), gauge("demoapi_queue_wait_seconds"); q != 2 || w != 0.25 {
+			t.Errorf("0.15 s later: queue %v, wait %vs; want 2 and 0.25", q, w)
+		}
+		wg.Wait()
+		close(codes)
+		var ok, shed int
+		for c := range codes {
+			switch c {
+			case 200:
+				ok++
+			case 503:
+				shed++
+			}
+		}
+		if q := gauge("demoapi_queue_length"); q != 0 || ok != 4 || shed != 1 {
+			t.Errorf("at the end: queue %v, %d answered and %d shed; want 0, 4 and 1", q, ok, shed)
+		}
+	})
+}
+
+// scrape is the text /metrics gives for api.
+func scrape(t *testing.T, api *API) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	withMetrics(api).ServeHTTP(rec, httptest.NewRequest("GET", MetricsPath, nil))
+	if rec.Code != 200 {
+		t.Fatalf("GET %s: %d", MetricsPath, rec.Code)
+	}
+	return rec.Body.String()
 }

@@ -43,8 +43,8 @@ type Options struct {
 	// more; at scale 0, no limit). Past it requests queue: each waits its
 	// turn, then its service latency, so latency rises as the queue grows,
 	// and a request that would wait longer than QueueLimit is answered 503
-	// at once (shed). Zero means no limit, as the real services were
-	// measured; `trafficgen serve` and --embedded set DefaultCapacity.
+	// at once (shed). Zero means no limit, as the real services had;
+	// `trafficgen serve` and --embedded set DefaultCapacity.
 	Capacity float64
 	// QueueLimit is the longest a request waits in the queue
 	// (DefaultQueueLimit when zero).

@@ -184,7 +184,7 @@ func postFault(url, body string) error {
 }
 
 // TestServeDefaultAddr: with no address Serve binds 127.0.0.1:18080, never
-// every interface (acceptance 6).
+// every interface.
 func TestServeDefaultAddr(t *testing.T) {
 	if DefaultAddr != "127.0.0.1:18080" {
 		t.Fatalf("DefaultAddr %q", DefaultAddr)

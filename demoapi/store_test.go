@@ -51,7 +51,7 @@ func TestStore(t *testing.T) {
 }
 
 // TestStoreCap: a store stays at its cap after a million inserts, keeping
-// exactly the newest records (acceptance 4, at the store level).
+// exactly the newest records.
 func TestStoreCap(t *testing.T) {
 	const n, max = 1_000_000, DefaultMaxRecords
 	s := newStore(max, seedOrders()...)
@@ -73,7 +73,7 @@ func TestStoreCap(t *testing.T) {
 }
 
 // TestStoresStayAtCap POSTs to every store through the handler, with latency
-// scale 0, until each has overflowed its cap many times over (acceptance 4).
+// scale 0, until each has overflowed its cap many times over.
 // Without -race and -short it sends the full 1,000,000 POSTs.
 func TestStoresStayAtCap(t *testing.T) {
 	const max = 1000

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -24,6 +25,25 @@ func TestAdHocSendsExactlyThatRequest(t *testing.T) {
 		}
 		if len(s.Endpoints) != 1 || s.Endpoints[0].Route != "POST /x" {
 			t.Fatalf("endpoints %+v", s.Endpoints)
+		}
+	})
+}
+
+// Ad-hoc URLs are the target the start event, the dashboard and the
+// summary show, user info masked.
+func TestAdHocTargetIsShown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		scn, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{"http://ann:hunter2@x.test/a", "http://x.test/b@2"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, s := runEngine(t, Config{Mode: plan.ModeSteady, RPS: 10, Duration: time.Second, Scenario: scn, Client: inProcessClient(http.NotFoundHandler())})
+		const want = "http://xxxxx@x.test/a http://x.test/b"
+		if s.Run.Target != want {
+			t.Errorf("target %q, want %q", s.Run.Target, want)
+		}
+		if len(s.Run.Events) == 0 || !strings.HasSuffix(s.Run.Events[0].Text, "target "+want) {
+			t.Errorf("first event %+v, want the start naming %s", s.Run.Events, want)
 		}
 	})
 }

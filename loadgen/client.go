@@ -89,29 +89,29 @@ func newClient(cfg Config, scn *scenario.Scenario, rec *stats.Recorder) (c *clie
 }
 
 // eventLimit passes at most one line a second from the HTTP client to the
-// event log, and says how many it held back: a server that misbehaves on
+// event log, and says how many it skipped: a server that misbehaves on
 // every request would otherwise push everything else out of the log.
 type eventLimit struct {
-	rec  *stats.Recorder
-	mu   sync.Mutex
-	next time.Time
-	held int
+	rec     *stats.Recorder
+	mu      sync.Mutex
+	next    time.Time
+	skipped int
 }
 
 func (l *eventLimit) add(kind, text string) {
 	now := time.Now()
 	l.mu.Lock()
 	if now.Before(l.next) {
-		l.held++
+		l.skipped++
 		l.mu.Unlock()
 		return
 	}
 	l.next = now.Add(time.Second)
-	held := l.held
-	l.held = 0
+	skipped := l.skipped
+	l.skipped = 0
 	l.mu.Unlock()
-	if held > 0 {
-		text += fmt.Sprintf(" (and %d more lines since the last one shown)", held)
+	if skipped > 0 {
+		text += fmt.Sprintf(" (and %d more lines since the last one shown)", skipped)
 	}
 	l.rec.Event(now, kind, redact.Text(text))
 }
@@ -311,6 +311,20 @@ func chooseClient(kind string, http2 bool, urls []string) (string, string) {
 	return defaultClient, ""
 }
 
+// shownTarget is where the requests go, for the event log, the dashboard
+// and the summary: the target, or without one the ad-hoc URLs, each with
+// its user info masked.
+func shownTarget(target string, scn *scenario.Scenario) string {
+	urls := requestURLs(target, scn)
+	if target != "" {
+		urls = urls[:1]
+	}
+	for i, u := range urls {
+		urls[i] = redact.URL(u)
+	}
+	return strings.Join(urls, " ")
+}
+
 // requestURLs returns where the scenario's requests go: the target, and
 // each request's own absolute URL (ad-hoc URLs; a scenario file's paths
 // are relative to the target).
@@ -319,19 +333,11 @@ func requestURLs(target string, scn *scenario.Scenario) []string {
 	if target != "" {
 		out = append(out, target)
 	}
-	each := func(r *scenario.Request) {
+	for r := range scn.Requests() {
 		if r.Path.Static() {
 			if u := r.Path.Append(nil, nil); absolute(u) {
 				out = append(out, string(u))
 			}
-		}
-	}
-	for _, r := range scn.Endpoints {
-		each(r)
-	}
-	for _, j := range scn.Journeys {
-		for _, r := range j.Steps {
-			each(r)
 		}
 	}
 	return out

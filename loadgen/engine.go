@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/trafficgen/trafficgen/internal/redact"
+	"github.com/trafficgen/trafficgen/internal/newest"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/scenario"
 	"github.com/trafficgen/trafficgen/stats"
@@ -144,7 +144,7 @@ func (c *Config) defaults() error {
 // while it runs, and never block.
 type Engine struct {
 	cfg   Config
-	shown string // cfg.Target with any password masked, for display
+	shown string // where the requests go, user info masked (shownTarget)
 	rec   *stats.Recorder
 	scn   *scenario.Scenario
 	run   *scenario.Run
@@ -213,7 +213,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		cfg: cfg, shown: redact.URL(cfg.Target), rec: rec, scn: scn, run: scn.NewRun(),
+		cfg: cfg, shown: shownTarget(cfg.Target, scn), rec: rec, scn: scn, run: scn.NewRun(),
 		cl: cl, clientName: clientName, clientWhy: clientWhy,
 		snap:     make(chan stats.Snapshot, 1),
 		endedSet: make(chan struct{}),
@@ -280,17 +280,7 @@ func (e *Engine) Final() stats.Snapshot {
 // publish offers s to the reader, replacing an unread older snapshot.
 func (e *Engine) publish(s stats.Snapshot) {
 	e.last.Store(&s)
-	for {
-		select {
-		case e.snap <- s:
-			return
-		default:
-		}
-		select {
-		case <-e.snap: // drop the stale one
-		default:
-		}
-	}
+	newest.Offer(e.snap, s)
 }
 
 // snapshot takes a recorder snapshot and adds the engine's state.

@@ -386,13 +386,13 @@ func TestInFlightCapDropsAndCounts(t *testing.T) {
 		if s.Latency.Max > 1100*time.Millisecond || s.Latency.P50 < 990*time.Millisecond {
 			t.Errorf("latency %+v", s.Latency)
 		}
-		// The server held the cap, not trafficgen, and the summary says so.
+		// The server kept the cap full, not trafficgen, and the summary says so.
 		if s.Run.DroppedBehind != 0 || s.Run.MaxInFlight != 10 || s.Run.DroppedAtCap != 10 {
 			t.Errorf("dropped behind %d, cap %d, dropped at %d; want 0, 10, 10", s.Run.DroppedBehind, s.Run.MaxInFlight, s.Run.DroppedAtCap)
 		}
 		var b strings.Builder
 		stats.WriteSummary(&b, s)
-		if want := "     All of them: the server held the 10 requests the cap allowed. Set\n"; !strings.Contains(b.String(), want) {
+		if want := "     All of them: the in-flight cap (10) was full of requests the server\n"; !strings.Contains(b.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, b.String())
 		}
 	})

@@ -25,11 +25,10 @@ import (
 //
 //	TRAFFICGEN_SOAK=60s go test -run TestSoak -v ./loadgen/
 //
-// (TRAFFICGEN_SOAK_PROFILES=dir also writes a heap profile at each sample)
-// (the value is the length; the numbers go in docs/reliability.md). The
-// demo API runs in a child process, so that the heap and goroutines
-// measured are the generator's alone (the API's record stores fill up to
-// their cap over the first minute).
+// (the value is the length; TRAFFICGEN_SOAK_PROFILES=dir also writes a
+// heap profile at each sample). The demo API runs in a child process, so that the
+// heap and goroutines measured are the generator's alone (the API's
+// record stores fill up to their cap over the first minute).
 func TestSoak(t *testing.T) {
 	if os.Getenv("TRAFFICGEN_SOAK_SERVER") != "" {
 		soakServer(t)

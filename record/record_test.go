@@ -3,11 +3,11 @@ package record
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/trafficgen/trafficgen/internal/recordtest"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -53,34 +53,8 @@ func run(t *testing.T) []stats.Snapshot {
 	return out
 }
 
-// jsonOf renders a snapshot for comparison as a recording keeps it (the
-// routes' detail in the last one only), an empty series or log the
-// same as none, with the series' journey counts (which stats.Point's JSON
-// leaves out).
-func jsonOf(t *testing.T, s stats.Snapshot) string {
-	t.Helper()
-	if !s.Run.Done {
-		s.Endpoints = withoutDetail(s.Endpoints) // as the writer keeps them
-	}
-	if len(s.Series) == 0 {
-		s.Series = nil
-	}
-	if len(s.Run.Events) == 0 {
-		s.Run.Events = nil
-	}
-	var journeys []int64
-	for _, p := range s.Series {
-		journeys = append(journeys, p.Journey)
-	}
-	b, err := json.Marshal(struct {
-		S        stats.Snapshot
-		Journeys []int64
-	}{s, journeys})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
+// jsonOf renders a snapshot for comparison as a recording keeps it.
+func jsonOf(t *testing.T, s stats.Snapshot) string { return recordtest.Figures(t, s) }
 
 func record(t *testing.T, snaps []stats.Snapshot, every time.Duration) []byte {
 	t.Helper()

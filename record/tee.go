@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trafficgen/trafficgen/internal/newest"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -48,8 +49,8 @@ func (t *Tee) Follow(in <-chan stats.Snapshot) <-chan stats.Snapshot {
 		defer t.streams.Done()
 		defer close(out)
 		for s := range in {
-			offer(out, s)
-			offer(t.pending, shown{s, time.Now()})
+			newest.Offer(out, s)
+			newest.Offer(t.pending, shown{s, time.Now()})
 		}
 	}()
 	return out
@@ -59,22 +60,6 @@ func (t *Tee) Follow(in <-chan stats.Snapshot) <-chan stats.Snapshot {
 type shown struct {
 	s  stats.Snapshot
 	at time.Time
-}
-
-// offer puts s in ch, a channel of one with one sender, replacing an unread
-// value.
-func offer[T any](ch chan T, s T) {
-	for {
-		select {
-		case ch <- s:
-			return
-		default:
-		}
-		select {
-		case <-ch:
-		default:
-		}
-	}
 }
 
 // write writes what the streams offer until Close.

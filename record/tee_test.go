@@ -8,6 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/trafficgen/trafficgen/internal/newest"
 	"github.com/trafficgen/trafficgen/stats"
 )
 
@@ -49,7 +50,7 @@ func (d *stuckDisk) bytes() []byte {
 
 // publish is the engine's side: a channel of one, where a newer snapshot
 // replaces an unread one (loadgen's Engine.publish).
-func publish(ch chan stats.Snapshot, s stats.Snapshot) { offer(ch, s) }
+func publish(ch chan stats.Snapshot, s stats.Snapshot) { newest.Offer(ch, s) }
 
 // While the disk is stuck, the dashboard still gets every snapshot the
 // moment it is published; once the disk is back, the recording ends with

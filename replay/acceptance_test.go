@@ -3,37 +3,18 @@ package replay
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
-	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/trafficgen/trafficgen/demoapi"
+	"github.com/trafficgen/trafficgen/internal/inprocess"
+	"github.com/trafficgen/trafficgen/internal/recordtest"
 	"github.com/trafficgen/trafficgen/loadgen"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/record"
 	"github.com/trafficgen/trafficgen/stats"
-	"github.com/trafficgen/trafficgen/transport"
 )
-
-// handlerTransport serves requests in process by calling a handler, so
-// that the engine runs in a synctest bubble, on its fake clock.
-type handlerTransport struct{ h http.Handler }
-
-func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if err := r.Context().Err(); err != nil {
-		return nil, err
-	}
-	rec := httptest.NewRecorder()
-	t.h.ServeHTTP(rec, r)
-	if err := r.Context().Err(); err != nil {
-		return nil, err
-	}
-	return rec.Result(), nil
-}
 
 // seen is a snapshot as a dashboard received it, and when, since the
 // first one.
@@ -52,10 +33,7 @@ func recordRun(t *testing.T) (map[uint64]seen, []byte) {
 	var file bytes.Buffer
 	synctest.Test(t, func(t *testing.T) {
 		api := demoapi.New(demoapi.Options{LatencyScale: 1, Seed: 5})
-		client, err := transport.New(transport.Options{Kind: transport.KindNetHTTP, RoundTripper: handlerTransport{api}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		client := inprocess.Client(api, 0)
 		eng, err := loadgen.New(loadgen.Config{Target: "http://gateway.test", Mode: plan.ModeDemo, RPS: 40,
 			Duration: time.Minute, DurationSet: true, Users: 4, UsersSet: true, Client: client, Seed: 7})
 		if err != nil {
@@ -130,37 +108,6 @@ func replayed(t *testing.T, rec *record.Recording, speed float64) []seen {
 	return got
 }
 
-// figures is a snapshot as the dashboard reads it, series journeys
-// included (stats.Point's JSON leaves them out), an empty series or log
-// the same as none.
-func figures(t *testing.T, s stats.Snapshot) string {
-	t.Helper()
-	if !s.Run.Done { // a recording keeps the routes' detail in its last snapshot only
-		s.Endpoints = slices.Clone(s.Endpoints)
-		for i := range s.Endpoints {
-			s.Endpoints[i].RouteDetail = stats.RouteDetail{}
-		}
-	}
-	if len(s.Series) == 0 {
-		s.Series = nil
-	}
-	if len(s.Run.Events) == 0 {
-		s.Run.Events = nil
-	}
-	var journeys []int64
-	for _, p := range s.Series {
-		journeys = append(journeys, p.Journey)
-	}
-	b, err := json.Marshal(struct {
-		S stats.Snapshot
-		J []int64
-	}{s, journeys})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // A recording of a 60 s run with a spike and a fault replays with the same
 // figures at the same moments: every snapshot the replay hands the
 // dashboard is one the live dashboard received, whole, at the same time
@@ -184,8 +131,8 @@ func TestReplayShowsTheRunAsItWent(t *testing.T) {
 			switch {
 			case !ok:
 				t.Fatalf("%g×: replayed snapshot %d (seq %d) was never shown live", speed, i, r.snap.Seq)
-			case figures(t, r.snap) != figures(t, l.snap):
-				t.Fatalf("%g×: snapshot seq %d differs from the live one:\n%s\nlive:\n%s", speed, r.snap.Seq, figures(t, r.snap), figures(t, l.snap))
+			case recordtest.Figures(t, r.snap) != recordtest.Figures(t, l.snap):
+				t.Fatalf("%g×: snapshot seq %d differs from the live one:\n%s\nlive:\n%s", speed, r.snap.Seq, recordtest.Figures(t, r.snap), recordtest.Figures(t, l.snap))
 			case r.at != time.Duration(float64(l.at-first.at)/speed):
 				t.Fatalf("%g×: snapshot seq %d shown at %v, live at %v", speed, r.snap.Seq, r.at, l.at-first.at)
 			}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trafficgen/trafficgen/internal/newest"
 	"github.com/trafficgen/trafficgen/plan"
 	"github.com/trafficgen/trafficgen/record"
 	"github.com/trafficgen/trafficgen/stats"
@@ -130,19 +131,7 @@ func (p *Player) due(j int) time.Time {
 // or a change of speed. Called with mu held.
 func (p *Player) anchor() { p.from, p.fromAt = time.Now(), p.at[p.i] }
 
-func (p *Player) publish(s stats.Snapshot) {
-	for {
-		select {
-		case p.out <- s:
-			return
-		default:
-		}
-		select {
-		case <-p.out: // drop the stale one
-		default:
-		}
-	}
-}
+func (p *Player) publish(s stats.Snapshot) { newest.Offer(p.out, s) }
 
 // poke wakes Run to act on a change; it never blocks.
 func (p *Player) poke() {

@@ -312,16 +312,9 @@ func (s *Scenario) AddChecks(cs check.List) error {
 		r.checksChanged()
 		return nil
 	}
-	for _, r := range s.Endpoints {
+	for r := range s.Requests() {
 		if err := add(r); err != nil {
 			return err
-		}
-	}
-	for _, j := range s.Journeys {
-		for _, r := range j.Steps {
-			if err := add(r); err != nil {
-				return err
-			}
 		}
 	}
 	return nil

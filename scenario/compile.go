@@ -129,147 +129,207 @@ func (t *Template) addLit(s string) {
 	t.segs = append(t.segs, segment{kind: segLit, lit: s})
 }
 
-// action compiles one {{…}} action into a segment. It is long because it
-// is one switch over the template functions, each case a few checks that
-// read best side by side.
+// action compiles one {{…}} action into a segment: its filter, then the
+// template function's own checks (an actionSite method each).
 func (l *loader) action(p piece, what string, c *tctx, at func(int) pos) (segment, bool) {
-	fail := func(off int, format string, args ...any) (segment, bool) {
-		l.errAt(at(off), "%s: %s", what, fmt.Sprintf(format, args...))
+	a := &actionSite{l: l, p: p, what: what, c: c, at: at}
+	esc, ok := a.filter()
+	if !ok {
 		return segment{}, false
-	}
-	var seg segment
-	if len(p.filters) > 1 {
-		return fail(p.filters[1].off, "one filter per action, got %d", len(p.filters))
-	}
-	for _, f := range p.filters {
-		switch f.text {
-		case "json":
-			seg.esc = filterJSON
-		case "url":
-			seg.esc = filterURL
-		default:
-			return fail(f.off, "unknown filter %q: expected json or url", f.text)
-		}
-	}
-	arity := func(want, usage string) (segment, bool) {
-		return fail(p.off, "{{%s}} takes %s, got %d argument%s (usage: %s)", p.fn.text, want, len(p.args), plural(len(p.args)), usage)
 	}
 	if p.fn.quoted {
 		if len(p.args) > 0 {
-			return fail(p.args[0].off, "a quoted literal {{%q}} takes no arguments", p.fn.text)
+			return a.fail(p.args[0].off, "a quoted literal {{%q}} takes no arguments", p.fn.text)
 		}
-		return segment{kind: segLit, lit: escape(p.fn.text, seg.esc)}, true
+		return segment{kind: segLit, lit: escape(p.fn.text, esc)}, true
 	}
-	args := p.args
+	var seg segment
 	switch p.fn.text {
 	case "pick":
-		if len(args) != 1 {
-			return arity("one data list name", "{{pick LIST}}")
-		}
-		i, ok := l.data[args[0].text]
-		if !ok {
-			var names []string
-			for _, d := range l.s.data {
-				names = append(names, d.name)
-			}
-			return fail(args[0].off, "unknown data list %q%s (lists are defined under data:)", args[0].text, didYouMean(args[0].text, names))
-		}
-		seg.kind, seg.idx = segPick, i
+		seg, ok = a.pick()
 	case "num":
-		if len(args) < 2 || len(args) > 3 {
-			return arity("MIN MAX and optional DECIMALS", "{{num 10 510 2}}")
-		}
-		dec := max(decimals(args[0].text), decimals(args[1].text))
-		if len(args) == 3 {
-			d, err := strconv.Atoi(args[2].text)
-			if err != nil || d < 0 || d > 9 {
-				return fail(args[2].off, "{{num}} DECIMALS: expected 0 to 9, got %q", args[2].text)
-			}
-			dec = max(dec, d)
-			if d < decimals(args[0].text) || d < decimals(args[1].text) {
-				return fail(args[2].off, "{{num}}: MIN and MAX have more than %d decimals", d)
-			}
-		}
-		if dec > 9 {
-			return fail(args[0].off, "{{num}}: at most 9 decimals")
-		}
-		lo, ok1 := parseDecimal(args[0].text, dec)
-		hi, ok2 := parseDecimal(args[1].text, dec)
-		if !ok1 {
-			return fail(args[0].off, "{{num}} MIN: expected a decimal number, got %q", args[0].text)
-		}
-		if !ok2 {
-			return fail(args[1].off, "{{num}} MAX: expected a decimal number, got %q", args[1].text)
-		}
-		if lo > hi {
-			return fail(args[0].off, "{{num}}: MIN %s is more than MAX %s", args[0].text, args[1].text)
-		}
-		seg.kind, seg.min, seg.span, seg.dec = segNum, lo, hi-lo, dec
+		seg, ok = a.num()
 	case "seq":
-		if len(args) != 0 {
-			return arity("no arguments", "{{seq}}")
+		if len(p.args) != 0 {
+			return a.arity("no arguments", "{{seq}}")
 		}
-		seg.kind = segSeq
+		seg, ok = segment{kind: segSeq}, true
 	case "var":
-		if len(args) != 1 {
-			return arity("one variable name", "{{var NAME}}")
-		}
-		name := args[0].text
-		switch {
-		case c.global:
-			return fail(p.off, "{{var %s}} in scenario headers: they are sent by random traffic too, which has no per-user variables; put the header on the journey steps", name)
-		case c.endpoint:
-			return fail(p.off, "{{var %s}} in an endpoint: random traffic has no per-user variables; use {{pool NAME}} for ids", name)
-		case !c.defined[name] && c.ifSet != name:
-			var names []string
-			for v := range c.defined {
-				names = append(names, v)
-			}
-			return fail(args[0].off, "variable %q is not set by an earlier step of journey %q%s: capture it in an earlier step, or guard this step with if_set: %s", name, c.journey, didYouMean(name, names), name)
-		}
-		seg.kind, seg.lit = segVar, name
+		seg, ok = a.variable()
 	case "pool":
-		if len(args) < 1 || len(args) > 2 {
-			return arity("a pool name and an optional field", "{{pool NAME [FIELD]}}")
-		}
-		if c.global {
-			return fail(p.off, "{{pool %s}} in scenario headers: pools are picked per request; put the header on the requests", args[0].text)
-		}
-		if !validName(args[0].text) {
-			return fail(args[0].off, "{{pool}}: %q is not a pool name", args[0].text)
-		}
-		pi := l.poolRef(args[0].text)
-		idx := l.poolIdx[pi.name]
-		if pi.firstRef == nil {
-			a := at(args[0].off)
-			pi.firstRef = &a
-		}
-		field := "id"
-		if len(args) == 2 {
-			field = args[1].text
-			if !validName(field) {
-				return fail(args[1].off, "{{pool}}: %q is not a field name", field)
-			}
-		}
-		if _, ok := pi.used[field]; !ok && field != "id" {
-			pi.used[field] = at(args[1].off)
-		}
-		seg.kind, seg.idx, seg.field = segPool, idx, pi.field(field)
-		seg.fresh = !c.seen[idx]
-		c.seen[idx] = true
+		seg, ok = a.pool()
 	case "env":
-		if len(args) < 1 || len(args) > 2 {
-			return arity("a variable name and an optional default", `{{env NAME ["default"]}}`)
-		}
-		v := l.getenv(args[0].text)
-		if v == "" && len(args) == 2 {
-			v = args[1].text
-		}
-		return segment{kind: segLit, lit: escape(v, seg.esc)}, true
+		return a.env(esc) // a literal, escaped now
 	default:
-		return fail(p.fn.off, "unknown template function %q%s; expected one of %s", p.fn.text, didYouMean(p.fn.text, functions), strings.Join(functions, ", "))
+		return a.fail(p.fn.off, "unknown template function %q%s; expected one of %s", p.fn.text, didYouMean(p.fn.text, functions), strings.Join(functions, ", "))
 	}
-	return seg, true
+	seg.esc = esc
+	return seg, ok
+}
+
+// actionSite is one {{…}} action being compiled, with what its errors
+// need: where it is and what it is part of.
+type actionSite struct {
+	l    *loader
+	p    piece
+	what string
+	c    *tctx
+	at   func(int) pos
+}
+
+// fail reports a problem at offset off of the template.
+func (a *actionSite) fail(off int, format string, args ...any) (segment, bool) {
+	a.l.errAt(a.at(off), "%s: %s", a.what, fmt.Sprintf(format, args...))
+	return segment{}, false
+}
+
+// arity reports a wrong number of arguments.
+func (a *actionSite) arity(want, usage string) (segment, bool) {
+	n := len(a.p.args)
+	return a.fail(a.p.off, "{{%s}} takes %s, got %d argument%s (usage: %s)", a.p.fn.text, want, n, plural(n), usage)
+}
+
+// filter returns the action's output filter: none, json or url.
+func (a *actionSite) filter() (filter, bool) {
+	fs := a.p.filters
+	if len(fs) > 1 {
+		_, ok := a.fail(fs[1].off, "one filter per action, got %d", len(fs))
+		return 0, ok
+	}
+	var esc filter
+	for _, f := range fs {
+		switch f.text {
+		case "json":
+			esc = filterJSON
+		case "url":
+			esc = filterURL
+		default:
+			_, ok := a.fail(f.off, "unknown filter %q: expected json or url", f.text)
+			return 0, ok
+		}
+	}
+	return esc, true
+}
+
+// pick is {{pick LIST}}: an item of a data list.
+func (a *actionSite) pick() (segment, bool) {
+	args := a.p.args
+	if len(args) != 1 {
+		return a.arity("one data list name", "{{pick LIST}}")
+	}
+	i, ok := a.l.data[args[0].text]
+	if !ok {
+		var names []string
+		for _, d := range a.l.s.data {
+			names = append(names, d.name)
+		}
+		return a.fail(args[0].off, "unknown data list %q%s (lists are defined under data:)", args[0].text, didYouMean(args[0].text, names))
+	}
+	return segment{kind: segPick, idx: i}, true
+}
+
+// num is {{num MIN MAX [DECIMALS]}}: a random decimal number.
+func (a *actionSite) num() (segment, bool) {
+	args := a.p.args
+	if len(args) < 2 || len(args) > 3 {
+		return a.arity("MIN MAX and optional DECIMALS", "{{num 10 510 2}}")
+	}
+	dec := max(decimals(args[0].text), decimals(args[1].text))
+	if len(args) == 3 {
+		d, err := strconv.Atoi(args[2].text)
+		if err != nil || d < 0 || d > 9 {
+			return a.fail(args[2].off, "{{num}} DECIMALS: expected 0 to 9, got %q", args[2].text)
+		}
+		dec = max(dec, d)
+		if d < decimals(args[0].text) || d < decimals(args[1].text) {
+			return a.fail(args[2].off, "{{num}}: MIN and MAX have more than %d decimals", d)
+		}
+	}
+	if dec > 9 {
+		return a.fail(args[0].off, "{{num}}: at most 9 decimals")
+	}
+	lo, ok1 := parseDecimal(args[0].text, dec)
+	hi, ok2 := parseDecimal(args[1].text, dec)
+	if !ok1 {
+		return a.fail(args[0].off, "{{num}} MIN: expected a decimal number, got %q", args[0].text)
+	}
+	if !ok2 {
+		return a.fail(args[1].off, "{{num}} MAX: expected a decimal number, got %q", args[1].text)
+	}
+	if lo > hi {
+		return a.fail(args[0].off, "{{num}}: MIN %s is more than MAX %s", args[0].text, args[1].text)
+	}
+	return segment{kind: segNum, min: lo, span: hi - lo, dec: dec}, true
+}
+
+// variable is {{var NAME}}: a value an earlier step of the journey
+// captured.
+func (a *actionSite) variable() (segment, bool) {
+	args, c := a.p.args, a.c
+	if len(args) != 1 {
+		return a.arity("one variable name", "{{var NAME}}")
+	}
+	name := args[0].text
+	switch {
+	case c.global:
+		return a.fail(a.p.off, "{{var %s}} in scenario headers: they are sent by random traffic too, which has no per-user variables; put the header on the journey steps", name)
+	case c.endpoint:
+		return a.fail(a.p.off, "{{var %s}} in an endpoint: random traffic has no per-user variables; use {{pool NAME}} for ids", name)
+	case !c.defined[name] && c.ifSet != name:
+		var names []string
+		for v := range c.defined {
+			names = append(names, v)
+		}
+		return a.fail(args[0].off, "variable %q is not set by an earlier step of journey %q%s: capture it in an earlier step, or guard this step with if_set: %s", name, c.journey, didYouMean(name, names), name)
+	}
+	return segment{kind: segVar, lit: name}, true
+}
+
+// pool is {{pool NAME [FIELD]}}: a field of a record the run created.
+func (a *actionSite) pool() (segment, bool) {
+	args, c := a.p.args, a.c
+	if len(args) < 1 || len(args) > 2 {
+		return a.arity("a pool name and an optional field", "{{pool NAME [FIELD]}}")
+	}
+	if c.global {
+		return a.fail(a.p.off, "{{pool %s}} in scenario headers: pools are picked per request; put the header on the requests", args[0].text)
+	}
+	if !validName(args[0].text) {
+		return a.fail(args[0].off, "{{pool}}: %q is not a pool name", args[0].text)
+	}
+	pi := a.l.poolRef(args[0].text)
+	idx := a.l.poolIdx[pi.name]
+	if pi.firstRef == nil {
+		first := a.at(args[0].off)
+		pi.firstRef = &first
+	}
+	field := "id"
+	if len(args) == 2 {
+		field = args[1].text
+		if !validName(field) {
+			return a.fail(args[1].off, "{{pool}}: %q is not a field name", field)
+		}
+	}
+	if _, ok := pi.used[field]; !ok && field != "id" {
+		pi.used[field] = a.at(args[1].off)
+	}
+	fresh := !c.seen[idx]
+	c.seen[idx] = true
+	return segment{kind: segPool, idx: idx, field: pi.field(field), fresh: fresh}, true
+}
+
+// env is {{env NAME ["default"]}}: a variable of the environment, read
+// at load time into a literal, escaped by the action's filter.
+func (a *actionSite) env(esc filter) (segment, bool) {
+	args := a.p.args
+	if len(args) < 1 || len(args) > 2 {
+		return a.arity("a variable name and an optional default", `{{env NAME ["default"]}}`)
+	}
+	v := a.l.getenv(args[0].text)
+	if v == "" && len(args) == 2 {
+		v = args[1].text
+	}
+	return segment{kind: segLit, lit: escape(v, esc)}, true
 }
 
 func escape(s string, f filter) string {

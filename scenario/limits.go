@@ -10,9 +10,9 @@ import (
 
 // Limits on a scenario file, checked before it is parsed: the YAML parser
 // holds a few hundred bytes per token and its cost grows faster than that
-// with nesting, so without them a 64 KiB file of brackets took gigabytes.
+// with nesting, so a small file of nested brackets could take gigabytes.
 // Within them no file, of any size or shape, makes loading take more than
-// a few tens of megabytes. A real scenario is a few kilobytes, nested a
+// a few tens of megabytes (TestScenarioFilesBoundMemory). A real scenario is a few kilobytes, nested a
 // handful of levels.
 const (
 	// MaxFileSize is the largest scenario file Load reads.

@@ -784,38 +784,12 @@ func (l *loader) request(n ast.Node, jc *journeyCtx) *Request {
 	if !ok {
 		return nil
 	}
-	r := &Request{Method: "GET"}
-	if e, ok := obj["method"]; ok {
-		if m, ok := l.str(e.v, "method"); ok {
-			r.Method = strings.ToUpper(strings.TrimSpace(m))
-			if !ValidHeaderName(r.Method) {
-				l.errf(e.v, "method: %q is not an HTTP method", m)
-			}
-		}
-	}
+	r := &Request{Method: l.method(obj)}
 	c := &tctx{endpoint: jc == nil, seen: map[int]bool{}}
 	if jc != nil {
 		c.journey, c.defined = jc.name, jc.defined
 	}
-	for _, k := range []string{"if_set", "if_unset"} {
-		e, ok := obj[k]
-		if !ok {
-			continue
-		}
-		v, ok := l.name(e.v, k)
-		if !ok {
-			continue
-		}
-		l.condRefs = append(l.condRefs, varRef{v, l.pos(e.v), k})
-		if k == "if_set" {
-			r.ifSet = v
-		} else {
-			r.ifUnset = v
-		}
-	}
-	if r.ifSet != "" && r.ifSet == r.ifUnset {
-		l.errf(obj["if_unset"].v, "if_set and if_unset name the same variable %q: the step could never run", r.ifSet)
-	}
+	l.conditions(r, obj)
 	c.ifSet = r.ifSet
 
 	e, ok := obj["path"]
@@ -840,6 +814,60 @@ func (l *loader) request(n ast.Node, jc *journeyCtx) *Request {
 	if r.Path == nil {
 		return nil
 	}
+	l.naming(r, obj)
+	if jc == nil {
+		r.Weight = 1
+		if e, ok := obj["weight"]; ok {
+			r.Weight, _ = l.positive(e.v, fmt.Sprintf("endpoint %q weight", r.Name))
+		}
+	}
+	l.afterResponse(r, obj, c, jc)
+	return r
+}
+
+// method is a request's method: GET unless it says otherwise.
+func (l *loader) method(obj map[string]entry) string {
+	e, ok := obj["method"]
+	if !ok {
+		return "GET"
+	}
+	m, ok := l.str(e.v, "method")
+	if !ok {
+		return "GET"
+	}
+	method := strings.ToUpper(strings.TrimSpace(m))
+	if !ValidHeaderName(method) {
+		l.errf(e.v, "method: %q is not an HTTP method", m)
+	}
+	return method
+}
+
+// conditions compiles a step's if_set and if_unset.
+func (l *loader) conditions(r *Request, obj map[string]entry) {
+	for _, k := range []string{"if_set", "if_unset"} {
+		e, ok := obj[k]
+		if !ok {
+			continue
+		}
+		v, ok := l.name(e.v, k)
+		if !ok {
+			continue
+		}
+		l.condRefs = append(l.condRefs, varRef{v, l.pos(e.v), k})
+		if k == "if_set" {
+			r.ifSet = v
+		} else {
+			r.ifUnset = v
+		}
+	}
+	if r.ifSet != "" && r.ifSet == r.ifUnset {
+		l.errf(obj["if_unset"].v, "if_set and if_unset name the same variable %q: the step could never run", r.ifSet)
+	}
+}
+
+// naming sets a request's route (its method and path template, or its
+// own route:) and its name (the route, or its own name:).
+func (l *loader) naming(r *Request, obj map[string]entry) {
 	route := r.Path.route
 	if e, ok := obj["route"]; ok {
 		route, _ = l.str(e.v, "route")
@@ -851,14 +879,6 @@ func (l *loader) request(n ast.Node, jc *journeyCtx) *Request {
 			r.Name = s
 		}
 	}
-	if jc == nil {
-		r.Weight = 1
-		if e, ok := obj["weight"]; ok {
-			r.Weight, _ = l.positive(e.v, fmt.Sprintf("endpoint %q weight", r.Name))
-		}
-	}
-	l.afterResponse(r, obj, c, jc)
-	return r
 }
 
 // afterResponse compiles what a request does with its response: captures,

@@ -11,7 +11,8 @@ import (
 func noEnv(string) string { return "" }
 
 // TestLoadErrors checks that every kind of mistake is reported at the right
-// line with a message saying what was expected.
+// line with a message saying what was expected. It is long because it is
+// one table of cases.
 func TestLoadErrors(t *testing.T) {
 	tests := []struct {
 		name string

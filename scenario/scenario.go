@@ -19,6 +19,7 @@
 package scenario
 
 import (
+	"iter"
 	"math/rand/v2"
 	"os"
 	"sync"
@@ -107,6 +108,25 @@ type poolSpec struct {
 	fields []string
 	seeds  [][]string
 	cap    int
+}
+
+// Requests yields every request of the scenario: the endpoints, then each
+// journey's steps in order.
+func (s *Scenario) Requests() iter.Seq[*Request] {
+	return func(yield func(*Request) bool) {
+		for _, r := range s.Endpoints {
+			if !yield(r) {
+				return
+			}
+		}
+		for _, j := range s.Journeys {
+			for _, r := range j.Steps {
+				if !yield(r) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // DataList returns the items of the named data list, or nil.

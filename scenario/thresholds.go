@@ -43,18 +43,10 @@ func (l *loader) thresholds(n ast.Node) {
 func (s *Scenario) Routes() []string {
 	var out []string
 	seen := map[string]bool{}
-	add := func(r *Request) {
+	for r := range s.Requests() {
 		if !seen[r.Route] {
 			seen[r.Route] = true
 			out = append(out, r.Route)
-		}
-	}
-	for _, r := range s.Endpoints {
-		add(r)
-	}
-	for _, j := range s.Journeys {
-		for _, r := range j.Steps {
-			add(r)
 		}
 	}
 	return out

@@ -26,20 +26,9 @@ while getopts "n:d:c:r:" opt; do
 done
 PORT=${PORT:-19480} MPORT=${MPORT:-19481}
 URL=http://127.0.0.1:$PORT/x.json
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/trafficgen-metrics-cost.XXXXXX")
-pids=()
-finish() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$WORK"
-}
-trap finish EXIT
-
-go build -o "$WORK/trafficgen" .
-go build -o "$WORK/benchtool" ./bench/benchtool
-taskset -c 1 "$WORK/benchtool" serve --addr "127.0.0.1:$PORT" 2>"$WORK/server.log" &
-pids+=($!)
-for _ in $(seq 50); do curl -fsS "$URL" >/dev/null 2>&1 && break || sleep 0.1; done
+READY_URL=$URL
+# shellcheck source=cost-lib.sh
+. scripts/cost-lib.sh
 
 # run MODE METRICS: one run; prints "requests cpu_seconds dropped".
 run() {
@@ -59,14 +48,8 @@ run() {
 	fi
 	wait "$pid"
 	[ -z "$scraper" ] || wait "$scraper"
-	local total dropped cpu
-	total=$(awk '/^Final Statistics/ { f = 1 } f && /Total Requests:/ { print $3; exit }' "$WORK/out")
-	dropped=$(awk '/^Final Statistics/ { f = 1 } f && /Dropped/ { print $NF; exit }' "$WORK/out")
-	cpu=$(awk '{ print $1 + $2 }' "$WORK/time")
-	echo "$total $cpu $dropped"
+	final_figures
 }
-
-median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 : >"$WORK/scrapes.n"
 for mode in closed open; do

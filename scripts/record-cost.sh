@@ -26,20 +26,9 @@ PORT=${PORT:-19482}
 BASE=http://127.0.0.1:$PORT
 URLS=()
 for i in $(seq 11); do URLS+=("$BASE/route$i.json"); done
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/trafficgen-record-cost.XXXXXX")
-pids=()
-finish() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$WORK"
-}
-trap finish EXIT
-
-go build -o "$WORK/trafficgen" .
-go build -o "$WORK/benchtool" ./bench/benchtool
-taskset -c 1 "$WORK/benchtool" serve --addr "127.0.0.1:$PORT" 2>"$WORK/server.log" &
-pids+=($!)
-for _ in $(seq 50); do curl -fsS "${URLS[0]}" >/dev/null 2>&1 && break || sleep 0.1; done
+READY_URL=${URLS[0]}
+# shellcheck source=cost-lib.sh
+. scripts/cost-lib.sh
 
 # run ON|OFF I: one run; prints "requests cpu_seconds dropped bytes".
 run() {
@@ -47,15 +36,10 @@ run() {
 	[ "$1" = on ] && extra=(--record "$file")
 	/usr/bin/time -f '%U %S' -o "$WORK/time" taskset -c 0 "$WORK/trafficgen" --no-tui -t "$D" --mode steady -r "$R" \
 		"${extra[@]}" "${URLS[@]}" >"$WORK/out" 2>&1
-	local total dropped cpu bytes=0
-	total=$(awk '/^Final Statistics/ { f = 1 } f && /Total Requests:/ { print $3; exit }' "$WORK/out")
-	dropped=$(awk '/^Final Statistics/ { f = 1 } f && /Dropped/ { print $NF; exit }' "$WORK/out")
-	cpu=$(awk '{ print $1 + $2 }' "$WORK/time")
+	local bytes=0
 	[ "$1" = on ] && bytes=$(stat -c %s "$file")
-	echo "$total $cpu $dropped $bytes"
+	echo "$(final_figures) $bytes"
 }
-
-median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 : >"$WORK/on" && : >"$WORK/off"
 for i in $(seq "$N"); do

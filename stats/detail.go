@@ -32,19 +32,36 @@ func (e *endpoint) distribute() {
 // returns the last failure of each kind, whose messages explain makes
 // once the lock is let go. The caller holds e.mu.
 func (e *endpoint) detail(d *RouteDetail) (last [numKinds]failure) {
-	for c, n := range e.codes {
-		if n > 0 {
-			d.Codes = append(d.Codes, CodeCount{Code: c, Count: n})
-		}
-	}
-	for k, n := range e.kinds {
-		if n > 0 && ErrorKind(k) != KindNone {
-			d.Kinds = append(d.Kinds, KindCount{Kind: ErrorKind(k), Count: n})
-			last[k] = e.last[k]
-		}
+	d.Codes, d.Kinds = e.codeCounts(), e.kindCounts()
+	for _, k := range d.Kinds {
+		last[k.Kind] = e.last[k.Kind]
 	}
 	d.Dist, d.RecentDist = e.dist, e.recentDist
 	return last
+}
+
+// codeCounts lists the statuses the route's answers had, by code; the
+// caller holds e.mu.
+func (e *endpoint) codeCounts() []CodeCount {
+	var out []CodeCount
+	for c, n := range e.codes {
+		if n > 0 {
+			out = append(out, CodeCount{Code: c, Count: n})
+		}
+	}
+	return out
+}
+
+// kindCounts lists the kinds of the route's failures, without their
+// messages; the caller holds e.mu.
+func (e *endpoint) kindCounts() []KindCount {
+	var out []KindCount
+	for k, n := range e.kinds {
+		if n > 0 && ErrorKind(k) != KindNone {
+			out = append(out, KindCount{Kind: ErrorKind(k), Count: n})
+		}
+	}
+	return out
 }
 
 // explain adds the message of each kind's last failure, and the route's

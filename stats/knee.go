@@ -161,8 +161,6 @@ func KneeHeadline(k *KneeInfo) string {
 	}
 	s := fmt.Sprintf("%s req/s sustained (p50 %s, p99 %s, errors %s)", rateFig(best.Rate), Dur(best.P50), Dur(best.P99), pctFig(best.ErrorRatio()))
 	switch {
-	case k.Broke && k.Holding():
-		return s + "; " + k.Note
 	case k.Holding():
 		return s + "; " + k.Note
 	case k.Broke:

@@ -23,8 +23,8 @@ type Metrics struct {
 	// InFlight is the number of requests sent and not yet answered; it is
 	// not cleared by a Reset.
 	InFlight int64
-	// Dropped counts requests due but not sent (the in-flight cap was
-	// full); DroppedBehind is the part due while trafficgen itself was the
+	// Dropped counts requests due but never sent (the in-flight cap was
+	// full, or the run ended while they waited for a worker); DroppedBehind is the part due while trafficgen itself was the
 	// limit (RunInfo.DroppedBehind).
 	Dropped, DroppedBehind int64
 	// TargetRPS is the newest sample of the offered rate the plan asks for
@@ -160,16 +160,7 @@ func (e *endpoint) metrics() RouteMetrics {
 	rm := RouteMetrics{Route: e.rt.name, Method: e.rt.method, Dropped: e.dropped.Load()}
 	e.mu.Lock()
 	rm.Resent = e.resent
-	for c, n := range e.codes {
-		if n > 0 {
-			rm.Codes = append(rm.Codes, CodeCount{Code: c, Count: n})
-		}
-	}
-	for k, n := range e.kinds {
-		if n > 0 && ErrorKind(k) != KindNone {
-			rm.Errors = append(rm.Errors, KindCount{Kind: ErrorKind(k), Count: n})
-		}
-	}
+	rm.Codes, rm.Errors = e.codeCounts(), e.kindCounts()
 	rm.Latency = LatencyHistogram{h: e.hist.Clone(), Sum: micros(e.sumUs)}
 	var row EndpointStats
 	e.checkStats(&row, time.Time{})
@@ -178,28 +169,15 @@ func (e *endpoint) metrics() RouteMetrics {
 	return rm
 }
 
+// journeyMetrics is the journeys for Metrics, durations as a histogram.
 func (r *Recorder) journeyMetrics(s *state) JourneyMetrics {
-	js := &s.journeys
+	var h *hdr.PackedHistogram
+	j := r.journeys(s, func(d *hdr.PackedHistogram) { h = d.Clone() })
 	out := JourneyMetrics{
-		Started:   js.started.Load(),
-		Completed: js.completed.Load(),
-		Declined:  js.declined.Load(),
-		Failed:    js.failed.Load(),
+		Started: j.Started, Completed: j.Completed, Declined: j.Declined, Failed: j.Failed, InProgress: j.InProgress,
+		Steps:    j.Steps,
+		Duration: LatencyHistogram{h: h},
 	}
-	out.InProgress = max(out.Started-out.Completed-out.Failed, 0)
-	r.jmu.Lock()
-	keys := append([]stepKey(nil), r.steps...)
-	r.jmu.Unlock()
-	js.mu.Lock()
-	for i, k := range keys {
-		if i >= len(js.reached) {
-			break
-		}
-		out.Steps = append(out.Steps, StepStats{Journey: k.journey, Step: k.step, Reached: js.reached[i], Failed: js.failedAt[i]})
-	}
-	h := js.dur.Clone()
-	js.mu.Unlock()
-	out.Duration = LatencyHistogram{h: h}
 	if n := h.TotalCount(); n > 0 {
 		out.Duration.Sum = time.Duration(h.Mean() * float64(n) * float64(time.Microsecond))
 	}

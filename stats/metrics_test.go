@@ -38,40 +38,12 @@ func TestBucketWidthMatchesHistogram(t *testing.T) {
 	}
 }
 
+// TestMetricsAgreesWithSnapshot: Metrics counts what a Snapshot taken at
+// the same moment counts, route by route, and the journeys alike.
 func TestMetricsAgreesWithSnapshot(t *testing.T) {
 	r := New()
 	start := r.Start()
-	users := r.Register("GET", "GET /api/users")
-	pay := r.Register("POST", "POST /api/payments")
-	base := r.RegisterJourney("checkout", []string{"create user", "pay"})
-	for i := 1; i <= 50; i++ {
-		r.Sent(start)
-		r.Record(Result{Route: users, Code: 200, Latency: time.Duration(i) * time.Millisecond, End: start.Add(time.Second)})
-	}
-	for _, res := range []Result{
-		{Route: pay, Code: 500, Kind: KindStatus5xx, Latency: 300 * time.Millisecond},
-		{Route: pay, Code: 429, Kind: KindRateLimited, Latency: time.Millisecond},
-		{Route: pay, Kind: KindRefused, Latency: 50 * time.Microsecond},
-		{Route: pay, Code: 200, Latency: 2 * time.Second, Resent: 2},
-	} {
-		res.End = start.Add(1500 * time.Millisecond)
-		r.Sent(start.Add(time.Second))
-		r.Record(res)
-	}
-	r.Sent(start) // one still in flight
-	r.Dropped(pay, start.Add(time.Second))
-	r.Dropped(pay, start.Add(time.Second))
-	r.DropCause(1, true, 1000)
-	r.Target(start.Add(1200*time.Millisecond), 40)
-	r.Target(start.Add(1300*time.Millisecond), 60)
-	r.JourneyStarted()
-	r.JourneyStarted()
-	r.JourneyStep(base)
-	r.JourneyStep(base + 1)
-	r.JourneyCompleted(700*time.Millisecond, true)
-	r.JourneyStep(base)
-	r.JourneyFailed(base, "http 5xx")
-
+	pay := recordMetricsRun(r)
 	now := start.Add(2100 * time.Millisecond)
 	m := r.Metrics(now)
 	s := r.Snapshot(now)
@@ -120,6 +92,43 @@ func TestMetricsAgreesWithSnapshot(t *testing.T) {
 	if d := j.Duration.Sum; d < 699*time.Millisecond || d > 701*time.Millisecond {
 		t.Errorf("journey duration sum = %v, want 700ms within the histogram's 0.1 %%", d)
 	}
+}
+
+// recordMetricsRun records two routes' requests of every outcome, drops,
+// targets and two journeys into r, and returns the payments route.
+func recordMetricsRun(r *Recorder) int {
+	start := r.Start()
+	users := r.Register("GET", "GET /api/users")
+	pay := r.Register("POST", "POST /api/payments")
+	base := r.RegisterJourney("checkout", []string{"create user", "pay"})
+	for i := 1; i <= 50; i++ {
+		r.Sent(start)
+		r.Record(Result{Route: users, Code: 200, Latency: time.Duration(i) * time.Millisecond, End: start.Add(time.Second)})
+	}
+	for _, res := range []Result{
+		{Route: pay, Code: 500, Kind: KindStatus5xx, Latency: 300 * time.Millisecond},
+		{Route: pay, Code: 429, Kind: KindRateLimited, Latency: time.Millisecond},
+		{Route: pay, Kind: KindRefused, Latency: 50 * time.Microsecond},
+		{Route: pay, Code: 200, Latency: 2 * time.Second, Resent: 2},
+	} {
+		res.End = start.Add(1500 * time.Millisecond)
+		r.Sent(start.Add(time.Second))
+		r.Record(res)
+	}
+	r.Sent(start) // one still in flight
+	r.Dropped(pay, start.Add(time.Second))
+	r.Dropped(pay, start.Add(time.Second))
+	r.DropCause(1, true, 1000)
+	r.Target(start.Add(1200*time.Millisecond), 40)
+	r.Target(start.Add(1300*time.Millisecond), 60)
+	r.JourneyStarted()
+	r.JourneyStarted()
+	r.JourneyStep(base)
+	r.JourneyStep(base + 1)
+	r.JourneyCompleted(700*time.Millisecond, true)
+	r.JourneyStep(base)
+	r.JourneyFailed(base, "http 5xx")
+	return pay
 }
 
 func TestLatencyHistogramEach(t *testing.T) {

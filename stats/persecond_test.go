@@ -16,85 +16,105 @@ import (
 // Nothing may be lost: the totals, every per-second point and every
 // second's sent rate add up exactly.
 func TestConcurrentSentAndDroppedAcrossSeconds(t *testing.T) {
-	const (
-		workers   = 8
-		epochs    = 200
-		epochSecs = 3 // seconds a batch of concurrent events spans (< slotCount)
-		perEpoch  = 60
-		seconds   = epochs * epochSecs
-	)
 	r := New()
-	start := r.Start()
 	routes := []int{r.Register("GET", "GET /a"), r.Register("POST", "POST /b")}
-	at := func(sec int, frac time.Duration) time.Time {
-		return start.Add(time.Duration(sec)*time.Second + frac)
-	}
-	var sent, dropped [workers][seconds]int64
-	var droppedByRoute [workers][2]int64
-	for e := range epochs {
-		first := e * epochSecs
-		stop, readerDone := make(chan struct{}), make(chan struct{})
-		go func() { // a reader, finalising only the seconds before this batch
-			defer close(readerDone)
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-					_ = r.Snapshot(at(first, time.Millisecond))
-				}
-			}
-		}()
-		var wg sync.WaitGroup
-		begin := make(chan struct{})
-		for w := range workers {
-			wg.Go(func() {
-				rng := rand.New(rand.NewPCG(uint64(e), uint64(w)))
-				<-begin
-				for i := range perEpoch {
-					sec := first + i*epochSecs/perEpoch
-					if rng.IntN(5) == 0 {
-						sec = first + rng.IntN(sec-first+1) // late
-					}
-					when := at(sec, time.Duration(rng.Int64N(int64(time.Second))))
-					route := i % 2
-					if rng.IntN(4) == 0 {
-						r.Dropped(routes[route], when)
-						dropped[w][sec]++
-						droppedByRoute[w][route]++
-						continue
-					}
-					r.Sent(when)
-					r.Record(Result{Route: routes[route], Code: 200, Latency: time.Millisecond, End: when})
-					sent[w][sec]++
-				}
-			})
-		}
-		close(begin)
-		wg.Wait()
-		close(stop)
-		<-readerDone
-		for sec := first; sec < first+epochSecs; sec++ {
+	var c secondCounts
+	for e := range psEpochs {
+		first := e * psEpochSecs
+		c.epoch(r, routes, e)
+		for sec := first; sec < first+psEpochSecs; sec++ {
 			var want int64
-			for w := range workers {
-				want += sent[w][sec]
+			for w := range psWorkers {
+				want += c.sent[w][sec]
 			}
-			if got := r.Snapshot(at(sec+1, time.Millisecond)).Run.AchievedRPS; got != float64(want) {
+			if got := r.Snapshot(secondAt(r, sec+1, time.Millisecond)).Run.AchievedRPS; got != float64(want) {
 				t.Errorf("second %d: sent rate %v, want %d", sec, got, want)
 			}
 		}
 	}
+	c.check(t, r.Snapshot(secondAt(r, psSeconds, time.Millisecond)))
+}
 
-	s := r.Snapshot(at(seconds, time.Millisecond))
+const (
+	psWorkers   = 8
+	psEpochs    = 200
+	psEpochSecs = 3 // seconds a batch of concurrent events spans (< slotCount)
+	psPerEpoch  = 60
+	psSeconds   = psEpochs * psEpochSecs
+)
+
+// secondAt is frac into second sec of r's run.
+func secondAt(r *Recorder, sec int, frac time.Duration) time.Time {
+	return r.Start().Add(time.Duration(sec)*time.Second + frac)
+}
+
+// secondCounts is what the workers counted, each its own, by second.
+type secondCounts struct {
+	sent, dropped  [psWorkers][psSeconds]int64
+	droppedByRoute [psWorkers][2]int64
+}
+
+// epoch runs batch e: the workers' events over its seconds, with a reader
+// taking snapshots (finalising only the seconds before the batch) the
+// while.
+func (c *secondCounts) epoch(r *Recorder, routes []int, e int) {
+	first := e * psEpochSecs
+	stop, readerDone := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_ = r.Snapshot(secondAt(r, first, time.Millisecond))
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	begin := make(chan struct{})
+	for w := range psWorkers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(e), uint64(w)))
+			<-begin
+			for i := range psPerEpoch {
+				sec := first + i*psEpochSecs/psPerEpoch
+				if rng.IntN(5) == 0 {
+					sec = first + rng.IntN(sec-first+1) // late
+				}
+				when := secondAt(r, sec, time.Duration(rng.Int64N(int64(time.Second))))
+				route := i % 2
+				if rng.IntN(4) == 0 {
+					r.Dropped(routes[route], when)
+					c.dropped[w][sec]++
+					c.droppedByRoute[w][route]++
+					continue
+				}
+				r.Sent(when)
+				r.Record(Result{Route: routes[route], Code: 200, Latency: time.Millisecond, End: when})
+				c.sent[w][sec]++
+			}
+		})
+	}
+	close(begin)
+	wg.Wait()
+	close(stop)
+	<-readerDone
+}
+
+// check compares the final snapshot with what was counted: the totals,
+// the routes' drops and every second's point.
+func (c *secondCounts) check(t *testing.T, s Snapshot) {
+	t.Helper()
 	var allSent, allDropped int64
 	var routeDropped [2]int64
-	for w := range workers {
-		for sec := range seconds {
-			allSent += sent[w][sec]
-			allDropped += dropped[w][sec]
+	for w := range psWorkers {
+		for sec := range psSeconds {
+			allSent += c.sent[w][sec]
+			allDropped += c.dropped[w][sec]
 		}
-		routeDropped[0] += droppedByRoute[w][0]
-		routeDropped[1] += droppedByRoute[w][1]
+		routeDropped[0] += c.droppedByRoute[w][0]
+		routeDropped[1] += c.droppedByRoute[w][1]
 	}
 	if s.Total != allSent || s.Dropped != allDropped || s.InFlight != 0 {
 		t.Fatalf("total %d dropped %d in flight %d, want %d, %d, 0", s.Total, s.Dropped, s.InFlight, allSent, allDropped)
@@ -102,15 +122,15 @@ func TestConcurrentSentAndDroppedAcrossSeconds(t *testing.T) {
 	if s.Endpoints[0].Dropped != routeDropped[0] || s.Endpoints[1].Dropped != routeDropped[1] {
 		t.Errorf("dropped by route %d, %d, want %d, %d", s.Endpoints[0].Dropped, s.Endpoints[1].Dropped, routeDropped[0], routeDropped[1])
 	}
-	if len(s.Series) != seconds {
-		t.Fatalf("%d points, want %d", len(s.Series), seconds)
+	if len(s.Series) != psSeconds {
+		t.Fatalf("%d points, want %d", len(s.Series), psSeconds)
 	}
 	var seriesSent, seriesDropped int64
 	for sec, p := range s.Series {
 		var wantSent, wantDropped int64
-		for w := range workers {
-			wantSent += sent[w][sec]
-			wantDropped += dropped[w][sec]
+		for w := range psWorkers {
+			wantSent += c.sent[w][sec]
+			wantDropped += c.dropped[w][sec]
 		}
 		if p.Second != int64(sec) || p.Success != wantSent || p.Dropped != wantDropped {
 			t.Errorf("point %+v, want second %d with %d completed and %d dropped", p, sec, wantSent, wantDropped)

@@ -23,46 +23,26 @@ import (
 // HDR "packed" histograms: a few kilobytes each, and their percentiles and
 // merges walk only the populated buckets, which keeps snapshots cheap.
 //
-// A packed histogram stores a populated bucket as a 4-byte index and a
-// count 1, 2, 4 or 8 bytes wide (one width for all its counts), and grows
-// both arrays as buckets fill and rewrites the counts when one outgrows
-// the width; Reset keeps the arrays and the width. Left to grow, the
-// histograms took the first 30 s or so of a run to reach their size, and
-// that was most of what moved the heap between 10 s and the end of the
-// soak (issue 7). So each histogram the recorder keeps is given its
-// storage when it is made (reserve): room for the buckets the soak (5,000
-// req/s over 11 routes for 60 s) filled at most, with 15–55 % to spare, at
-// the width its counts needed. Past that a histogram still grows, as
-// before. The reserve holds 94 KiB a route and 129 KiB a recorder: 1.14
-// MiB for the soak's 11 routes, where the histograms grew to 0.85 MiB
-// without it (0.70 MiB at 10 s). The routes share at most routeReserve,
-// so a scenario with many routes gets a smaller reserve for each.
+// Each histogram the recorder keeps is given room for its buckets when it
+// is made (reserve), so that the heap does not creep up in a run's first
+// minute as they fill; the routes share at most routeReserve. Why, and how
+// the sizes were chosen: docs/design.md, "Histogram storage".
 const (
 	MaxLatency   = 120 * time.Second
 	sigFigsTotal = 3
 	sigFigsSlot  = 3
 
-	// Buckets reserved, each with the most the soak filled by 59 s in two
-	// quiet runs (a run with a stall filled 5,000 in the run-long ones
-	// and up to 20 % more in the others). Counts are 1 byte wide unless
-	// noted.
-	// reserveSlot: a route's second (740).
-	reserveSlot = 864
-	// reserveTotal: a route's run-long histogram (3,520). At the soak's
-	// ~450 req/s a route its largest count grows by about one a second,
-	// so it widens to 2 bytes after ~5 minutes (a busier route sooner:
-	// one reallocation of a few KiB).
-	reserveTotal = 4096
-	// reserveRecent: a route's merged recent window (2,650).
-	reserveRecent = 4096
-	// reserveMerged: every route's run-long histogram merged (scratchTotal:
-	// 5,610; 2-byte counts, its largest reached 210 and grew by 3 a
-	// second) and every route's recent window merged (scratchAll: 5,320).
-	reserveMerged = 8192
-	// reserveMergedSlot: every route's second merged (scratchSlot: 3,010).
-	reserveMergedSlot = 4096
-	// reserveJourney: journey durations (600).
-	reserveJourney = 864
+	// Buckets reserved: a little more than a busy route fills in a long
+	// run. Counts are 1 byte wide unless noted; past its reserve a
+	// histogram grows as it would without one.
+	reserveSlot   = 864  // a route's second
+	reserveTotal  = 4096 // a route's run-long histogram
+	reserveRecent = 4096 // a route's merged recent window
+	// reserveMerged: every route's run-long histogram merged (scratchTotal,
+	// 2-byte counts) and every route's recent window merged (scratchAll).
+	reserveMerged     = 8192
+	reserveMergedSlot = 4096 // every route's second merged (scratchSlot)
+	reserveJourney    = 864  // journey durations
 
 	// slotCount per-second counters (sent, dropped, targets) are kept:
 	// more than the latency ring below, so a late event still finds its
@@ -376,23 +356,19 @@ func fillBuckets(h *hdr.PackedHistogram, n, width int) *hdr.PackedHistogram {
 	return h
 }
 
-// routeReserve bounds what the routes' reserves hold together. A route's
-// full reserve is about 94 KiB (the 12 slots most of it), which the
-// soak's 11 routes take whole; a scenario with more routes shares the
-// bound, each route's reserve halved (shift) until they fit, and past
-// maxReserveShift halvings a route gets none and its histograms grow as
-// they fill. So memory does not scale with routes that may carry little
-// traffic: 50 routes hold 1.25 MiB of reserve, not 4.7, and 200 not 18.5.
+// routeReserve bounds what the routes' reserves hold together: a scenario
+// with more routes than fit whole halves each route's reserve (shift)
+// until they fit, and past maxReserveShift halvings a route gets none, so
+// memory does not scale with routes that may carry little traffic.
 const (
 	routeReserve    = 1280 << 10
 	maxReserveShift = 6
 )
 
 // routeTemplates are filled histograms a route's are copied from, each
-// with 1/2^shift of the full reserve: filling a route's 14 takes over a
-// millisecond (over ten under -race), which Reset would spend holding the
-// lock after the run's clock has started; copying them takes a tenth of
-// that. A set is made on first use, compacted and never changed after,
+// with 1/2^shift of the full reserve: copying is much quicker than filling,
+// which Reset would otherwise do holding the lock after the run's clock has
+// started. A set is made on first use, compacted and never changed after,
 // so any goroutine may copy from it.
 type routeTemplates struct {
 	slot, recent, total *hdr.PackedHistogram

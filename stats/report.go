@@ -80,6 +80,10 @@ type Summary struct {
 	// DroppedBehind is the part of Dropped due while trafficgen itself was
 	// the limit (RunInfo.DroppedBehind); absent when 0.
 	DroppedBehind int64 `json:"droppedBehind,omitempty"`
+	// DroppedUnsent is the part of Dropped still waiting for a worker when
+	// the run ended or its deadline passed (RunInfo.DroppedUnsent); absent
+	// when 0.
+	DroppedUnsent int64 `json:"droppedUnsent,omitempty"`
 	// Resent counts attempts the HTTP client resent (Result.Resent);
 	// absent when 0.
 	Resent int64 `json:"resent,omitempty"`
@@ -213,7 +217,7 @@ func (r *Recorder) Report(now time.Time, config map[string]any) (*Report, error)
 		Config: config, Instances: 1,
 		Summary: Summary{
 			Total: snap.Total, Success: snap.Success, Errors: snap.Errors, Dropped: snap.Dropped,
-			Resent: snap.Resent, DroppedBehind: snap.Run.DroppedBehind,
+			Resent: snap.Resent, DroppedBehind: snap.Run.DroppedBehind, DroppedUnsent: snap.Run.DroppedUnsent,
 		},
 		StatusCodes: map[string]int64{}, ErrorKinds: map[string]int64{},
 		Series: seriesReport(s.lastPoints(reportSeriesLen)), Events: eventsReport(snap.Run.Events),
@@ -479,6 +483,7 @@ func (m *merger) addTotals(s Summary) {
 	o.Errors += s.Errors
 	o.Dropped += s.Dropped
 	o.DroppedBehind += s.DroppedBehind
+	o.DroppedUnsent += s.DroppedUnsent
 	o.Resent += s.Resent
 	o.Checked += s.Checked
 	o.CheckFailed += s.CheckFailed

@@ -148,7 +148,7 @@ func TestSummaryResentLine(t *testing.T) {
 	block.Reset()
 	WriteSummary(&sum, s)
 	WriteBlock(&block, s)
-	want := "   Dropped (due but not sent, in-flight cap full): 0\n" +
+	want := "   Dropped (due, never sent): 0\n" +
 		"   Resent: 3 (by the HTTP client, after a kept-alive connection died;\n" +
 		"           the server may have seen up to 3 more requests than counted)\n" +
 		"   Average RPS: 5.5\n"
@@ -193,17 +193,18 @@ func TestSummaryDropCauses(t *testing.T) {
 	}{
 		{0, 0, nil, []string{"of them", "1000"}},
 		{100, 100, []string{
-			"   Dropped (due but not sent, in-flight cap full): 100\n" +
+			"   Dropped (due, never sent): 100\n" +
 				"     All of them: trafficgen itself was behind (its CPU saturated; the\n" +
 				"     requests waited for one of its workers, not for the server). -c N\n" +
 				"     (max-throughput mode) sends the most this machine can.\n   Average RPS",
-		}, []string{"server held"}},
+		}, []string{"the server had not answered"}},
 		{100, 0, []string{
-			"   Dropped (due but not sent, in-flight cap full): 100\n" +
-				"     All of them: the server held the 6000 requests the cap allowed. Set\n" +
-				"     --max-in-flight (MAX_IN_FLIGHT) above 6000 to offer the full rate.\n",
+			"   Dropped (due, never sent): 100\n" +
+				"     All of them: the in-flight cap (6000) was full of requests the server\n" +
+				"     had not answered. Set --max-in-flight (MAX_IN_FLIGHT) above 6000 to\n" +
+				"     offer the full rate.\n",
 		}, []string{"behind"}},
-		{100, 30, []string{"     30 of them: trafficgen itself was behind", "     70 of them: the server held the 6000 requests"}, nil},
+		{100, 30, []string{"     30 of them: trafficgen itself was behind", "     70 of them: the in-flight cap (6000) was full of requests the server"}, nil},
 	} {
 		s := base
 		// The cap is 1,000 at the end, 6,000 where the drops were.
@@ -224,13 +225,50 @@ func TestSummaryDropCauses(t *testing.T) {
 			}
 		}
 	}
-	a := &Report{Schema: ReportSchema, Summary: Summary{Dropped: 5, DroppedBehind: 4}}
-	b := &Report{Schema: ReportSchema, Summary: Summary{Dropped: 3}}
+	a := &Report{Schema: ReportSchema, Summary: Summary{Dropped: 5, DroppedBehind: 4, DroppedUnsent: 1}}
+	b := &Report{Schema: ReportSchema, Summary: Summary{Dropped: 3, DroppedUnsent: 2}}
 	m, err := Merge(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.DroppedBehind != 4 || m.Dropped != 8 {
-		t.Fatalf("merged: dropped %d behind %d, want 8 and 4", m.Dropped, m.DroppedBehind)
+	if m.DroppedBehind != 4 || m.DroppedUnsent != 3 || m.Dropped != 8 {
+		t.Fatalf("merged: dropped %d behind %d unsent %d, want 8, 4 and 3", m.Dropped, m.DroppedBehind, m.DroppedUnsent)
+	}
+}
+
+// TestReportDroppedUnsent: the requests still waiting for a worker at the
+// run's end are a cause of their own under the dropped count, in the
+// summary and the report.
+func TestReportDroppedUnsent(t *testing.T) {
+	r := New()
+	route := r.Register("GET", "GET /a")
+	fill(r, 10, time.Millisecond)
+	r.Dropped(route, r.Start().Add(time.Second))
+	r.DroppedUnsent(route, r.Start().Add(1500*time.Millisecond))
+	r.DroppedUnsent(route, r.Start().Add(1500*time.Millisecond))
+	end := r.Start().Add(2 * time.Second)
+	var b strings.Builder
+	WriteSummary(&b, r.Snapshot(end))
+	want := "   Dropped (due, never sent): 3\n" +
+		"     2 of them: still waiting for one of trafficgen's workers when the run\n" +
+		"     ended or their timeout passed; they were never sent.\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("summary lacks\n%s\nin:\n%s", want, b.String())
+	}
+	rep, err := r.Report(end, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := rep.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	text := buf.String()
+	back, err := ReadReport(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Dropped != 3 || back.DroppedUnsent != 2 || !strings.Contains(text, `"droppedUnsent": 2`) {
+		t.Errorf("report: dropped %d, unsent %d, want 3 and 2:\n%s", back.Dropped, back.DroppedUnsent, text)
 	}
 }

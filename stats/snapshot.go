@@ -109,7 +109,7 @@ type EndpointStats struct {
 	// Method is the HTTP method of the route.
 	Method                 string
 	Total, Success, Errors int64
-	// Dropped counts requests for this route that were due but not sent.
+	// Dropped counts requests for this route that were due but never sent.
 	Dropped int64
 	// Resent counts the extra attempts the HTTP client made on its own
 	// (Result.Resent).

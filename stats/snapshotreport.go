@@ -12,7 +12,7 @@ func SnapshotReport(s Snapshot, series []Point, events []Event, config map[strin
 		Config: config, Instances: 1,
 		Summary: Summary{
 			Total: s.Total, Success: s.Success, Errors: s.Errors, Dropped: s.Dropped,
-			Resent: s.Resent, DroppedBehind: s.Run.DroppedBehind, Latency: latencyOf(s.Latency),
+			Resent: s.Resent, DroppedBehind: s.Run.DroppedBehind, DroppedUnsent: s.Run.DroppedUnsent, Latency: latencyOf(s.Latency),
 		},
 		StatusCodes: map[string]int64{}, ErrorKinds: map[string]int64{},
 		Series: seriesReport(series), Events: eventsReport(events),

@@ -32,14 +32,36 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 	snap.Run.DroppedBehind = min(s.droppedBehind.Load(), snap.Dropped)
 	snap.Run.DroppedAtCap = int(s.dropCap.Load())
 	snap.Run.DroppedUnsent = min(s.droppedUnsent.Load(), snap.Dropped)
+	ws := s.liveWindows(now)
+	var t tally
+	sumUs, recentChanged := r.routeRows(&snap, s, eps, nowSec, &ws, &t)
+	snap.Errors = snap.Total - snap.Success
+	snap.Live = ws.pick()
+	snap.Latency = percentilesSum(r.scratchTotal, sumUs)
+	snap.Recent = r.recentPercentiles(s, eps, recentChanged)
+	if secs := snap.Elapsed.Seconds(); secs > 0 {
+		snap.AverageRPS = float64(snap.Total) / secs
+	}
+	t.fill(&snap)
+	if nowSec > 0 {
+		snap.Run.AchievedRPS = float64(s.secs[(nowSec-1)%slotCount].sent.at(nowSec - 1))
+	}
+	snap.Journeys = r.journeySnapshot(s)
+	snap.Series = s.lastPoints(SeriesLen)
+	snap.Run.Events = append([]Event(nil), s.events...)
+	return snap
+}
+
+// routeRows fills snap's endpoint rows and their totals, merges the
+// routes' run-long histograms into r.scratchTotal and their codes and
+// kinds into t, and adds their completions to the live windows. It
+// returns the sum of the latencies, and whether a route's recent window
+// moved on (or the routes changed) since the run's recent percentiles
+// were last taken.
+func (r *Recorder) routeRows(snap *Snapshot, s *state, eps []*endpoint, nowSec int64, ws *liveWindows, t *tally) (sumUs int64, recentChanged bool) {
 	snap.Endpoints = make([]EndpointStats, len(eps))
 	r.scratchTotal.Reset()
-	var codes [maxCode]int64
-	var kinds [numKinds]int64
-	var last [numKinds]failure
-	var sumUs int64
-	recentChanged := s != r.recentState || len(eps) != r.recentEps
-	ws := s.liveWindows(now)
+	recentChanged = s != r.recentState || len(eps) != r.recentEps
 	for i, e := range eps {
 		row := &snap.Endpoints[i]
 		row.Route, row.Method = e.rt.name, e.rt.method
@@ -48,22 +70,14 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 		row.Total, row.Success = e.total, e.success
 		row.Errors = e.total - e.success
 		row.Resent = e.resent
-		for c, n := range e.codes {
-			codes[c] += n
-		}
-		for k, n := range e.kinds {
-			kinds[k] += n
-			if n > 0 && !e.last[k].end.Before(last[k].end) {
-				last[k] = e.last[k]
-			}
-		}
+		t.add(e)
 		row.Latency = percentilesSum(e.hist, e.sumUs)
 		sumUs += e.sumUs
 		r.scratchTotal.Merge(e.hist)
 		if sl := &e.slots[(nowSec+histSlots-1)%histSlots]; nowSec > 0 && sl.sec == nowSec-1 {
 			row.CurrentRPS = float64(sl.success + sl.err)
 		}
-		e.live(&ws)
+		e.live(ws)
 		e.checkStats(row, s.start)
 		if e.recentSec != nowSec || e.stale {
 			e.mergeRecent(nowSec)
@@ -80,10 +94,13 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 		snap.Resent += row.Resent
 		snap.CurrentRPS += row.CurrentRPS
 	}
-	snap.Errors = snap.Total - snap.Success
-	snap.Live = ws.pick()
-	snap.Latency = percentilesSum(r.scratchTotal, sumUs)
-	if recentChanged {
+	return sumUs, recentChanged
+}
+
+// recentPercentiles are the run's percentiles over the recent window:
+// every route's recent window merged, again only when one has changed.
+func (r *Recorder) recentPercentiles(s *state, eps []*endpoint, changed bool) Percentiles {
+	if changed {
 		r.scratchAll.Reset()
 		var recentSum int64
 		for _, e := range eps {
@@ -93,27 +110,42 @@ func (r *Recorder) Snapshot(now time.Time) Snapshot {
 		r.recentPct = percentilesSum(r.scratchAll, recentSum)
 		r.recentState, r.recentEps = s, len(eps)
 	}
-	snap.Recent = r.recentPct
-	if secs := snap.Elapsed.Seconds(); secs > 0 {
-		snap.AverageRPS = float64(snap.Total) / secs
+	return r.recentPct
+}
+
+// tally adds up the routes' status codes and error kinds, with each kind's
+// latest failure, for a snapshot's StatusCodes and ErrorKinds.
+type tally struct {
+	codes [maxCode]int64
+	kinds [numKinds]int64
+	last  [numKinds]failure
+}
+
+// add counts e's codes and kinds; the caller holds e.mu.
+func (t *tally) add(e *endpoint) {
+	for c, n := range e.codes {
+		t.codes[c] += n
 	}
-	for c, n := range codes {
+	for k, n := range e.kinds {
+		t.kinds[k] += n
+		if n > 0 && !e.last[k].end.Before(t.last[k].end) {
+			t.last[k] = e.last[k]
+		}
+	}
+}
+
+// fill sets snap's StatusCodes and ErrorKinds from what t counted.
+func (t *tally) fill(snap *Snapshot) {
+	for c, n := range t.codes {
 		if n > 0 {
 			snap.StatusCodes = append(snap.StatusCodes, CodeCount{Code: c, Count: n})
 		}
 	}
-	for k, n := range kinds {
+	for k, n := range t.kinds {
 		if n > 0 && ErrorKind(k) != KindNone {
-			snap.ErrorKinds = append(snap.ErrorKinds, KindCount{Kind: ErrorKind(k), Count: n, Message: last[k].message()})
+			snap.ErrorKinds = append(snap.ErrorKinds, KindCount{Kind: ErrorKind(k), Count: n, Message: t.last[k].message()})
 		}
 	}
-	if nowSec > 0 {
-		snap.Run.AchievedRPS = float64(s.secs[(nowSec-1)%slotCount].sent.at(nowSec - 1))
-	}
-	snap.Journeys = r.journeySnapshot(s)
-	snap.Series = s.lastPoints(SeriesLen)
-	snap.Run.Events = append([]Event(nil), s.events...)
-	return snap
 }
 
 // liveWindow is a run of ticks and what was counted in them.
@@ -239,7 +271,10 @@ func (s *state) lastPoints(n int) []Point {
 	return out
 }
 
-func (r *Recorder) journeySnapshot(s *state) JourneyStats {
+// journeys reads the journeys' counters and steps, and hands their
+// durations' histogram to dur under the journeys' lock; Duration is left
+// for dur's caller to fill.
+func (r *Recorder) journeys(s *state, dur func(*hdr.PackedHistogram)) JourneyStats {
 	js := &s.journeys
 	out := JourneyStats{
 		Started:   js.started.Load(),
@@ -252,6 +287,7 @@ func (r *Recorder) journeySnapshot(s *state) JourneyStats {
 	keys := append([]stepKey(nil), r.steps...)
 	r.jmu.Unlock()
 	js.mu.Lock()
+	defer js.mu.Unlock()
 	for i, k := range keys {
 		if i >= len(js.reached) {
 			break
@@ -261,8 +297,15 @@ func (r *Recorder) journeySnapshot(s *state) JourneyStats {
 			Reached: js.reached[i], Failed: js.failedAt[i], LastError: js.lastErr[i],
 		})
 	}
-	out.Duration = percentiles(js.dur)
-	js.mu.Unlock()
+	dur(js.dur)
+	return out
+}
+
+// journeySnapshot is the journeys for a Snapshot, durations as percentiles.
+func (r *Recorder) journeySnapshot(s *state) JourneyStats {
+	var d Percentiles
+	out := r.journeys(s, func(h *hdr.PackedHistogram) { d = percentiles(h) })
+	out.Duration = d
 	return out
 }
 

@@ -85,10 +85,12 @@ func WriteBlock(w io.Writer, s Snapshot) error {
 	return err
 }
 
-// dropCauses says, under the dropped count, what held the in-flight cap
-// full: trafficgen's saturated CPU (RunInfo.DroppedBehind), for which
-// more cap would not help, or the server, for which it would; and how
-// many were never sent because the run ended first (RunInfo.DroppedUnsent).
+// dropCauses says, under the dropped count, why they were not sent: the
+// in-flight cap was full because trafficgen's CPU was saturated
+// (RunInfo.DroppedBehind), for which more cap would not help, or because
+// the server had not answered, for which it would; or the run ended, or
+// their deadline passed, while they waited for a worker
+// (RunInfo.DroppedUnsent).
 func dropCauses(s Snapshot) []string {
 	if s.Dropped <= 0 {
 		return nil
@@ -110,12 +112,14 @@ func dropCauses(s Snapshot) []string {
 	if rest := s.Dropped - behind - unsent; rest > 0 {
 		if c := cmp.Or(s.Run.DroppedAtCap, s.Run.MaxInFlight); c > 0 {
 			out = append(out,
-				fmt.Sprintf("%s: the server held the %d requests the cap allowed. Set", share(rest, s.Dropped), c),
-				fmt.Sprintf("--max-in-flight (MAX_IN_FLIGHT) above %d to offer the full rate.", c))
+				fmt.Sprintf("%s: the in-flight cap (%d) was full of requests the server", share(rest, s.Dropped), c),
+				fmt.Sprintf("had not answered. Set --max-in-flight (MAX_IN_FLIGHT) above %d to", c),
+				"offer the full rate.")
 		} else {
 			out = append(out,
-				fmt.Sprintf("%s: the server held the requests the cap allowed. A larger", share(rest, s.Dropped)),
-				"--max-in-flight (MAX_IN_FLIGHT) offers the full rate.")
+				fmt.Sprintf("%s: the in-flight cap was full of requests the server had", share(rest, s.Dropped)),
+				"not answered. A larger --max-in-flight (MAX_IN_FLIGHT) offers the full",
+				"rate.")
 		}
 	}
 	return out
@@ -174,7 +178,7 @@ func summaryHeadline(b *strings.Builder, s Snapshot) {
 	fmt.Fprintf(b, "   Total Requests: %d\n", s.Total)
 	fmt.Fprintf(b, "   Successful: %d (%.1f%%)\n", s.Success, s.SuccessRate())
 	fmt.Fprintf(b, "   Errors: %d\n", s.Errors)
-	fmt.Fprintf(b, "   Dropped (due but not sent, in-flight cap full): %d\n", s.Dropped)
+	fmt.Fprintf(b, "   Dropped (due, never sent): %d\n", s.Dropped)
 	for _, l := range dropCauses(s) {
 		fmt.Fprintf(b, "     %s\n", l)
 	}

@@ -91,9 +91,7 @@ func (w *Window) Snapshot(now time.Time) Snapshot {
 	}
 	snap.Endpoints = make([]EndpointStats, len(eps))
 	all := newTotalHist()
-	var codes [maxCode]int64
-	var kinds [numKinds]int64
-	var last [numKinds]failure // each kind's latest: in the window when it has any
+	var t tally // each kind's latest failure: in the window when it has any
 	var sumUs int64
 	for i, e := range eps {
 		var b *routeMark
@@ -106,15 +104,7 @@ func (w *Window) Snapshot(now time.Time) Snapshot {
 		e.mu.Lock()
 		row.Total, row.Success, row.Resent = e.total, e.success, e.resent
 		routeUs := e.sumUs
-		for c, n := range e.codes {
-			codes[c] += n
-		}
-		for k, n := range e.kinds {
-			kinds[k] += n
-			if n > 0 && !e.last[k].end.Before(last[k].end) {
-				last[k] = e.last[k]
-			}
-		}
+		t.add(e)
 		h := since(e.hist, b)
 		e.mu.Unlock()
 		if b != nil {
@@ -123,12 +113,7 @@ func (w *Window) Snapshot(now time.Time) Snapshot {
 			row.Success -= b.success
 			row.Resent -= b.resent
 			routeUs -= b.sumUs
-			for c, n := range b.codes {
-				codes[c] -= n
-			}
-			for k, n := range b.kinds {
-				kinds[k] -= n
-			}
+			t.sub(b)
 		}
 		row.Errors = row.Total - row.Success
 		row.Latency = percentilesSum(h, routeUs)
@@ -143,17 +128,18 @@ func (w *Window) Snapshot(now time.Time) Snapshot {
 	if secs := snap.Elapsed.Seconds(); secs > 0 {
 		snap.AverageRPS = float64(snap.Total) / secs
 	}
-	for c, n := range codes {
-		if n > 0 {
-			snap.StatusCodes = append(snap.StatusCodes, CodeCount{Code: c, Count: n})
-		}
-	}
-	for k, n := range kinds {
-		if n > 0 && ErrorKind(k) != KindNone {
-			snap.ErrorKinds = append(snap.ErrorKinds, KindCount{Kind: ErrorKind(k), Count: n, Message: last[k].message()})
-		}
-	}
+	t.fill(&snap)
 	return snap
+}
+
+// sub takes out what a route had counted by the mark b.
+func (t *tally) sub(b *routeMark) {
+	for c, n := range b.codes {
+		t.codes[c] -= n
+	}
+	for k, n := range b.kinds {
+		t.kinds[k] -= n
+	}
 }
 
 // since returns a new histogram of what cur holds beyond the mark b (all

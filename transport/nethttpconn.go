@@ -11,30 +11,16 @@ import (
 )
 
 // idleChecked is a plain connection NetHTTP dials for HTTP/1.1, checked
-// between requests as H1 checks its own (conn.idleCheck). net/http notices
-// a server's close, or bytes no request asked for, on an idle connection
-// in a goroutine of its own (its reader); until that goroutine has run, a
-// request may be written to the connection and fail with a reset (a POST,
-// which is not sent again), or read the bytes as its answer. Here:
-//
-//   - a request given a kept-alive connection waits (settle) until the
-//     reader has looked at what it holds: bytes it read with the last
-//     answer make it close the connection before the request is written;
-//   - the request's first write fails, with nothing written, when the
-//     kernel knows of a close or bytes; net/http then sends the request
-//     on another connection, as it does whenever nothing was written, and
-//     it is not counted as resent (sentAny);
-//   - bytes read while the connection is idle, or given to a request that
-//     has written nothing yet, are not handed on: they answer no request.
-//
-// A request whose head went out and whose connection then failed under
-// the rest (the server answered early and reset it) is let finish as if
-// written, so that net/http reads the answer that came, as H1 does
-// (H1.roundTrip), instead of reporting the reset.
-//
-// TLS connections are dialled through it too and left alone: net/http
-// names the TLS connection to the trace, so no request is given them,
-// and what comes on them is ciphertext.
+// between requests as H1 checks its own (conn.idleCheck): a request
+// handed a kept-alive connection waits until net/http's reader has looked
+// at it (settle), its first write fails with nothing written when the
+// kernel knows of a close or bytes waiting (net/http then uses another
+// connection; not counted as resent: sentAny), and bytes read while idle
+// answer no request and are not handed on. A request whose head went out
+// before its connection failed is let finish as if written, so net/http
+// reads an early answer as H1 does. TLS connections are dialled through it
+// and left alone: what comes on them is ciphertext. Why each:
+// docs/design.md, "Stale connections and resends".
 type idleChecked struct {
 	net.Conn
 	raw    syscall.RawConn // nil where the socket cannot be read directly

@@ -33,20 +33,7 @@ func TestCopiedCurlReproducesTheFailure(t *testing.T) {
 	}
 	const key = "sk-test-0123456789abcdef"
 	const body = `{"amount":12.5,"note":"it's"}`
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, _ := io.ReadAll(r.Body)
-		switch {
-		case r.Header.Get("X-API-Key") != key:
-			w.WriteHeader(http.StatusUnauthorized)
-		case r.URL.Path != "/pay":
-			w.Write([]byte("ok"))
-		case r.Method == "POST" && string(got) == body && r.Header.Get("Content-Type") == "application/json" && r.URL.RawQuery == "a=1&b=2":
-			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write([]byte(`{"error":"payments down"}`))
-		default:
-			w.WriteHeader(http.StatusBadRequest)
-		}
-	}))
+	srv := httptest.NewServer(paymentsDown(key, body))
 	defer srv.Close()
 	scn, err := scenario.FromAdHoc(scenario.AdHoc{URLs: []string{srv.URL + "/ok", srv.URL + "/pay?a=1&b=2"}, Method: "POST",
 		Headers: []string{"X-API-Key: " + key, "Content-Type: application/json"}, Body: body})
@@ -73,19 +60,7 @@ func TestCopiedCurlReproducesTheFailure(t *testing.T) {
 	keys(tm, keyDown, keyDown, keyEnter)
 	waitFor(t, tm, "payments down") // a failure of the route, kept and shown
 	tm.Send(runes("c"))
-	var seq []byte
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		_, rest, ok := bytes.Cut(b, []byte("\x1b]52;c;"))
-		if i := bytes.IndexByte(rest, '\a'); ok && i >= 0 {
-			seq = rest[:i]
-			return true
-		}
-		return false
-	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
-	cmd, err := base64.StdEncoding.DecodeString(string(seq))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cmd := copiedText(t, tm)
 	tm.Send(runes("q"))
 	view := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).View()
 	if strings.Contains(string(cmd)+view, key) || !strings.Contains(strings.ToLower(string(cmd)), `"x-api-key: $api_key"`) {
@@ -109,4 +84,44 @@ func TestCopiedCurlReproducesTheFailure(t *testing.T) {
 	if got := status("API_KEY="); got != "401" {
 		t.Errorf("the copied command got %s without API_KEY, want 401: the key is not in it", got)
 	}
+}
+
+// paymentsDown answers 401 without key, 503 to exactly POST
+// /pay?a=1&b=2 with body as JSON, 400 to another request to /pay, and ok
+// to any other path.
+func paymentsDown(key, body string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, _ := io.ReadAll(r.Body)
+		switch {
+		case r.Header.Get("X-API-Key") != key:
+			w.WriteHeader(http.StatusUnauthorized)
+		case r.URL.Path != "/pay":
+			w.Write([]byte("ok"))
+		case r.Method == "POST" && string(got) == body && r.Header.Get("Content-Type") == "application/json" && r.URL.RawQuery == "a=1&b=2":
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(`{"error":"payments down"}`))
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+		}
+	})
+}
+
+// copiedText waits for the dashboard to write an OSC 52 sequence and
+// returns the text it puts on the clipboard.
+func copiedText(t *testing.T, tm *teatest.TestModel) []byte {
+	t.Helper()
+	var seq []byte
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		_, rest, ok := bytes.Cut(b, []byte("\x1b]52;c;"))
+		if i := bytes.IndexByte(rest, '\a'); ok && i >= 0 {
+			seq = rest[:i]
+			return true
+		}
+		return false
+	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	cmd, err := base64.StdEncoding.DecodeString(string(seq))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cmd
 }

@@ -128,36 +128,8 @@ func (p *endpointsPane) render(s *stats.Snapshot) {
 		longest = max(longest, width(eps[i].Route))
 	}
 	cols, routeW := p.columns(min(longest, 24))
-	// Latency of each row, and the slow threshold.
-	lats := make([]stats.Percentiles, len(eps))
-	p99s := make([]float64, 0, len(eps))
-	for i := range eps {
-		lats[i] = shownLatency(&eps[i])
-		if lats[i].Count > 0 {
-			p99s = append(p99s, float64(lats[i].P99))
-		}
-	}
-	sort.Float64s(p99s)
-	var medP99 time.Duration
-	if len(p99s) > 0 {
-		medP99 = time.Duration(p99s[len(p99s)/2])
-	}
-
-	var lines []string
-	withHeading := p.h >= len(eps)+2
-	if withHeading {
-		legend := "latency & ok%: last 10 s"
-		if b := p.base(); b != nil {
-			legend = "Δ: against the baseline (" + b.Name + ")"
-		}
-		lines = append(lines, heading(st, "ENDPOINTS", st.wrap(&st.Subtle, driftLegend(p.hist, eps)+legend), p.w))
-	}
-	var hdr strings.Builder
-	hdr.WriteString("  " + fit("route", routeW))
-	for _, c := range cols {
-		hdr.WriteString(" " + fitRight(c.title, c.w))
-	}
-	lines = append(lines, st.wrap(&st.TableHeader, hdr.String()))
+	lats, medP99 := rowLatencies(eps)
+	lines := p.heading(eps, cols, routeW)
 	room := p.h - len(lines)
 	shown := len(eps)
 	if shown > room {
@@ -170,22 +142,7 @@ func (p *endpointsPane) render(s *stats.Snapshot) {
 		if okN > 0 {
 			ok = fmtPct(okPct)
 		}
-		mark, style := " ", &st.Text
-		// Fewer than minMarked requests say little; such rows stay plain.
-		judged := okN >= minMarked
-		slow := lats[i].Count > 0 && (lats[i].P99 >= time.Second ||
-			(medP99 > 0 && lats[i].P99 >= 3*medP99 && lats[i].P99 >= 100*time.Millisecond))
-		checkFailed, drifted := p.hist.flags(i, e)
-		switch {
-		case judged && okPct < 95:
-			mark, style = "✗", &st.RowErr
-		case drifted:
-			mark, style = driftMark, &st.RowWarn
-		case judged && okPct < 99.5 || checkFailed:
-			mark, style = "!", &st.RowWarn
-		case slow:
-			mark, style = "▲", &st.RowWarn
-		}
+		mark, style := p.rowMark(i, e, lats[i], medP99, okPct, okN)
 		sel := " "
 		if p.run != nil && p.run.sel == i {
 			sel, style = "▸", &st.Selected
@@ -203,6 +160,67 @@ func (p *endpointsPane) render(s *stats.Snapshot) {
 		lines = append(lines, st.wrap(&st.Subtle, fmtInt(int64(len(eps)-shown))+" more routes: enlarge the terminal"))
 	}
 	p.out = strings.Join(lines, "\n")
+}
+
+// rowLatencies is the latency each row shows, and the median of their
+// p99s, which a slow route is judged against.
+func rowLatencies(eps []stats.EndpointStats) ([]stats.Percentiles, time.Duration) {
+	lats := make([]stats.Percentiles, len(eps))
+	p99s := make([]float64, 0, len(eps))
+	for i := range eps {
+		lats[i] = shownLatency(&eps[i])
+		if lats[i].Count > 0 {
+			p99s = append(p99s, float64(lats[i].P99))
+		}
+	}
+	sort.Float64s(p99s)
+	var medP99 time.Duration
+	if len(p99s) > 0 {
+		medP99 = time.Duration(p99s[len(p99s)/2])
+	}
+	return lats, medP99
+}
+
+// heading is the pane's title line, when there is room for it beside
+// every row, and the table's column titles.
+func (p *endpointsPane) heading(eps []stats.EndpointStats, cols []column, routeW int) []string {
+	st := p.st
+	var lines []string
+	if p.h >= len(eps)+2 {
+		legend := "latency & ok%: last 10 s"
+		if b := p.base(); b != nil {
+			legend = "Δ: against the baseline (" + b.Name + ")"
+		}
+		lines = append(lines, heading(st, "ENDPOINTS", st.wrap(&st.Subtle, driftLegend(p.hist, eps)+legend), p.w))
+	}
+	var hdr strings.Builder
+	hdr.WriteString("  " + fit("route", routeW))
+	for _, c := range cols {
+		hdr.WriteString(" " + fitRight(c.title, c.w))
+	}
+	return append(lines, st.wrap(&st.TableHeader, hdr.String()))
+}
+
+// rowMark is the mark a row starts with and its style: failing, drifted,
+// warning (some errors or failed checks) or slow; plain otherwise.
+func (p *endpointsPane) rowMark(i int, e *stats.EndpointStats, lat stats.Percentiles, medP99 time.Duration, okPct float64, okN int64) (string, *lipglossStyle) {
+	st := p.st
+	// Fewer than minMarked requests say little; such rows stay plain.
+	judged := okN >= minMarked
+	slow := lat.Count > 0 && (lat.P99 >= time.Second ||
+		(medP99 > 0 && lat.P99 >= 3*medP99 && lat.P99 >= 100*time.Millisecond))
+	checkFailed, drifted := p.hist.flags(i, e)
+	switch {
+	case judged && okPct < 95:
+		return "✗", &st.RowErr
+	case drifted:
+		return driftMark, &st.RowWarn
+	case judged && okPct < 99.5 || checkFailed:
+		return "!", &st.RowWarn
+	case slow:
+		return "▲", &st.RowWarn
+	}
+	return " ", &st.Text
 }
 
 // row is a table row: its route part and cells, neighbouring ones of

@@ -65,7 +65,8 @@ func targetAt(sec int) float64 {
 
 // fixtureSnapshot is a rich, fixed snapshot of a demo run after seconds
 // seconds: full series, 11 endpoints, journeys, codes, error kinds and
-// events, with every time pinned.
+// events, with every time pinned. It is long because it is data, written
+// out as the snapshot holds it.
 func fixtureSnapshot(seconds int) stats.Snapshot {
 	rng := rand.New(rand.NewPCG(1, 2))
 	s := stats.Snapshot{
@@ -209,8 +210,8 @@ func (f *fakeEngine) NextPhase()               { f.rec("NextPhase") }
 func (f *fakeEngine) ToggleHold()              { f.rec("ToggleHold") }
 func (f *fakeEngine) Note(kind, text string)   { f.rec("Note(%s, %s)", kind, text) }
 
-// maxSnapshot is a closed-loop (max-mode) run against one route, as in the
-// high-throughput benchmarks: about 42,000 req/s, tick tenths of a second
+// maxSnapshot is a closed-loop (max-mode) run against one fast route:
+// about 42,000 req/s, tick tenths of a second
 // after second seconds. Every tick changes the numbers; a tick of 0 brings a
 // newly completed second to the series.
 func maxSnapshot(seconds, tick int) stats.Snapshot {

@@ -29,7 +29,7 @@ func press(t *testing.T, m Model, ks ...tea.KeyMsg) Model {
 	return m
 }
 
-// The arrows move the selection in the table and stop at its
+// The arrows (and j/k) move the selection in the table and stop at its
 // ends; enter opens the selected route; in its drill-down the arrows pick
 // a failure and tab moves to the next route, around the end; esc closes.
 func TestSelectAndDrill(t *testing.T) {
@@ -41,7 +41,11 @@ func TestSelectAndDrill(t *testing.T) {
 	if m.run.sel != 1 || !strings.Contains(m.View(), " ▸GET /api/users/{id}") {
 		t.Errorf("selected %d after ↓ ↓ ↓ ↑, want 1 marked:\n%s", m.run.sel, m.View())
 	}
-	m = press(t, m, keyUp, keyUp, keyUp)
+	m = press(t, m, runes("j"), runes("j"), runes("k"))
+	if m.run.sel != 2 {
+		t.Errorf("selected %d after j j k, want 2", m.run.sel)
+	}
+	m = press(t, m, keyUp, keyUp, runes("k"))
 	if m.run.sel != 0 {
 		t.Errorf("selected %d after going up past the top, want 0", m.run.sel)
 	}

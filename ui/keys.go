@@ -8,10 +8,9 @@ type keyMap struct {
 	Pause, Reset, NextPhase, Hold, Fault, View         key.Binding
 	Again, Help, Quit                                  key.Binding
 	Knee                                               key.Binding
-	// Looking into a route (the arrows only: k is the knee's): select,
-	// open and leave its drill-down, move
-	// to the next route there, copy a request as curl, and freeze or
-	// clear a baseline (inspect.go).
+	// Looking into a route: select it (arrows or j/k), open and leave its
+	// drill-down, move to the next route there, copy a request as curl,
+	// and freeze or clear a baseline (inspect.go).
 	Up, Down, Enter, Back, NextRoute, PrevRoute key.Binding
 	Copy, Baseline, ClearBaseline               key.Binding
 	// Modes are the mode keys one by one, for the help: Mode matches them.
@@ -31,14 +30,14 @@ func defaultKeyMap() keyMap {
 		NextPhase:  key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next phase")),
 		Hold:       key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "hold phase")),
 		Fault:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "fault")),
-		Knee:       key.NewBinding(key.WithKeys("k"), key.WithHelp("k", "knee finder")),
+		Knee:       key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "knee finder")),
 		View:       key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "view")),
 		Again:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "run again")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
 		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 
-		Up:            key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "route")),
-		Down:          key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "route")),
+		Up:            key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "route")),
+		Down:          key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "route")),
 		Enter:         key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 		Back:          key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		NextRoute:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next route")),
@@ -95,6 +94,21 @@ func (k keyMap) finishedHelp(again bool) []helpGroup {
 	return g
 }
 
+// KeyHelp is every key of a live run's dashboard and what it does, as ?
+// lists them, for the command line's help.
+func KeyHelp() [][2]string { return pairs(defaultKeyMap().fullHelp()) }
+
+// ReplayKeyHelp is the same for a replay.
+func ReplayKeyHelp() [][2]string { return pairs(replayFullHelp()) }
+
+func pairs(items []helpItem) [][2]string {
+	out := make([][2]string, len(items))
+	for i, it := range items {
+		out[i] = [2]string{it.key, it.desc}
+	}
+	return out
+}
+
 // fullHelp is every key with what it does, for ?.
 func (k keyMap) fullHelp() []helpItem {
 	return []helpItem{
@@ -104,21 +118,21 @@ func (k keyMap) fullHelp() []helpItem {
 		{"3", "spike: a burst every 15 s"},
 		{"4", "realistic: random + journeys"},
 		{"5", "demo: 4 phases, a story"},
-		{"k", "knee: find the highest rate"},
-		{"+", "base rate +10%"},
-		{"-", "base rate -10%"},
+		{"K", "knee: find the highest rate"},
+		{"+ -", "base rate +10% / -10%"},
 		{"] [", "journey users +1 / -1"},
 		{"p space", "pause / resume traffic"},
-		{"f", "fault: errors/slow/outage/ok"},
+		{"f", "break the embedded demo API"},
 		{"n", "next phase (demo)"},
 		{"h", "hold the phase clock (demo)"},
 		{"r", "reset stats; finished: again"},
 		{"v", "presenter view ↔ detailed"},
-		{"↑ ↓ enter", "a route (a failure); details"},
+		{"↑↓ j k", "pick a route (a failure)"},
+		{"enter", "the route's details"},
 		{"tab esc", "details: next route; back"},
 		{"c", "copy a failure as curl"},
 		{"b B", "baseline: freeze / clear"},
-		{"? esc", "close this help"},
+		{"? esc", "this list; again or esc closes"},
 		{"q", "quit and print the summary"},
 	}
 }

@@ -253,7 +253,7 @@ func (p *phasePane) kneeSteps(k *stats.KneeInfo) string {
 // before is what stands for the n oldest steps left out of the line.
 func before(n int) string { return "(" + itoa(n) + " before) " }
 
-// kneeKeyText is the feedback line after k.
+// kneeKeyText is the feedback line after K.
 func kneeKeyText(run stats.RunInfo) (string, bool) {
 	switch {
 	case run.Mode == plan.ModeMax.String():

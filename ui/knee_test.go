@@ -43,7 +43,8 @@ const kneeCapacity = 200
 // kneeSnapshot is a knee-mode run after seconds seconds (at most 20 past
 // the course's end): the series the course makes (a queue grows past the
 // capacity and drains below it), and the knee info with every step
-// judged by then.
+// judged by then. It is long because it is data: the course, step by
+// step.
 func kneeSnapshot(seconds int) stats.Snapshot {
 	s := fixtureSnapshot(seconds)
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -196,20 +197,20 @@ func TestKneeMarksOnTheCharts(t *testing.T) {
 	}
 }
 
-// k starts the knee finder (SetMode(knee)); +, - and n say why they do
-// nothing while it runs; ? lists k.
+// K starts the knee finder (SetMode(knee)); +, - and n say why they do
+// nothing while it runs; ? lists K.
 func TestKneeKeys(t *testing.T) {
 	f := &fakeEngine{}
 	m := New(f, nil, Options{})
 	m.now = func() time.Time { return fixtureStart }
 	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 36})
 	m = update(t, m, snapshotMsg(fixtureSnapshot(100)))
-	m = update(t, m, runes("k"))
+	m = update(t, m, runes("K"))
 	if got := f.Calls(); len(got) != 1 || got[0] != "SetMode(knee)" {
-		t.Fatalf("k called %v, want SetMode(knee)", got)
+		t.Fatalf("K called %v, want SetMode(knee)", got)
 	}
 	if !strings.Contains(m.View(), "knee finder: the rate steps up") {
-		t.Errorf("no feedback after k:\n%s", m.View())
+		t.Errorf("no feedback after K:\n%s", m.View())
 	}
 	m = update(t, m, snapshotMsg(kneeSnapshot(87)))
 	for _, k := range []string{"+", "-", "n", "h"} {
@@ -219,8 +220,8 @@ func TestKneeKeys(t *testing.T) {
 		t.Errorf("+, -, n and h reached the engine in knee mode: %v", got)
 	}
 	m = update(t, m, runes("?"))
-	if !strings.Contains(m.View(), "knee: find the highest rate") {
-		t.Errorf("? does not list k:\n%s", m.View())
+	if !strings.Contains(m.View(), "K") || !strings.Contains(m.View(), "knee: find the highest rate") {
+		t.Errorf("? does not list K:\n%s", m.View())
 	}
 }
 

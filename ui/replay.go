@@ -51,7 +51,7 @@ func defaultReplayKeys() replayKeyMap {
 	return replayKeyMap{
 		Play:    key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "play/pause")),
 		Back:    key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "back 10 s")),
-		Forward: key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "on 10 s")),
+		Forward: key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "forward 10 s")),
 		Start:   key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "start")),
 		End:     key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "end")),
 		Faster:  key.NewBinding(key.WithKeys(">", "."), key.WithHelp(">", "faster")),
@@ -73,14 +73,16 @@ func replayFullHelp() []helpItem {
 		{"space", "play / pause"},
 		{"> .", "faster: 1× → 2× → 10×"},
 		{"< ,", "slower"},
-		{"→", "on 10 s"},
+		{"→", "forward 10 s"},
 		{"←", "back 10 s"},
 		{"home", "the start"},
 		{"end", "the end"},
 		{"v", "presenter view ↔ detailed"},
-		{"? esc", "close this help"},
+		{"↑↓ j k", "pick a route (a failure)"},
+		{"enter esc", "the route's details; back"},
+		{"? esc", "this list; again or esc closes"},
 		{"q", "quit"},
-		{"s f k + - 1-5", "live keys: inert in a replay"},
+		{"s f K + - 1-5", "live keys: inert in a replay"},
 	}
 }
 
@@ -105,7 +107,7 @@ func (m *Model) replayKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Back):
 		m.seek(func() { p.Seek(-seekStep) }, "back 10 s")
 	case key.Matches(msg, k.Forward):
-		m.seek(func() { p.Seek(seekStep) }, "on 10 s")
+		m.seek(func() { p.Seek(seekStep) }, "forward 10 s")
 	case key.Matches(msg, k.Start):
 		m.seek(func() { p.SeekTo(0) }, "the start")
 	case key.Matches(msg, k.End):
@@ -150,7 +152,7 @@ func (m *Model) liveKey(msg tea.KeyMsg) string {
 	}{
 		{k.Spike, "s (spike)"}, {k.Mode, msg.String() + " (mode)"}, {k.Faster, "+ (rate)"}, {k.Slower, "- (rate)"},
 		{k.MoreUsers, "] (users)"}, {k.FewerUsers, "[ (users)"}, {k.Pause, "p (pause)"}, {k.Reset, "r (reset)"},
-		{k.NextPhase, "n (next phase)"}, {k.Hold, "h (hold)"}, {k.Fault, "f (fault)"}, {k.Knee, "k (knee finder)"},
+		{k.NextPhase, "n (next phase)"}, {k.Hold, "h (hold)"}, {k.Fault, "f (fault)"}, {k.Knee, "K (knee finder)"},
 	} {
 		if key.Matches(msg, c.b) {
 			return c.what
@@ -229,7 +231,7 @@ func (p *timelinePane) render(*stats.Snapshot) {
 	state := paused
 	switch {
 	case playing:
-		state = st.badge(&st.BadgeHeld, "REPLAY ▶ "+speedText(speed))
+		state = st.badge(&st.BadgePlaying, "REPLAY ▶ "+speedText(speed))
 	case at >= length:
 		state = st.badge(&st.BadgeDone, "REPLAY ■ end")
 	}

@@ -134,7 +134,7 @@ func TestReplayKeys(t *testing.T) {
 		{runes("."), []string{"SetSpeed(2)"}, "speed 2×"},
 		{runes("<"), []string{"SetSpeed(1)"}, "speed 1×"},
 		{tea.KeyMsg{Type: tea.KeyLeft}, []string{"Seek(-10s)"}, "back 10 s: 5:50 / 10:00"},
-		{tea.KeyMsg{Type: tea.KeyRight}, []string{"Seek(10s)"}, "on 10 s: 6:10 / 10:00"},
+		{tea.KeyMsg{Type: tea.KeyRight}, []string{"Seek(10s)"}, "forward 10 s: 6:10 / 10:00"},
 		{tea.KeyMsg{Type: tea.KeyHome}, []string{"SeekTo(0s)"}, "the start: 0:00 / 10:00"},
 		{tea.KeyMsg{Type: tea.KeyEnd}, []string{"SeekTo(10m0s)"}, "the end: 10:00 / 10:00"},
 	} {

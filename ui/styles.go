@@ -39,8 +39,9 @@ type Styles struct {
 	OK, Warn, Err lipgloss.Style
 	// Accent marks the current thing (phase, mode); Spike marks spikes.
 	Accent, Spike lipgloss.Style
-	// Badges are the reversed labels in the header (PAUSED, HELD, SPIKE).
-	BadgePaused, BadgeHeld, BadgeSpike, BadgeDone lipgloss.Style
+	// Badges are the reversed labels in the header (PAUSED, HELD, SPIKE)
+	// and the replay's timeline (BadgePlaying).
+	BadgePaused, BadgeHeld, BadgeSpike, BadgeDone, BadgePlaying lipgloss.Style
 	// Flash is the feedback line after a key press; FlashErr when the key
 	// could not do what it says.
 	Flash, FlashErr lipgloss.Style
@@ -126,41 +127,42 @@ func NewStyles(t Theme) *Styles {
 		return lipgloss.NewStyle().Bold(true).Foreground(col(p.Inverse)).Background(col(hex)).Padding(0, 1)
 	}
 	s := &Styles{
-		Text:        text(p.Text),
-		Subtle:      text(p.Subtle),
-		Faint:       fg(p.Faint),
-		Title:       badge(p.Accent),
-		Heading:     fg(p.Accent).Bold(true),
-		Value:       fg(p.Text).Bold(true),
-		Big:         fg(p.Text).Bold(true),
-		OK:          fg(p.OK).Bold(true),
-		Warn:        fg(p.Warn).Bold(true),
-		Err:         fg(p.Err).Bold(true),
-		Accent:      fg(p.Accent).Bold(true),
-		Spike:       fg(p.Spike).Bold(true),
-		BadgePaused: badge(p.Warn),
-		BadgeHeld:   badge(p.Accent),
-		BadgeSpike:  badge(p.Spike),
-		BadgeDone:   badge(p.Subtle),
-		Flash:       fg(p.Accent).Bold(true),
-		FlashErr:    fg(p.Warn).Bold(true),
-		BarOK:       fg(p.OK),
-		BarErr:      fg(p.Err),
-		BarOKOnErr:  fg(p.OK).Background(col(p.Err)),
-		Target:      fg(p.Target).Bold(true),
-		P50:         fg(p.P50).Bold(true),
-		P99:         fg(p.P99),
-		SpikeBand:   lipgloss.NewStyle().Background(col(p.SpikeBand)),
-		BarFill:     colorString(profile, p.Accent),
-		BarEmpty:    colorString(profile, p.Faint),
-		Profile:     profile,
-		TableHeader: text(p.Subtle).Bold(true),
-		RowWarn:     fg(p.Warn),
-		RowErr:      fg(p.Err).Bold(true),
-		Selected:    lipgloss.NewStyle().Reverse(true).Bold(true),
-		Color:       color,
-		ErrGlyph:    "█",
-		Theme:       t,
+		Text:         text(p.Text),
+		Subtle:       text(p.Subtle),
+		Faint:        fg(p.Faint),
+		Title:        badge(p.Accent),
+		Heading:      fg(p.Accent).Bold(true),
+		Value:        fg(p.Text).Bold(true),
+		Big:          fg(p.Text).Bold(true),
+		OK:           fg(p.OK).Bold(true),
+		Warn:         fg(p.Warn).Bold(true),
+		Err:          fg(p.Err).Bold(true),
+		Accent:       fg(p.Accent).Bold(true),
+		Spike:        fg(p.Spike).Bold(true),
+		BadgePaused:  badge(p.Warn),
+		BadgeHeld:    badge(p.Accent),
+		BadgeSpike:   badge(p.Spike),
+		BadgeDone:    badge(p.Subtle),
+		BadgePlaying: badge(p.Accent),
+		Flash:        fg(p.Accent).Bold(true),
+		FlashErr:     fg(p.Warn).Bold(true),
+		BarOK:        fg(p.OK),
+		BarErr:       fg(p.Err),
+		BarOKOnErr:   fg(p.OK).Background(col(p.Err)),
+		Target:       fg(p.Target).Bold(true),
+		P50:          fg(p.P50).Bold(true),
+		P99:          fg(p.P99),
+		SpikeBand:    lipgloss.NewStyle().Background(col(p.SpikeBand)),
+		BarFill:      colorString(profile, p.Accent),
+		BarEmpty:     colorString(profile, p.Faint),
+		Profile:      profile,
+		TableHeader:  text(p.Subtle).Bold(true),
+		RowWarn:      fg(p.Warn),
+		RowErr:       fg(p.Err).Bold(true),
+		Selected:     lipgloss.NewStyle().Reverse(true).Bold(true),
+		Color:        color,
+		ErrGlyph:     "█",
+		Theme:        t,
 	}
 	if p.SpikeBand == "" || !color {
 		s.SpikeBand = lipgloss.NewStyle()

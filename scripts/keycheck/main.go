@@ -25,7 +25,7 @@ import (
 	"time"
 )
 
-// The bounds the issue sets.
+// The bounds the presenter's screen must meet (README, tmux-check.sh).
 const (
 	firstRateBound = 500 * time.Millisecond
 	headlineBound  = 250 * time.Millisecond
@@ -117,8 +117,8 @@ func run(bin, size string, rps float64, session string) error {
 	if err != nil {
 		return err
 	}
-	arr := &arrivals{}
-	srv := &http.Server{Handler: arr}
+	c := &check{session: session, arr: &arrivals{}}
+	srv := &http.Server{Handler: c.arr}
 	go srv.Serve(ln)
 	defer srv.Close()
 
@@ -129,105 +129,136 @@ func run(bin, size string, rps float64, session string) error {
 	}
 	defer exec.Command("tmux", "kill-session", "-t", session).Run()
 
-	var polls []poll
-	sample := func(until time.Time) error {
-		for next := time.Now(); time.Now().Before(until); next = next.Add(pollEvery) {
-			p, err := capture(session)
-			if err != nil {
-				return err
-			}
-			polls = append(polls, p)
-			time.Sleep(time.Until(next.Add(pollEvery)))
-		}
-		return nil
+	fmt.Printf("steady %g req/s at %s, capture-pane every %v\n", rps, size, pollEvery)
+	if err := c.firstRate(launch); err != nil {
+		return err
 	}
-	// The first non-zero rate on screen.
-	if err := sample(launch.Add(4 * time.Second)); err != nil {
+	for _, k := range []presenterKey{
+		{"s", "spike", true, 6 * time.Second},
+		{"+", "rate +10%", true, 3 * time.Second},
+		{"p", "pause", false, 2 * time.Second},
+	} {
+		if err := c.press(k); err != nil {
+			return err
+		}
+	}
+	exec.Command("tmux", "send-keys", "-t", session, "q").Run()
+	if len(c.fails) > 0 {
+		return fmt.Errorf("over the bound: %s", strings.Join(c.fails, ", "))
+	}
+	fmt.Println("PASS")
+	return nil
+}
+
+// check is one measurement: the dashboard in a tmux session, what its
+// screen showed at each poll, the server's arrivals, and the bounds
+// missed so far.
+type check struct {
+	session string
+	arr     *arrivals
+	polls   []poll
+	fails   []string
+}
+
+// presenterKey is a key whose effect is timed.
+type presenterKey struct {
+	key, name string
+	up        bool          // the rate goes up
+	settle    time.Duration // how long the screen is watched after it
+}
+
+// sample polls the screen every pollEvery until until.
+func (c *check) sample(until time.Time) error {
+	for next := time.Now(); time.Now().Before(until); next = next.Add(pollEvery) {
+		p, err := capture(c.session)
+		if err != nil {
+			return err
+		}
+		c.polls = append(c.polls, p)
+		time.Sleep(time.Until(next.Add(pollEvery)))
+	}
+	return nil
+}
+
+// firstRate times the first non-zero rate on screen after the launch.
+func (c *check) firstRate(launch time.Time) error {
+	if err := c.sample(launch.Add(4 * time.Second)); err != nil {
 		return err
 	}
 	first := -time.Duration(1)
-	for _, p := range polls {
+	for _, p := range c.polls {
 		if p.rate > 0 {
 			first = p.at.Sub(launch)
 			break
 		}
 	}
-	var fails []string
-	fmt.Printf("steady %g req/s at %s, capture-pane every %v\n", rps, size, pollEvery)
 	fmt.Printf("first non-zero rate on screen:  %v after launch (bound %v)\n", first.Round(time.Millisecond), firstRateBound)
 	if first < 0 || first > firstRateBound {
-		fails = append(fails, "first rate")
+		c.fails = append(c.fails, "first rate")
 	}
-
-	for _, k := range []struct {
-		key, name string
-		up        bool // the rate goes up
-		settle    time.Duration
-	}{
-		{"s", "spike", true, 6 * time.Second},
-		{"+", "rate +10%", true, 3 * time.Second},
-		{"p", "pause", false, 2 * time.Second},
-	} {
-		pre := polls[max(len(polls)-40, 0):] // the last second
-		lo, hi := pre[0].rate, pre[0].rate
-		for _, p := range pre {
-			lo, hi = min(lo, p.rate), max(hi, p.rate)
-		}
-		preTarget := pre[len(pre)-1].target
-		key := time.Now()
-		if err := exec.Command("tmux", "send-keys", "-t", session, k.key).Run(); err != nil {
-			return err
-		}
-		start := len(polls)
-		if err := sample(key.Add(1500 * time.Millisecond)); err != nil {
-			return err
-		}
-		headlineAt, targetAt := time.Duration(-1), time.Duration(-1)
-		// Past the second before's range by a percent (at least 1.5 req/s),
-		// so that the last digit's flicker does not count.
-		margin := max(1.5, hi/100)
-		for _, p := range polls[start:] {
-			moved := (k.up && p.rate > hi+margin) || (!k.up && p.rate < lo-margin)
-			if headlineAt < 0 && p.parsed && moved {
-				headlineAt = p.at.Sub(key)
-			}
-			if targetAt < 0 && p.parsed && (p.target != preTarget || p.paused) {
-				targetAt = p.at.Sub(key)
-			}
-		}
-		if *verbose {
-			for _, p := range polls[max(start-40, 0):] {
-				fmt.Printf("  %+7.0fms rate %6.1f target %6.1f paused %v\n", float64(p.at.Sub(key))/1e6, p.rate, p.target, p.paused)
-			}
-			var prev time.Time
-			for _, t := range arr.between(key.Add(-100*time.Millisecond), key.Add(150*time.Millisecond)) {
-				fmt.Printf("  arrival %+7.2fms gap %5.2fms\n", float64(t.Sub(key))/1e6, float64(t.Sub(prev))/1e6)
-				prev = t
-			}
-		}
-		arrivalAt, err := arrivalChange(arr, key, k.key)
-		if err != nil {
-			return fmt.Errorf("%s: %w", k.name, err)
-		}
-		fmt.Printf("%-10s headline rate moved past its last second's range (%s–%s, ±%s) %v after the key (bound %v); target figure %v; arrivals changed within %v (bound %v)\n",
-			k.key+" "+k.name, fmtRate(lo), fmtRate(hi), fmtRate(margin), headlineAt.Round(time.Millisecond), headlineBound,
-			targetAt.Round(time.Millisecond), arrivalAt.Round(time.Millisecond), arrivalBound)
-		if headlineAt < 0 || headlineAt > headlineBound {
-			fails = append(fails, k.name+" headline")
-		}
-		if arrivalAt > arrivalBound {
-			fails = append(fails, k.name+" arrivals")
-		}
-		if err := sample(time.Now().Add(k.settle)); err != nil {
-			return err
-		}
-	}
-	exec.Command("tmux", "send-keys", "-t", session, "q").Run()
-	if len(fails) > 0 {
-		return fmt.Errorf("over the bound: %s", strings.Join(fails, ", "))
-	}
-	fmt.Println("PASS")
 	return nil
+}
+
+// press sends k and times its effect: on the headline rate, on the target
+// figure and on the arrivals at the server.
+func (c *check) press(k presenterKey) error {
+	pre := c.polls[max(len(c.polls)-40, 0):] // the last second
+	lo, hi := pre[0].rate, pre[0].rate
+	for _, p := range pre {
+		lo, hi = min(lo, p.rate), max(hi, p.rate)
+	}
+	preTarget := pre[len(pre)-1].target
+	key := time.Now()
+	if err := exec.Command("tmux", "send-keys", "-t", c.session, k.key).Run(); err != nil {
+		return err
+	}
+	start := len(c.polls)
+	if err := c.sample(key.Add(1500 * time.Millisecond)); err != nil {
+		return err
+	}
+	headlineAt, targetAt := time.Duration(-1), time.Duration(-1)
+	// Past the second before's range by a percent (at least 1.5 req/s),
+	// so that the last digit's flicker does not count.
+	margin := max(1.5, hi/100)
+	for _, p := range c.polls[start:] {
+		moved := (k.up && p.rate > hi+margin) || (!k.up && p.rate < lo-margin)
+		if headlineAt < 0 && p.parsed && moved {
+			headlineAt = p.at.Sub(key)
+		}
+		if targetAt < 0 && p.parsed && (p.target != preTarget || p.paused) {
+			targetAt = p.at.Sub(key)
+		}
+	}
+	if *verbose {
+		c.printAround(key, start)
+	}
+	arrivalAt, err := arrivalChange(c.arr, key, k.key)
+	if err != nil {
+		return fmt.Errorf("%s: %w", k.name, err)
+	}
+	fmt.Printf("%-10s headline rate moved past its last second's range (%s–%s, ±%s) %v after the key (bound %v); target figure %v; arrivals changed within %v (bound %v)\n",
+		k.key+" "+k.name, fmtRate(lo), fmtRate(hi), fmtRate(margin), headlineAt.Round(time.Millisecond), headlineBound,
+		targetAt.Round(time.Millisecond), arrivalAt.Round(time.Millisecond), arrivalBound)
+	if headlineAt < 0 || headlineAt > headlineBound {
+		c.fails = append(c.fails, k.name+" headline")
+	}
+	if arrivalAt > arrivalBound {
+		c.fails = append(c.fails, k.name+" arrivals")
+	}
+	return c.sample(time.Now().Add(k.settle))
+}
+
+// printAround prints the polls from a second before the key, and the
+// arrivals around it.
+func (c *check) printAround(key time.Time, start int) {
+	for _, p := range c.polls[max(start-40, 0):] {
+		fmt.Printf("  %+7.0fms rate %6.1f target %6.1f paused %v\n", float64(p.at.Sub(key))/1e6, p.rate, p.target, p.paused)
+	}
+	var prev time.Time
+	for _, t := range c.arr.between(key.Add(-100*time.Millisecond), key.Add(150*time.Millisecond)) {
+		fmt.Printf("  arrival %+7.2fms gap %5.2fms\n", float64(t.Sub(key))/1e6, float64(t.Sub(prev))/1e6)
+		prev = t
+	}
 }
 
 func fmtRate(r float64) string { return strconv.FormatFloat(r, 'f', -1, 64) }

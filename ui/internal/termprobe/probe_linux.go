@@ -24,15 +24,15 @@ func probeStdout(budget time.Duration) (Result, bool) {
 	if err != nil || pgrp != unix.Getpgrp() {
 		return NotAsked, false // in the background: termenv does not ask either
 	}
-	return exchange(fd, budget)
+	return ask(fd, budget)
 }
 
-// exchange sends the query on fd and reads the replies for at most budget,
+// ask sends the query on fd and reads the replies for at most budget,
 // with echo and line buffering off meanwhile (as termenv does), so the
 // replies neither show nor wait for a newline. Any reply counts as an
 // answer; it is complete once the cursor position report has come. The
 // second result says whether the background colour (OSC 11) was in it.
-func exchange(fd int, budget time.Duration) (Result, bool) {
+func ask(fd int, budget time.Duration) (Result, bool) {
 	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	if err != nil {
 		return NotAsked, false

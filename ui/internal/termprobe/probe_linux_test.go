@@ -75,7 +75,7 @@ func terminal(m *os.File, reply string) <-chan string {
 	return done
 }
 
-func TestExchange(t *testing.T) {
+func TestAsk(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		reply  string
@@ -94,7 +94,7 @@ func TestExchange(t *testing.T) {
 			}
 			seen := terminal(m, tc.reply)
 			start := time.Now()
-			got, colour := exchange(int(s.Fd()), 200*time.Millisecond)
+			got, colour := ask(int(s.Fd()), 200*time.Millisecond)
 			took := time.Since(start)
 			after, err := unix.IoctlGetTermios(int(s.Fd()), unix.TCGETS)
 			if err != nil {
