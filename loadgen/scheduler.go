@@ -7,13 +7,13 @@ import (
 	"time"
 )
 
-// Scheduler timing. The scheduler sleeps until the next request is due,
-// but never less than its batch window (window) nor more than maxWait (so
-// that the plan's rate changes are picked up). Requests due within one
-// window share a wake-up, each timed from its own due time: a wake-up
-// costs the CPU of several requests (see "Dispatch in batches" in
-// docs/design.md). With a network client the sleep is precise ("The
-// precise sleep").
+// Scheduler timing. The scheduler wakes when the next request is due, but
+// at most maxWait later (so that the plan's rate changes are picked up),
+// and sends it with the others due within its batch window (window): a
+// wake-up costs the CPU of several requests (see "Dispatch in batches" in
+// docs/design.md). A request sent before its due time is timed from its
+// send, one sent late from its due time. With a network client the sleep
+// is precise ("The precise sleep").
 const (
 	minWindow = time.Millisecond
 	maxWindow = 2 * time.Millisecond
@@ -21,9 +21,9 @@ const (
 )
 
 // window is the batch window at rate: the time two requests take, so that
-// a wake-up carries at least two when that costs no more than maxWindow of
-// lateness, and never less than minWindow, below which wake-ups still cost
-// more than the requests they carry.
+// a wake-up carries at least two when they are at most maxWindow apart,
+// and never less than minWindow, below which wake-ups still cost more than
+// the requests they carry.
 func window(rate float64) time.Duration {
 	if !(rate > 0) {
 		return minWindow
@@ -186,7 +186,12 @@ func (s *scheduler) step(now time.Time) (pause, bool) {
 		e.appliedCap.Store(int64(s.maxInFlight))
 	}
 	s.arr.poisson = poisson
-	s.advance(now, rate)
+	// The arrivals run to the window's end at the plan's rate there, so
+	// that their count is the plan's integral, as sampled at each step.
+	w := window(rate)
+	horizon := now.Add(w)
+	hr, _ := e.offered(horizon)
+	s.advance(now, horizon, hr)
 	if now.Sub(s.lastSize) >= sizeEvery {
 		s.pool.setSize(now, rate)
 		s.lastSize = now
@@ -195,8 +200,11 @@ func (s *scheduler) step(now time.Time) (pause, bool) {
 		s.pool.retire(now)
 		s.lastRetire = now
 	}
-	next, w := s.arr.untilNext(rate), window(rate)
-	return pause{d: min(max(next, w), maxWait), exact: next >= w && next <= maxWait}, true
+	// The next wake-up is the next request's due time, after the window
+	// just sent; it is exact when that request is alone in its window.
+	next := s.arr.untilNext(hr)
+	d := s.arr.last.Sub(now) + next
+	return pause{d: min(d, maxWait), exact: next >= w && d <= maxWait}, true
 }
 
 // offered is the open model's rate at now, and whether its arrivals are a
@@ -209,16 +217,20 @@ func (e *Engine) offered(now time.Time) (float64, bool) {
 	return rate, poisson
 }
 
-// advance advances the arrivals to now, where the rate is rate. The end
-// of the traffic or of the plan since the last step is a step of the rate
-// to zero, not a ramp: the arrivals run to it at the last step's rate, and
-// on at zero.
-func (s *scheduler) advance(now time.Time, rate float64) {
-	if end, ok := s.e.ctl.rateEnd(now); ok && end.After(s.arr.last) && !end.After(now) {
-		s.arr.advance(end, s.arr.lastRate, s.issueFn, s.skipFn)
+// advance issues the requests due up to horizon, the end of the batch
+// window that starts at now, where the rate is rate. The end of the
+// traffic or of the plan before horizon is a step of the rate to zero,
+// not a ramp: the arrivals run to it at the last step's rate, and on at
+// zero, so that nothing due after the end is sent early.
+func (s *scheduler) advance(now, horizon time.Time, rate float64) {
+	if end, ok := s.e.ctl.rateEnd(now); ok && !end.After(horizon) {
+		if end.After(s.arr.last) {
+			s.arr.advance(end, s.arr.lastRate, s.issueFn, s.skipFn)
+		}
 		s.arr.jump(0)
+		rate = 0
 	}
-	s.arr.advance(now, rate, s.issueFn, s.skipFn)
+	s.arr.advance(horizon, rate, s.issueFn, s.skipFn)
 }
 
 // issue hands the request due at due to the pool, or drops it when the

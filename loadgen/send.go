@@ -35,7 +35,9 @@ type call struct {
 	req   *scenario.Request
 	route int
 	// due is when an open-model request fell due: its latency and its
-	// deadline run from then. Zero times it from the send.
+	// deadline run from then, or from its send when that is earlier (its
+	// batch went out at the first one's due time). Zero times it from
+	// the send.
 	due time.Time
 	// strict fails the request when a capture fails: a journey's next
 	// steps need the values. Elsewhere a miss only leaves the id pools as
@@ -67,7 +69,7 @@ func (e *Engine) send(ctx context.Context, s *sender, c call) outcome {
 	// was sent before the run's end (Engine.stop).
 	now := time.Now()
 	start := c.due
-	if start.IsZero() {
+	if start.IsZero() || now.Before(start) {
 		start = now
 	}
 	deadline := start.Add(e.cfg.Timeout)
