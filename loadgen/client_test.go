@@ -169,11 +169,7 @@ func TestChooseClient(t *testing.T) {
 		return
 	}
 	const internal = "http://api.internal.test/v1"
-	for _, tc := range []struct {
-		env                      []string
-		kind, target, urls, want string
-		http2, why               bool
-	}{
+	for _, tc := range []chooseCase{
 		{nil, "", internal, "", ClientH1, false, false},
 		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, "", internal, "", ClientNetHTTP, false, true},
 		{[]string{"HTTPS_PROXY=http://127.0.0.1:9"}, "", internal, "", ClientH1, false, false},
@@ -191,23 +187,39 @@ func TestChooseClient(t *testing.T) {
 		{[]string{"HTTP_PROXY=http://127.0.0.1:9"}, ClientH1, internal, "", ClientH1, false, false},
 		{nil, ClientNetHTTP, internal, "", ClientNetHTTP, false, false},
 	} {
-		cmd := exec.Command(os.Args[0], "-test.run", "^TestChooseClient$")
-		http2 := ""
-		if tc.http2 {
-			http2 = "1"
-		}
-		cmd.Env = append(os.Environ(), "TG_CHOOSE_CLIENT=1", "TG_KIND="+tc.kind, "TG_TARGET="+tc.target, "TG_URLS="+tc.urls, "TG_HTTP2="+http2,
-			"HTTP_PROXY=", "HTTPS_PROXY=", "NO_PROXY=", "http_proxy=", "https_proxy=", "no_proxy=", "REQUEST_METHOD=")
-		cmd.Env = append(cmd.Env, tc.env...)
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", tc.env, err, out)
-		}
-		line, _, _ := strings.Cut(string(out), "\n")
-		kind, why, _ := strings.Cut(line, "|")
-		if kind != tc.want || (why != "") != tc.why {
-			t.Errorf("env %v, asked %q (http2 %v), target %q, URLs %q: got %q (%q), want %q (reason given: %v)",
-				tc.env, tc.kind, tc.http2, tc.target, tc.urls, kind, why, tc.want, tc.why)
-		}
+		t.Run("", func(t *testing.T) {
+			t.Parallel() // each case is a child process of its own
+			tc.check(t)
+		})
+	}
+}
+
+// chooseCase is a case of TestChooseClient: the proxy environment, the
+// client asked for, where the requests go, and the choice wanted.
+type chooseCase struct {
+	env                      []string
+	kind, target, urls, want string
+	http2, why               bool
+}
+
+// check runs the choice in a child process with the case's environment.
+func (tc chooseCase) check(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestChooseClient$")
+	http2 := ""
+	if tc.http2 {
+		http2 = "1"
+	}
+	cmd.Env = append(os.Environ(), "TG_CHOOSE_CLIENT=1", "TG_KIND="+tc.kind, "TG_TARGET="+tc.target, "TG_URLS="+tc.urls, "TG_HTTP2="+http2,
+		"HTTP_PROXY=", "HTTPS_PROXY=", "NO_PROXY=", "http_proxy=", "https_proxy=", "no_proxy=", "REQUEST_METHOD=")
+	cmd.Env = append(cmd.Env, tc.env...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v: %v\n%s", tc.env, err, out)
+	}
+	line, _, _ := strings.Cut(string(out), "\n")
+	kind, why, _ := strings.Cut(line, "|")
+	if kind != tc.want || (why != "") != tc.why {
+		t.Errorf("env %v, asked %q (http2 %v), target %q, URLs %q: got %q (%q), want %q (reason given: %v)",
+			tc.env, tc.kind, tc.http2, tc.target, tc.urls, kind, why, tc.want, tc.why)
 	}
 }
