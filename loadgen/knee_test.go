@@ -14,12 +14,12 @@ import (
 	"github.com/trafficgen/trafficgen/stats"
 )
 
-// Knee mode against the demo API with a capacity of 100 req/s (a queue
+// Knee mode against the demo API with a capacity of 200 req/s (a queue
 // past it raises latency, and past 2 s of queue it sheds 503s): the
 // highest sustained rate it reports is within 10 % of the capacity, and
 // the run ends holding that rate, with the service recovered.
 func TestKneeFindsTheCapacity(t *testing.T) {
-	const capacity = 100
+	const capacity = 200
 	synctest.Test(t, func(t *testing.T) {
 		api := demoapi.New(demoapi.Options{LatencyScale: 1, Capacity: capacity, Seed: 5})
 		e, s := runEngine(t, Config{

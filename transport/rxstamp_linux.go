@@ -32,6 +32,10 @@ type rxReader struct {
 	n   int
 	err error
 	at  int64 // wall-clock ns of the last data read; 0 = none since reset
+
+	wfn  func(fd uintptr) bool // r.tryWrite, bound once
+	wb   []byte                // what is left to write
+	werr error
 }
 
 // newRxReader enables receive timestamps on raw's socket, or returns nil
@@ -48,7 +52,7 @@ func newRxReader(raw syscall.RawConn) *rxReader {
 		return nil
 	}
 	r := &rxReader{raw: raw}
-	r.fn = r.try
+	r.fn, r.wfn = r.try, r.tryWrite
 	r.msg.Iov = &r.iov
 	r.msg.SetIovlen(1)
 	r.msg.Control = &r.oob[0]
@@ -88,12 +92,14 @@ func (r *rxReader) read(c net.Conn, b []byte) (int, error) {
 }
 
 // try is one recvmsg; it returns false to wait for the socket to be
-// readable.
+// readable. The socket is non-blocking, so the call never blocks: made
+// raw, it does not wake the runtime's monitor thread (docs/design.md,
+// "Dispatch in batches").
 func (r *rxReader) try(fd uintptr) bool {
 	for {
 		r.msg.SetControllen(len(r.oob))
 		r.msg.Flags = 0
-		n, _, errno := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), 0)
+		n, _, errno := unix.RawSyscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), 0)
 		switch errno {
 		case 0:
 			r.n = int(n)
@@ -109,6 +115,51 @@ func (r *rxReader) try(fd uintptr) bool {
 		r.err = errno
 		return true
 	}
+}
+
+// write writes b as net.Conn.Write does (waiting in the netpoller while
+// the socket's buffer is full, with the connection's deadlines), with
+// raw system calls, as try reads.
+func (r *rxReader) write(c net.Conn, b []byte) (int, error) {
+	r.wb, r.werr = b, nil
+	err := r.raw.Write(r.wfn)
+	n := len(b) - len(r.wb)
+	r.wb = nil // do not keep b alive
+	if err == nil {
+		err = r.werr
+	}
+	if err == nil {
+		return n, nil
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		err = oe.Err
+	}
+	if errno, ok := err.(syscall.Errno); ok {
+		err = os.NewSyscallError("write", errno)
+	}
+	return n, &net.OpError{Op: "write", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
+}
+
+// tryWrite sends what is left of r.wb; it returns false to wait for the
+// socket to be writable. MSG_NOSIGNAL: a closed peer is EPIPE, not a
+// signal.
+func (r *rxReader) tryWrite(fd uintptr) bool {
+	for len(r.wb) > 0 {
+		n, _, errno := unix.RawSyscall6(unix.SYS_SENDTO, fd, uintptr(unsafe.Pointer(&r.wb[0])), uintptr(len(r.wb)),
+			unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT, 0, 0)
+		switch errno {
+		case 0:
+			r.wb = r.wb[n:]
+		case unix.EINTR:
+		case unix.EAGAIN:
+			return false
+		default:
+			r.werr = errno
+			return true
+		}
+	}
+	return true
 }
 
 // stamp takes the SCM_TIMESTAMPNS control message, if any.

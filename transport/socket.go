@@ -63,6 +63,13 @@ func (s *socket) Read(b []byte) (int, error) {
 	return s.Conn.Read(b)
 }
 
+func (s *socket) Write(b []byte) (int, error) {
+	if s.rx != nil {
+		return s.rx.write(s.Conn, b)
+	}
+	return s.Conn.Write(b)
+}
+
 // idleCheck says whether cn, kept alive and idle, may carry the next
 // request: errStaleConn when the server has closed it (the kernel knows
 // of the close), or sent something on it, which answers no request of
