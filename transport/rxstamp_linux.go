@@ -106,6 +106,7 @@ func (r *rxReader) try(fd uintptr) bool {
 			if n > 0 {
 				r.stamp()
 			}
+			raceAcquireIO(fd)
 			return true
 		case unix.EINTR:
 			continue
@@ -145,6 +146,7 @@ func (r *rxReader) write(c net.Conn, b []byte) (int, error) {
 // socket to be writable. MSG_NOSIGNAL: a closed peer is EPIPE, not a
 // signal.
 func (r *rxReader) tryWrite(fd uintptr) bool {
+	raceReleaseIO(fd)
 	for len(r.wb) > 0 {
 		n, _, errno := unix.RawSyscall6(unix.SYS_SENDTO, fd, uintptr(unsafe.Pointer(&r.wb[0])), uintptr(len(r.wb)),
 			unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT, 0, 0)
