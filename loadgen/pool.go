@@ -12,8 +12,8 @@ import (
 const (
 	// lateSpawn and slowStarts pace new workers while the scheduler runs
 	// behind the due times: at most slowStarts may be starting (started,
-	// and not yet running) at once. A job may wait up to maxWindow by
-	// design (a batch); only what comes on top is the scheduler behind.
+	// and not yet running) at once. A job more than batchWindow and
+	// lateSpawn past its due time is the scheduler behind.
 	lateSpawn  = 500 * time.Microsecond
 	slowStarts = 2
 	// idleRetire is how long a worker may sit idle before it is retired,
@@ -79,7 +79,7 @@ func (p *workerPool) dispatch(j job) (*poolWorker, uint64) {
 		return nil, 0
 	}
 	p.backlog = append(p.backlog, j)
-	late := time.Since(j.due) >= maxWindow+lateSpawn
+	late := time.Since(j.due) >= batchWindow+lateSpawn
 	if p.sizing.full(len(p.all), p.saturated()) || late && p.starting >= slowStarts {
 		p.mu.Unlock()
 		return nil, 0

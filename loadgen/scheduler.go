@@ -9,27 +9,18 @@ import (
 
 // Scheduler timing. The scheduler wakes when the next request is due, but
 // at most maxWait later (so that the plan's rate changes are picked up),
-// and sends it with the others due within its batch window (window): a
+// and sends it with the others due within batchWindow after it: a
 // wake-up costs the CPU of several requests (see "Dispatch in batches" in
 // docs/design.md). A request sent before its due time is timed from its
 // send, one sent late from its due time. With a network client the sleep
 // is precise ("The precise sleep").
 const (
-	minWindow = time.Millisecond
-	maxWindow = 2 * time.Millisecond
-	maxWait   = 50 * time.Millisecond
+	// batchWindow is how far ahead a wake-up sends: the requests due
+	// within it go out together. Wider saves wake-ups and makes the
+	// arrivals the server sees burstier.
+	batchWindow = 2 * time.Millisecond
+	maxWait     = 50 * time.Millisecond
 )
-
-// window is the batch window at rate: the time two requests take, so that
-// a wake-up carries at least two when they are at most maxWindow apart,
-// and never less than minWindow, below which wake-ups still cost more than
-// the requests they carry.
-func window(rate float64) time.Duration {
-	if !(rate > 0) {
-		return minWindow
-	}
-	return time.Duration(min(max(2/rate*float64(time.Second), float64(minWindow)), float64(maxWindow)))
-}
 
 // arrivals turns a rate function into request due times. Request n (from
 // 0) is due when the integral of the rate reaches n+½, so the number issued
@@ -188,8 +179,7 @@ func (s *scheduler) step(now time.Time) (pause, bool) {
 	s.arr.poisson = poisson
 	// The arrivals run to the window's end at the plan's rate there, so
 	// that their count is the plan's integral, as sampled at each step.
-	w := window(rate)
-	horizon := now.Add(w)
+	horizon := now.Add(batchWindow)
 	hr, _ := e.offered(horizon)
 	s.advance(now, horizon, hr)
 	if now.Sub(s.lastSize) >= sizeEvery {
@@ -204,7 +194,7 @@ func (s *scheduler) step(now time.Time) (pause, bool) {
 	// just sent; it is exact when that request is alone in its window.
 	next := s.arr.untilNext(hr)
 	d := s.arr.last.Sub(now) + next
-	return pause{d: min(d, maxWait), exact: next >= w && d <= maxWait}, true
+	return pause{d: min(d, maxWait), exact: next >= batchWindow && d <= maxWait}, true
 }
 
 // offered is the open model's rate at now, and whether its arrivals are a
