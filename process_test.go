@@ -195,6 +195,37 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 	}
 }
 
+// TestInterruptAgainstASilentServer: against a server that never answers,
+// one SIGINT 2 s into a 5-s run ends the process within the timeout (2 s)
+// and a margin, with every request counted as a timeout and the server's
+// count the reported total.
+func TestInterruptAgainstASilentServer(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := newCounter(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release) })
+	report := filepath.Join(t.TempDir(), "report.json")
+	p := start(t, nil, "--no-tui", "--mode", "steady", "-r", "50", "-t", "5s", "--timeout", "2s", "-u", srv.URL, "--report", report)
+	until(t, 10*time.Second, "requests in flight", func() bool { return srv.n.Load() >= 50 })
+	sent := time.Now()
+	p.signal(t, syscall.SIGINT)
+	if code := p.wait(t, 10*time.Second); code != exitOK {
+		t.Fatalf("exit %d, want 0\nstderr: %s", code, p.stderr.String())
+	}
+	if d := time.Since(sent); d > 2*time.Second+time.Second {
+		t.Errorf("took %v to exit after the interrupt, want the timeout (2s) and a margin", d)
+	}
+	rep := readReport(t, report)
+	if rep.Total == 0 || rep.Success != 0 || rep.ErrorKinds["timeout"] != rep.Total || rep.Total != srv.n.Load() {
+		t.Errorf("report: total %d, ok %d, kinds %v; the server saw %d", rep.Total, rep.Success, rep.ErrorKinds, srv.n.Load())
+	}
+}
+
 // TestOverloadBinary: --rps 1000000 against a loopback server: headless
 // blocks keep coming, dropped climbs and is shown, memory stays bounded,
 // and Ctrl-C stops it within the timeout.
