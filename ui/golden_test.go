@@ -78,19 +78,29 @@ func TestGolden(t *testing.T) {
 }
 
 // TestGoldenTheme is the dashboard in colour (true colour, escape codes and
-// all) in the light and high-contrast themes, and in auto on a terminal
-// that did not say its background.
+// all) in the light and high-contrast themes at every golden size, and in
+// auto on a terminal that did not say its background.
 func TestGoldenTheme(t *testing.T) {
 	t.Setenv("COLORFGBG", "")
 	for _, theme := range []Theme{ThemeLight, ThemeHighContrast, ThemeAuto} {
+		sizes := goldenSizes
+		if theme == ThemeAuto {
+			sizes = [][2]int{{120, 36}}
+		}
 		for _, kind := range []string{"detailed", "presenter"} {
-			t.Run(fmt.Sprintf("%s/%s", theme, kind), func(t *testing.T) {
-				withProfile(t, termenv.TrueColor, false, func() {
-					snap := fixtureSnapshot(347)
-					snap.Run.Spiking, snap.Run.SpikeLeft, snap.Run.SpikeRate, snap.Run.TargetRPS = true, time.Second, 100, 130
-					runGoldenOpts(t, 120, 36, Options{Theme: theme, Presenter: kind == "presenter"}, snap, "sustained high load", nil)
+			for _, sz := range sizes {
+				name := fmt.Sprintf("%s/%s/%dx%d", theme, kind, sz[0], sz[1])
+				if theme == ThemeAuto {
+					name = fmt.Sprintf("%s/%s", theme, kind)
+				}
+				t.Run(name, func(t *testing.T) {
+					withProfile(t, termenv.TrueColor, false, func() {
+						snap := fixtureSnapshot(347)
+						snap.Run.Spiking, snap.Run.SpikeLeft, snap.Run.SpikeRate, snap.Run.TargetRPS = true, time.Second, 100, 130
+						runGoldenOpts(t, sz[0], sz[1], Options{Theme: theme, Presenter: kind == "presenter"}, snap, "sustained high load", nil)
+					})
 				})
-			})
+			}
 		}
 	}
 }
