@@ -4,7 +4,7 @@
 # without, in alternating runs of one session: the CPU time per request,
 # medians of N pairs (3 by default) and the median of the pairs' ratios,
 # which a drift of the machine disturbs less; and the recordings' sizes.
-# BENCHMARKS.md, "Recording on and off", has a run of it.
+# docs/design.md, "Record and replay", says what it found.
 #
 #   scripts/record-cost.sh [-n PAIRS] [-d SECONDS] [-r RATE]
 #

@@ -222,125 +222,173 @@ func parse(args []string) error {
 	if strings.HasPrefix(kind, "trafficgen") {
 		kind = "trafficgen" // and its variants: trafficgen-tui, trafficgen@REV, ...
 	}
-	switch kind {
-	case "trafficgen":
-		type totals struct {
-			Total, Errors, Dropped int64
-			Latency                struct{ P50Ms, P90Ms, P99Ms float64 }
-		}
-		var rep struct {
-			totals            // the first report schema
-			Summary   *totals // trafficgen.report/v2
-			Seconds   float64
-			ElapsedMs float64
-		}
-		if err := json.Unmarshal(raw, &rep); err != nil {
-			return fmt.Errorf("trafficgen report: %w", err)
-		}
-		t, secs := rep.totals, rep.Seconds
-		if rep.Summary != nil {
-			t, secs = *rep.Summary, rep.ElapsedMs/1000
-		}
-		r.Total, r.Errors, r.Dropped = t.Total, t.Errors, t.Dropped
-		r.P50, r.P90, r.P99 = t.Latency.P50Ms, t.Latency.P90Ms, t.Latency.P99Ms
-		if *target > 0 {
-			r.Achieved = float64(t.Total) / *dur // the plan is exactly dur long
-		} else if secs > 0 {
-			r.Achieved = float64(t.Total) / secs
-		}
-	case "wrk":
-		s := string(raw)
-		r.Achieved = num(s, `Requests/sec:\s+([\d.]+)`)
-		r.P50 = dur2ms(str(s, `\s50%\s+(\S+)`))
-		r.P90 = dur2ms(str(s, `\s90%\s+(\S+)`))
-		r.P99 = dur2ms(str(s, `\s99%\s+(\S+)`))
-		r.Total = int64(num(s, `(\d+) requests in`))
-		r.Errors = int64(num(s, `Non-2xx or 3xx responses: (\d+)`))
-		if m := regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`).FindStringSubmatch(s); m != nil {
-			for _, x := range m[1:] {
-				n, _ := strconv.Atoi(x)
-				r.Errors += int64(n)
-			}
-		}
-	case "bombardier":
-		var b struct {
-			Result struct {
-				Req1xx, Req2xx, Req3xx, Req4xx, Req5xx, Others int64
-				TimeTakenSeconds                               float64
-				Latency                                        struct {
-					Percentiles map[string]float64
-				}
-			}
-		}
-		if i := bytes.IndexByte(raw, '{'); i >= 0 {
-			raw = raw[i:]
-		}
-		if err := json.Unmarshal(raw, &b); err != nil {
-			return fmt.Errorf("bombardier json: %w", err)
-		}
-		res := b.Result
-		r.Total = res.Req1xx + res.Req2xx + res.Req3xx + res.Req4xx + res.Req5xx + res.Others
-		r.Errors = res.Req4xx + res.Req5xx + res.Others
-		if res.TimeTakenSeconds > 0 {
-			r.Achieved = float64(r.Total) / res.TimeTakenSeconds
-		}
-		p := res.Latency.Percentiles // microseconds
-		r.P50, r.P90, r.P99 = p["50"]/1000, p["90"]/1000, p["99"]/1000
-	case "vegeta":
-		var v struct {
-			Latencies struct {
-				P50 float64 `json:"50th"`
-				P90 float64 `json:"90th"`
-				P99 float64 `json:"99th"`
-			}
-			Requests    int64
-			Rate        float64
-			Success     float64
-			Duration    float64
-			Wait        float64
-			StatusCodes map[string]int64 `json:"status_codes"`
-		}
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return fmt.Errorf("vegeta json: %w", err)
-		}
-		r.Total = v.Requests
-		r.Errors = v.Requests - int64(v.Success*float64(v.Requests)+0.5)
-		if *target > 0 {
-			r.Achieved = float64(v.Requests) * v.Success / *dur
-		} else if v.Duration+v.Wait > 0 {
-			r.Achieved = float64(v.Requests) * v.Success / ((v.Duration + v.Wait) / 1e9)
-		}
-		r.P50, r.P90, r.P99 = v.Latencies.P50/1e6, v.Latencies.P90/1e6, v.Latencies.P99/1e6
-	case "hey":
-		s := string(raw)
-		r.Achieved = num(s, `Requests/sec:\s+([\d.]+)`)
-		r.P50 = num(s, `50%+ in ([\d.]+) secs`) * 1000
-		r.P90 = num(s, `90%+ in ([\d.]+) secs`) * 1000
-		r.P99 = num(s, `99%+ in ([\d.]+) secs`) * 1000
-		var ok int64
-		for _, m := range regexp.MustCompile(`\[(\d+)\]\s+(\d+) responses`).FindAllStringSubmatch(s, -1) {
-			n, _ := strconv.ParseInt(m[2], 10, 64)
-			r.Total += n
-			if m[1] < "400" {
-				ok += n
-			}
-		}
-		for _, m := range regexp.MustCompile(`(?m)^\s+\[(\d+)\]\s+Get `).FindAllStringSubmatch(s, -1) {
-			n, _ := strconv.ParseInt(m[1], 10, 64)
-			r.Total += n
-		}
-		r.Errors = r.Total - ok
-		if *target > 0 {
-			r.Achieved = float64(ok) / *dur
-		}
-	default:
+	readers := map[string]func(raw []byte, target, dur float64, r *Row) error{
+		"trafficgen": parseTrafficgen, "wrk": parseWrk, "bombardier": parseBombardier, "vegeta": parseVegeta, "hey": parseHey,
+	}
+	read, ok := readers[kind]
+	if !ok {
 		return fmt.Errorf("unknown tool %q", *tool)
+	}
+	if err := read(raw, *target, *dur, &r); err != nil {
+		return err
 	}
 	if *target > 0 {
 		r.Ratio = r.Achieved / *target
 	}
-	if *timeF != "" {
-		tb, err := os.ReadFile(*timeF)
+	if err := addCosts(&r, *timeF, *perfF); err != nil {
+		return err
+	}
+	if *truthF != "" {
+		var t Truth
+		if tb, err := os.ReadFile(*truthF); err == nil && json.Unmarshal(tb, &t) == nil && t.Count > 0 {
+			r.TruthP50, r.TruthP90, r.TruthP99 = t.P50Ms, t.P90Ms, t.P99Ms
+			if t.ArrivalCount > 0 {
+				r.ArrP50, r.ArrP90, r.ArrP99 = t.ArrivalP50Ms, t.ArrivalP90Ms, t.ArrivalP99Ms
+			}
+		}
+	}
+	fmt.Printf("%s\t%s\t%g\t%.1f\t%.4f\t%.2f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\n",
+		r.Load, r.Tool, r.Target, r.Achieved, r.Ratio, r.CPUPer1k, r.RSSMB,
+		r.P50, r.P90, r.P99, r.TruthP50, r.TruthP90, r.TruthP99, r.Dropped, r.Errors, r.Total,
+		r.ArrP50, r.ArrP90, r.ArrP99, r.CSPerReq)
+	return nil
+}
+
+// parseTrafficgen reads trafficgen's JSON report (either schema).
+func parseTrafficgen(raw []byte, target, dur float64, r *Row) error {
+	type totals struct {
+		Total, Errors, Dropped int64
+		Latency                struct{ P50Ms, P90Ms, P99Ms float64 }
+	}
+	var rep struct {
+		totals            // the first report schema
+		Summary   *totals // trafficgen.report/v2
+		Seconds   float64
+		ElapsedMs float64
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		return fmt.Errorf("trafficgen report: %w", err)
+	}
+	t, secs := rep.totals, rep.Seconds
+	if rep.Summary != nil {
+		t, secs = *rep.Summary, rep.ElapsedMs/1000
+	}
+	r.Total, r.Errors, r.Dropped = t.Total, t.Errors, t.Dropped
+	r.P50, r.P90, r.P99 = t.Latency.P50Ms, t.Latency.P90Ms, t.Latency.P99Ms
+	if target > 0 {
+		r.Achieved = float64(t.Total) / dur // the plan is exactly dur long
+	} else if secs > 0 {
+		r.Achieved = float64(t.Total) / secs
+	}
+	return nil
+}
+
+// parseWrk reads wrk's text output with --latency.
+func parseWrk(raw []byte, target, dur float64, r *Row) error {
+	s := string(raw)
+	r.Achieved = num(s, `Requests/sec:\s+([\d.]+)`)
+	r.P50 = dur2ms(str(s, `\s50%\s+(\S+)`))
+	r.P90 = dur2ms(str(s, `\s90%\s+(\S+)`))
+	r.P99 = dur2ms(str(s, `\s99%\s+(\S+)`))
+	r.Total = int64(num(s, `(\d+) requests in`))
+	r.Errors = int64(num(s, `Non-2xx or 3xx responses: (\d+)`))
+	if m := regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`).FindStringSubmatch(s); m != nil {
+		for _, x := range m[1:] {
+			n, _ := strconv.Atoi(x)
+			r.Errors += int64(n)
+		}
+	}
+	return nil
+}
+
+// parseBombardier reads bombardier's JSON output.
+func parseBombardier(raw []byte, target, dur float64, r *Row) error {
+	var b struct {
+		Result struct {
+			Req1xx, Req2xx, Req3xx, Req4xx, Req5xx, Others int64
+			TimeTakenSeconds                               float64
+			Latency                                        struct {
+				Percentiles map[string]float64
+			}
+		}
+	}
+	if i := bytes.IndexByte(raw, '{'); i >= 0 {
+		raw = raw[i:]
+	}
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return fmt.Errorf("bombardier json: %w", err)
+	}
+	res := b.Result
+	r.Total = res.Req1xx + res.Req2xx + res.Req3xx + res.Req4xx + res.Req5xx + res.Others
+	r.Errors = res.Req4xx + res.Req5xx + res.Others
+	if res.TimeTakenSeconds > 0 {
+		r.Achieved = float64(r.Total) / res.TimeTakenSeconds
+	}
+	p := res.Latency.Percentiles // microseconds
+	r.P50, r.P90, r.P99 = p["50"]/1000, p["90"]/1000, p["99"]/1000
+	return nil
+}
+
+// parseVegeta reads vegeta report's JSON.
+func parseVegeta(raw []byte, target, dur float64, r *Row) error {
+	var v struct {
+		Latencies struct {
+			P50 float64 `json:"50th"`
+			P90 float64 `json:"90th"`
+			P99 float64 `json:"99th"`
+		}
+		Requests    int64
+		Rate        float64
+		Success     float64
+		Duration    float64
+		Wait        float64
+		StatusCodes map[string]int64 `json:"status_codes"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return fmt.Errorf("vegeta json: %w", err)
+	}
+	r.Total = v.Requests
+	r.Errors = v.Requests - int64(v.Success*float64(v.Requests)+0.5)
+	if target > 0 {
+		r.Achieved = float64(v.Requests) * v.Success / dur
+	} else if v.Duration+v.Wait > 0 {
+		r.Achieved = float64(v.Requests) * v.Success / ((v.Duration + v.Wait) / 1e9)
+	}
+	r.P50, r.P90, r.P99 = v.Latencies.P50/1e6, v.Latencies.P90/1e6, v.Latencies.P99/1e6
+	return nil
+}
+
+// parseHey reads hey's text output.
+func parseHey(raw []byte, target, dur float64, r *Row) error {
+	s := string(raw)
+	r.Achieved = num(s, `Requests/sec:\s+([\d.]+)`)
+	r.P50 = num(s, `50%+ in ([\d.]+) secs`) * 1000
+	r.P90 = num(s, `90%+ in ([\d.]+) secs`) * 1000
+	r.P99 = num(s, `99%+ in ([\d.]+) secs`) * 1000
+	var ok int64
+	for _, m := range regexp.MustCompile(`\[(\d+)\]\s+(\d+) responses`).FindAllStringSubmatch(s, -1) {
+		n, _ := strconv.ParseInt(m[2], 10, 64)
+		r.Total += n
+		if m[1] < "400" {
+			ok += n
+		}
+	}
+	for _, m := range regexp.MustCompile(`(?m)^\s+\[(\d+)\]\s+Get `).FindAllStringSubmatch(s, -1) {
+		n, _ := strconv.ParseInt(m[1], 10, 64)
+		r.Total += n
+	}
+	r.Errors = r.Total - ok
+	if target > 0 {
+		r.Achieved = float64(ok) / dur
+	}
+	return nil
+}
+
+// addCosts fills in the CPU, peak RSS and context switches from the
+// /usr/bin/time record and, where perf counted them, perf stat's.
+func addCosts(r *Row, timeF, perfF string) error {
+	if timeF != "" {
+		tb, err := os.ReadFile(timeF)
 		if err != nil {
 			return err
 		}
@@ -357,8 +405,8 @@ func parse(args []string) error {
 			}
 		}
 	}
-	if *perfF != "" {
-		pb, err := os.ReadFile(*perfF)
+	if perfF != "" {
+		pb, err := os.ReadFile(perfF)
 		if err != nil {
 			return err
 		}
@@ -368,19 +416,6 @@ func parse(args []string) error {
 			r.CSPerReq = switches / float64(r.Total)
 		}
 	}
-	if *truthF != "" {
-		var t Truth
-		if tb, err := os.ReadFile(*truthF); err == nil && json.Unmarshal(tb, &t) == nil && t.Count > 0 {
-			r.TruthP50, r.TruthP90, r.TruthP99 = t.P50Ms, t.P90Ms, t.P99Ms
-			if t.ArrivalCount > 0 {
-				r.ArrP50, r.ArrP90, r.ArrP99 = t.ArrivalP50Ms, t.ArrivalP90Ms, t.ArrivalP99Ms
-			}
-		}
-	}
-	fmt.Printf("%s\t%s\t%g\t%.1f\t%.4f\t%.2f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\n",
-		r.Load, r.Tool, r.Target, r.Achieved, r.Ratio, r.CPUPer1k, r.RSSMB,
-		r.P50, r.P90, r.P99, r.TruthP50, r.TruthP90, r.TruthP99, r.Dropped, r.Errors, r.Total,
-		r.ArrP50, r.ArrP90, r.ArrP99, r.CSPerReq)
 	return nil
 }
 
