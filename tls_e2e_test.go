@@ -71,13 +71,13 @@ func (s *tlsServer) protocols() map[string]int {
 	return out
 }
 
-// runTLS runs 60 requests (0.3 s, two or three stats blocks) to url
-// headless with args, and returns the exit status, the output and the
-// report.
+// runTLS runs 200 requests (1 s: blocks after the first handshakes have
+// failed, even on a busy machine) to url headless with args, and returns
+// the exit status, the output and the report.
 func runTLS(t *testing.T, url string, args ...string) (int, string, *stats.Report) {
 	t.Helper()
 	report := filepath.Join(t.TempDir(), "report.json")
-	args = append([]string{"--no-tui", "-n", "60", "-r", "200", "--stats-interval", "100ms", "--timeout", "5s", "--report", report}, args...)
+	args = append([]string{"--no-tui", "-n", "200", "-r", "200", "--stats-interval", "200ms", "--timeout", "5s", "--report", report}, args...)
 	code, out, errOut := runMain(t, nil, append(args, url)...)
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)

@@ -78,7 +78,7 @@ func TestHostileBytesAfterAnAnswer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hostileRun(t, Config{Mode: plan.ModeSteady, RPS: 500, Duration: 300 * time.Millisecond, Timeout: 10 * time.Second, Scenario: scn},
+			hostileRun(t, Config{Mode: plan.ModeSteady, RPS: 500, Duration: 500 * time.Millisecond, Timeout: 10 * time.Second, Scenario: scn},
 				func(t *testing.T, s stats.Snapshot) {
 					if s.Errors != 0 || s.Resent != 0 || s.Total < 100 || len(s.StatusCodes) != 1 || s.StatusCodes[0].Code != tc.status {
 						t.Errorf("total %d, errors %d %+v, resent %d, codes %s: want every request a %d",
@@ -133,7 +133,7 @@ func TestHostileClosesWithoutAWord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hostileRun(t, Config{Mode: plan.ModeSteady, RPS: 500, Duration: 300 * time.Millisecond, Timeout: 10 * time.Second, Scenario: scn},
+	hostileRun(t, Config{Mode: plan.ModeSteady, RPS: 500, Duration: 500 * time.Millisecond, Timeout: 10 * time.Second, Scenario: scn},
 		func(t *testing.T, s stats.Snapshot) {
 			if s.Errors != 0 || s.Resent != 0 || s.Total < 100 {
 				t.Errorf("total %d, errors %d %+v, resent %d: want every POST ok, none resent; events %v", s.Total, s.Errors, s.ErrorKinds, s.Resent, s.Run.Events)
