@@ -156,10 +156,9 @@ func TestSignalsStopCleanly(t *testing.T) {
 	}
 }
 
-// TestSecondInterruptExitsAtOnce: while the first Ctrl-C drains requests a
-// silent server holds, a second one exits at once with status 130.
-func TestSecondInterruptExitsAtOnce(t *testing.T) {
-	t.Parallel()
+// newSilentServer counts requests and answers none until the client gives
+// up or the test ends.
+func newSilentServer(t *testing.T) *counter {
 	release := make(chan struct{})
 	srv := newCounter(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -168,6 +167,14 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 		}
 	}))
 	t.Cleanup(func() { close(release) }) // before the server closes (cleanups run last-first)
+	return srv
+}
+
+// TestSecondInterruptExitsAtOnce: while the first Ctrl-C drains requests a
+// silent server holds, a second one exits at once with status 130.
+func TestSecondInterruptExitsAtOnce(t *testing.T) {
+	t.Parallel()
+	srv := newSilentServer(t)
 	report := filepath.Join(t.TempDir(), "report.json")
 	p := start(t, nil, "--mode", "steady", "-r", "50", "-t", "0", "--timeout", "60s", "-u", srv.URL, "--report", report)
 	until(t, 10*time.Second, "requests in flight", func() bool { return srv.n.Load() >= 10 })
@@ -201,14 +208,7 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 // count the reported total.
 func TestInterruptAgainstASilentServer(t *testing.T) {
 	t.Parallel()
-	release := make(chan struct{})
-	srv := newCounter(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(func() { close(release) })
+	srv := newSilentServer(t)
 	report := filepath.Join(t.TempDir(), "report.json")
 	p := start(t, nil, "--no-tui", "--mode", "steady", "-r", "50", "-t", "5s", "--timeout", "2s", "-u", srv.URL, "--report", report)
 	until(t, 10*time.Second, "requests in flight", func() bool { return srv.n.Load() >= 50 })
