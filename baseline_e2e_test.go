@@ -130,6 +130,7 @@ func TestBaselineGivesShapes(t *testing.T) {
 // from the server where API_KEY is set, and the report carries it; the
 // key shows in neither.
 func TestLastFailureAsCurl(t *testing.T) {
+	t.Parallel()
 	const key = "sk-test-0123456789abcdef"
 	srv := newCounter(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {

@@ -50,6 +50,7 @@ func alternating() http.Handler {
 // server alternating right and wrong answers counts half the answers as
 // check failures, and no HTTP error; checks>=99.9% fails the run.
 func TestExpectFlags(t *testing.T) {
+	t.Parallel()
 	srv := newCounter(t, alternating())
 	report := filepath.Join(t.TempDir(), "r.json")
 	code, out, errOut := runMain(t, nil, "-n", "400", "-r", "400", "--no-tui", "--report", report,

@@ -104,6 +104,7 @@ func TestKneeBadInput(t *testing.T) {
 // prints each step on a line as it is judged, and the summary and the
 // report carry the result and the step table.
 func TestKneeHeadless(t *testing.T) {
+	t.Parallel()
 	report := filepath.Join(t.TempDir(), "r.json")
 	code, out, errOut := runMain(t, nil, "--embedded", "--mode", "knee", "--no-tui", "-z", "3",
 		"--knee-start", "20", "--knee-step", "1s", "--knee-settle", "200ms", "--report", report)

@@ -322,6 +322,7 @@ func TestBadInput(t *testing.T) {
 // trailing slash; an IPv6 loopback URL works; ad-hoc URLs go where they
 // say.
 func TestGoodTargets(t *testing.T) {
+	t.Parallel()
 	run1 := func(t *testing.T, args ...string) string {
 		t.Helper()
 		args = append([]string{"--no-tui", "--mode", "steady", "-r", "100", "-t", "0.3", "--timeout", "2s"}, args...)
@@ -372,6 +373,7 @@ func TestGoodTargets(t *testing.T) {
 // TestNothingLostThroughMain: the server saw as many requests as the
 // summary and the report say, and the report file is the only file written.
 func TestNothingLostThroughMain(t *testing.T) {
+	t.Parallel()
 	api := demoapi.New(demoapi.Options{LatencyScale: 0.02, Seed: 1})
 	api.SetFault(demoapi.All, demoapi.Fault{Kind: demoapi.FaultErrors, Percent: 20})
 	srv := newCounter(t, api)
@@ -418,6 +420,7 @@ func readReport(t *testing.T, path string) *stats.Report {
 // TestMergeOutput: merge writes its output whole, and a failed merge leaves
 // nothing behind.
 func TestMergeOutput(t *testing.T) {
+	t.Parallel()
 	srv := newCounter(t, nil)
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
@@ -520,6 +523,7 @@ func TestMaxInFlightAutomatic(t *testing.T) {
 // -d '{"a":1}' URL` sends exactly that request, at the given rate, and
 // nothing else.
 func TestAdHocCurlStyle(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	wrong := []string{}
 	srv := newCounter(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -84,6 +84,7 @@ func TestReplayBadInput(t *testing.T) {
 // summary and thresholds' verdict, and stats blocks at the recording's
 // times.
 func TestRecordThenReplayHeadless(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "run.rec")
 	code, live, errOut := runMain(t, nil, "--embedded", "--no-tui", "--mode", "steady", "-r", "50", "-z", "2s",
 		"--stats-interval", "500ms", "--record", file, "--threshold", "p99<1ms", "--threshold", "GET /api/users: errors<50%")

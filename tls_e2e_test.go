@@ -115,6 +115,7 @@ func summaryFirstLine(t *testing.T, out string) string {
 // summary's first line, the headless blocks and the report say why, with
 // either client; with -k, and with --cacert, every request succeeds.
 func TestSelfSignedCertificate(t *testing.T) {
+	t.Parallel()
 	certs := writeCerts(t, t.TempDir())
 	srv := newTLSServer(t, certs, nil)
 	url := srv.URL + "/x"
@@ -150,6 +151,7 @@ func TestSelfSignedCertificate(t *testing.T) {
 // TestClientCertificate: a server that requires a client certificate
 // answers every request with --cert and --key, and none without.
 func TestClientCertificate(t *testing.T) {
+	t.Parallel()
 	certs := writeCerts(t, t.TempDir())
 	pool := x509.NewCertPool()
 	pem, _ := os.ReadFile(certs.cert)
@@ -174,6 +176,7 @@ func TestClientCertificate(t *testing.T) {
 // TestHTTP2: --http2 against an HTTP/2 server sends every request over
 // HTTP/2; without it, the default client speaks HTTP/1.1.
 func TestHTTP2(t *testing.T) {
+	t.Parallel()
 	certs := writeCerts(t, t.TempDir())
 	srv := newTLSServer(t, certs, func(s *httptest.Server) { s.EnableHTTP2 = true })
 	_, out, rep := runTLS(t, srv.URL+"/x", "--http2", "--cacert", certs.cert)
@@ -259,6 +262,7 @@ func (p *connectProxy) tunnel(c net.Conn) {
 // only the proxy knows; nothing resolves it here, and the start-up check
 // asks the proxy, not the name.
 func TestHTTPSProxy(t *testing.T) {
+	t.Parallel()
 	certs := writeCerts(t, t.TempDir())
 	srv := newTLSServer(t, certs, nil)
 	proxy := newConnectProxy(t, srv.Listener.Addr().String())

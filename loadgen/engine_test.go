@@ -509,6 +509,7 @@ func TestInFlightCap(t *testing.T) {
 }
 
 func TestClosedPortAndTimeouts(t *testing.T) {
+	t.Parallel() // waits on sockets: it runs beside the others that do
 	ln := httptest.NewServer(http.NotFoundHandler())
 	closed := ln.URL
 	ln.Close()
@@ -516,11 +517,18 @@ func TestClosedPortAndTimeouts(t *testing.T) {
 	slow := httptest.NewServer(holding(2 * time.Second))
 	defer slow.Close()
 
-	_, s := runEngine(t, Config{Target: closed, Mode: plan.ModeSteady, RPS: 50, Duration: time.Second, Timeout: time.Second})
-	if s.Total == 0 || s.Errors != s.Total || kindCount(s, stats.KindRefused) != s.Total {
-		t.Errorf("closed port: total %d errors %d kinds %+v", s.Total, s.Errors, s.ErrorKinds)
-	}
-	_, s = runEngine(t, Config{Target: slow.URL, Mode: plan.ModeSteady, RPS: 20, Duration: time.Second, Timeout: 300 * time.Millisecond})
+	// The two runs wait on sockets, so they go at once.
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		t.Run("closed port", func(t *testing.T) {
+			_, s := runEngine(t, Config{Target: closed, Mode: plan.ModeSteady, RPS: 50, Duration: time.Second, Timeout: time.Second})
+			if s.Total == 0 || s.Errors != s.Total || kindCount(s, stats.KindRefused) != s.Total {
+				t.Errorf("total %d errors %d kinds %+v", s.Total, s.Errors, s.ErrorKinds)
+			}
+		})
+	})
+	_, s := runEngine(t, Config{Target: slow.URL, Mode: plan.ModeSteady, RPS: 20, Duration: time.Second, Timeout: 300 * time.Millisecond})
 	if s.Total == 0 || s.Total+s.Dropped < 15 || kindCount(s, stats.KindTimeout) != s.Total {
 		t.Errorf("slow server: total %d kinds %+v", s.Total, s.ErrorKinds)
 	}

@@ -57,6 +57,8 @@ func hostileRun(t *testing.T, cfg Config, check func(t *testing.T, s stats.Snaps
 // later request's answer: every request reports its own status, none
 // fails, none is resent, and the server's count is the total.
 func TestHostileBytesAfterAnAnswer(t *testing.T) {
+	// Not parallel: net/http tells of an unsolicited answer only through
+	// the process's one logger, which goes to the engine made last.
 	for _, tc := range []struct {
 		name, method, answer string
 		status               int
@@ -121,6 +123,7 @@ func TestClientLinesAreLimited(t *testing.T) {
 // so no POST is written to a closed connection — none fails, none is
 // resent — and the server's count is the total.
 func TestHostileClosesWithoutAWord(t *testing.T) {
+	t.Parallel() // waits on sockets: it runs beside the others that do
 	srv := newRawServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
 		defer c.Close()
 		if s.readRequest(br) {
@@ -150,6 +153,7 @@ func TestHostileClosesWithoutAWord(t *testing.T) {
 // (The flood and the storm end by the bound, however slow the machine:
 // their run's timeout is far beyond it. The trickle ends by its run's.)
 func TestHostileAnswersCountedByKind(t *testing.T) {
+	t.Parallel() // waits on sockets: it runs beside the others that do
 	answers := map[string]string{
 		"/chunk":   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n+2\r\nok\r\n0\r\n\r\n",
 		"/length":  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok",

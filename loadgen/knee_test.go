@@ -25,6 +25,10 @@ func TestKneeFindsTheCapacity(t *testing.T) {
 		e, s := runEngine(t, Config{
 			Target: "http://gateway.test", Mode: plan.ModeKnee, Seed: 3,
 			Client: inProcessClient(api),
+			// The search judges whole steps, so a snapshot a second
+			// serves it; each merges every route's histograms, most of
+			// this test's time under the race detector at the default.
+			SnapshotInterval: time.Second,
 		})
 		k := s.Run.Knee
 		if k == nil {

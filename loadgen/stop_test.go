@@ -310,8 +310,8 @@ func trickleHeaders(c net.Conn) {
 func TestRunEndsOnTimeAgainstHostileServers(t *testing.T) {
 	t.Parallel()
 	const (
-		duration, timeout = 5 * time.Second, 2 * time.Second
-		cancelAt          = 2 * time.Second
+		duration, timeout = 3 * time.Second, time.Second
+		cancelAt          = time.Second
 		margin            = time.Second
 		arriveWithin      = time.Second
 	)

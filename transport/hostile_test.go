@@ -25,6 +25,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -333,14 +334,8 @@ func TestTLSMistakesSayWhy(t *testing.T) {
 // as timeouts, with the status when it arrived; an answer that comes
 // before the server read the request's body is the request's.
 func TestAnswersThatNeverEnd(t *testing.T) {
-	bigPost := bytes.Repeat([]byte("b"), 16<<20) // past what the sockets' buffers take
-	for _, tc := range []struct {
-		name   string
-		post   bool
-		serve  func(c net.Conn, br *bufio.Reader, stop <-chan struct{})
-		status int
-		want   Failure // FailOther: no failure
-	}{
+	var wg sync.WaitGroup
+	for _, tc := range []neverEnding{
 		{"a Content-Length that never arrives", false, func(c net.Conn, br *bufio.Reader, stop <-chan struct{}) {
 			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\nsome")
 			<-stop
@@ -383,34 +378,53 @@ func TestAnswersThatNeverEnd(t *testing.T) {
 			c.(*net.TCPConn).SetLinger(0)
 		}, 413, FailOther},
 	} {
-		stop := make(chan struct{})
-		srv := newConnServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
-			if s.readHead(br) {
-				tc.serve(c, br, stop)
-			}
-		})
-		for _, kind := range allKinds {
-			// The deadline ends the answers that never end; the others
-			// end by themselves, so theirs is far beyond a busy machine's.
-			timeout := time.Second
-			if tc.want == FailOther {
-				timeout = 20 * time.Second
-			}
-			c := newTestClient(t, kind, Options{Timeout: timeout})
-			method, body := "GET", []byte(nil)
-			if tc.post {
-				method, body = "POST", bigPost
-			}
-			resp, err := send(c, method, srv.url+"/x", body)
-			if resp.Status != tc.status || tc.want == FailOther && err != nil || tc.want != FailOther && FailureOf(err) != tc.want {
-				t.Errorf("%s, %s: %d (%v), want %d and %v", tc.name, kind, resp.Status, err, tc.status, tc.want)
-			}
-			if saw := srv.saw.Swap(0); saw != 1 {
-				t.Errorf("%s, %s: the server read %d requests, want 1", tc.name, kind, saw)
-			}
-		}
-		close(stop)
+		// Each waits out a deadline, so all go at once: subtests started
+		// from goroutines, not t.Parallel, which would take turns.
+		wg.Go(func() { t.Run(tc.name, tc.run) })
 	}
+	wg.Wait()
+}
+
+// neverEnding is a case of TestAnswersThatNeverEnd.
+type neverEnding struct {
+	name   string
+	post   bool
+	serve  func(c net.Conn, br *bufio.Reader, stop <-chan struct{})
+	status int
+	want   Failure // FailOther: no failure
+}
+
+// bigPost is past what the sockets' buffers take.
+var bigPost = bytes.Repeat([]byte("b"), 16<<20)
+
+func (tc neverEnding) run(t *testing.T) {
+	stop := make(chan struct{})
+	srv := newConnServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+		if s.readHead(br) {
+			tc.serve(c, br, stop)
+		}
+	})
+	for _, kind := range allKinds {
+		// The deadline ends the answers that never end; the others
+		// end by themselves, so theirs is far beyond a busy machine's.
+		timeout := time.Second
+		if tc.want == FailOther {
+			timeout = 20 * time.Second
+		}
+		c := newTestClient(t, kind, Options{Timeout: timeout})
+		method, body := "GET", []byte(nil)
+		if tc.post {
+			method, body = "POST", bigPost
+		}
+		resp, err := send(c, method, srv.url+"/x", body)
+		if resp.Status != tc.status || tc.want == FailOther && err != nil || tc.want != FailOther && FailureOf(err) != tc.want {
+			t.Errorf("%s, %s: %d (%v), want %d and %v", tc.name, kind, resp.Status, err, tc.status, tc.want)
+		}
+		if saw := srv.saw.Swap(0); saw != 1 {
+			t.Errorf("%s, %s: the server read %d requests, want 1", tc.name, kind, saw)
+		}
+	}
+	close(stop)
 }
 
 // Answers a careless reader would misread: a length beside chunked

@@ -264,9 +264,10 @@ func TestReplayResizeSweep(t *testing.T) {
 	for w := 1; w <= 260; w += 9 {
 		for h := 1; h <= 80; h += 4 {
 			m = update(t, m, tea.WindowSizeMsg{Width: w, Height: h})
-			checkFits(t, m.View(), w, h)
-			if w >= minWidth && h >= 20 && !strings.Contains(m.View(), "REPLAY") {
-				t.Errorf("%dx%d: no timeline:\n%s", w, h, m.View())
+			v := m.View()
+			checkFits(t, v, w, h)
+			if w >= minWidth && h >= 20 && !strings.Contains(v, "REPLAY") {
+				t.Errorf("%dx%d: no timeline:\n%s", w, h, v)
 			}
 			for _, k := range []string{"?", "v", "?", "v"} {
 				m = update(t, m, runes(k))
