@@ -116,6 +116,7 @@ func (c *H1) hop(ctx context.Context, deadline time.Time, r *Request, resp *Resp
 			case !cn.got && cn.used && resp.Resent < maxResends && resendable(r.Method, err):
 				// A kept-alive connection died under the request after
 				// it was written: the server may have read it.
+				cn.distrust()
 				resp.Resent++
 				continue
 			}
@@ -128,7 +129,7 @@ func (c *H1) hop(ctx context.Context, deadline time.Time, r *Request, resp *Resp
 		now := time.Now()
 		resp.Arrived = cn.sock.rx.arrivedBy(now)
 		resp.Status = hd.code
-		cn.lastUse = now
+		cn.lastUse, cn.drained = now, cn.sock.rx.drained()
 		if reuse {
 			h.put(cn)
 		} else {
@@ -142,7 +143,7 @@ func (c *H1) hop(ctx context.Context, deadline time.Time, r *Request, resp *Resp
 // the caller's watch meanwhile so that a cancelled context can end it.
 func (c *H1) roundTrip(ctx context.Context, cn *conn, cs *callerState, deadline time.Time, isHead bool, a *kept) (framing, bool, error) {
 	cn.got = false
-	if cn.used {
+	if cn.used && !cn.fresh(time.Now()) {
 		if err := cn.idleCheck(); err != nil {
 			return framing{}, false, err
 		}

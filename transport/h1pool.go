@@ -5,12 +5,14 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,6 +41,12 @@ type hostPool struct {
 	// host: H1 cannot use it, and will not go around it.
 	proxy string
 
+	// cleanLooks counts the looks at its idle connections that found them
+	// clean, up to trustAfter; any sign that the host sends what answers
+	// no request, or closes without a word, sets it far below for good
+	// (conn.fresh).
+	cleanLooks atomic.Int32
+
 	mu         sync.Mutex
 	idle       []*conn // a stack: the top was released last
 	open       int     // connections open or being dialled
@@ -47,6 +55,26 @@ type hostPool struct {
 	emptySince time.Time // when open last fell to 0
 	evicted    bool      // out of c.hosts: get fails
 }
+
+// trustAfter is how many clean looks at a host's connections come before
+// a fresh one goes without (conn.fresh).
+const trustAfter = 64
+
+// looked notes a look at one of h's idle connections that found it
+// clean.
+func (h *hostPool) looked() {
+	if h.cleanLooks.Load() < trustAfter {
+		h.cleanLooks.Add(1)
+	}
+}
+
+// distrust notes that h sent bytes that answer no request, or closed a
+// kept-alive connection without a word: its connections are looked at
+// before every reuse from now on.
+func (h *hostPool) distrust() { h.cleanLooks.Store(math.MinInt32 / 2) }
+
+// trusted says whether h has earned reuse without a look.
+func (h *hostPool) trusted() bool { return h.cleanLooks.Load() >= trustAfter }
 
 // pool returns the pool for a scheme and authority.
 func (c *H1) pool(isTLS bool, auth []byte) *hostPool {

@@ -34,6 +34,7 @@ type conn struct {
 	lastUse time.Time
 	got     bool   // a byte of the current answer has arrived
 	used    bool   // it has carried a request: it was kept alive
+	drained bool   // the last answer's read left nothing in the kernel
 	fold    []byte // a folded field's value
 	length  []byte // the first Content-Length's text, to compare others with
 }
@@ -96,8 +97,11 @@ func (cn *conn) readResponse(isHead bool, a *kept) (framing, bool, error) {
 		}
 		// Bytes beyond the answer answer nothing: the connection is out
 		// of step and is not reused.
-		if err == nil && !h.close && cn.r != cn.w && cn.pool != nil && cn.pool.c.note != nil {
-			cn.pool.c.note(unsolicited(cn.pool.key))
+		if err == nil && !h.close && cn.r != cn.w {
+			cn.distrust()
+			if cn.pool != nil && cn.pool.c.note != nil {
+				cn.pool.c.note(unsolicited(cn.pool.key))
+			}
 		}
 		return h, err == nil && !h.close && cn.r == cn.w, err
 	}

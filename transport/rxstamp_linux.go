@@ -32,6 +32,10 @@ type rxReader struct {
 	n   int
 	err error
 	at  int64 // wall-clock ns of the last data read; 0 = none since reset
+	// left is what the kernel held for the socket after the last read
+	// (TCP_INQ): unread bytes, or 1 when only a close is left; -1 when
+	// unknown.
+	left int32
 
 	wfn  func(fd uintptr) bool // r.tryWrite, bound once
 	wb   []byte                // what is left to write
@@ -48,10 +52,12 @@ func newRxReader(raw syscall.RawConn) *rxReader {
 	var serr error
 	if err := raw.Control(func(fd uintptr) {
 		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+		// Without TCP_INQ (before Linux 4.18) left stays unknown.
+		unix.SetsockoptInt(int(fd), unix.SOL_TCP, unix.TCP_INQ, 1)
 	}); err != nil || serr != nil {
 		return nil
 	}
-	r := &rxReader{raw: raw}
+	r := &rxReader{raw: raw, left: -1}
 	r.fn, r.wfn = r.try, r.tryWrite
 	r.msg.Iov = &r.iov
 	r.msg.SetIovlen(1)
@@ -104,7 +110,7 @@ func (r *rxReader) try(fd uintptr) bool {
 		case 0:
 			r.n = int(n)
 			if n > 0 {
-				r.stamp()
+				r.control()
 			}
 			raceAcquireIO(fd)
 			return true
@@ -164,26 +170,33 @@ func (r *rxReader) tryWrite(fd uintptr) bool {
 	return true
 }
 
-// stamp takes the SCM_TIMESTAMPNS control message, if any.
-func (r *rxReader) stamp() {
+// control takes the control messages of a read: the receive time
+// (SCM_TIMESTAMPNS) and what the kernel held after it (TCP_CM_INQ).
+func (r *rxReader) control() {
+	r.left = -1
 	oob := r.oob[:r.msg.Controllen]
 	for len(oob) >= unix.SizeofCmsghdr {
 		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
 		if h.Len < unix.SizeofCmsghdr || int(h.Len) > len(oob) {
 			return
 		}
-		if h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_TIMESTAMPNS &&
-			int(h.Len) >= unix.CmsgLen(int(unsafe.Sizeof(unix.Timespec{}))) {
-			ts := (*unix.Timespec)(unsafe.Pointer(&oob[unix.CmsgLen(0)]))
-			r.at = ts.Nano()
-			return
+		data := oob[unix.CmsgLen(0):h.Len]
+		switch {
+		case h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_TIMESTAMPNS && len(data) >= int(unsafe.Sizeof(unix.Timespec{})):
+			r.at = (*unix.Timespec)(unsafe.Pointer(&data[0])).Nano()
+		case h.Level == unix.SOL_TCP && h.Type == unix.TCP_CM_INQ && len(data) >= 4:
+			r.left = *(*int32)(unsafe.Pointer(&data[0]))
 		}
 		oob = oob[min(unix.CmsgSpace(int(h.Len)-unix.CmsgLen(0)), len(oob)):]
 	}
 }
 
 // reset forgets the last receive time (a new request starts).
-func (r *rxReader) reset() { r.at = 0 }
+func (r *rxReader) reset() { r.at, r.left = 0, -1 }
+
+// drained says whether the last read left nothing in the kernel: no
+// bytes, and no close (TCP_INQ counts a close as a byte).
+func (r *rxReader) drained() bool { return r != nil && r.left == 0 }
 
 // arrivedBy converts the last receive time to a time.Time on now's clock,
 // or returns the zero time when there is none (or it is implausible: the

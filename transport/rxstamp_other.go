@@ -20,4 +20,6 @@ func (*rxReader) write(c net.Conn, b []byte) (int, error) { return c.Write(b) }
 
 func (*rxReader) reset() {}
 
+func (*rxReader) drained() bool { return false }
+
 func (*rxReader) arrivedBy(time.Time) time.Time { return time.Time{} }

@@ -70,6 +70,21 @@ func (s *socket) Write(b []byte) (int, error) {
 	return s.Conn.Write(b)
 }
 
+// freshFor is how soon after its last answer a connection is reused
+// without a look (conn.fresh).
+const freshFor = 100 * time.Microsecond
+
+// fresh says whether cn may carry the next request without a look: a
+// plain connection to a host that has earned it (hostPool.trusted),
+// whose last answer was read less than freshFor ago by a read that left
+// nothing in the kernel, no bytes and no close. A look could find only
+// what came since; it saves a system call a request in a closed loop
+// (docs/design.md, "Stale connections").
+func (cn *conn) fresh(now time.Time) bool {
+	return cn.drained && cn.rw == net.Conn(cn.sock) && now.Sub(cn.lastUse) < freshFor &&
+		cn.pool != nil && cn.pool.trusted()
+}
+
 // idleCheck says whether cn, kept alive and idle, may carry the next
 // request: errStaleConn when the server has closed it (the kernel knows
 // of the close), or sent something on it, which answers no request of
@@ -87,8 +102,12 @@ func (cn *conn) idleCheck() error {
 	}
 	switch p.look() {
 	case peekEmpty:
+		if cn.pool != nil {
+			cn.pool.looked()
+		}
 		return nil
 	case peekClosed:
+		cn.distrust()
 		return errStaleConn
 	}
 	if cn.rw != net.Conn(cn.sock) {
@@ -96,10 +115,19 @@ func (cn *conn) idleCheck() error {
 			return err // TLS's own messages, or a close_notify
 		}
 	}
+	cn.distrust()
 	if cn.pool != nil && cn.pool.c.note != nil {
 		cn.pool.c.note(unsolicited(cn.pool.key))
 	}
 	return errStaleConn
+}
+
+// distrust marks cn's host as one whose connections need a look before
+// every reuse.
+func (cn *conn) distrust() {
+	if cn.pool != nil {
+		cn.pool.distrust()
+	}
 }
 
 // unsolicited is the note on bytes a server sent that answer no request.

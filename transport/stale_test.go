@@ -139,3 +139,50 @@ func TestPostIsNotResent(t *testing.T) {
 		}
 	}
 }
+
+// A host that has answered cleanly for trustAfter looks has its fresh
+// connections reused without a look. A close that then comes with an
+// answer is still found, by the read that took the answer (the kernel
+// says what it holds after it), and from then on every reuse is looked
+// at again: no POST fails, none is resent, the server's count is the
+// total.
+func TestTrustedHostClosesWithAnAnswer(t *testing.T) {
+	const closeFrom = trustAfter + 10 // from this request on, every answer comes with a close
+	srv := newConnServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+		for {
+			if _, ok := s.read(br); !ok {
+				return
+			}
+			if s.saw.Load() < closeFrom {
+				io.WriteString(c, okAnswer)
+				continue
+			}
+			wiretest.Cork(c) // the answer and the FIN leave together
+			io.WriteString(c, okAnswer)
+			c.(*net.TCPConn).CloseWrite()
+			wiretest.Delivered(t, c)
+			return
+		}
+	})
+	c := newTestClient(t, KindH1, Options{Timeout: 10 * time.Second}).(*H1)
+	h := c.pool(false, []byte(srv.addr))
+	const n = closeFrom + 10
+	for i := 1; i <= n; i++ {
+		if i == closeFrom {
+			h.mu.Lock()
+			cn := h.idle[len(h.idle)-1]
+			fresh := h.trusted() && cn.fresh(cn.lastUse)
+			h.mu.Unlock()
+			if !fresh {
+				t.Fatalf("request %d: the host is not trusted, or its connection not fresh, after %d clean answers", i, i-1)
+			}
+		}
+		resp, err := send(c, "POST", srv.url+"/x", []byte("b"))
+		if err != nil || resp.Status != 200 || resp.Resent != 0 {
+			t.Fatalf("request %d: %d, resent %d (%v)", i, resp.Status, resp.Resent, err)
+		}
+	}
+	if saw := srv.saw.Load(); saw != n || h.trusted() {
+		t.Errorf("the server read %d of %d; trusted after closes: %v", saw, n, h.trusted())
+	}
+}
