@@ -106,6 +106,9 @@ func (c *H1) hop(ctx context.Context, deadline time.Time, r *Request, resp *Resp
 		resp.Body = a.body
 		if err != nil {
 			h.discard(cn)
+			if !cn.got && cn.used && diedUnder(err) {
+				cn.distrust() // a kept-alive connection died under the request
+			}
 			switch {
 			case errors.Is(err, errStaleConn) && unsent <= c.maxConns:
 				// Found closed (or talking) before a byte was written:
@@ -116,7 +119,6 @@ func (c *H1) hop(ctx context.Context, deadline time.Time, r *Request, resp *Resp
 			case !cn.got && cn.used && resp.Resent < maxResends && resendable(r.Method, err):
 				// A kept-alive connection died under the request after
 				// it was written: the server may have read it.
-				cn.distrust()
 				resp.Resent++
 				continue
 			}
@@ -143,7 +145,8 @@ func (c *H1) hop(ctx context.Context, deadline time.Time, r *Request, resp *Resp
 // the caller's watch meanwhile so that a cancelled context can end it.
 func (c *H1) roundTrip(ctx context.Context, cn *conn, cs *callerState, deadline time.Time, isHead bool, a *kept) (framing, bool, error) {
 	cn.got = false
-	if cn.used && !cn.fresh(time.Now()) {
+	cn.unlooked = cn.used && cn.fresh(time.Now())
+	if cn.used && !cn.unlooked {
 		if err := cn.idleCheck(); err != nil {
 			return framing{}, false, err
 		}

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -42,10 +41,11 @@ type hostPool struct {
 	proxy string
 
 	// cleanLooks counts the looks at its idle connections that found them
-	// clean, up to trustAfter; any sign that the host sends what answers
-	// no request, or closes without a word, sets it far below for good
+	// clean, up to trustAfter; wary is set for good by any sign that the
+	// host sends what answers no request, or closes without a word
 	// (conn.fresh).
 	cleanLooks atomic.Int32
+	wary       atomic.Bool
 
 	mu         sync.Mutex
 	idle       []*conn // a stack: the top was released last
@@ -71,10 +71,10 @@ func (h *hostPool) looked() {
 // distrust notes that h sent bytes that answer no request, or closed a
 // kept-alive connection without a word: its connections are looked at
 // before every reuse from now on.
-func (h *hostPool) distrust() { h.cleanLooks.Store(math.MinInt32 / 2) }
+func (h *hostPool) distrust() { h.wary.Store(true) }
 
 // trusted says whether h has earned reuse without a look.
-func (h *hostPool) trusted() bool { return h.cleanLooks.Load() >= trustAfter }
+func (h *hostPool) trusted() bool { return h.cleanLooks.Load() >= trustAfter && !h.wary.Load() }
 
 // pool returns the pool for a scheme and authority.
 func (c *H1) pool(isTLS bool, auth []byte) *hostPool {

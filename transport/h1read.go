@@ -26,17 +26,18 @@ const (
 
 // conn is one kept-alive HTTP/1.1 connection of H1 and its read buffer.
 type conn struct {
-	pool    *hostPool
-	sock    *socket  // the TCP connection: receive times, stale peek
-	rw      net.Conn // sock, or TLS over it
-	buf     []byte
-	r, w    int // buf[r:w] is read but not yet parsed
-	lastUse time.Time
-	got     bool   // a byte of the current answer has arrived
-	used    bool   // it has carried a request: it was kept alive
-	drained bool   // the last answer's read left nothing in the kernel
-	fold    []byte // a folded field's value
-	length  []byte // the first Content-Length's text, to compare others with
+	pool     *hostPool
+	sock     *socket  // the TCP connection: receive times, stale peek
+	rw       net.Conn // sock, or TLS over it
+	buf      []byte
+	r, w     int // buf[r:w] is read but not yet parsed
+	lastUse  time.Time
+	got      bool   // a byte of the current answer has arrived
+	used     bool   // it has carried a request: it was kept alive
+	drained  bool   // the last answer's read left nothing in the kernel
+	unlooked bool   // the current request went without a look (fresh)
+	fold     []byte // a folded field's value
+	length   []byte // the first Content-Length's text, to compare others with
 }
 
 // framing is what an answer's status line and fields say: its status,

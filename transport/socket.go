@@ -71,8 +71,8 @@ func (s *socket) Write(b []byte) (int, error) {
 }
 
 // freshFor is how soon after its last answer a connection is reused
-// without a look (conn.fresh).
-const freshFor = 100 * time.Microsecond
+// without a look (conn.fresh); a variable for the tests.
+var freshFor = 100 * time.Microsecond
 
 // fresh says whether cn may carry the next request without a look: a
 // plain connection to a host that has earned it (hostPool.trusted),
@@ -162,7 +162,14 @@ func (cn *conn) tlsIdleRead() error {
 // cancelled ctx ends it within a slice.
 func (cn *conn) writeRequest(ctx context.Context, wire []byte, deadline time.Time) (whole bool, err error) {
 	if len(wire) < slicedWriteFrom || cn.rw != net.Conn(cn.sock) || cn.sock.peek == nil {
-		_, err := cn.rw.Write(wire)
+		n, err := cn.rw.Write(wire)
+		if err != nil && n == 0 && cn.unlooked && diedUnder(err) {
+			// A reset that came with the last answer, which the kernel
+			// does not count as left to read (conn.fresh): nothing was
+			// sent, as when a look finds it.
+			cn.distrust()
+			return false, errStaleConn
+		}
 		return err == nil, err
 	}
 	defer cn.rw.SetWriteDeadline(deadline)
@@ -205,7 +212,7 @@ func (cn *conn) answerWaiting() bool {
 // resend is counted (Response.Resent), so nothing is guessed into the
 // totals, and the decision depends on no clock.
 func resendable(method string, err error) bool {
-	if !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
+	if !diedUnder(err) {
 		return false
 	}
 	switch method {
@@ -213,6 +220,12 @@ func resendable(method string, err error) bool {
 		return true
 	}
 	return false
+}
+
+// diedUnder says whether err is a connection's end under a request: an
+// orderly close, a reset or a broken pipe.
+func diedUnder(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // rawConn returns c's raw socket, for the peek and the receive
