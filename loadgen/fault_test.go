@@ -55,16 +55,16 @@ func nothingLost(t *testing.T, s stats.Snapshot, serverSaw int64) {
 	}
 }
 
-// waitSaw waits for a server's count to reach want and returns it. A
-// server may read a request well after the client gave up on it: on a
-// starved machine its accept loop and readers wait for a CPU while the
-// requests sit in the kernel's buffers. So it waits while the count still
-// grows, and gives up only after three seconds without growth.
+// waitSaw waits for a server's count to reach want (waitCount).
 func waitSaw(n *atomic.Int64, want int64) int64 {
 	return waitCount(n.Load, want)
 }
 
-// waitCount waits for count() to reach want while it grows (waitSaw).
+// waitCount waits for count() to reach want and returns it. A server may
+// read a request well after the client gave up on it: on a starved
+// machine its accept loop and readers wait for a CPU while the requests
+// sit in the kernel's buffers. So it waits while the count still grows,
+// and gives up only after three seconds without growth.
 func waitCount(count func() int64, want int64) int64 {
 	last, since := count(), time.Now()
 	for last < want && time.Since(since) < 3*time.Second {
@@ -156,7 +156,7 @@ func (s *rawServer) emptyConn(br *bufio.Reader) bool {
 }
 
 // sawOrEmpty waits for the requests read plus the connections that carried
-// nothing to reach want (waitSaw), and returns them.
+// nothing to reach want (waitCount), and returns them.
 func (s *rawServer) sawOrEmpty(want int64) int64 {
 	return waitCount(func() int64 { return s.saw.Load() + s.empty.Load() }, want)
 }

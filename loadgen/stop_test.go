@@ -44,7 +44,7 @@ func (l *receivedLog) times() []time.Time {
 	return slices.Clone(l.at)
 }
 
-// wait waits for n requests while their count grows (waitSaw) and
+// wait waits for n requests while their count grows (waitCount) and
 // returns the count.
 func (l *receivedLog) wait(n int) int {
 	return int(waitCount(func() int64 { return int64(len(l.times())) }, int64(n)))
