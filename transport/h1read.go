@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -162,7 +163,7 @@ func (cn *conn) readHead(budget *int, a *kept) (framing, error) {
 	if err := cn.statusStart(); err != nil {
 		return h, err
 	}
-	l, err := cn.readUnit(budget, false)
+	l, _, err := cn.readUnit(budget, false)
 	if err != nil {
 		return h, err
 	}
@@ -175,11 +176,11 @@ func (cn *conn) readHead(budget *int, a *kept) (framing, error) {
 	}
 	var st fieldState
 	for {
-		unit, err := cn.readUnit(budget, true)
+		unit, first, err := cn.readUnit(budget, true)
 		if err != nil {
 			return h, err
 		}
-		name, value, more, err := cn.nextField(&unit)
+		name, value, more, err := cn.nextFieldAt(&unit, first-1)
 		if err != nil {
 			return h, err
 		}
@@ -240,11 +241,13 @@ func (cn *conn) fillHead() error {
 // readUnit reads a line and, when fold is set and the line is not the
 // blank one that ends the fields, the continuation lines after it (those
 // starting with a space or a tab), and returns them with their line
-// ends. They stay in buf until the next read. The unit may take no more
-// than maxFieldBytes, nor *budget, which it counts down.
-func (cn *conn) readUnit(budget *int, fold bool) ([]byte, error) {
+// ends, and the length of the first line with its end. They stay in buf
+// until the next read. The unit may take no more than maxFieldBytes, nor
+// *budget, which it counts down.
+func (cn *conn) readUnit(budget *int, fold bool) ([]byte, int, error) {
 	limit := min(maxFieldBytes, *budget)
 	end, err := cn.lineEnd(0, limit)
+	first := end
 	if fold && err == nil && !blankLine(cn.buf[cn.r:cn.r+end]) {
 		for err == nil {
 			if err = cn.have(end+1, limit); err != nil {
@@ -258,16 +261,16 @@ func (cn *conn) readUnit(budget *int, fold bool) ([]byte, error) {
 	}
 	switch {
 	case err == errPastLimit && limit == *budget:
-		return nil, headerTooLarge("more than %d bytes of status lines and fields, interim answers included", maxHeaderBytes)
+		return nil, 0, headerTooLarge("more than %d bytes of status lines and fields, interim answers included", maxHeaderBytes)
 	case err == errPastLimit:
-		return nil, headerTooLarge("a status line or field longer than %d bytes", maxFieldBytes)
+		return nil, 0, headerTooLarge("a status line or field longer than %d bytes", maxFieldBytes)
 	case err != nil:
-		return nil, err
+		return nil, 0, err
 	}
 	unit := cn.buf[cn.r : cn.r+end]
 	cn.r += end
 	*budget -= end
-	return unit, nil
+	return unit, first, nil
 }
 
 // errPastLimit is readUnit's: a line went past its limit.
@@ -471,7 +474,13 @@ func (st *fieldState) finish(h *framing) error {
 // net/http folds them (obs-fold, RFC 9112 5.2). more is false at the
 // blank line that ends the block.
 func (cn *conn) nextField(rest *[]byte) (name, value []byte, more bool, err error) {
-	l, r := cutLine(*rest)
+	return cn.nextFieldAt(rest, bytes.IndexByte(*rest, '\n'))
+}
+
+// nextFieldAt is nextField with the first line feed's index in *rest
+// known (-1: none), as readUnit found it.
+func (cn *conn) nextFieldAt(rest *[]byte, lf int) (name, value []byte, more bool, err error) {
+	l, r := cutLineAt(*rest, lf)
 	*rest = r
 	if len(l) == 0 {
 		return nil, nil, false, nil
@@ -505,8 +514,10 @@ func (cn *conn) nextField(rest *[]byte) (name, value []byte, more bool, err erro
 
 // cutLine cuts b after its first line feed: the line, without the line
 // end (CRLF or a bare LF), and the rest.
-func cutLine(b []byte) (line, rest []byte) {
-	i := bytes.IndexByte(b, '\n')
+func cutLine(b []byte) (line, rest []byte) { return cutLineAt(b, bytes.IndexByte(b, '\n')) }
+
+// cutLineAt is cutLine with the first line feed's index i known (-1: none).
+func cutLineAt(b []byte, i int) (line, rest []byte) {
 	if i < 0 {
 		return b, nil
 	}
@@ -520,6 +531,17 @@ func cutLine(b []byte) (line, rest []byte) {
 // validValue says whether v may be (part of) a field value: no control
 // bytes but tab (obs-text, bytes from 0x80, is allowed).
 func validValue(v []byte) bool {
+	// Eight bytes at a time while none is below a space or DEL (an exact
+	// test: a borrow sets a high bit only above a byte that matches).
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(v) >= 8 {
+		x := binary.LittleEndian.Uint64(v)
+		below, del := (x-ones*' ')&^x&highs, (x^ones*0x7f-ones)&^(x^ones*0x7f)&highs
+		if below|del != 0 {
+			break // a tab, or a byte to refuse: byte by byte from here
+		}
+		v = v[8:]
+	}
 	for _, c := range v {
 		if c < ' ' && c != '\t' || c == 0x7f {
 			return false

@@ -107,6 +107,28 @@ func TestH1KeepsFields(t *testing.T) {
 // never a success with half a body; an answer that never began is io.EOF
 // (the stale keep-alive connection case), one cut off is
 // io.ErrUnexpectedEOF.
+// A control byte or DEL anywhere in a field value fails the answer, at
+// every place in a value long enough to be checked eight bytes at a time;
+// a tab and bytes from 0x80 do not.
+func TestH1ChecksEveryByteOfAValue(t *testing.T) {
+	const width = 19
+	for c := range 256 {
+		refused := c < ' ' && c != '\t' || c == 0x7f
+		if c == '\n' || c == '\r' {
+			continue // they end the line
+		}
+		for at := range width {
+			v := []byte(strings.Repeat("v", width))
+			v[at] = byte(c)
+			raw := "HTTP/1.1 200 OK\r\nX-Value: " + string(v) + "\r\nContent-Length: 2\r\n\r\nok"
+			h, _, _, err := readOne(raw, 7, false, 100)
+			if got := errors.Is(err, errBadResponse); got != refused || !refused && h.code != 200 {
+				t.Fatalf("byte %#x at %d: status %d, error %v; want refused %v", c, at, h.code, err, refused)
+			}
+		}
+	}
+}
+
 func TestH1RejectsBrokenResponses(t *testing.T) {
 	chunked := "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 	tests := []struct {
