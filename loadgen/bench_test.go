@@ -102,7 +102,7 @@ func BenchmarkClient(b *testing.B) {
 			defer cancel()
 			b.ReportAllocs()
 			for b.Loop() {
-				if ex := c.do(ctx, req, env, &sc, time.Time{}); ex.code != 200 {
+				if ex := c.do(ctx, req, env, &sc, time.Time{}, time.Time{}); ex.code != 200 {
 					b.Fatalf("status %d, err %v", ex.code, ex.err)
 				}
 			}

@@ -168,11 +168,11 @@ type scratch struct {
 	checked check.Response
 }
 
-// do sends req as rendered in env, ending it by deadline (or sooner, by
-// ctx), and reads the response.
-func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.Env, sc *scratch, deadline time.Time) exchange {
+// do sends req as rendered in env at now (the caller's clock reading; zero:
+// none), ending it by deadline (or sooner, by ctx), and reads the response.
+func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.Env, sc *scratch, now, deadline time.Time) exchange {
 	c.render(&sc.req, req, env, sc)
-	sc.req.Deadline = deadline
+	sc.req.Now, sc.req.Deadline = now, deadline
 	err := c.tr.Send(ctx, &sc.req, &sc.resp)
 	r := &sc.resp
 	ex := exchange{code: r.Status, resent: r.Resent, arrived: r.Arrived, redirects: r.Redirects}

@@ -139,7 +139,7 @@ func TestUncapturedBodyNotKept(t *testing.T) {
 			env := get.NewRun().NewEnv(newTestRand(), nil)
 			var sc scratch
 			for range 2 { // the second reuses the connection: the first was read to the end
-				ex := c.do(context.Background(), get.Endpoints[0], env, &sc, time.Time{})
+				ex := c.do(context.Background(), get.Endpoints[0], env, &sc, time.Time{}, time.Time{})
 				if ex.code != 200 || ex.err != nil || ex.body != nil || cap(sc.resp.Body) != 0 {
 					t.Fatalf("exchange %d (%v), body %d bytes kept, scratch %d bytes; want 200 and nothing kept",
 						ex.code, ex.err, len(ex.body), cap(sc.resp.Body))

@@ -78,7 +78,7 @@ func (e *Engine) send(ctx context.Context, s *sender, c call) outcome {
 	}
 	e.rec.Sent(now)
 	s.sc.sample = e.shapeSample(c.route, now)
-	ex := e.cl.do(ctx, c.req, s.env, &s.sc, deadline)
+	ex := e.cl.do(ctx, c.req, s.env, &s.sc, now, deadline)
 	end := ex.doneAt(now)
 	switch {
 	case end.After(deadline):

@@ -70,7 +70,8 @@ func (c *H1) Send(ctx context.Context, req *Request, resp *Response) error {
 		return asError(err)
 	}
 	w := c.watches.enter(ctx, &cs.watch)
-	err := follow(ctx, c, deadline(ctx, req, c.timeout), c.maxRedirects, req, resp, cs)
+	cs.now = sendTime(req)
+	err := follow(ctx, c, deadline(ctx, req, cs.now, c.timeout), c.maxRedirects, req, resp, cs)
 	c.watches.leave(w, &cs.watch)
 	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil {
 		err = ctx.Err() // the watch's past deadline, or ctx's own
@@ -86,17 +87,19 @@ func (c *H1) UsesSockets() bool { return true }
 
 // hop sends r once, on a kept-alive connection when one is idle.
 func (c *H1) hop(ctx context.Context, deadline time.Time, r *Request, resp *Response, cs *callerState) error {
-	isTLS, userinfo, auth, target, err := splitURL(r.URL)
-	if err != nil {
+	o := &cs.origin
+	if err := o.split(r.URL); err != nil {
 		return err
 	}
+	isTLS, userinfo, auth, target := o.isTLS, o.userinfo, o.auth, o.target
+	var err error
 	if cs.wire, err = appendRequest(cs.wire[:0], r, auth, target, userinfo); err != nil {
 		return err
 	}
 	a := kept{bodyLimit: r.BodyLimit, errorLimit: r.ErrorBodyLimit, names: r.KeepHeaders, header: &resp.Header, location: &cs.location}
 	unsent := 0
 	for {
-		h, cn, err := c.conn(ctx, isTLS, auth, deadline)
+		h, cn, err := c.conn(ctx, isTLS, auth, deadline, &o.pool)
 		if err != nil {
 			return err
 		}
@@ -145,14 +148,26 @@ func (c *H1) hop(ctx context.Context, deadline time.Time, r *Request, resp *Resp
 // the caller's watch meanwhile so that a cancelled context can end it.
 func (c *H1) roundTrip(ctx context.Context, cn *conn, cs *callerState, deadline time.Time, isHead bool, a *kept) (framing, bool, error) {
 	cn.got = false
-	cn.unlooked = cn.used && cn.fresh(time.Now())
+	at := cs.now
+	cs.now = time.Time{} // the Send's start is its first attempt's only
+	if cn.used && at.IsZero() {
+		at = time.Now()
+	}
+	cn.unlooked = cn.used && cn.fresh(at)
 	if cn.used && !cn.unlooked {
 		if err := cn.idleCheck(); err != nil {
 			return framing{}, false, err
 		}
 	}
-	if err := cn.rw.SetDeadline(deadline); err != nil {
-		return framing{}, false, err
+	if rx := cn.sock.rx; rx != nil && cn.rw == net.Conn(cn.sock) && len(cs.wire) < slicedWriteFrom {
+		rx.lazy(deadline) // no timer a request where none has to wait
+	} else {
+		if err := cn.rw.SetDeadline(deadline); err != nil {
+			return framing{}, false, err
+		}
+		if rx != nil {
+			rx.eager(deadline)
+		}
 	}
 	cs.watch.use(cn)
 	defer cs.watch.use(nil)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -274,5 +275,45 @@ func TestH1RefusesAProxiedHost(t *testing.T) {
 	}
 	if n := srv.saw.Load(); n != 0 {
 		t.Errorf("the server saw %d requests, want none", n)
+	}
+}
+
+// A caller's Response keeps its last URL split and the pool its host had
+// (origin): sending to another host, or through another client, still
+// goes where, and as, that request says.
+func TestH1ResponseFollowsEachURLAndClient(t *testing.T) {
+	a, b := newRawServer(t, ok), newRawServer(t, ok)
+	c := newTestH1(t, Options{Timeout: 2 * time.Second})
+	var resp Response
+	for i, u := range []string{a.url + "/1", b.url + "/2", b.url + "/3", a.url + "/4", "ftp://x/", "ftp://x/", a.url + "/5"} {
+		err := c.Send(context.Background(), &Request{Method: "GET", URL: []byte(u)}, &resp)
+		if wantErr := strings.HasPrefix(u, "ftp"); wantErr && (err == nil || !strings.Contains(err.Error(), "unsupported protocol")) ||
+			!wantErr && (err != nil || resp.Status != 200) {
+			t.Fatalf("send %d to %s: %d, %v", i, u, resp.Status, err)
+		}
+	}
+	paths := func(s *rawServer) (p []string) {
+		for _, r := range s.requests() {
+			p = append(p, r.target)
+		}
+		return p
+	}
+	if got, want := paths(a), []string{"/1", "/4", "/5"}; !slices.Equal(got, want) {
+		t.Errorf("server a saw %v, want %v", got, want)
+	}
+	if got, want := paths(b), []string{"/2", "/3"}; !slices.Equal(got, want) {
+		t.Errorf("server b saw %v, want %v", got, want)
+	}
+	// The same Response through a client that must refuse the host (a
+	// proxy is named for it) is refused, not sent on the first's pool.
+	proxied := newTestH1(t, Options{Timeout: 2 * time.Second, Proxy: func(*http.Request) (*url.URL, error) {
+		return url.Parse("http://proxy.test:3128")
+	}})
+	err := proxied.Send(context.Background(), &Request{Method: "GET", URL: []byte(a.url + "/5")}, &resp)
+	if err == nil || !strings.Contains(err.Error(), "proxy.test") {
+		t.Errorf("through a client that refuses the host: %d, %v; want the proxy's refusal", resp.Status, err)
+	}
+	if n := a.saw.Load(); n != 3 {
+		t.Errorf("server a saw %d requests, want 3", n)
 	}
 }

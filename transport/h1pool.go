@@ -104,9 +104,13 @@ func (c *H1) newPool(key string, isTLS bool) *hostPool {
 }
 
 // conn returns a connection to a scheme and authority, and its pool.
-func (c *H1) conn(ctx context.Context, isTLS bool, auth []byte, deadline time.Time) (*hostPool, *conn, error) {
+func (c *H1) conn(ctx context.Context, isTLS bool, auth []byte, deadline time.Time, last **hostPool) (*hostPool, *conn, error) {
 	for {
-		h := c.pool(isTLS, auth)
+		h := *last
+		if h == nil || h.c != c { // a Response may go to another client
+			h = c.pool(isTLS, auth)
+			*last = h
+		}
 		if h.proxy != "" {
 			return nil, nil, fmt.Errorf("the proxy %s applies to %s, and the %s client cannot use proxies (%s can)", h.proxy, h.key, KindH1, KindNetHTTP)
 		}
@@ -117,6 +121,7 @@ func (c *H1) conn(ctx context.Context, isTLS bool, auth []byte, deadline time.Ti
 		// Evicted since the lookup: clean may not have taken it out of
 		// the map yet.
 		c.hosts.remove(isTLS, h.key, h)
+		*last = nil
 	}
 }
 

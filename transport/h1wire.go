@@ -163,6 +163,30 @@ func splitURL(u []byte) (isTLS bool, userinfo, host, target []byte, err error) {
 	return isTLS, userinfo, host, target, nil
 }
 
+// origin is a caller's last URL, split (splitURL), and the pool its host
+// had: a caller sending to one URL again splits it and finds its pool
+// once. An evicted pool fails its get, and H1.conn looks the host up again.
+type origin struct {
+	url                    []byte // a copy; the slices below are of it
+	isTLS                  bool
+	userinfo, auth, target []byte
+	pool                   *hostPool // nil: look it up
+}
+
+// split splits u into o, or keeps o when u is its URL.
+func (o *origin) split(u []byte) error {
+	if o.url != nil && bytes.Equal(u, o.url) {
+		return nil
+	}
+	o.url, o.pool = append(o.url[:0], u...), nil
+	var err error
+	if o.isTLS, o.userinfo, o.auth, o.target, err = splitURL(o.url); err != nil {
+		o.url = nil // a URL that failed is split again, and fails again
+		return err
+	}
+	return nil
+}
+
 // validToken reports whether b is an HTTP token (RFC 9110 5.6.2): a
 // method or a field name.
 func validToken(b []byte) bool {

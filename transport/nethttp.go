@@ -107,7 +107,7 @@ func (b byScheme) CloseIdleConnections() {
 // Send implements Client.
 func (c *NetHTTP) Send(ctx context.Context, req *Request, resp *Response) error {
 	cs := resp.begin()
-	d := deadline(ctx, req, c.timeout)
+	d := deadline(ctx, req, sendTime(req), c.timeout)
 	ctx, cancel := context.WithDeadline(ctx, d)
 	defer cancel()
 	if cs.trace == nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -40,6 +41,16 @@ type rxReader struct {
 	wfn  func(fd uintptr) bool // r.tryWrite, bound once
 	wb   []byte                // what is left to write
 	werr error
+
+	// fd is tried at once by read and write, outside the netpoller: the
+	// connection's owner alone closes it while it is in use.
+	fd int
+	// Lazy deadlines (lazy): the request's deadline, given to the poller
+	// only when a call must wait, which few do in a busy loop.
+	lazyOn    bool
+	want, set time.Time
+	setKnown  bool        // set is the poller's deadline
+	stopped   atomic.Bool // interrupted: the poller's deadline is past
 }
 
 // newRxReader enables receive timestamps on raw's socket, or returns nil
@@ -50,14 +61,16 @@ func newRxReader(raw syscall.RawConn) *rxReader {
 		return nil
 	}
 	var serr error
+	sysfd := -1
 	if err := raw.Control(func(fd uintptr) {
+		sysfd = int(fd)
 		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
 		// Without TCP_INQ (before Linux 4.18) left stays unknown.
 		unix.SetsockoptInt(int(fd), unix.SOL_TCP, unix.TCP_INQ, 1)
 	}); err != nil || serr != nil {
 		return nil
 	}
-	r := &rxReader{raw: raw, left: -1}
+	r := &rxReader{raw: raw, left: -1, fd: sysfd}
 	r.fn, r.wfn = r.try, r.tryWrite
 	r.msg.Iov = &r.iov
 	r.msg.SetIovlen(1)
@@ -74,7 +87,12 @@ func (r *rxReader) read(c net.Conn, b []byte) (int, error) {
 	r.iov.Base = &b[0]
 	r.iov.SetLen(len(b))
 	r.n, r.err = 0, nil
-	err := r.raw.Read(r.fn)
+	var err error
+	if r.stopped.Load() || !r.try(uintptr(r.fd)) {
+		if err = r.ensure(c); err == nil {
+			err = r.raw.Read(r.fn)
+		}
+	}
 	r.iov.Base = nil // do not keep b alive
 	if err == nil {
 		err = r.err
@@ -129,7 +147,12 @@ func (r *rxReader) try(fd uintptr) bool {
 // raw system calls, as try reads.
 func (r *rxReader) write(c net.Conn, b []byte) (int, error) {
 	r.wb, r.werr = b, nil
-	err := r.raw.Write(r.wfn)
+	var err error
+	if r.stopped.Load() || !r.tryWrite(uintptr(r.fd)) {
+		if err = r.ensure(c); err == nil {
+			err = r.raw.Write(r.wfn)
+		}
+	}
 	n := len(b) - len(r.wb)
 	r.wb = nil // do not keep b alive
 	if err == nil {
@@ -189,6 +212,46 @@ func (r *rxReader) control() {
 		}
 		oob = oob[min(unix.CmsgSpace(int(h.Len)-unix.CmsgLen(0)), len(oob)):]
 	}
+}
+
+// lazy makes t the deadline of the request about to go on c, the poller's
+// only once a read or write must wait; the caller owns c. An interrupt
+// (stop) fails the request's calls from then on.
+func (r *rxReader) lazy(t time.Time) {
+	if r.stopped.Swap(false) {
+		r.setKnown = false // the interrupt's past deadline stays
+	}
+	r.lazyOn, r.want = true, t
+}
+
+// eager says that the deadline was given to the poller as t.
+func (r *rxReader) eager(t time.Time) {
+	r.lazyOn, r.set, r.setKnown = false, t, true
+}
+
+// stop marks an interrupt, before it sets the poller's deadline in the
+// past (any goroutine).
+func (r *rxReader) stop() { r.stopped.Store(true) }
+
+// ensure gives the poller the request's deadline before a call waits.
+func (r *rxReader) ensure(c net.Conn) error {
+	if !r.lazyOn {
+		return nil
+	}
+	if r.stopped.Load() {
+		return os.ErrDeadlineExceeded
+	}
+	if !r.setKnown || !r.set.Equal(r.want) {
+		if err := c.SetDeadline(r.want); err != nil {
+			return err
+		}
+		r.set, r.setKnown = r.want, true
+		if r.stopped.Load() { // the interrupt's deadline came first
+			c.SetDeadline(aLongTimeAgo)
+			return os.ErrDeadlineExceeded
+		}
+	}
+	return nil
 }
 
 // reset forgets the last receive time (a new request starts).

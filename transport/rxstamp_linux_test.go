@@ -116,3 +116,67 @@ func TestResponseCarriesArrival(t *testing.T) {
 		}
 	}
 }
+
+// A socket read with raw calls gets a request's deadline only when a call
+// must wait (rxReader.lazy): the deadline still ends a wait; an earlier
+// request's deadline, passed since, does not fail the next request; an
+// interrupt that came before the wait fails it at once.
+func TestLazyDeadlines(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	send := make(chan string)
+	go func() {
+		s, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		for m := range send {
+			s.Write([]byte(m))
+		}
+	}()
+	defer close(send)
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSocket(c)
+	defer s.Close()
+	if s.rx == nil {
+		t.Skip("no raw reads on this kernel")
+	}
+	b := make([]byte, 16)
+	isTimeout := func(err error) bool {
+		var ne net.Error
+		return errors.As(err, &ne) && ne.Timeout()
+	}
+
+	// The deadline ends a read that waits.
+	s.rx.lazy(time.Now().Add(20 * time.Millisecond))
+	if n, err := s.Read(b); !isTimeout(err) {
+		t.Fatalf("read past the deadline: %d bytes, %v; want a timeout", n, err)
+	}
+	// The next request's read waits for its answer, past that deadline.
+	s.rx.lazy(time.Now().Add(time.Hour))
+	go func() { time.Sleep(50 * time.Millisecond); send <- "late" }()
+	if n, err := s.Read(b); err != nil || string(b[:n]) != "late" {
+		t.Fatalf("next request's read: %q, %v; want \"late\"", b[:n], err)
+	}
+	// An interrupt before a read waits fails it at once, not in an hour:
+	// whether the poller has the request's deadline already or not.
+	s.rx.stop()
+	if n, err := s.Read(b); !isTimeout(err) {
+		t.Fatalf("read after an interrupt: %d bytes, %v; want a timeout", n, err)
+	}
+	s.rx.lazy(time.Now().Add(time.Hour))
+	s.rx.stop()
+	if n, err := s.Read(b); !isTimeout(err) {
+		t.Fatalf("read after an interrupt: %d bytes, %v; want a timeout", n, err)
+	}
+	if _, err := s.Write([]byte("x")); !isTimeout(err) {
+		t.Fatalf("write after an interrupt: %v; want a timeout", err)
+	}
+}

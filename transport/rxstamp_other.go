@@ -20,6 +20,12 @@ func (*rxReader) write(c net.Conn, b []byte) (int, error) { return c.Write(b) }
 
 func (*rxReader) reset() {}
 
+func (*rxReader) lazy(time.Time) {}
+
+func (*rxReader) eager(time.Time) {}
+
+func (*rxReader) stop() {}
+
 func (*rxReader) drained() bool { return false }
 
 func (*rxReader) arrivedBy(time.Time) time.Time { return time.Time{} }

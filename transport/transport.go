@@ -155,6 +155,11 @@ type Request struct {
 	// would: a bound of the request's own without a context per request,
 	// which costs H1 a registration where a shared context costs nothing.
 	Deadline time.Time
+	// Now, when not zero, is the caller's reading of the clock as it
+	// sends: the start of the transport's own timeout, and the moment a
+	// kept-alive connection's idleness is judged at, so the transport
+	// does not read the clock again for them.
+	Now time.Time
 }
 
 // Response is an answer. Send resets it before filling it; its buffers
@@ -197,6 +202,8 @@ type callerState struct {
 	wire     []byte  // H1: the request as written
 	watch    watchedCall
 	trace    *attempts // NetHTTP: counts its resends
+	now      time.Time // H1: the Send's start, until its first attempt takes it
+	origin   origin    // H1: the last hop's URL, split, and its pool
 }
 
 // begin resets resp for a Send and returns the caller's state.
@@ -211,10 +218,18 @@ func (resp *Response) begin() *callerState {
 	return resp.cs
 }
 
+// sendTime is req.Now, or the clock when the caller gave none.
+func sendTime(req *Request) time.Time {
+	if req.Now.IsZero() {
+		return time.Now()
+	}
+	return req.Now
+}
+
 // deadline is when a Send of req that starts now must end: timeout from
 // now, or ctx's or req's deadline when sooner.
-func deadline(ctx context.Context, req *Request, timeout time.Duration) time.Time {
-	d := time.Now().Add(timeout)
+func deadline(ctx context.Context, req *Request, now time.Time, timeout time.Duration) time.Time {
+	d := now.Add(timeout)
 	if cd, ok := ctx.Deadline(); ok && cd.Before(d) {
 		d = cd
 	}

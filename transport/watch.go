@@ -146,6 +146,9 @@ func (wc *watchedCall) use(cn *conn) {
 // interrupt fails the I/O on wc's connection. The caller holds wc.mu.
 func (wc *watchedCall) interrupt() {
 	if wc.cn != nil {
+		if rx := wc.cn.sock.rx; rx != nil {
+			rx.stop() // before the deadline: a lazy one must not replace it
+		}
 		wc.cn.rw.SetDeadline(aLongTimeAgo)
 	}
 }
