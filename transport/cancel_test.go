@@ -159,3 +159,53 @@ func TestH1WatchesContexts(t *testing.T) {
 	cancel()
 	waitFor(t, func() bool { return watched() == 0 })
 }
+
+// A caller that sends under one shared context, then under another, is
+// watched under the one it sends under: the first's cancel fails its
+// next Send, and the second's ends the Send in flight.
+func TestH1CallerMovesToAnotherContext(t *testing.T) {
+	const timeout = time.Minute
+	read := make(chan struct{}, 1)
+	srv := newConnServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+		for {
+			r, ok := s.read(br)
+			if !ok {
+				return
+			}
+			if r.target == "/hang" {
+				read <- struct{}{}
+				<-readClosed(br)
+				return
+			}
+			io.WriteString(c, okAnswer)
+		}
+	})
+	c := newTestH1(t, Options{Timeout: timeout})
+	var resp Response
+	send := func(ctx context.Context, path string) error {
+		return c.Send(ctx, &Request{Method: "GET", URL: []byte(srv.url + path)}, &resp)
+	}
+	first, cancelFirst := context.WithCancel(context.Background())
+	second, cancelSecond := context.WithCancel(context.Background())
+	defer cancelSecond()
+	for _, ctx := range []context.Context{first, first, second, second} { // each joined
+		if err := send(ctx, "/x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancelFirst()
+	if err := send(first, "/x"); FailureOf(err) != FailCanceled {
+		t.Errorf("under the cancelled context: %v, want %v", err, FailCanceled)
+	}
+	done := make(chan error, 1)
+	go func() { done <- send(second, "/hang") }()
+	<-read
+	start := time.Now()
+	cancelSecond()
+	if err := <-done; FailureOf(err) != FailCanceled {
+		t.Errorf("cancelled in flight: %v, want %v", err, FailCanceled)
+	}
+	if took := time.Since(start); took > timeout/2 {
+		t.Errorf("the Send ended %v after the cancel", took)
+	}
+}

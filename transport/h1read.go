@@ -419,6 +419,12 @@ func (st *fieldState) add(h *framing, cn *conn, name, value []byte) error {
 			return badResponse("unsupported Transfer-Encoding %.40q", value)
 		}
 	case len(name) == 10 && equalFold(name, "Connection"):
+		if bytes.IndexByte(value, ',') < 0 { // one token, as most are
+			tok := trimOWS(value)
+			st.hasClose = st.hasClose || equalFold(tok, "close")
+			st.hasKeepAlive = st.hasKeepAlive || equalFold(tok, "keep-alive")
+			break
+		}
 		for tok := range bytes.SplitSeq(value, []byte{','}) {
 			tok = trimOWS(tok)
 			st.hasClose = st.hasClose || equalFold(tok, "close")
@@ -488,8 +494,11 @@ func (cn *conn) nextFieldAt(rest *[]byte, lf int) (name, value []byte, more bool
 	if l[0] == ' ' || l[0] == '\t' {
 		return nil, nil, false, badResponse("continuation line %.40q with no field before it", l)
 	}
-	colon := bytes.IndexByte(l, ':')
-	if colon <= 0 || !validToken(l[:colon]) {
+	colon := 0 // the name's end: its first byte that is not a token's
+	for colon < len(l) && tokenChar[l[colon]] {
+		colon++
+	}
+	if colon == 0 || colon == len(l) || l[colon] != ':' {
 		return nil, nil, false, badResponse("field line %.40q", l)
 	}
 	name, value = l[:colon], l[colon+1:]

@@ -37,6 +37,7 @@ type ctxWatch struct {
 type watchedCall struct {
 	prev, next *watchedCall // in ctxWatch.calls
 	lastCtx    context.Context
+	lastWatch  *ctxWatch   // lastCtx's shared watch, once joined: no lookup again
 	stop       func() bool // its own registration, while it has one
 
 	mu  sync.Mutex
@@ -51,23 +52,29 @@ var aLongTimeAgo = time.Unix(1, 0)
 // or nil when wc registered on its own or ctx cannot be cancelled.
 func (s *watchSet) enter(ctx context.Context, wc *watchedCall) *ctxWatch {
 	if ctx.Done() == nil {
-		wc.lastCtx = nil
+		wc.lastCtx, wc.lastWatch = nil, nil
 		return nil
 	}
 	again := wc.lastCtx == ctx
-	wc.lastCtx = ctx
-	v, ok := s.m.Load(ctx)
-	if !ok && !again {
-		wc.watchAlone(ctx)
-		return nil
+	if !again {
+		wc.lastCtx, wc.lastWatch = ctx, nil
 	}
-	if !ok {
-		w := &ctxWatch{set: s, ctx: ctx}
-		if v, ok = s.m.LoadOrStore(ctx, w); !ok {
-			context.AfterFunc(ctx, w.cancel) // kept until ctx is done
+	w := wc.lastWatch
+	if w == nil || w.set != s {
+		v, ok := s.m.Load(ctx)
+		if !ok && !again {
+			wc.watchAlone(ctx)
+			return nil
 		}
+		if !ok {
+			w := &ctxWatch{set: s, ctx: ctx}
+			if v, ok = s.m.LoadOrStore(ctx, w); !ok {
+				context.AfterFunc(ctx, w.cancel) // kept until ctx is done
+			}
+		}
+		w = v.(*ctxWatch)
+		wc.lastWatch = w
 	}
-	w := v.(*ctxWatch)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.done {
