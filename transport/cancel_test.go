@@ -18,23 +18,7 @@ func TestContextEndsASend(t *testing.T) {
 	const timeout = time.Minute
 	read := make(chan struct{}, 4)
 	release := make(chan struct{})
-	srv := newConnServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
-		for {
-			r, ok := s.read(br)
-			if !ok {
-				return
-			}
-			if r.target == "/hang" {
-				read <- struct{}{}
-				select { // until the client gives up, or the test ends
-				case <-release:
-				case <-readClosed(br):
-				}
-				return
-			}
-			io.WriteString(c, okAnswer)
-		}
-	})
+	srv := newHangServer(t, read, release)
 	defer close(release)
 	for _, kind := range allKinds {
 		t.Run(kind, func(t *testing.T) {
@@ -81,6 +65,29 @@ func TestContextEndsASend(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newHangServer answers every request but /hang, which it reads, says so
+// on read, and leaves unanswered until release is closed (nil: never) or
+// the client closes the connection.
+func newHangServer(t *testing.T, read chan<- struct{}, release <-chan struct{}) *rawServer {
+	return newConnServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+		for {
+			r, ok := s.read(br)
+			if !ok {
+				return
+			}
+			if r.target == "/hang" {
+				read <- struct{}{}
+				select {
+				case <-release:
+				case <-readClosed(br):
+				}
+				return
+			}
+			io.WriteString(c, okAnswer)
+		}
+	})
 }
 
 // readClosed is closed when br's connection is closed by the other end.
@@ -166,20 +173,7 @@ func TestH1WatchesContexts(t *testing.T) {
 func TestH1CallerMovesToAnotherContext(t *testing.T) {
 	const timeout = time.Minute
 	read := make(chan struct{}, 1)
-	srv := newConnServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
-		for {
-			r, ok := s.read(br)
-			if !ok {
-				return
-			}
-			if r.target == "/hang" {
-				read <- struct{}{}
-				<-readClosed(br)
-				return
-			}
-			io.WriteString(c, okAnswer)
-		}
-	})
+	srv := newHangServer(t, read, nil)
 	c := newTestH1(t, Options{Timeout: timeout})
 	var resp Response
 	send := func(ctx context.Context, path string) error {

@@ -45,6 +45,9 @@ type rxReader struct {
 	// fd is tried at once by read and write, outside the netpoller: the
 	// connection's owner alone closes it while it is in use.
 	fd int
+	// found: the last first try of a read found something; first: the
+	// netpoller's next try is a read's first.
+	found, first bool
 	// Lazy deadlines (lazy): the request's deadline, given to the poller
 	// only when a call must wait, which few do in a busy loop.
 	lazyOn    bool
@@ -88,8 +91,12 @@ func (r *rxReader) read(c net.Conn, b []byte) (int, error) {
 	r.iov.SetLen(len(b))
 	r.n, r.err = 0, nil
 	var err error
-	if r.stopped.Load() || !r.try(uintptr(r.fd)) {
+	// A read tried at once takes an answer that came while the worker
+	// yielded; where the last one found nothing (answers come later than
+	// that: a low rate), the netpoller's own first try is the only one.
+	if r.stopped.Load() || !r.found || !r.try(uintptr(r.fd)) {
 		if err = r.ensure(c); err == nil {
+			r.first = true
 			err = r.raw.Read(r.fn)
 		}
 	}
@@ -131,13 +138,19 @@ func (r *rxReader) try(fd uintptr) bool {
 				r.control()
 			}
 			raceAcquireIO(fd)
-			return true
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
+			if r.first {
+				r.first, r.found = false, false
+			}
 			return false
+		default:
+			r.err = errno
 		}
-		r.err = errno
+		if r.first {
+			r.first, r.found = false, true
+		}
 		return true
 	}
 }
