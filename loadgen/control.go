@@ -3,6 +3,7 @@ package loadgen
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/trafficgen/trafficgen/plan"
@@ -24,6 +25,7 @@ type control struct {
 	stoppedFrom time.Time     // when it stopped; zero while it runs
 	paused      bool
 	held        bool
+	pausedNow   atomic.Bool // paused, for isPaused: every request asks
 
 	spikeMult   float64
 	spikeLength time.Duration
@@ -223,6 +225,7 @@ func (c *control) addUsers(delta int, now time.Time) int {
 func (c *control) togglePause(now time.Time) bool {
 	c.mu.Lock()
 	c.paused = !c.paused
+	c.pausedNow.Store(c.paused)
 	c.touched++
 	c.syncClock(now)
 	p := c.paused
@@ -290,11 +293,7 @@ type controlState struct {
 }
 
 // isPaused says whether traffic is paused.
-func (c *control) isPaused() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.paused
-}
+func (c *control) isPaused() bool { return c.pausedNow.Load() }
 
 // setPlan replaces the plan and keeps its clock: the knee finder lays out
 // its next step on the timeline it has run so far.
