@@ -150,7 +150,10 @@ func (c *H1) roundTrip(ctx context.Context, cn *conn, cs *callerState, deadline 
 	cn.got = false
 	at := cs.now
 	cs.now = time.Time{} // the Send's start is its first attempt's only
-	if cn.used && at.IsZero() {
+	first := !at.IsZero()
+	waited := cn.waited
+	cn.waited = false
+	if cn.used && !first {
 		at = time.Now()
 	}
 	cn.unlooked = cn.used && cn.fresh(at)
@@ -160,7 +163,9 @@ func (c *H1) roundTrip(ctx context.Context, cn *conn, cs *callerState, deadline 
 		}
 	}
 	if rx := cn.sock.rx; rx != nil && cn.rw == net.Conn(cn.sock) && len(cs.wire) < slicedWriteFrom {
-		rx.lazy(deadline) // no timer a request where none has to wait
+		// No timer a request where none has to wait; the write goes at
+		// once where the caller has just checked the deadline.
+		rx.lazy(deadline, first && cn.used && !waited)
 	} else {
 		if err := cn.rw.SetDeadline(deadline); err != nil {
 			return framing{}, false, err

@@ -172,6 +172,7 @@ func (h *hostPool) get(ctx context.Context, deadline time.Time) (*conn, error) {
 		if cn == nil { // a connection closed: its place is ours
 			return h.dial(ctx, deadline)
 		}
+		cn.waited = true
 		return cn, nil
 	case <-t.C:
 		err = errNoFreeConn

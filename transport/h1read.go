@@ -37,6 +37,7 @@ type conn struct {
 	used     bool   // it has carried a request: it was kept alive
 	drained  bool   // the last answer's read left nothing in the kernel
 	unlooked bool   // the current request went without a look (fresh)
+	waited   bool   // handed over to a request that waited for it: late
 	fold     []byte // a folded field's value
 	length   []byte // the first Content-Length's text, to compare others with
 }

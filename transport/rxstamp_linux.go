@@ -42,9 +42,14 @@ type rxReader struct {
 	wb   []byte                // what is left to write
 	werr error
 
-	// fd is tried at once by read and write, outside the netpoller: the
-	// connection's owner alone closes it while it is in use.
-	fd int
+	// fd is tried at once, outside the netpoller, by a lazy request's
+	// write and first read (tryW, tryR): its owner alone closes a plain
+	// connection while it is in use (a TLS handshake's cancel closes its
+	// socket at any moment: TLS is never lazy). Later reads go through
+	// the poller, which checks the deadline: a stream that never lets a
+	// read wait still ends at it.
+	fd         int
+	tryW, tryR bool
 	// found: the last first try of a read found something; first: the
 	// netpoller's next try is a read's first.
 	found, first bool
@@ -91,10 +96,13 @@ func (r *rxReader) read(c net.Conn, b []byte) (int, error) {
 	r.iov.SetLen(len(b))
 	r.n, r.err = 0, nil
 	var err error
-	// A read tried at once takes an answer that came while the worker
-	// yielded; where the last one found nothing (answers come later than
-	// that: a low rate), the netpoller's own first try is the only one.
-	if r.stopped.Load() || !r.found || !r.try(uintptr(r.fd)) {
+	// A request's first read tried at once takes an answer that came
+	// while the worker yielded; where the last one found nothing (answers
+	// come later than that: a low rate), the netpoller's own first try is
+	// the only one.
+	direct := r.tryR && r.found && !r.stopped.Load()
+	r.tryR = false
+	if !direct || !r.try(uintptr(r.fd)) {
 		if err = r.ensure(c); err == nil {
 			r.first = true
 			err = r.raw.Read(r.fn)
@@ -161,7 +169,9 @@ func (r *rxReader) try(fd uintptr) bool {
 func (r *rxReader) write(c net.Conn, b []byte) (int, error) {
 	r.wb, r.werr = b, nil
 	var err error
-	if r.stopped.Load() || !r.tryWrite(uintptr(r.fd)) {
+	direct := r.tryW && !r.stopped.Load()
+	r.tryW = false
+	if !direct || !r.tryWrite(uintptr(r.fd)) {
 		if err = r.ensure(c); err == nil {
 			err = r.raw.Write(r.wfn)
 		}
@@ -227,19 +237,24 @@ func (r *rxReader) control() {
 	}
 }
 
-// lazy makes t the deadline of the request about to go on c, the poller's
-// only once a read or write must wait; the caller owns c. An interrupt
-// (stop) fails the request's calls from then on.
-func (r *rxReader) lazy(t time.Time) {
+// lazy makes t the deadline of the request about to go on a plain
+// connection the caller owns, the poller's only once a read or write must
+// wait. Its first read is tried at once, and its write too when write is
+// set: the request's first attempt, on a kept-alive connection, which its
+// caller sent before t; a resend or a redirect's hop goes through the
+// poller, which does not write past t. An interrupt (stop) fails the
+// request's calls from then on.
+func (r *rxReader) lazy(t time.Time, write bool) {
 	if r.stopped.Swap(false) {
 		r.setKnown = false // the interrupt's past deadline stays
 	}
-	r.lazyOn, r.want = true, t
+	r.lazyOn, r.want, r.tryR, r.tryW = true, t, true, write
 }
 
-// eager says that the deadline was given to the poller as t.
+// eager says that the deadline was given to the poller as t: nothing is
+// tried outside it.
 func (r *rxReader) eager(t time.Time) {
-	r.lazyOn, r.set, r.setKnown = false, t, true
+	r.lazyOn, r.set, r.setKnown, r.tryR, r.tryW = false, t, true, false, false
 }
 
 // stop marks an interrupt, before it sets the poller's deadline in the

@@ -119,32 +119,38 @@ func TestResponseCarriesArrival(t *testing.T) {
 
 // A socket read with raw calls gets a request's deadline only when a call
 // must wait (rxReader.lazy): the deadline still ends a wait; an earlier
-// request's deadline, passed since, does not fail the next request; an
-// interrupt that came before the wait fails it at once.
+// request's deadline, passed since, does not fail the next request; a
+// request's later reads check its deadline though bytes wait (a stream
+// ends at it); a resend's write past its deadline is not sent; an
+// interrupt that came before the wait fails it at once; and a socket
+// closed under its user (a TLS handshake's cancel does that) writes to no
+// connection that took its descriptor since.
 func TestLazyDeadlines(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	send := make(chan string)
+	accepted := make(chan net.Conn, 4)
 	go func() {
-		s, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer s.Close()
-		for m := range send {
-			s.Write([]byte(m))
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
 		}
 	}()
-	defer close(send)
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
+	dial := func() (*socket, net.Conn) {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		peer := <-accepted
+		t.Cleanup(func() { c.Close(); peer.Close() })
+		return newSocket(c), peer
 	}
-	s := newSocket(c)
-	defer s.Close()
+	s, peer := dial()
 	if s.rx == nil {
 		t.Skip("no raw reads on this kernel")
 	}
@@ -153,25 +159,65 @@ func TestLazyDeadlines(t *testing.T) {
 		var ne net.Error
 		return errors.As(err, &ne) && ne.Timeout()
 	}
+	nothingCame := func(peer net.Conn, what string) {
+		t.Helper()
+		peer.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		if n, err := peer.Read(b); n > 0 || !isTimeout(err) {
+			t.Errorf("%s: the server got %q (%v); want nothing", what, b[:n], err)
+		}
+	}
+	arrived := func() { time.Sleep(20 * time.Millisecond) } // loopback: long since
 
 	// The deadline ends a read that waits.
-	s.rx.lazy(time.Now().Add(20 * time.Millisecond))
+	s.rx.lazy(time.Now().Add(20*time.Millisecond), true)
 	if n, err := s.Read(b); !isTimeout(err) {
 		t.Fatalf("read past the deadline: %d bytes, %v; want a timeout", n, err)
 	}
 	// The next request's read waits for its answer, past that deadline.
-	s.rx.lazy(time.Now().Add(time.Hour))
-	go func() { time.Sleep(50 * time.Millisecond); send <- "late" }()
+	s.rx.lazy(time.Now().Add(time.Hour), true)
+	go func() { time.Sleep(50 * time.Millisecond); peer.Write([]byte("late")) }()
 	if n, err := s.Read(b); err != nil || string(b[:n]) != "late" {
 		t.Fatalf("next request's read: %q, %v; want \"late\"", b[:n], err)
 	}
+	// An answer waiting when it is read: the next first read is tried at once.
+	s.rx.lazy(time.Now().Add(time.Hour), true)
+	peer.Write([]byte("ready"))
+	arrived()
+	if n, err := s.Read(b); err != nil || string(b[:n]) != "ready" {
+		t.Fatalf("a waiting answer: %q, %v", b[:n], err)
+	}
+	// A request's later reads end at its deadline, though bytes wait.
+	s.rx.lazy(time.Now().Add(30*time.Millisecond), true)
+	peer.Write([]byte("one"))
+	arrived()
+	if n, err := s.Read(b); err != nil || string(b[:n]) != "one" {
+		t.Fatalf("first read of a stream: %q, %v", b[:n], err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	peer.Write([]byte("two"))
+	arrived()
+	if n, err := s.Read(b); !isTimeout(err) {
+		t.Fatalf("a later read past the deadline: %q, %v; want a timeout", b[:n], err)
+	}
+	// A resend (no first write) past its deadline is not sent.
+	s, peer = dial()
+	s.rx.lazy(time.Now().Add(-time.Millisecond), false)
+	if _, err := s.Write([]byte("resend")); !isTimeout(err) {
+		t.Errorf("a resend past its deadline: %v; want a timeout", err)
+	}
+	nothingCame(peer, "a resend past its deadline")
 	// An interrupt before a read waits fails it at once, not in an hour:
 	// whether the poller has the request's deadline already or not.
+	s.rx.lazy(time.Now().Add(time.Hour), true)
 	s.rx.stop()
 	if n, err := s.Read(b); !isTimeout(err) {
 		t.Fatalf("read after an interrupt: %d bytes, %v; want a timeout", n, err)
 	}
-	s.rx.lazy(time.Now().Add(time.Hour))
+	s.rx.lazy(time.Now().Add(time.Hour), true)
+	peer.Write([]byte("x"))
+	if n, err := s.Read(b); err != nil || n != 1 {
+		t.Fatalf("read: %d bytes, %v", n, err)
+	}
 	s.rx.stop()
 	if n, err := s.Read(b); !isTimeout(err) {
 		t.Fatalf("read after an interrupt: %d bytes, %v; want a timeout", n, err)
@@ -179,4 +225,12 @@ func TestLazyDeadlines(t *testing.T) {
 	if _, err := s.Write([]byte("x")); !isTimeout(err) {
 		t.Fatalf("write after an interrupt: %v; want a timeout", err)
 	}
+	// Closed under its user, with no request of its own on it (TLS).
+	s, _ = dial()
+	s.Conn.Close()
+	_, other := dial() // takes the lowest free descriptor: likely s's
+	if _, err := s.Write([]byte("stray")); err == nil {
+		t.Errorf("a write on a closed socket succeeded")
+	}
+	nothingCame(other, "a write on another, closed socket")
 }

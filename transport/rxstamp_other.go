@@ -20,7 +20,7 @@ func (*rxReader) write(c net.Conn, b []byte) (int, error) { return c.Write(b) }
 
 func (*rxReader) reset() {}
 
-func (*rxReader) lazy(time.Time) {}
+func (*rxReader) lazy(time.Time, bool) {}
 
 func (*rxReader) eager(time.Time) {}
 
