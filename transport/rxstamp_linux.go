@@ -106,6 +106,9 @@ func (r *rxReader) read(c net.Conn, b []byte) (int, error) {
 		if err = r.ensure(c); err == nil {
 			r.first = true
 			err = r.raw.Read(r.fn)
+			for r.early(c, err) {
+				err = r.raw.Read(r.fn)
+			}
 		}
 	}
 	r.iov.Base = nil // do not keep b alive
@@ -174,6 +177,9 @@ func (r *rxReader) write(c net.Conn, b []byte) (int, error) {
 	if !direct || !r.tryWrite(uintptr(r.fd)) {
 		if err = r.ensure(c); err == nil {
 			err = r.raw.Write(r.wfn)
+			for r.early(c, err) {
+				err = r.raw.Write(r.wfn)
+			}
 		}
 	}
 	n := len(b) - len(r.wb)
@@ -261,25 +267,41 @@ func (r *rxReader) eager(t time.Time) {
 // past (any goroutine).
 func (r *rxReader) stop() { r.stopped.Store(true) }
 
-// ensure gives the poller the request's deadline before a call waits.
+// ensure gives the poller a deadline no later than the request's before
+// a call waits. One a past request left that is no later stays: moving
+// it is a timer update per wait, and a wait it ends too soon is resumed
+// (early).
 func (r *rxReader) ensure(c net.Conn) error {
-	if !r.lazyOn {
+	switch {
+	case !r.lazyOn:
+		return nil
+	case r.stopped.Load():
+		return os.ErrDeadlineExceeded
+	case r.setKnown && !r.set.IsZero() && (r.want.IsZero() || !r.want.Before(r.set)):
 		return nil
 	}
-	if r.stopped.Load() {
+	return r.move(c)
+}
+
+// move gives the poller the request's deadline.
+func (r *rxReader) move(c net.Conn) error {
+	if err := c.SetDeadline(r.want); err != nil {
+		return err
+	}
+	r.set, r.setKnown = r.want, true
+	if r.stopped.Load() { // the interrupt's deadline came first
+		c.SetDeadline(aLongTimeAgo)
 		return os.ErrDeadlineExceeded
 	}
-	if !r.setKnown || !r.set.Equal(r.want) {
-		if err := c.SetDeadline(r.want); err != nil {
-			return err
-		}
-		r.set, r.setKnown = r.want, true
-		if r.stopped.Load() { // the interrupt's deadline came first
-			c.SetDeadline(aLongTimeAgo)
-			return os.ErrDeadlineExceeded
-		}
-	}
 	return nil
+}
+
+// early says whether err is the timeout of a past request's deadline
+// that ensure left, before the request's own: the poller then has the
+// request's, and the call goes on.
+func (r *rxReader) early(c net.Conn, err error) bool {
+	return err != nil && r.lazyOn && r.setKnown && !r.set.Equal(r.want) && !r.stopped.Load() &&
+		errors.Is(err, os.ErrDeadlineExceeded) && r.move(c) == nil
 }
 
 // reset forgets the last receive time (a new request starts).

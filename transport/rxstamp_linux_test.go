@@ -119,7 +119,8 @@ func TestResponseCarriesArrival(t *testing.T) {
 
 // A socket read with raw calls gets a request's deadline only when a call
 // must wait (rxReader.lazy): the deadline still ends a wait; an earlier
-// request's deadline, passed since, does not fail the next request; a
+// request's deadline, passed since or passing during the next request's
+// wait, does not fail that request, whose own deadline ends it; a
 // request's later reads check its deadline though bytes wait (a stream
 // ends at it); a resend's write past its deadline is not sent; an
 // interrupt that came before the wait fails it at once; and a socket
@@ -178,6 +179,30 @@ func TestLazyDeadlines(t *testing.T) {
 	go func() { time.Sleep(50 * time.Millisecond); peer.Write([]byte("late")) }()
 	if n, err := s.Read(b); err != nil || string(b[:n]) != "late" {
 		t.Fatalf("next request's read: %q, %v; want \"late\"", b[:n], err)
+	}
+	// A past request's deadline still ahead stays the poller's; when it
+	// passes during the next request's wait, the wait goes on, and ends
+	// at that request's own deadline, not before.
+	s.rx.lazy(time.Now().Add(60*time.Millisecond), true)
+	go func() { time.Sleep(10 * time.Millisecond); peer.Write([]byte("a")) }()
+	if n, err := s.Read(b); err != nil || string(b[:n]) != "a" {
+		t.Fatalf("read: %q, %v; want \"a\"", b[:n], err)
+	}
+	s.rx.lazy(time.Now().Add(time.Hour), true)
+	go func() { time.Sleep(100 * time.Millisecond); peer.Write([]byte("b")) }()
+	if n, err := s.Read(b); err != nil || string(b[:n]) != "b" {
+		t.Fatalf("a wait past an earlier request's deadline: %q, %v; want \"b\"", b[:n], err)
+	}
+	s.rx.lazy(time.Now().Add(30*time.Millisecond), true)
+	go func() { time.Sleep(10 * time.Millisecond); peer.Write([]byte("c")) }()
+	if n, err := s.Read(b); err != nil || string(b[:n]) != "c" {
+		t.Fatalf("read: %q, %v; want \"c\"", b[:n], err)
+	}
+	own := time.Now().Add(80 * time.Millisecond)
+	s.rx.lazy(own, true)
+	if n, err := s.Read(b); !isTimeout(err) || time.Now().Before(own) {
+		t.Fatalf("a wait with an earlier request's deadline set: %d bytes, %v at %v before its own deadline; want a timeout at it",
+			n, err, own.Sub(time.Now()))
 	}
 	// An answer waiting when it is read: the next first read is tried at once.
 	s.rx.lazy(time.Now().Add(time.Hour), true)
