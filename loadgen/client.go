@@ -245,6 +245,9 @@ func (c *client) render(r *transport.Request, req *scenario.Request, env *scenar
 
 // absolute says whether a rendered path is an absolute http(s) URL.
 func absolute(p []byte) bool {
+	if len(p) < 7 || p[0] != 'h' && p[0] != 'H' {
+		return false // a path, as nearly all are: no copy to compare
+	}
 	return len(p) >= 7 && strings.EqualFold(string(p[:7]), "http://") ||
 		len(p) >= 8 && strings.EqualFold(string(p[:8]), "https://")
 }

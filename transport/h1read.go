@@ -177,16 +177,19 @@ func (cn *conn) readHead(budget *int, a *kept) (framing, error) {
 	}
 	var st fieldState
 	for {
-		unit, first, err := cn.readUnit(budget, true)
-		if err != nil {
-			return h, err
-		}
-		name, value, more, err := cn.nextFieldAt(&unit, first-1)
-		if err != nil {
-			return h, err
-		}
-		if !more {
-			return h, st.finish(&h)
+		name, value, ok := cn.plainField(budget)
+		if !ok {
+			unit, first, err := cn.readUnit(budget, true)
+			if err != nil {
+				return h, err
+			}
+			var more bool
+			if name, value, more, err = cn.nextFieldAt(&unit, first-1); err != nil {
+				return h, err
+			}
+			if !more {
+				return h, st.finish(&h)
+			}
 		}
 		if err := st.add(&h, cn, name, value); err != nil {
 			return h, err
@@ -195,6 +198,59 @@ func (cn *conn) readHead(budget *int, a *kept) (framing, error) {
 			st.keep(name, value, a)
 		}
 	}
+}
+
+// plainField takes the next field off buf in one pass when it is a
+// plain one, as nearly all are: whole in buf with the byte after it,
+// within the limits, no continuation line after it, no byte to refuse.
+// Anything else (the blank line, a field to fold, read, or fail) is
+// readUnit's and nextFieldAt's, and plainField takes nothing.
+func (cn *conn) plainField(budget *int) (name, value []byte, ok bool) {
+	b := cn.buf[cn.r:cn.w]
+	b = b[:min(len(b), maxFieldBytes, *budget)]
+	colon := 0
+	for colon < len(b) && tokenChar[b[colon]] {
+		colon++
+	}
+	if colon == 0 || colon == len(b) || b[colon] != ':' {
+		return nil, nil, false
+	}
+	i := colon + 1
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	from := i
+	// Eight bytes at a time while none is a control byte or DEL, as
+	// validValue; then byte by byte to the line end.
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if (x-ones*' ')&^x&highs|(x^ones*0x7f-ones)&^(x^ones*0x7f)&highs != 0 {
+			break
+		}
+		i += 8
+	}
+	for i < len(b) && b[i] >= ' ' && b[i] != 0x7f {
+		i++
+	}
+	to, end := i, 0
+	switch {
+	case i+1 < len(b) && b[i] == '\r' && b[i+1] == '\n':
+		end = i + 2
+	case i < len(b) && b[i] == '\n':
+		end = i + 1
+	default:
+		return nil, nil, false // a tab, a byte to refuse, or the line goes on
+	}
+	if end == len(b) || b[end] == ' ' || b[end] == '\t' {
+		return nil, nil, false // unread or past a limit, or folded
+	}
+	for to > from && b[to-1] == ' ' {
+		to--
+	}
+	cn.r += end
+	*budget -= end
+	return b[:colon], b[from:to], true
 }
 
 // statusStart reads until the answer's first bytes show whether it is

@@ -91,14 +91,18 @@ func TestH1ReadsResponses(t *testing.T) {
 }
 
 // The fields asked for and the first Location are kept, from the final
-// answer only, folded lines unfolded.
+// answer only, folded lines unfolded, values trimmed of spaces and tabs
+// around them (bytes from 0x80 kept), whether a field came whole or in
+// parts.
 func TestH1KeepsFields(t *testing.T) {
 	raw := "HTTP/1.1 103 Early Hints\r\nX-Keep: early\r\nLocation: /early\r\n\r\n" +
-		"HTTP/1.1 302 Found\r\nx-keep: a\r\nLocation: /first\r\nX-Other: b\r\nX-KEEP: c,\r\n d\r\nLocation: /second\r\nContent-Length: 0\r\n\r\n"
+		"HTTP/1.1 302 Found\r\nx-keep: a\r\nLocation: /first\r\nX-Other: b\r\nX-KEEP: c,\r\n d\r\nLocation: /second\r\n" +
+		"X-Keep:\t \xe9t\xe9  e \r\nX-Keep: \t\r\nX-keep: f\t \nContent-Length: 0\r\n\r\n"
+	const want = "a|c, d|\xe9t\xe9  e||f"
 	for _, piece := range []int{1 << 20, 1} {
 		_, a, _, err := readOne(raw, piece, false, 0)
-		if got := a.header.Values("x-keep"); err != nil || strings.Join(got, "|") != "a|c, d" || string(*a.location) != "/first" {
-			t.Errorf("%d bytes a read: kept %q, Location %q (%v); want a|c, d and /first", piece, got, *a.location, err)
+		if got := a.header.Values("x-keep"); err != nil || strings.Join(got, "|") != want || string(*a.location) != "/first" {
+			t.Errorf("%d bytes a read: kept %q, Location %q (%v); want %q and /first", piece, got, *a.location, err, want)
 		}
 	}
 }
@@ -121,9 +125,11 @@ func TestH1ChecksEveryByteOfAValue(t *testing.T) {
 			v := []byte(strings.Repeat("v", width))
 			v[at] = byte(c)
 			raw := "HTTP/1.1 200 OK\r\nX-Value: " + string(v) + "\r\nContent-Length: 2\r\n\r\nok"
-			h, _, _, err := readOne(raw, 7, false, 100)
-			if got := errors.Is(err, errBadResponse); got != refused || !refused && h.code != 200 {
-				t.Fatalf("byte %#x at %d: status %d, error %v; want refused %v", c, at, h.code, err, refused)
+			for _, piece := range []int{7, 1 << 10} { // a field in parts, and whole
+				h, _, _, err := readOne(raw, piece, false, 100)
+				if got := errors.Is(err, errBadResponse); got != refused || !refused && h.code != 200 {
+					t.Fatalf("byte %#x at %d, %d bytes a read: status %d, error %v; want refused %v", c, at, piece, h.code, err, refused)
+				}
 			}
 		}
 	}
