@@ -217,13 +217,14 @@ open_loop() {
 	for v in "${TG_VARIANTS[@]}"; do
 		want_tool trafficgen && tg "$load" "$v" "$r" "$truth" -- --mode steady -r "$r" "$url"
 	done
+	# bombardier next: the comparison that matters most runs seconds apart
+	want_tool bombardier && run "$load" bombardier "$r" "$truth" -- bombardier -c 50 -r "$r" -d "${DUR}s" -l -p r -o json "$url"
 	want_tool vegeta && echo "GET $url" >"$W/targets" &&
 		run "$load" vegeta "$r" "$truth" -- vegeta attack -rate="$r" -max-workers=1000 -duration="${DUR}s" -targets="$W/targets" -output="$W/vegeta.bin"
 	w=$((r / 100))
 	((w < 10)) && w=10
 	((w > 200)) && w=200
 	want_tool hey && run "$load" hey "$r" "$truth" -- hey -z "${DUR}s" -c "$w" -q $(((r + w - 1) / w)) "$url"
-	want_tool bombardier && run "$load" bombardier "$r" "$truth" -- bombardier -c 50 -r "$r" -d "${DUR}s" -l -p r -o json "$url"
 	return 0
 }
 

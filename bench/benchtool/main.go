@@ -543,7 +543,29 @@ func table(args []string) error {
 			med(rs, 7), med(rs, 8), med(rs, 9), truthS, dropped, errs)
 	}
 	// trafficgen against each other tool at the same load: the ratio of
-	// the medians of the rate, the CPU per request and the p99.
+	// the medians of the rate, the CPU per request and the p99, and the
+	// median of the repetitions' own ratios (run i of one against run i
+	// of the other, minutes or seconds apart), which the machine's drift
+	// over the suite moves less.
+	paired := func(a, b [][]string, i int) string {
+		var v []float64
+		for n := range min(len(a), len(b)) {
+			x, _ := strconv.ParseFloat(a[n][i], 64)
+			y, _ := strconv.ParseFloat(b[n][i], 64)
+			if y > 0 {
+				v = append(v, x/y)
+			}
+		}
+		if len(v) == 0 {
+			return "–"
+		}
+		slices.Sort(v)
+		m := v[len(v)/2]
+		if len(v)%2 == 0 {
+			m = (v[len(v)/2-1] + m) / 2
+		}
+		return fmt.Sprintf("%.2f×", m)
+	}
 	header := false
 	for _, k := range order {
 		if k.tool != "trafficgen" {
@@ -556,8 +578,8 @@ func table(args []string) error {
 			}
 			if !header {
 				fmt.Println()
-				fmt.Println("| load | trafficgen ÷ | rate | CPU per request | p99 |")
-				fmt.Println("|---|---|---|---|---|")
+				fmt.Println("| load | trafficgen ÷ | rate | CPU per request | p99 | rate, paired | CPU per request, paired |")
+				fmt.Println("|---|---|---|---|---|---|---|")
 				header = true
 			}
 			other := rows[o]
@@ -567,7 +589,8 @@ func table(args []string) error {
 				}
 				return "–"
 			}
-			fmt.Printf("| %s | %s | %s | %s | %s |\n", k.load, o.tool, ratio(3), ratio(5), ratio(9))
+			fmt.Printf("| %s | %s | %s | %s | %s | %s | %s |\n", k.load, o.tool, ratio(3), ratio(5), ratio(9),
+				paired(tg, other, 3), paired(tg, other, 5))
 		}
 	}
 	// Latency truth: the median over the runs of each run's reported
