@@ -3,6 +3,7 @@ package loadgen
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -131,6 +132,9 @@ type exchange struct {
 	// connection die before a byte of the answer, and sent it again: the
 	// server may have read each of those attempts (stats.Result.Resent).
 	resent int
+	// unsent: nothing of the request reached the server; its deadline
+	// passed before it tried to connect (transport.ErrUnsent).
+	unsent bool
 	// arrived is when the last byte of the response reached this host
 	// (a kernel receive timestamp), when the client knows it; else zero.
 	arrived time.Time
@@ -178,6 +182,10 @@ func (c *client) do(ctx context.Context, req *scenario.Request, env *scenario.En
 	ex := exchange{code: r.Status, resent: r.Resent, arrived: r.Arrived, redirects: r.Redirects}
 	if err != nil {
 		ex.err, ex.kind = err, errorKind(err)
+		if r.Resent == 0 && len(r.Redirects) == 0 && errors.Is(err, transport.ErrUnsent) {
+			ex.unsent = true // the caller counts it as dropped, not as an answer
+			return ex
+		}
 		c.note(ex.kind, err)
 		if k := stats.KindForStatus(r.Status); r.Status != 0 && k != stats.KindNone {
 			ex.kind = k // the status arrived, its body broke off

@@ -36,7 +36,11 @@ func (e *Engine) closedWorker(runCtx, reqCtx context.Context, i uint64) {
 			continue
 		}
 		ep := e.pickEndpoint(s.rnd)
-		if !e.send(reqCtx, s, call{req: e.scn.Endpoints[ep], route: e.routes[ep]}).sent {
+		out := e.send(reqCtx, s, call{req: e.scn.Endpoints[ep], route: e.routes[ep]})
+		switch {
+		case out.late:
+			e.rec.DroppedUnsent(e.routes[ep], time.Now())
+		case !out.sent:
 			return // the run has ended
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/trafficgen/trafficgen/stats"
+	"github.com/trafficgen/trafficgen/transport"
 )
 
 // userPool runs the journey virtual users (the closed model): each runs
@@ -127,6 +128,12 @@ func (p *userPool) journey(j int, s *sender) bool {
 		}
 		e.rec.JourneyStep(e.stepBase[j] + i)
 		out := e.send(p.ctx, s, call{req: step, route: e.stepRoutes[j][i], strict: true})
+		if out.late {
+			e.rec.DroppedUnsent(e.stepRoutes[j][i], time.Now())
+			step.Fail(s.env)
+			e.rec.JourneyFailed(e.stepBase[j]+i, transport.ErrUnsent.Error())
+			return true
+		}
 		if !out.sent {
 			return false // the run ended
 		}

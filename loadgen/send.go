@@ -49,7 +49,11 @@ type call struct {
 type outcome struct {
 	// sent is false when the run had ended, or the request's deadline had
 	// passed, before it could be sent; nothing was recorded then.
-	sent    bool
+	sent bool
+	// late: not sent either, its deadline having passed on its way to a
+	// connection (a starved machine); nothing recorded, and the caller
+	// counts it as dropped.
+	late    bool
 	ex      exchange
 	at, end time.Time // sent at; answered, or given up, at
 	// declined and captureErr are what applying the response's captures
@@ -79,6 +83,10 @@ func (e *Engine) send(ctx context.Context, s *sender, c call) outcome {
 	e.rec.Sent(now)
 	s.sc.sample = e.shapeSample(c.route, now)
 	ex := e.cl.do(ctx, c.req, s.env, &s.sc, now, deadline)
+	if ex.unsent {
+		e.rec.Unsent(now)
+		return outcome{late: true}
+	}
 	end := ex.doneAt(now)
 	switch {
 	case end.After(deadline):

@@ -556,6 +556,17 @@ func (r *Recorder) Sent(t time.Time) {
 	s.secs[sec%slotCount].sent.add(sec)
 }
 
+// Unsent takes back Sent(t) for a request that never reached the server
+// after all (transport.ErrUnsent): it is no longer in flight, nor counted
+// as sent in t's second. The caller counts it as dropped.
+func (r *Recorder) Unsent(t time.Time) {
+	r.inFlight.Add(-1)
+	s := r.st.Load()
+	if sec := s.second(t); sec >= 0 && sec <= maxStampSec {
+		s.secs[sec%slotCount].sent.takeBack(uint64(sec+1) << secCountBits)
+	}
+}
+
 // Record adds the result of a request sent with Sent.
 func (r *Recorder) Record(res Result) {
 	r.inFlight.Add(-1)

@@ -330,3 +330,20 @@ func TestLateSnapshotKeepsPointsWhole(t *testing.T) {
 		t.Errorf("second 13: %+v, want 1 request and 1 dropped", last)
 	}
 }
+
+// A request taken back with Unsent (it never reached the server) is no
+// longer in flight nor counted as sent in its second; Dropped counts it.
+func TestUnsentTakesBackSent(t *testing.T) {
+	r := New()
+	start := r.Start()
+	id := r.Register("GET", "GET /x")
+	for range 3 {
+		r.Sent(start)
+	}
+	r.Unsent(start)
+	r.Dropped(id, start)
+	s := r.Snapshot(start.Add(1100 * time.Millisecond))
+	if s.InFlight != 2 || s.Run.AchievedRPS != 2 || s.Dropped != 1 || s.Total != 0 {
+		t.Errorf("in flight %d, sent in second 0 %v, dropped %d, total %d; want 2, 2, 1, 0", s.InFlight, s.Run.AchievedRPS, s.Dropped, s.Total)
+	}
+}

@@ -75,6 +75,12 @@ func FailureOf(err error) Failure {
 	return classify(err)
 }
 
+// ErrUnsent marks a Send that failed before its request reached a
+// connection: its deadline passed before it tried to connect. The server
+// saw nothing of it, so a caller counting what it sent does not count it.
+// Its Failure is FailTimeout.
+var ErrUnsent = errors.New("not sent: its deadline passed before a connection was tried")
+
 // asError returns err as an *Error, classified.
 func asError(err error) error {
 	if err == nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"log"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -315,5 +317,42 @@ func TestH1ResponseFollowsEachURLAndClient(t *testing.T) {
 	}
 	if n := a.saw.Load(); n != 3 {
 		t.Errorf("server a saw %d requests, want 3", n)
+	}
+}
+
+// A Send whose deadline passed before it tried to connect sent nothing:
+// ErrUnsent, a timeout, and the server sees no connection. One that
+// connected and then timed out, or was refused, did reach the server.
+func TestH1UnsentOnlyWithoutAConnection(t *testing.T) {
+	var conns atomic.Int64
+	srv := newConnServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+		conns.Add(1)
+		io.Copy(io.Discard, br) // never answers
+	})
+	c := newTestH1(t, Options{Timeout: 2 * time.Second})
+	send := func(url string, deadline time.Time) error {
+		var resp Response
+		return c.Send(context.Background(), &Request{Method: "GET", URL: []byte(url), Deadline: deadline}, &resp)
+	}
+	err := send(srv.url+"/late", time.Now().Add(-time.Millisecond))
+	if !errors.Is(err, ErrUnsent) || FailureOf(err) != FailTimeout {
+		t.Errorf("a Send past its deadline before connecting: %v (%v); want ErrUnsent, a timeout", err, FailureOf(err))
+	}
+	err = send(srv.url+"/slow", time.Now().Add(100*time.Millisecond))
+	if errors.Is(err, ErrUnsent) || FailureOf(err) != FailTimeout {
+		t.Errorf("a Send that timed out waiting for its answer: %v (%v); want a timeout, not ErrUnsent", err, FailureOf(err))
+	}
+	waitFor(t, func() bool { return conns.Load() >= 1 })
+	if n := conns.Load(); n != 1 {
+		t.Errorf("the server saw %d connections, want 1 (the unsent request's none)", n)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	if err := send(closed+"/x", time.Now().Add(time.Second)); errors.Is(err, ErrUnsent) || FailureOf(err) != FailRefused {
+		t.Errorf("a refused Send: %v (%v); want refused, not ErrUnsent", err, FailureOf(err))
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -195,13 +196,25 @@ func (h *hostPool) get(ctx context.Context, deadline time.Time) (*conn, error) {
 	return nil, err
 }
 
-// dial opens a connection in a place get reserved.
+// dial opens a connection in a place get reserved. A dial whose deadline
+// passed before it tried to connect (the caller came late: a starved
+// machine) fails with ErrUnsent: nothing reached the server.
 func (h *hostPool) dial(ctx context.Context, deadline time.Time) (*conn, error) {
 	d := h.c.dialer
 	d.Deadline = deadline
+	var tried atomic.Bool
+	d.ControlContext = func(context.Context, string, string, syscall.RawConn) error {
+		tried.Store(true)
+		return nil
+	}
 	c, err := d.DialContext(ctx, "tcp", h.addr)
 	if err != nil {
 		h.gone()
+		var dnsErr *net.DNSError
+		timeout := errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded)
+		if !tried.Load() && timeout && !errors.As(err, &dnsErr) {
+			err = fmt.Errorf("%w (%w)", ErrUnsent, err)
+		}
 		return nil, err
 	}
 	s := newSocket(c)
