@@ -256,8 +256,7 @@ func absolute(p []byte) bool {
 	if len(p) < 7 || p[0] != 'h' && p[0] != 'H' {
 		return false // a path, as nearly all are: no copy to compare
 	}
-	return len(p) >= 7 && strings.EqualFold(string(p[:7]), "http://") ||
-		len(p) >= 8 && strings.EqualFold(string(p[:8]), "https://")
+	return strings.EqualFold(string(p[:7]), "http://") || len(p) >= 8 && strings.EqualFold(string(p[:8]), "https://")
 }
 
 // overridden says whether a request header of the same name replaces a

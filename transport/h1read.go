@@ -220,16 +220,7 @@ func (cn *conn) plainField(budget *int) (name, value []byte, ok bool) {
 		i++
 	}
 	from := i
-	// Eight bytes at a time while none is a control byte or DEL, as
-	// validValue; then byte by byte to the line end.
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	for i+8 <= len(b) {
-		x := binary.LittleEndian.Uint64(b[i:])
-		if (x-ones*' ')&^x&highs|(x^ones*0x7f-ones)&^(x^ones*0x7f)&highs != 0 {
-			break
-		}
-		i += 8
-	}
+	i += plainRun(b[i:])
 	for i < len(b) && b[i] >= ' ' && b[i] != 0x7f {
 		i++
 	}
@@ -597,23 +588,29 @@ func cutLineAt(b []byte, i int) (line, rest []byte) {
 // validValue says whether v may be (part of) a field value: no control
 // bytes but tab (obs-text, bytes from 0x80, is allowed).
 func validValue(v []byte) bool {
-	// Eight bytes at a time while none is below a space or DEL (an exact
-	// test: a borrow sets a high bit only above a byte that matches).
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	for len(v) >= 8 {
-		x := binary.LittleEndian.Uint64(v)
-		below, del := (x-ones*' ')&^x&highs, (x^ones*0x7f-ones)&^(x^ones*0x7f)&highs
-		if below|del != 0 {
-			break // a tab, or a byte to refuse: byte by byte from here
-		}
-		v = v[8:]
-	}
-	for _, c := range v {
+	for _, c := range v[plainRun(v):] { // a tab, or a byte to refuse, from here
 		if c < ' ' && c != '\t' || c == 0x7f {
 			return false
 		}
 	}
 	return true
+}
+
+// plainRun returns how many bytes from the start of b, in whole words of
+// eight, hold no byte below a space and no DEL: the part of a field value
+// that needs no look byte by byte. (An exact test: a borrow sets a high
+// bit only above a byte that matches.)
+func plainRun(b []byte) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	n := 0
+	for ; n+8 <= len(b); n += 8 {
+		x := binary.LittleEndian.Uint64(b[n:])
+		below, del := (x-ones*' ')&^x&highs, (x^ones*0x7f-ones)&^(x^ones*0x7f)&highs
+		if below|del != 0 {
+			break
+		}
+	}
+	return n
 }
 
 // parseLength parses a Content-Length: decimal digits only, below 2^63.

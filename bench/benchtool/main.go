@@ -473,6 +473,18 @@ func dur2ms(s string) float64 {
 	return 0
 }
 
+// median is the median of v (which it sorts), or 0 when v is empty.
+func median(v []float64) float64 {
+	slices.Sort(v)
+	switch {
+	case len(v) == 0:
+		return 0
+	case len(v)%2 == 1:
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
 // table prints, per load and tool in the order first seen, the median of
 // each column over the repetitions.
 func table(args []string) error {
@@ -505,14 +517,7 @@ func table(args []string) error {
 			x, _ := strconv.ParseFloat(r[i], 64)
 			v = append(v, x)
 		}
-		slices.Sort(v)
-		if len(v) == 0 {
-			return 0
-		}
-		if len(v)%2 == 1 {
-			return v[len(v)/2]
-		}
-		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+		return median(v)
 	}
 	fmt.Println("| load | tool | n | achieved req/s | ratio to target | CPU ms / 1k req | context switches / req | peak RSS MB | p50 / p90 / p99 ms (reported) | p50 / p90 / p99 ms (server truth) | dropped | errors |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -559,12 +564,7 @@ func table(args []string) error {
 		if len(v) == 0 {
 			return "–"
 		}
-		slices.Sort(v)
-		m := v[len(v)/2]
-		if len(v)%2 == 0 {
-			m = (v[len(v)/2-1] + m) / 2
-		}
-		return fmt.Sprintf("%.2f×", m)
+		return fmt.Sprintf("%.2f×", median(v))
 	}
 	header := false
 	for _, k := range order {
@@ -608,12 +608,7 @@ func table(args []string) error {
 			}
 			v = append(v, x-y)
 		}
-		slices.Sort(v)
-		m := v[len(v)/2]
-		if len(v)%2 == 0 {
-			m = (v[len(v)/2-1] + m) / 2
-		}
-		return fmt.Sprintf("%+.2f", m)
+		return fmt.Sprintf("%+.2f", median(v))
 	}
 	header = false
 	for _, k := range order {
